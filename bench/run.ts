@@ -1,0 +1,15 @@
+/**
+ * `npm run bench`: every figure beside its anchor, measured in the same run, printed as a ratio.
+ * Each benchmark file exports `run(): Promise<BenchmarkRow[]>`; this runs them all in order.
+ */
+import type { BenchmarkRow } from './report.ts';
+import { printRows } from './report.ts';
+
+const suites: Array<{ name: string; load: () => Promise<{ run: () => Promise<BenchmarkRow[]> }> }> = [];
+
+const only = process.argv.slice(2);
+for (const suite of suites) {
+  if (only.length > 0 && !only.includes(suite.name)) continue;
+  const module = await suite.load();
+  printRows(suite.name, await module.run());
+}
