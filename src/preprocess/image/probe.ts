@@ -2,7 +2,7 @@
  * Cheap checks that a file is an image we can decode, without decoding all of it: format, size and a
  * bound on the pixel count (decompression bombs). Used by the dataset layer on every row.
  */
-import sharp from 'sharp';
+import sharp, { type Metadata } from 'sharp';
 import { describeError, MmkitError } from '../../errors.ts';
 
 /** 100 megapixels: well above any camera photo, far below what would exhaust memory. */
@@ -23,7 +23,7 @@ export async function probeImage(
 ): Promise<ImageProbe> {
   const name = options.name ?? (typeof input === 'string' ? input : 'image');
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
-  let metadata: sharp.Metadata;
+  let metadata: Metadata;
   try {
     metadata = await sharp(input, { limitInputPixels: false }).metadata();
   } catch (error) {
