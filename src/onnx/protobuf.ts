@@ -129,6 +129,8 @@ export class ProtoWriter {
 function encodeFloats(values: readonly number[]): Uint8Array {
   const out = new Uint8Array(values.length * 4);
   const view = new DataView(out.buffer);
-  values.forEach((value, index) => view.setFloat32(index * 4, value, true));
+  values.forEach((value, index) => {
+    view.setFloat32(index * 4, value, true);
+  });
   return out;
 }
