@@ -6,10 +6,15 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { describeError, MmkitError } from '../src/errors.ts';
+import { clipFiles } from './clip.ts';
 import { llmFiles } from './llm.ts';
 import { type ModelFiles, writeModelFiles } from './model-files.ts';
 
 const ARCHITECTURES: Record<string, { describe: string; files: () => ModelFiles }> = {
+  clip: {
+    describe: 'CLIP text and vision towers whose embedding space is colour (red image ≈ "red")',
+    files: clipFiles,
+  },
   llm: { describe: 'decoder-only chat model (Llama layout) that echoes the last user message', files: llmFiles },
 };
 

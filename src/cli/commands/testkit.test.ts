@@ -47,7 +47,7 @@ describe('mmkit testkit build', () => {
     const directory = join(root, 'nothing');
     const result = await runCli(['testkit', 'build', 'gpt5', directory]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe('mmkit: unknown testkit architecture "gpt5"; supported: llm\n');
+    expect(result.stderr).toBe('mmkit: unknown testkit architecture "gpt5"; supported: clip, llm\n');
     expect(existsSync(directory)).toBe(false);
   });
 
