@@ -214,7 +214,10 @@ function toAttribute(name: string, value: AttributeInput): Attribute {
   if (typeof value === 'number') return Number.isInteger(value) ? { kind: 'int', value } : { kind: 'float', value };
   if (typeof value === 'string') return { kind: 'string', value };
   if (Array.isArray(value)) {
-    if (value.every((item) => typeof item === 'string')) return { kind: 'strings', value: value as string[] };
+    // An empty list is taken as INTS (axes, pads), the common case.
+    if (value.length > 0 && value.every((item) => typeof item === 'string')) {
+      return { kind: 'strings', value: value as string[] };
+    }
     const numbers = value as readonly number[];
     return numbers.every(Number.isInteger) ? { kind: 'ints', value: numbers } : { kind: 'floats', value: numbers };
   }
