@@ -8,6 +8,7 @@ import { version } from '../version.ts';
 import { registerDatasetCommands } from './commands/dataset.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerPreprocessCommands } from './commands/preprocess.ts';
+import { registerTestkitCommands } from './commands/testkit.ts';
 
 export function buildProgram(): Command {
   const program = new Command('mmkit')
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerPreprocessCommands(program);
   registerDatasetCommands(program);
   registerDemoCommand(program);
+  registerTestkitCommands(program);
   return program;
 }
 
