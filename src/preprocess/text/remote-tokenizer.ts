@@ -14,6 +14,20 @@ export function looksLikeRepoId(source: string): boolean {
   return /^[A-Za-z0-9][\w.-]*(\/[A-Za-z0-9][\w.-]*)?$/.test(source) && !source.includes('..');
 }
 
+/**
+ * Transformers.js sends HF_TOKEN only to huggingface.co; like huggingface_hub we send it to whatever
+ * HF_ENDPOINT names (a mirror or an enterprise Hub), and nowhere else.
+ */
+function withToken(host: string, token: string | undefined): typeof fetch {
+  return (input, init) => {
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    if (!token || !url.startsWith(host)) return fetch(input, init);
+    const headers = new Headers(init?.headers);
+    headers.set('Authorization', `Bearer ${token}`);
+    return fetch(input, { ...init, headers });
+  };
+}
+
 export async function loadRemoteTokenizer(repo: string): Promise<PreTrainedTokenizer> {
   const endpoint = process.env.HF_ENDPOINT || 'https://huggingface.co';
   if (process.env.MMKIT_OFFLINE === '1') {
@@ -24,8 +38,9 @@ export async function loadRemoteTokenizer(repo: string): Promise<PreTrainedToken
     });
   }
   const { AutoTokenizer, env } = await import('@huggingface/transformers');
-  // Transformers.js reads HF_TOKEN itself; the host and cache folder are ours to set.
-  env.remoteHost = endpoint.endsWith('/') ? endpoint : `${endpoint}/`;
+  const host = endpoint.endsWith('/') ? endpoint : `${endpoint}/`;
+  env.remoteHost = host;
+  env.fetch = withToken(host, process.env.HF_TOKEN);
   env.allowRemoteModels = true;
   env.allowLocalModels = false;
   env.cacheDir = join(process.env.MMKIT_HOME || join(homedir(), '.cache', 'mmkit'), 'transformers-js');
