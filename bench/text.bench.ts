@@ -11,7 +11,16 @@ import { loadTextTokenizer } from '../src/preprocess/text/tokenize.ts';
 import { writeClipTokenizer } from '../testkit/clip-tokenizer.ts';
 import { type BenchmarkRow, medianMs } from './report.ts';
 
-const SUBJECTS = ['a cat', 'two dogs', 'an old man', 'a red car', '一只小狗', '一位老人', 'the tall building', '一辆汽车'];
+const SUBJECTS = [
+  'a cat',
+  'two dogs',
+  'an old man',
+  'a red car',
+  '一只小狗',
+  '一位老人',
+  'the tall building',
+  '一辆汽车',
+];
 const ACTIONS = ['running on', 'sleeping under', 'standing next to', 'looking at', '在草地上奔跑', '坐在窗台上'];
 const PLACES = ['the green grass', 'a wooden table', 'the city street at night', '海边的沙滩', 'a snowy mountain'];
 const EXTRAS = ['', ', photographed in 1998', '!', ' with bright colours and soft light', '，非常漂亮。', ' (4k, HDR)'];

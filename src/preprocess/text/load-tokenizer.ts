@@ -6,12 +6,11 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import * as transformers from '@huggingface/transformers';
+import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import { describeError, MmkitError } from '../../errors.ts';
 import { buildClipTokenizerConfig, buildClipTokenizerJson, parseMerges } from './clip-tokenizer-json.ts';
 import { loadRemoteTokenizer, looksLikeRepoId } from './remote-tokenizer.ts';
 
-type PreTrainedTokenizer = transformers.PreTrainedTokenizer;
 type JsonObject = Record<string, unknown>;
 
 async function isFile(path: string): Promise<boolean> {
@@ -70,7 +69,11 @@ function normaliseConfig(config: JsonObject, specialTokens: JsonObject | undefin
   return result;
 }
 
-function tokenizerClass(name: unknown): new (json: JsonObject, config: JsonObject) => PreTrainedTokenizer {
+type TokenizerClass = new (json: JsonObject, config: JsonObject) => PreTrainedTokenizer;
+
+/** The Transformers.js class `tokenizer_class` names (loaded lazily: other commands need none of it). */
+async function tokenizerClass(name: unknown): Promise<TokenizerClass> {
+  const transformers = await import('@huggingface/transformers');
   const key = typeof name === 'string' ? name.replace(/Fast$/, '') : '';
   const candidate = (transformers as unknown as Record<string, unknown>)[key];
   if (typeof candidate === 'function' && candidate.prototype instanceof transformers.PreTrainedTokenizer) {
@@ -103,8 +106,9 @@ async function loadFromFolder(dir: string, layout: Layout): Promise<PreTrainedTo
     config = buildClipTokenizerConfig(config ?? {});
   }
   config = normaliseConfig(config, specialTokens);
+  const Tokenizer = await tokenizerClass(config.tokenizer_class);
   try {
-    return new (tokenizerClass(config.tokenizer_class))(json, config);
+    return new Tokenizer(json, config);
   } catch (error) {
     throw new MmkitError(`${dir}: cannot build a tokenizer from its files (${describeError(error)})`, {
       code: 'tokenizer_unreadable',
