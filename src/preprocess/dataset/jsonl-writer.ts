@@ -3,12 +3,27 @@
  * back-pressure (so memory stays flat however many rows pass), and renamed into place only by
  * `commit`. `discard` removes it, so a failed run leaves nothing partial behind.
  */
-import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 const FLUSH_AT = 1 << 16;
+
+/** Waits for `event` or an error, then removes both listeners (a write loop must not pile them up). */
+function settle(stream: WriteStream, event: 'drain' | 'finish'): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onEvent = () => {
+      stream.off('error', onError);
+      resolve();
+    };
+    const onError = (error: Error) => {
+      stream.off(event, onEvent);
+      reject(error);
+    };
+    stream.once(event, onEvent);
+    stream.once('error', onError);
+  });
+}
 
 export class JsonlWriter {
   readonly temporaryPath: string;
@@ -43,7 +58,7 @@ export class JsonlWriter {
     if (this.buffer.length === 0) return;
     const chunk = this.buffer;
     this.buffer = '';
-    if (!this.stream.write(chunk)) await Promise.race([once(this.stream, 'drain'), once(this.stream, 'error')]);
+    if (!this.stream.write(chunk)) await settle(this.stream, 'drain');
     if (this.failure) throw this.failure;
   }
 
@@ -52,7 +67,7 @@ export class JsonlWriter {
     if (this.closed) return;
     await this.flush();
     this.stream.end();
-    await Promise.race([once(this.stream, 'finish'), once(this.stream, 'error')]);
+    await settle(this.stream, 'finish');
     if (this.failure) throw this.failure;
     this.closed = true;
   }
