@@ -14,7 +14,7 @@ import { createInterface } from 'node:readline';
 import { describeError, isMmkitError, MmkitError } from '../../errors.ts';
 import { checkImage, type ImageProblem, ImageVerdictCache } from './image-check.ts';
 import { JsonlWriter } from './jsonl-writer.ts';
-import { parseLine, type RowProblem } from './rows.ts';
+import { ImagePathResolver, parseLine, type RowProblem } from './rows.ts';
 import { seededRandom, selectionSampler } from './seeded-random.ts';
 
 export type DropReason = RowProblem | ImageProblem;
@@ -116,7 +116,7 @@ export async function splitDataset(options: SplitDatasetOptions): Promise<SplitR
   const maxReportedDrops = options.maxReportedDrops ?? 100;
   checkNumbers(testSize, seed, minText);
   await checkPaths(options);
-  const imagesDir = resolve(options.imagesDir);
+  const paths = new ImagePathResolver(resolve(options.imagesDir), options.imageCacheSize);
   await mkdir(options.outDir, { recursive: true });
 
   const files = {
@@ -150,7 +150,7 @@ export async function splitDataset(options: SplitDatasetOptions): Promise<SplitR
   };
 
   const evaluate = async (line: number, text: string): Promise<Outcome> => {
-    const parsed = parseLine(text, imagesDir, minText);
+    const parsed = parseLine(text, paths, minText);
     if (!parsed.ok) return { line, reason: parsed.reason, detail: parsed.detail };
     const verdict = await verdicts.verdict(parsed.imagePath);
     if (!verdict.ok) return { line, reason: verdict.reason, detail: `${parsed.row.image}: ${verdict.detail}` };
