@@ -76,8 +76,6 @@ export interface HubServer {
 export async function startHubServer(options: HubServerOptions): Promise<HubServer> {
   const threshold = options.lfsThreshold ?? 64 * 1024;
   const repos = new Map(options.repos.map((repo) => [repo.id, loadRepo(repo, threshold)]));
-  const bySha = new Map<string, { repo: ServedRepo; file: ServedFile }>();
-  for (const repo of repos.values()) for (const file of repo.files.values()) bySha.set(file.sha256, { repo, file });
   const requests: LoggedRequest[] = [];
   const cuts = new Map<string, { afterBytes: number | undefined; stall: boolean }>();
   const corrupted = new Set<string>();
@@ -142,7 +140,7 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
       if (!file) return void error(response, 404, 'EntryNotFound', `${filePath} does not exist`, log);
       if (!file.lfs) return void sendFile(request, response, repo, file);
       response.writeHead(302, {
-        location: `${cdnUrl}/lfs/${file.sha256}?expires=9999999999&signature=test`,
+        location: `${cdnUrl}${cdnPath(repo, file)}?expires=9999999999&signature=test`,
         'x-linked-size': file.bytes.length,
         'x-linked-etag': `"${file.sha256}"`,
         'x-repo-commit': repo.commit,
@@ -154,10 +152,12 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
 
   const cdn = createServer((request, response) => {
     logRequest(requests, 'cdn', request, response);
-    const sha = new URL(request.url ?? '/', 'http://localhost').pathname.split('/')[2] ?? '';
-    const entry = bySha.get(sha);
-    if (!entry) return void response.writeHead(404).end('NoSuchKey');
-    sendFile(request, response, entry.repo, entry.file);
+    // `/repos/<url-encoded repo id>/<sha256>`, like the real CDN's content-addressed URLs.
+    const [, , encodedId, sha] = new URL(request.url ?? '/', 'http://localhost').pathname.split('/');
+    const repo = repos.get(decodeURIComponent(encodedId ?? ''));
+    const file = [...(repo?.files.values() ?? [])].find((candidate) => candidate.lfs && candidate.sha256 === sha);
+    if (!repo || !file) return void response.writeHead(404).end('NoSuchKey');
+    sendFile(request, response, repo, file);
   });
 
   hubUrl = await listen(hub);
@@ -172,12 +172,13 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
     corrupt: (repoId, path) => void corrupted.add(`${repoId}/${path}`),
     repair: (repoId, path) => void corrupted.delete(`${repoId}/${path}`),
     downloadsOf(repoId, path) {
-      const file = repos.get(repoId)?.files.get(path);
-      if (!file) return [];
+      const repo = repos.get(repoId);
+      const file = repo?.files.get(path);
+      if (!repo || !file) return [];
       const hubPath = `/${repoId}/resolve/`;
       return requests.filter((entry) =>
         file.lfs
-          ? entry.origin === 'cdn' && entry.path.startsWith(`/lfs/${file.sha256}`)
+          ? entry.origin === 'cdn' && entry.path.startsWith(cdnPath(repo, file))
           : entry.origin === 'hub' && entry.path.startsWith(hubPath) && entry.path.endsWith(`/${path}`),
       );
     },
@@ -186,6 +187,10 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
       await Promise.all([hub, cdn].map((server) => new Promise((resolve) => server.close(resolve))));
     },
   };
+}
+
+function cdnPath(repo: ServedRepo, file: ServedFile): string {
+  return `/repos/${encodeURIComponent(repo.id)}/${file.sha256}`;
 }
 
 function loadRepo(repo: HubServerRepo, threshold: number): ServedRepo {

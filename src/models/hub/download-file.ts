@@ -129,6 +129,7 @@ async function fetchInto(partialPath: string, download: FileDownload): Promise<D
       for (const hasher of Object.values(hashers)) hasher?.update(chunk.value);
       written += chunk.value.byteLength;
       download.onBytes?.(written);
+      signal?.throwIfAborted();
     }
   } finally {
     clearTimeout(stallTimer);
