@@ -252,7 +252,12 @@ function treePage(response: ServerResponse, repo: ServedRepo, url: URL, folder: 
 
 type Log = LoggedRequest;
 
-function logRequest(requests: LoggedRequest[], origin: 'hub' | 'cdn', request: IncomingMessage, response: ServerResponse) {
+function logRequest(
+  requests: LoggedRequest[],
+  origin: 'hub' | 'cdn',
+  request: IncomingMessage,
+  response: ServerResponse,
+) {
   const entry: LoggedRequest = {
     origin,
     method: request.method ?? 'GET',

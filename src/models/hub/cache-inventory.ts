@@ -34,12 +34,23 @@ export async function listCachedModels(overrides: Partial<HubSettings> = {}): Pr
         let sizeBytes = 0;
         let files = 0;
         for (const path of manifest.files) {
-          const size = await stat(join(folder, path)).then((info) => info.size, () => -1);
+          const size = await stat(join(folder, path)).then(
+            (info) => info.size,
+            () => -1,
+          );
           if (size < 0) continue;
           sizeBytes += size;
           files += 1;
         }
-        models.push({ id: manifest.id, revision: manifest.revision, commit: manifest.commit, files, sizeBytes, folder, pulledAt: manifest.pulledAt });
+        models.push({
+          id: manifest.id,
+          revision: manifest.revision,
+          commit: manifest.commit,
+          files,
+          sizeBytes,
+          folder,
+          pulledAt: manifest.pulledAt,
+        });
       }
     }
   }
@@ -47,12 +58,18 @@ export async function listCachedModels(overrides: Partial<HubSettings> = {}): Pr
 }
 
 /** Removes every cached revision of a repo. Waits for a pull of it in progress to finish first. */
-export async function removeCachedModel(id: string, overrides: Partial<HubSettings> = {}): Promise<{ id: string; freedBytes: number }> {
+export async function removeCachedModel(
+  id: string,
+  overrides: Partial<HubSettings> = {},
+): Promise<{ id: string; freedBytes: number }> {
   checkRepoId(id);
   const { home } = hubSettings(overrides);
   const paths = repoPaths(home, id, 'main');
   const cached = (await listCachedModels({ home })).filter((model) => model.id === id);
-  const exists = await stat(paths.root).then(() => true, () => false);
+  const exists = await stat(paths.root).then(
+    () => true,
+    () => false,
+  );
   if (!exists) {
     throw new MmkitError(`${id} is not in the model cache (${modelsRoot(home)}): see mmkit models list`, {
       code: 'model_not_cached',
@@ -78,7 +95,10 @@ export async function removeCachedModel(id: string, overrides: Partial<HubSettin
 async function subfolders(path: string, filesToo = false): Promise<string[]> {
   try {
     const entries = await readdir(path, { withFileTypes: true });
-    return entries.filter((entry) => filesToo || entry.isDirectory()).map((entry) => entry.name).sort();
+    return entries
+      .filter((entry) => filesToo || entry.isDirectory())
+      .map((entry) => entry.name)
+      .sort();
   } catch {
     return [];
   }

@@ -67,10 +67,13 @@ export async function readManifest(path: string): Promise<CacheManifest | undefi
     if (typeof manifest.commit !== 'string' || !Array.isArray(manifest.files)) throw new Error('bad shape');
     return manifest;
   } catch {
-    throw new MmkitError(`the cache manifest ${path} is damaged: remove that model with mmkit models rm and pull it again`, {
-      code: 'cache_corrupt',
-      type: 'runtime_error',
-    });
+    throw new MmkitError(
+      `the cache manifest ${path} is damaged: remove that model with mmkit models rm and pull it again`,
+      {
+        code: 'cache_corrupt',
+        type: 'runtime_error',
+      },
+    );
   }
 }
 

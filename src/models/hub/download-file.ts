@@ -33,7 +33,7 @@ export interface FileDownload {
 }
 
 export async function downloadFile(download: FileDownload): Promise<void> {
-  const { file, signal } = download;
+  const { signal } = download;
   const partialPath = join(download.partialFolder, `${partialKey(download)}.partial`);
   try {
     await mkdir(download.partialFolder, { recursive: true });

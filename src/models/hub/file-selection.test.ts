@@ -29,7 +29,13 @@ describe('selectModelFiles', () => {
     const selected = selectModelFiles('Xenova/whisper-tiny', whisper);
     expect(onnxOf(selected)).toEqual(['onnx/decoder_model_merged.onnx', 'onnx/encoder_model.onnx']);
     expect(selected).toEqual(
-      expect.arrayContaining(['config.json', 'tokenizer.json', 'preprocessor_config.json', 'merges.txt', 'normalizer.json']),
+      expect.arrayContaining([
+        'config.json',
+        'tokenizer.json',
+        'preprocessor_config.json',
+        'merges.txt',
+        'normalizer.json',
+      ]),
     );
     expect(selected).not.toContain('.gitattributes');
     expect(selected).not.toContain('README.md');
@@ -103,7 +109,12 @@ describe('selectModelFiles', () => {
     const selected = selectModelFiles('onnxruntime/sd-turbo', sdTurbo);
     expect(onnxOf(selected)).toEqual(['text_encoder/model.onnx', 'unet/model.onnx', 'vae_decoder/model.onnx']);
     expect(selected).toEqual(
-      expect.arrayContaining(['model_index.json', 'scheduler/scheduler_config.json', 'tokenizer/vocab.json', 'tokenizer/merges.txt']),
+      expect.arrayContaining([
+        'model_index.json',
+        'scheduler/scheduler_config.json',
+        'tokenizer/vocab.json',
+        'tokenizer/merges.txt',
+      ]),
     );
     const withEncoder = selectModelFiles('onnxruntime/sd-turbo', sdTurbo, { include: ['vae_encoder/*'] });
     expect(withEncoder).toContain('vae_encoder/model.onnx');
@@ -121,7 +132,9 @@ describe('selectModelFiles', () => {
 
   it('says a repo without ONNX weights cannot run', () => {
     const pytorchOnly = smolvlm.filter((file) => !file.path.endsWith('.onnx'));
-    expect(failure(() => selectModelFiles('HuggingFaceTB/SmolVLM-256M-Instruct', pytorchOnly)).code).toBe('model_no_onnx');
+    expect(failure(() => selectModelFiles('HuggingFaceTB/SmolVLM-256M-Instruct', pytorchOnly)).code).toBe(
+      'model_no_onnx',
+    );
     expect(selectModelFiles('x/tokenizer', pytorchOnly, { requireWeights: false })).toContain('tokenizer.json');
   });
 });
@@ -129,8 +142,21 @@ describe('selectModelFiles', () => {
 describe('onnxGraphs and dtype parsing', () => {
   it('groups variants by graph', () => {
     const graphs = onnxGraphs(smolvlm.map((file) => file.path));
-    expect(graphs.map((graph) => graph.key)).toEqual(['onnx/decoder_model_merged', 'onnx/embed_tokens', 'onnx/vision_encoder']);
-    expect([...graphs[0]!.variants.keys()].sort()).toEqual(['bnb4', 'fp16', 'fp32', 'int8', 'q4', 'q4f16', 'q8', 'uint8']);
+    expect(graphs.map((graph) => graph.key)).toEqual([
+      'onnx/decoder_model_merged',
+      'onnx/embed_tokens',
+      'onnx/vision_encoder',
+    ]);
+    expect([...graphs[0]!.variants.keys()].sort()).toEqual([
+      'bnb4',
+      'fp16',
+      'fp32',
+      'int8',
+      'q4',
+      'q4f16',
+      'q8',
+      'uint8',
+    ]);
   });
 
   it('rejects an unknown dtype in one line', () => {

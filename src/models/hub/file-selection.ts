@@ -190,7 +190,9 @@ function transformersJsConfig(config: unknown): { dtype?: DtypeChoice; externalD
   const { dtype, use_external_data_format: externalData } = section as Record<string, unknown>;
   const validDtype =
     (typeof dtype === 'string' && isDtype(dtype)) ||
-    (typeof dtype === 'object' && dtype !== null && Object.values(dtype).every((v) => typeof v === 'string' && isDtype(v)));
+    (typeof dtype === 'object' &&
+      dtype !== null &&
+      Object.values(dtype).every((v) => typeof v === 'string' && isDtype(v)));
   return { dtype: validDtype ? (dtype as DtypeChoice) : undefined, externalData };
 }
 

@@ -42,10 +42,7 @@ export async function hubRequest(request: HubRequest): Promise<HubResponse> {
       const headers: Record<string, string> = { 'user-agent': 'mmkit', ...request.headers };
       // The token is for the Hub only; signed CDN URLs must not receive it.
       if (settings.token && new URL(url).origin === hubOrigin) headers.authorization = `Bearer ${settings.token}`;
-      const timer = setTimeout(
-        () => controller.abort(timeoutError(request, settings.timeoutMs)),
-        settings.timeoutMs,
-      );
+      const timer = setTimeout(() => controller.abort(timeoutError(request, settings.timeoutMs)), settings.timeoutMs);
       let response: Response;
       try {
         response = await fetch(url, { headers, redirect: 'manual', signal: controller.signal });

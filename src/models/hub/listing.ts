@@ -123,11 +123,14 @@ function parseWire<T>(schema: z.ZodType<T>, body: unknown, subject: string, sett
 }
 
 function badResponse(subject: string, settings: HubSettings): MmkitError {
-  return new MmkitError(`the server at ${settings.endpoint} did not send ${subject} in the Hub's format: check HF_ENDPOINT`, {
-    code: 'hub_bad_response',
-    type: 'runtime_error',
-    status: 502,
-  });
+  return new MmkitError(
+    `the server at ${settings.endpoint} did not send ${subject} in the Hub's format: check HF_ENDPOINT`,
+    {
+      code: 'hub_bad_response',
+      type: 'runtime_error',
+      status: 502,
+    },
+  );
 }
 
 function nextPage(link: string | null, current: string): string | undefined {

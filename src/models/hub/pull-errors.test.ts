@@ -66,7 +66,9 @@ describe('pullModel errors', () => {
     const { code, message } = await rejection(pullModel('mmkit-test/private', { dtype: 'q4', settings: settings() }));
     expect(code).toBe('hub_unauthorized');
     expect(message).toContain('HF_TOKEN');
-    const wrong = await rejection(pullModel('mmkit-test/private', { dtype: 'q4', settings: settings({ token: 'hf_wrong' }) }));
+    const wrong = await rejection(
+      pullModel('mmkit-test/private', { dtype: 'q4', settings: settings({ token: 'hf_wrong' }) }),
+    );
     expect(wrong.code).toBe('hub_unauthorized');
     const pulled = await pullModel('mmkit-test/private', { dtype: 'q4', settings: settings({ token: 'hf_right' }) });
     expect(pulled.files).toContain('onnx/model_q4.onnx');
@@ -114,7 +116,9 @@ describe('pullModel errors', () => {
   it('reports a cache it cannot write to in one line', async () => {
     const notAFolder = join(home, 'plain-file');
     writeFileSync(notAFolder, 'x');
-    const { code, message } = await rejection(pullModel('mmkit-test/tiny', { settings: settings({ home: notAFolder }) }));
+    const { code, message } = await rejection(
+      pullModel('mmkit-test/tiny', { settings: settings({ home: notAFolder }) }),
+    );
     expect(code).toBe('cache_io_error');
     expect(message).toContain('ENOTDIR');
     expect(message).toContain('MMKIT_HOME');
@@ -122,7 +126,9 @@ describe('pullModel errors', () => {
 
   it('refuses to pull while offline, and rejects a malformed id before any request', async () => {
     const before = server.requests.length;
-    expect((await rejection(pullModel('mmkit-test/tiny', { settings: settings({ offline: true }) }))).code).toBe('hub_offline');
+    expect((await rejection(pullModel('mmkit-test/tiny', { settings: settings({ offline: true }) }))).code).toBe(
+      'hub_offline',
+    );
     expect((await rejection(pullModel('../etc', { settings: settings() }))).code).toBe('model_id_invalid');
     expect(server.requests.length).toBe(before);
   });

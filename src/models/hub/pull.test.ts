@@ -44,7 +44,11 @@ async function rejection(promise: Promise<unknown>): Promise<{ code: string; mes
 describe('pullModel', () => {
   it('downloads the small files and the chosen dtype only, byte for byte, into an HF-layout folder', async () => {
     const events: PullProgress[] = [];
-    const result = await pullModel(repoId, { dtype: 'q4', settings: settings(), onProgress: (event) => events.push(event) });
+    const result = await pullModel(repoId, {
+      dtype: 'q4',
+      settings: settings(),
+      onProgress: (event) => events.push(event),
+    });
     expect(result.files).toEqual([
       'chat_template.jinja',
       'config.json',
@@ -77,9 +81,7 @@ describe('pullModel', () => {
     server.requests.length = 0;
     const again = await pullModel(repoId, { dtype: 'q4', settings: settings() });
     expect(again.downloadedBytes).toBe(0);
-    expect(server.requests.map((request) => request.path)).toEqual([
-      `/api/models/${repoId}/revision/main?blobs=true`,
-    ]);
+    expect(server.requests.map((request) => request.path)).toEqual([`/api/models/${repoId}/revision/main?blobs=true`]);
   });
 
   it('resumes a file whose connection was cut mid-way with a Range request', async () => {
@@ -99,7 +101,8 @@ describe('pullModel', () => {
       settings: settings(),
       signal: controller.signal,
       onProgress: (event) => {
-        if (event.file === 'onnx/model.onnx' && (event.fileBytes ?? 0) >= 100_000) controller.abort(new Error('user stop'));
+        if (event.file === 'onnx/model.onnx' && (event.fileBytes ?? 0) >= 100_000)
+          controller.abort(new Error('user stop'));
       },
     });
     await expect(interrupted).rejects.toThrow('user stop');

@@ -53,10 +53,13 @@ export async function pullModel(id: string, options: PullOptions = {}): Promise<
   checkRepoId(id);
   const revision = checkRevision(options.revision ?? 'main');
   if (settings.offline) {
-    throw new MmkitError(`cannot pull ${id} while MMKIT_OFFLINE=1 is set: unset it to download from ${settings.endpoint}`, {
-      code: 'hub_offline',
-      type: 'invalid_request_error',
-    });
+    throw new MmkitError(
+      `cannot pull ${id} while MMKIT_OFFLINE=1 is set: unset it to download from ${settings.endpoint}`,
+      {
+        code: 'hub_offline',
+        type: 'invalid_request_error',
+      },
+    );
   }
   const report = options.onProgress ?? (() => {});
   report({ phase: 'listing', bytes: 0, total: 0 });
@@ -84,7 +87,14 @@ export async function pullModel(id: string, options: PullOptions = {}): Promise<
           partialFolder: paths.partial,
           signal: options.signal,
           onBytes: (fileBytes) =>
-            report({ phase: 'downloading', file: path, fileBytes, fileTotal: file.size, ...progress, bytes: before + fileBytes }),
+            report({
+              phase: 'downloading',
+              file: path,
+              fileBytes,
+              fileTotal: file.size,
+              ...progress,
+              bytes: before + fileBytes,
+            }),
         });
         progress.bytes = before + file.size;
         downloaded += file.size;

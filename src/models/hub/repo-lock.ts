@@ -57,7 +57,9 @@ async function acquire(lockPath: string, options: LockOptions): Promise<string> 
     }
     if (!waited && holder) options.onWait?.(holder.pid);
     waited = true;
-    await sleep(options.pollMs ?? 100, undefined, { signal: options.signal }).catch(() => options.signal?.throwIfAborted());
+    await sleep(options.pollMs ?? 100, undefined, { signal: options.signal }).catch(() =>
+      options.signal?.throwIfAborted(),
+    );
   }
 }
 

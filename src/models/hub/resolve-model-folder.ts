@@ -69,7 +69,14 @@ async function localFolder(idOrPath: string): Promise<string | undefined> {
       param: 'model',
     });
   }
-  const markers = await Promise.all(layoutMarkers.map((name) => stat(join(folder, name)).then(() => true, () => false)));
+  const markers = await Promise.all(
+    layoutMarkers.map((name) =>
+      stat(join(folder, name)).then(
+        () => true,
+        () => false,
+      ),
+    ),
+  );
   if (markers.some(Boolean)) return folder;
   if (!written) return undefined; // An unrelated folder that happens to share a repo id's name.
   throw new MmkitError(`${folder} is not a model folder: it has none of ${layoutMarkers.join(', ')}`, {
@@ -95,7 +102,10 @@ async function missingFiles(
   const sizes = new Map(manifest.remoteFiles.map((file) => [file.path, file.size]));
   const missing: string[] = [];
   for (const path of selected) {
-    const size = await stat(join(paths.snapshot, path)).then((info) => info.size, () => -1);
+    const size = await stat(join(paths.snapshot, path)).then(
+      (info) => info.size,
+      () => -1,
+    );
     if (!manifest.files.includes(path) || size !== sizes.get(path)) missing.push(path);
   }
   return missing;

@@ -21,7 +21,9 @@ export const tokenizerJson = {
   version: '1.0',
   truncation: null,
   padding: null,
-  added_tokens: [{ id: 0, content: '[UNK]', single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }],
+  added_tokens: [
+    { id: 0, content: '[UNK]', single_word: false, lstrip: false, rstrip: false, normalized: false, special: true },
+  ],
   normalizer: null,
   pre_tokenizer: { type: 'Whitespace' },
   post_processor: null,
@@ -30,7 +32,10 @@ export const tokenizerJson = {
 };
 
 export const tinyRepoFiles: Record<string, Buffer | string> = {
-  'config.json': JSON.stringify({ model_type: 'bert', 'transformers.js_config': { use_external_data_format: { 'model_q4.onnx': 1 } } }),
+  'config.json': JSON.stringify({
+    model_type: 'bert',
+    'transformers.js_config': { use_external_data_format: { 'model_q4.onnx': 1 } },
+  }),
   'tokenizer.json': JSON.stringify(tokenizerJson),
   'tokenizer_config.json': JSON.stringify({ tokenizer_class: 'PreTrainedTokenizerFast', unk_token: '[UNK]' }),
   'generation_config.json': JSON.stringify({ max_length: 20 }),
