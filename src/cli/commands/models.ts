@@ -110,7 +110,7 @@ class PullDisplay {
     if (progress.phase !== 'downloading' || progress.total <= 0) return;
     this.bar ??= progressBar(`pulling ${this.id}`, progress.total, { json: this.json });
     const file = progress.file ? ` ${progress.file}` : '';
-    this.bar.update(progress.bytes, `${humanBytes(progress.bytes)} of ${humanBytes(progress.total)}${file}`);
+    this.bar.update(progress.bytes, `${humanBytes(progress.bytes)}${file}`);
   }
 
   finish(): void {

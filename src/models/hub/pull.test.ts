@@ -171,3 +171,28 @@ describe('pullModel', () => {
     expect(manifest?.files).toContain('onnx/model.onnx');
   });
 });
+
+describe('pullModel when the revision moves', () => {
+  it('replaces changed files and drops vanished ones, so a snapshot never mixes two commits', async () => {
+    const before = writeTinyRepo({ 'onnx/extra_q4.onnx': Buffer.from('old graph') });
+    const after = writeTinyRepo({ 'tokenizer_config.json': JSON.stringify({ unk_token: '[UNK]', changed: true }) });
+    const servers = [
+      await startHubServer({ repos: [{ id: repoId, folder: before }] }),
+      await startHubServer({ repos: [{ id: repoId, folder: after }] }),
+    ];
+    try {
+      const first = await pullModel(repoId, { dtype: 'q4', settings: { ...settings(), endpoint: servers[0]!.url } });
+      expect(first.files).toContain('onnx/extra_q4.onnx');
+      const second = await pullModel(repoId, { dtype: 'q4', settings: { ...settings(), endpoint: servers[1]!.url } });
+      expect(second.commit).not.toBe(first.commit);
+      expect(existsSync(join(second.folder, 'onnx/extra_q4.onnx'))).toBe(false);
+      expect(JSON.parse(snapshotFile('tokenizer_config.json').toString()).changed).toBe(true);
+      // Unchanged weights were kept, not fetched again.
+      expect(servers[1]!.downloadsOf(repoId, 'onnx/model_q4.onnx_data')).toHaveLength(0);
+      expect(second.downloadedBytes).toBe(snapshotFile('tokenizer_config.json').length);
+    } finally {
+      for (const hub of servers) await hub.close();
+      for (const folder of [before, after]) rmSync(folder, { recursive: true, force: true });
+    }
+  });
+});
