@@ -107,6 +107,9 @@ class PullDisplay {
   ) {}
 
   update(progress: PullProgress): void {
+    if (progress.phase === 'waiting' && !this.json && process.stderr.isTTY) {
+      process.stderr.write(`waiting for another mmkit process that is pulling ${this.id}…\n`);
+    }
     if (progress.phase !== 'downloading' || progress.total <= 0) return;
     this.bar ??= progressBar(`pulling ${this.id}`, progress.total, { json: this.json });
     const file = progress.file ? ` ${progress.file}` : '';

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { MmkitError } from '../../errors.ts';
-import { hubRequest, requestFailure, statusFailure } from './http.ts';
+import { hubRequest, requestFailure, statusFailure, timeoutError } from './http.ts';
 import { checkRepoId, checkRevision } from './repo-id.ts';
 import type { HubSettings } from './settings.ts';
 
@@ -104,10 +104,14 @@ async function fetchJsonPage(
   const { response, controller } = await hubRequest(request);
   if (!response.ok) throw await statusFailure(response, subject, id);
   let text: string;
+  // The headers came in time; the body gets the same allowance so a stalled server cannot hang us.
+  const timer = setTimeout(() => controller.abort(timeoutError(request, settings.timeoutMs)), settings.timeoutMs);
   try {
     text = await response.text();
   } catch (error) {
     throw requestFailure(error, request, controller, signal);
+  } finally {
+    clearTimeout(timer);
   }
   try {
     return { body: JSON.parse(text), next: nextPage(response.headers.get('link'), url) };
