@@ -5,7 +5,9 @@
 import type { BenchmarkRow } from './report.ts';
 import { printRows } from './report.ts';
 
-const suites: Array<{ name: string; load: () => Promise<{ run: () => Promise<BenchmarkRow[]> }> }> = [];
+const suites: Array<{ name: string; load: () => Promise<{ run: () => Promise<BenchmarkRow[]> }> }> = [
+  { name: 'text', load: () => import('./text.bench.ts') },
+];
 
 const only = process.argv.slice(2);
 for (const suite of suites) {
