@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { MmkitError } from '../../errors.ts';
-import { type ResampleQuality, resample } from './resample.ts';
+import { simdKernel } from './polyphase-wasm.ts';
+import { type ResampleQuality, resample, resampleScalar } from './resample.ts';
 import { decodeWav } from './wav.ts';
 
 const fixtures = new URL('./fixtures/', import.meta.url);
@@ -119,6 +120,33 @@ describe('resample', () => {
     const same = resample(input, 16000, 16000);
     expect(same).not.toBe(input);
     expect(Array.from(same)).toEqual(Array.from(input));
+  });
+
+  it('the WebAssembly SIMD kernel agrees with the scalar path across chunk boundaries and at the edges', () => {
+    expect(simdKernel()).not.toBeNull();
+    // 200 000 samples span several of the kernel's input chunks.
+    const speech = Float32Array.from({ length: 200_000 }, (_, i) => speechClip[i % speechClip.length]);
+    for (const quality of ['best', 'fast'] as const) {
+      for (const [from, to] of [
+        [44100, 16000],
+        [48000, 16000],
+        [8000, 16000],
+        [16000, 44100],
+        [12345, 16000],
+      ]) {
+        const simd = resample(speech, from, to, { quality });
+        const scalar = resampleScalar(speech, from, to, { quality });
+        expect(simd.length).toBe(scalar.length);
+        expect(compare(simd, scalar).snr, `${quality} ${from}→${to}`).toBeGreaterThan(110);
+      }
+      for (const length of [1, 2, 7, 441, 442]) {
+        const short = speech.slice(1000, 1000 + length);
+        const simd = resample(short, 44100, 16000, { quality });
+        expect(Array.from(simd).map((v) => v.toFixed(5))).toEqual(
+          Array.from(resampleScalar(short, 44100, 16000, { quality })).map((v) => v.toFixed(5)),
+        );
+      }
+    }
   });
 
   it('rejects non-integer or non-positive rates', () => {

@@ -11,6 +11,7 @@
  *   for 16 kHz output).
  */
 import { MmkitError } from '../../errors.ts';
+import { type PackedBank, packBank, runPolyphaseSimd, simdKernel } from './polyphase-wasm.ts';
 
 export type ResampleQuality = 'best' | 'fast';
 
@@ -46,6 +47,8 @@ interface FilterBank {
   coefficients: Float64Array;
   /** Largest tap index any phase reads, plus one. */
   span: number;
+  /** The same taps laid out for the WebAssembly kernel, made on first use. */
+  packed?: PackedBank;
 }
 
 const bankCache = new Map<string, FilterBank>();
@@ -67,7 +70,29 @@ export function resample(
   checkRate(toRate, 'toRate');
   if (fromRate === toRate) return samples.slice();
   const bank = filterBank(fromRate, toRate, options.quality ?? 'best');
-  return applyFilterBank(samples, bank);
+  const kernel = simdKernel();
+  if (kernel === null) return applyFilterBank(samples, bank);
+  const output = new Float32Array(outputLength(samples.length, bank));
+  bank.packed ??= packBank(bank.firstTap, bank.counts, bank.offsets, bank.coefficients);
+  runPolyphaseSimd(kernel, samples, output, { ...bank, packed: bank.packed });
+  return output;
+}
+
+/** The portable scalar path (float64 accumulation), used where WebAssembly SIMD is missing; exported for tests. */
+export function resampleScalar(
+  samples: Float32Array,
+  fromRate: number,
+  toRate: number,
+  options: ResampleOptions = {},
+): Float32Array {
+  checkRate(fromRate, 'fromRate');
+  checkRate(toRate, 'toRate');
+  if (fromRate === toRate) return samples.slice();
+  return applyFilterBank(samples, filterBank(fromRate, toRate, options.quality ?? 'best'));
+}
+
+function outputLength(inputLength: number, bank: FilterBank): number {
+  return Math.ceil((bank.outStep * inputLength) / bank.inStep);
 }
 
 function checkRate(rate: number, param: string): void {
@@ -84,7 +109,7 @@ function greatestCommonDivisor(a: number, b: number): number {
   return a;
 }
 
-export function filterBank(fromRate: number, toRate: number, quality: ResampleQuality): FilterBank {
+function filterBank(fromRate: number, toRate: number, quality: ResampleQuality): FilterBank {
   const key = `${fromRate}:${toRate}:${quality}`;
   const cached = bankCache.get(key);
   if (cached) {
@@ -168,17 +193,17 @@ function besselI0(x: number): number {
 
 function applyFilterBank(samples: Float32Array, bank: FilterBank): Float32Array {
   const { inStep, outStep, padding, firstTap, counts, offsets, coefficients, span } = bank;
-  const outputLength = Math.ceil((outStep * samples.length) / inStep);
-  const output = new Float32Array(outputLength);
-  if (outputLength === 0) return output;
-  const blocks = Math.ceil(outputLength / outStep);
+  const length = outputLength(samples.length, bank);
+  const output = new Float32Array(length);
+  if (length === 0) return output;
+  const blocks = Math.ceil(length / outStep);
   // Zero-padded copy so the inner loop needs no bounds checks at the edges.
   const padded = new Float32Array(Math.max((blocks - 1) * inStep + span, padding + samples.length));
   padded.set(samples, padding);
   let outIndex = 0;
-  for (let block = 0; block < blocks && outIndex < outputLength; block++) {
+  for (let block = 0; block < blocks && outIndex < length; block++) {
     const base = block * inStep;
-    for (let phase = 0; phase < outStep && outIndex < outputLength; phase++) {
+    for (let phase = 0; phase < outStep && outIndex < length; phase++) {
       const start = base + firstTap[phase];
       const offset = offsets[phase];
       const count = counts[phase];
