@@ -24,3 +24,7 @@ ff -c:a libopus -b:a 32k "$dir/speech-0880.opus"
 ff -c:a libopus -b:a 32k -f webm "$dir/speech-0880.webm"
 ff -c:a aac -b:a 64k "$dir/speech-0880.m4a"
 ls -l "$dir"
+# A WebM with a video stream and no audio, for the "contains no audio" error.
+ffmpeg -nostdin -hide_banner -loglevel error -y -f lavfi -i color=c=black:s=16x16:d=0.2 -map_metadata -1 \
+  -fflags +bitexact -c:v libvpx -b:v 10k "$dir/no-audio.webm"
+ls -l "$dir/no-audio.webm"

@@ -86,6 +86,10 @@ describe('loadAudio: bad input is a one-line MmkitError naming the file', () => 
       message: 'zero.wav: contains no audio',
       code: 'audio_empty',
     });
+    expect(await failure(loadAudio(join(fixtures, 'no-audio.webm'), { name: 'video.webm' }))).toEqual({
+      message: 'video.webm: contains no audio',
+      code: 'audio_empty',
+    });
     const flacHeaderOnly = fixtureBytes('speech-0880.flac').subarray(0, 42);
     const error = await failure(loadAudio(flacHeaderOnly, { name: 'header.flac' }));
     expect(error.message).toMatch(/^header.flac: /);
