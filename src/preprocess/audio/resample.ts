@@ -3,10 +3,12 @@
  *
  * The kernel is the one torchaudio's `functional.resample` builds (same time grid, cutoff, window and
  * zero padding at both ends), so our output matches torchaudio's to float precision for the same
- * parameters. Two designs:
+ * parameters (100–140 dB SNR). Only the taps inside the window's support are stored, and the dot
+ * products run in a WebAssembly SIMD kernel (`polyphase-wasm.ts`), with a scalar fallback. Two designs:
  * - `best` (default): Kaiser window, 64 zero crossings, rolloff 0.9475937, beta 14.7697 — librosa's
- *   historical `kaiser_best`. Alias-free: tones above the new Nyquist are attenuated by > 100 dB.
- * - `fast`: torchaudio's default (Hann window, 6 zero crossings, rolloff 0.99). About 10× cheaper, but
+ *   historical `kaiser_best`. Alias-free: tones above the new Nyquist are attenuated by > 140 dB.
+ *   Mel features from it are within 0.07 dB (mean) of features from torchaudio's default resampler.
+ * - `fast`: torchaudio's default (Hann window, 6 zero crossings, rolloff 0.99). About 4× cheaper, but
  *   it droops above 0.85 × Nyquist and lets tones just above the new Nyquist through (−8 dB at 8.2 kHz
  *   for 16 kHz output).
  */
