@@ -48,3 +48,11 @@ export type { TokenizedText, TokenizeOptions } from './preprocess/text/tokenize.
 // Preprocessing: text.
 export { DEFAULT_MAX_LENGTH, loadTextTokenizer, TextTokenizer } from './preprocess/text/tokenize.ts';
 export { version } from './version.ts';
+
+// Preprocessing: audio.
+export { loadAudio } from './preprocess/audio/load.ts';
+export type { LoadAudioOptions, LoadedAudio } from './preprocess/audio/load.ts';
+export { resample } from './preprocess/audio/resample.ts';
+export type { ResampleOptions, ResampleQuality } from './preprocess/audio/resample.ts';
+export { trimSilence } from './preprocess/audio/trim.ts';
+export type { TrimOptions, TrimResult } from './preprocess/audio/trim.ts';
