@@ -56,3 +56,5 @@ export { resample } from './preprocess/audio/resample.ts';
 export type { ResampleOptions, ResampleQuality } from './preprocess/audio/resample.ts';
 export { trimSilence } from './preprocess/audio/trim.ts';
 export type { TrimOptions, TrimResult } from './preprocess/audio/trim.ts';
+export { CTC_VOCABULARY, collapseCtcPath, synthesizeCtcSpeech } from '../testkit/ctc-speech.ts';
+export type { CtcSegment, CtcSpeech, CtcSpeechOptions, CtcWord } from '../testkit/ctc-speech.ts';
