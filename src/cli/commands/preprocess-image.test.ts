@@ -71,7 +71,8 @@ describe('mmkit preprocess image', () => {
     const array = decodeNpy(await readFile(out));
     expect(array.shape).toEqual([1, 3, 96, 96]);
     // mean/std 0.5 puts every value in [−1, 1].
-    expect(Math.min(...array.data) >= -1 && Math.max(...array.data) <= 1).toBe(true);
+    const values = array.data as Float32Array;
+    expect(Math.min(...values) >= -1 && Math.max(...values) <= 1).toBe(true);
   });
 
   it('names a bad file in one line, exits 1 and writes nothing', async () => {

@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import sharp, { type OutputInfo } from 'sharp';
 import { describeError, MmkitError } from '../../errors.ts';
-import { DEFAULT_MAX_PIXELS, probeImage } from './probe.ts';
+import { DEFAULT_MAX_PIXELS, probeImage, sniffImageFormat } from './probe.ts';
 import type { RgbImage } from './resample.ts';
 
 export interface DecodeOptions {
@@ -42,8 +42,9 @@ export async function decodeRgb(input: string | Uint8Array, options: DecodeOptio
     throw new MmkitError(`${name}: empty file (0 bytes), not an image`, { code: 'image_unreadable', param: name });
   }
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
-  // Header-only check first, so a decompression bomb is refused before any pixel is decoded.
-  await probeImage(bytes, { name, maxPixels });
+  // sharp refuses images over the pixel bound from their header, before decoding any pixel. The
+  // probe (a second header read) runs only to explain a failure or an unsupported format.
+  if (!sniffImageFormat(bytes)) await probeImage(bytes, { name, maxPixels });
   let decoded: { data: Buffer; info: OutputInfo };
   try {
     decoded = await sharp(bytes, {
@@ -58,6 +59,7 @@ export async function decodeRgb(input: string | Uint8Array, options: DecodeOptio
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
   } catch (error) {
+    await probeImage(bytes, { name, maxPixels });
     throw new MmkitError(`${name}: cannot decode image (${describeError(error)})`, {
       code: 'image_unreadable',
       param: name,

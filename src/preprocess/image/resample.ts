@@ -15,6 +15,7 @@
  * computed, which is exact because every output pixel is computed independently.
  */
 import { FILTER_KERNELS, type FilterKernel, type ResampleFilter } from './filters.ts';
+import { horizontalPassSimd, verticalPassSimd } from './simd-resample.ts';
 
 const PRECISION_BITS = 22;
 const ROUNDING = 1 << (PRECISION_BITS - 1);
@@ -35,7 +36,7 @@ export interface CropWindow {
 }
 
 /** Per-output-pixel taps along one axis, for output indices first..first+length−1. */
-interface AxisTaps {
+export interface AxisTaps {
   start: Int32Array;
   count: Int32Array;
   weights: Int32Array;
@@ -205,6 +206,7 @@ export function resizeCropRgb(
   height: number,
   filter: ResampleFilter,
   crop: CropWindow = { left: 0, top: 0, width, height },
+  options: { simd?: boolean } = {},
 ): RgbImage {
   const columns = clampSpan(crop.left, crop.width, width);
   const rows = clampSpan(crop.top, crop.height, height);
@@ -218,7 +220,7 @@ export function resizeCropRgb(
       nearestIndices(source.height, height, rows.first, rows.length),
     );
   } else {
-    inside = convolve(source, width, height, FILTER_KERNELS[filter], columns, rows);
+    inside = convolve(source, width, height, FILTER_KERNELS[filter], columns, rows, options.simd ?? true);
   }
   if (columns.length === crop.width && rows.length === crop.height) {
     return { data: inside, width: crop.width, height: crop.height };
@@ -240,6 +242,7 @@ function convolve(
   kernel: FilterKernel,
   columns: { first: number; length: number },
   rows: { first: number; length: number },
+  simd: boolean,
 ): Uint8ClampedArray {
   const resizeRows = height !== source.height;
   const resizeColumns = width !== source.width;
@@ -248,10 +251,19 @@ function convolve(
   const rowStart = verticalTaps ? verticalTaps.start[0] : rows.first;
   const last = rows.length - 1;
   const rowEnd = verticalTaps ? verticalTaps.start[last] + verticalTaps.count[last] : rows.first + rows.length;
-  const horizontal = resizeColumns
-    ? horizontalPass(source, rowStart, rowEnd, axisTaps(source.width, width, kernel, columns.first, columns.length))
-    : copyColumns(source, rowStart, rowEnd, columns.first, columns.length);
-  return verticalTaps ? verticalPass(horizontal, columns.length, rowStart, verticalTaps) : horizontal;
+  let horizontal: Uint8ClampedArray;
+  if (resizeColumns) {
+    const taps = axisTaps(source.width, width, kernel, columns.first, columns.length);
+    horizontal =
+      (simd && horizontalPassSimd(source, rowStart, rowEnd, taps)) || horizontalPass(source, rowStart, rowEnd, taps);
+  } else {
+    horizontal = copyColumns(source, rowStart, rowEnd, columns.first, columns.length);
+  }
+  if (!verticalTaps) return horizontal;
+  return (
+    (simd && verticalPassSimd(horizontal, columns.length, rowStart, verticalTaps)) ||
+    verticalPass(horizontal, columns.length, rowStart, verticalTaps)
+  );
 }
 
 function copyColumns(
