@@ -30,11 +30,12 @@ describe('mmkit preprocess image', () => {
     expect(array.data.subarray(3 * 224 * 224)).toEqual(second.data);
   });
 
-  it('gives the same result for a batch big enough for the worker pool (compiled worker)', async () => {
+  it('gives the same result through the worker pool (compiled worker, MMKIT_IMAGE_THREADS)', async () => {
     const names = ['rocket.jpg', 'hubble.jpg', 'retina.webp', 'coffee-two-frames.gif', 'chelsea-exif6.jpg'];
     const files = [...names, ...names].map((name) => `${fixturesDirectory}${name}`);
     const out = join(directory, 'pool.npy');
-    const result = await runCli(['preprocess', 'image', ...files, '--out', out]);
+    const result = await runCli(['preprocess', 'image', ...files, '--out', out], { env: { MMKIT_IMAGE_THREADS: '2' } });
+    expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const array = decodeNpy(await readFile(out));
     expect(array.shape).toEqual([10, 3, 224, 224]);

@@ -16,6 +16,20 @@ interface ImageCommandOptions {
   json?: boolean;
 }
 
+/** `MMKIT_IMAGE_THREADS=N` forces N worker threads (0: none); by default big batches get a pool. */
+function threadsFromEnvironment(): number | 'auto' {
+  const value = process.env.MMKIT_IMAGE_THREADS;
+  if (value === undefined || value === '') return 'auto';
+  const threads = Number(value);
+  if (!Number.isInteger(threads) || threads < 0 || threads > 64) {
+    throw new MmkitError(`MMKIT_IMAGE_THREADS must be an integer from 0 to 64, got '${value}'`, {
+      code: 'invalid_environment',
+      param: 'MMKIT_IMAGE_THREADS',
+    });
+  }
+  return threads;
+}
+
 /** `--processor` takes the JSON file or the model folder that holds `preprocessor_config.json`. */
 async function processorPath(path: string): Promise<string> {
   const isDirectory = await stat(path).then(
@@ -46,6 +60,7 @@ export function registerPreprocessImage(preprocess: Command): void {
       const progress = progressBar('images', files.length, { json: options.json });
       const batch = await preprocessImages(files, {
         config,
+        threads: threadsFromEnvironment(),
         onProgress: (done) => progress.update(done),
       }).finally(() => progress.finish());
       const out = resolve(options.out);

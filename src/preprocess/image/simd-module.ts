@@ -56,6 +56,9 @@ const v128Load = simd(0x00, 0, 0);
 const v128Store = simd(0x0b, 0, 0);
 const load32Zero = simd(0x5c, 0, 0);
 const store32Lane0 = simd(0x5a, 0, 0, 0);
+const store16Lane0 = simd(0x59, 0, 0, 0);
+/** Lane 2 (the third byte), stored at offset 2. */
+const store8Lane2 = simd(0x58, 0, 2, 2);
 const splatI32 = simd(0x11);
 const widenLowU8 = simd(0x89);
 const widenHighU8 = simd(0x8a);
@@ -86,33 +89,56 @@ const increment = (index: number, by: number[]) => [...get(index), ...by, ...add
 const PRECISION_BITS = 22;
 const ROUNDING = 1 << (PRECISION_BITS - 1);
 
+/**
+ * Two source rows per pass over the taps, sharing each weight: row y's pixel is stored as exactly
+ * three bytes (it must not touch row y + 1, already written); row y + 1's as four, the spare byte
+ * landing on a pixel written later. An odd last row is computed twice and stored over itself.
+ */
 function horizontalBody(): number[] {
   const [src, srcLine, rowStart, rowEnd, starts, counts, weights, strideBytes, columns, out] = [
     0, 1, 2, 3, 4, 5, 6, 7, 8, 9,
   ];
-  const [y, x, rowBase, p, w, end, o, acc] = [10, 11, 12, 13, 14, 15, 16, 17];
+  const [y, x, rowBase, p, w, end, o, next, outNext] = [10, 11, 12, 13, 14, 15, 16, 17, 18];
+  const [acc, acc2, weight] = [19, 20, 21];
   const locals = vector([
-    [7, I32],
-    [1, V128],
+    [9, I32],
+    [3, V128],
   ]);
+  const pixelAt = (offset: number[]) => [...get(p), ...offset, ...load32Zero, ...widenLowU8, ...widenLowU16];
+  const accumulate = (target: number, offset: number[]) => [
+    ...get(target),
+    ...pixelAt(offset),
+    ...get(weight),
+    ...mulI32x4,
+    ...addI32x4,
+    ...set(target),
+  ];
   const taps = loopUntil(
     [...get(w), ...get(end), 0x4f /* i32.ge_u */],
     [
-      ...get(acc),
-      ...get(p),
-      ...load32Zero,
-      ...widenLowU8,
-      ...widenLowU16,
       ...get(w),
       ...loadI32,
       ...splatI32,
-      ...mulI32x4,
-      ...addI32x4,
-      ...set(acc),
+      ...set(weight),
+      ...accumulate(acc, []),
+      ...accumulate(acc2, [...get(next), ...add]),
       ...increment(p, constant(3)),
       ...increment(w, constant(4)),
     ],
   );
+  // acc → saturated bytes in lanes 0..2 (then 0..2 again, unused).
+  const toBytes = (target: number) => [
+    ...get(target),
+    ...constant(PRECISION_BITS),
+    ...shrSI32x4,
+    ...tee(target),
+    ...get(target),
+    ...narrowI32ToI16,
+    ...tee(target),
+    ...get(target),
+    ...narrowI16ToU8,
+    ...set(target),
+  ];
   const pixel = [
     // p = rowBase + starts[x] * 3; w = weights + x * strideBytes; end = w + counts[x] * 4
     ...get(rowBase),
@@ -144,23 +170,26 @@ function horizontalBody(): number[] {
     ...set(end),
     ...constant(ROUNDING),
     ...splatI32,
-    ...set(acc),
-    ...taps,
-    ...get(acc),
-    ...constant(PRECISION_BITS),
-    ...shrSI32x4,
     ...tee(acc),
-    ...get(acc),
-    ...narrowI32ToI16,
-    ...set(acc),
+    ...set(acc2),
+    ...taps,
+    ...toBytes(acc),
+    ...toBytes(acc2),
     ...get(o),
     ...get(acc),
+    ...store16Lane0,
+    ...get(o),
     ...get(acc),
-    ...narrowI16ToU8,
+    ...store8Lane2,
+    ...get(o),
+    ...get(outNext),
+    ...add,
+    ...get(acc2),
     ...store32Lane0,
     ...increment(o, constant(3)),
     ...increment(x, constant(1)),
   ];
+  const isPaired = [...get(y), ...constant(1), ...add, ...get(rowEnd), 0x48 /* i32.lt_s */];
   const row = [
     ...get(src),
     ...get(y),
@@ -168,19 +197,34 @@ function horizontalBody(): number[] {
     ...mul,
     ...add,
     ...set(rowBase),
+    ...get(srcLine),
+    ...constant(0),
+    ...isPaired,
+    0x1b /* select */,
+    ...set(next),
+    ...get(columns),
+    ...constant(3),
+    ...mul,
+    ...constant(0),
+    ...isPaired,
+    0x1b /* select */,
+    ...set(outNext),
+    ...get(out),
+    ...get(y),
+    ...get(rowStart),
+    0x6b /* i32.sub */,
+    ...get(columns),
+    ...constant(3),
+    ...mul,
+    ...mul,
+    ...add,
+    ...set(o),
     ...constant(0),
     ...set(x),
     ...loopUntil([...get(x), ...get(columns), ...geS], pixel),
-    ...increment(y, constant(1)),
+    ...increment(y, constant(2)),
   ];
-  const code = [
-    ...get(out),
-    ...set(o),
-    ...get(rowStart),
-    ...set(y),
-    ...loopUntil([...get(y), ...get(rowEnd), ...geS], row),
-    0x0b,
-  ];
+  const code = [...get(rowStart), ...set(y), ...loopUntil([...get(y), ...get(rowEnd), ...geS], row), 0x0b];
   return [...locals, ...code];
 }
 

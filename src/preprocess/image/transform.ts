@@ -88,12 +88,13 @@ export function toChwFloat(
 ): Float32Array {
   const plane = image.width * image.height;
   const target = out ?? new Float32Array(3 * plane);
-  const [red, green, blue] = channelTables(config);
+  const tables = channelTables(config);
   const data = image.data;
-  for (let i = 0, p = 0; i < plane; i++, p += 3) {
-    target[offset + i] = red[data[p]];
-    target[offset + plane + i] = green[data[p + 1]];
-    target[offset + 2 * plane + i] = blue[data[p + 2]];
+  // One channel at a time: sequential writes, one table in cache.
+  for (let channel = 0; channel < 3; channel++) {
+    const table = tables[channel];
+    const base = offset + channel * plane;
+    for (let i = 0, p = channel; i < plane; i++, p += 3) target[base + i] = table[data[p]];
   }
   return target;
 }
