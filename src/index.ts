@@ -58,3 +58,19 @@ export { trimSilence } from './preprocess/audio/trim.ts';
 export type { TrimOptions, TrimResult } from './preprocess/audio/trim.ts';
 export { CTC_VOCABULARY, collapseCtcPath, synthesizeCtcSpeech } from '../testkit/ctc-speech.ts';
 export type { CtcSegment, CtcSpeech, CtcSpeechOptions, CtcWord } from '../testkit/ctc-speech.ts';
+
+// Preprocessing: images.
+export { preprocessImage, preprocessImages } from './preprocess/image/preprocess.ts';
+export type { ImageBatch, ImageBatchOptions, ImageInput, ImagePreprocessOptions } from './preprocess/image/preprocess.ts';
+export { ImageWorkerPool } from './preprocess/image/pool.ts';
+export {
+  CLIP_IMAGE_MEAN,
+  CLIP_IMAGE_STD,
+  clipImageConfig,
+  loadImageProcessorConfig,
+  parseImageProcessorConfig,
+  withOutputSize,
+} from './preprocess/image/config.ts';
+export type { ImageProcessorConfig, ResizeRule } from './preprocess/image/config.ts';
+export { decodeRgb } from './preprocess/image/decode.ts';
+export { probeImage, sniffImageFormat } from './preprocess/image/probe.ts';
