@@ -26,12 +26,26 @@ export function byteTokenIds(text: string): number[] {
   return Array.from(new TextEncoder().encode(text));
 }
 
-/** The `tokenizer.json` document. Byte `b` has id `b`; special tokens take the ids given. */
-export function byteLevelTokenizerJson(specialTokens: readonly SpecialToken[]): object {
+/** Whole-word tokens on top of the bytes: their vocabulary entries and the BPE merges that build them. */
+export interface ByteLevelWords {
+  vocabulary: Readonly<Record<string, number>>;
+  merges: readonly string[];
+}
+
+/**
+ * The `tokenizer.json` document. Byte `b` has id `b`; special tokens take the ids given; `words`
+ * (optional) adds merged tokens. Special tokens with `special: false` (e.g. Whisper's timestamps)
+ * are added tokens that decoding keeps.
+ */
+export function byteLevelTokenizerJson(
+  specialTokens: readonly (SpecialToken & { special?: boolean })[],
+  words: ByteLevelWords = { vocabulary: {}, merges: [] },
+): object {
   const vocabulary: Record<string, number> = {};
   byteToCharacter().forEach((character, byte) => {
     vocabulary[character] = byte;
   });
+  Object.assign(vocabulary, words.vocabulary);
   for (const token of specialTokens) vocabulary[token.content] = token.id;
   return {
     version: '1.0',
@@ -44,7 +58,7 @@ export function byteLevelTokenizerJson(specialTokens: readonly SpecialToken[]): 
       lstrip: false,
       rstrip: false,
       normalized: false,
-      special: true,
+      special: token.special ?? true,
     })),
     normalizer: null,
     pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
@@ -60,7 +74,7 @@ export function byteLevelTokenizerJson(specialTokens: readonly SpecialToken[]): 
       byte_fallback: false,
       ignore_merges: false,
       vocab: vocabulary,
-      merges: [],
+      merges: [...words.merges],
     },
   };
 }
