@@ -9,6 +9,7 @@ import { describeError, MmkitError } from '../src/errors.ts';
 import { clipFiles } from './clip.ts';
 import { llmFiles } from './llm.ts';
 import { type ModelFiles, writeModelFiles } from './model-files.ts';
+import { whisperFiles } from './whisper.ts';
 
 const ARCHITECTURES: Record<string, { describe: string; files: () => ModelFiles }> = {
   clip: {
@@ -16,6 +17,10 @@ const ARCHITECTURES: Record<string, { describe: string; files: () => ModelFiles 
     files: clipFiles,
   },
   llm: { describe: 'decoder-only chat model (Llama layout) that echoes the last user message', files: llmFiles },
+  whisper: {
+    describe: 'Whisper (encoder + merged decoder) that transcribes tone "speech" (one … six), en/zh, timestamps',
+    files: whisperFiles,
+  },
 };
 
 export function supportedTinyArchitectures(): string[] {

@@ -158,10 +158,14 @@ export function buildWhisperDecoder(): Uint8Array {
     graphScope.op('Transpose', [graphScope.op('Reshape', [projection, headsShape])], { perm: [0, 2, 1, 3] });
   const mergeHeads = (context: string) =>
     graph.op('Reshape', [graph.op('Transpose', [context], { perm: [0, 2, 1, 3] }), int64([0, 0, WIDTH])]);
-  const slot = (source: string, index: number) => graph.op('Slice', [source, int64([index]), int64([index + 1]), int64([-1])]);
+  const slot = (source: string, index: number) =>
+    graph.op('Slice', [source, int64([index]), int64([index + 1]), int64([-1])]);
 
   const hidden = graph.op('Gather', [
-    graph.initializer('embed_tokens.weight', tensor('float32', tokenEmbeddings(), [WHISPER_VOCABULARY_SIZE, WHISPER_D_MODEL])),
+    graph.initializer(
+      'embed_tokens.weight',
+      tensor('float32', tokenEmbeddings(), [WHISPER_VOCABULARY_SIZE, WHISPER_D_MODEL]),
+    ),
     inputIds,
   ]);
 
@@ -169,7 +173,10 @@ export function buildWhisperDecoder(): Uint8Array {
   const selfProjection = weight('self_attn.kv_proj.weight', selfAttentionProjection(), WHISPER_D_MODEL);
   const query = splitHeads(
     graph,
-    graph.op('MatMul', [hidden, weight('self_attn.q_proj.weight', new Float32Array(WHISPER_D_MODEL * WIDTH), WHISPER_D_MODEL)]),
+    graph.op('MatMul', [
+      hidden,
+      weight('self_attn.q_proj.weight', new Float32Array(WHISPER_D_MODEL * WIDTH), WHISPER_D_MODEL),
+    ]),
   );
   const newKey = splitHeads(graph, graph.op('MatMul', [hidden, selfProjection]));
   const newValue = splitHeads(graph, graph.op('MatMul', [hidden, selfProjection]));
@@ -236,15 +243,24 @@ export function buildWhisperDecoder(): Uint8Array {
   const headFeatures = graph.op('Concat', [wordHeard, wordKind, found, chinese, startKind, endKind, one], { axis: -1 });
   const textLogits = graph.op('MatMul', [
     headFeatures,
-    graph.initializer('proj_out.weight', tensor('float32', outputHead(), [HEAD_FEATURES, WHISPER_TOKENS.timestampBegin])),
+    graph.initializer(
+      'proj_out.weight',
+      tensor('float32', outputHead(), [HEAD_FEATURES, WHISPER_TOKENS.timestampBegin]),
+    ),
   ]);
-  const timestampStep = add(mul(startKind, slot(heard, WHISPER_HEAD_DIM)), mul(endKind, slot(heard, 2 * WHISPER_HEAD_DIM)));
+  const timestampStep = add(
+    mul(startKind, slot(heard, WHISPER_HEAD_DIM)),
+    mul(endKind, slot(heard, 2 * WHISPER_HEAD_DIM)),
+  );
   const timestampKind = add(startKind, endKind);
   const timestampBias = add(
     add(mul(timestampKind, scalar(2 * LOGIT_STEP)), mul(found, scalar(LOGIT_STEP))),
     scalar(-2.5 * LOGIT_STEP),
   );
-  const steps = graph.constant(floatTensor(Array.from({ length: TIMESTAMP_COUNT }, (_, index) => index)), 'timestamp_steps');
+  const steps = graph.constant(
+    floatTensor(Array.from({ length: TIMESTAMP_COUNT }, (_, index) => index)),
+    'timestamp_steps',
+  );
   const timestampLogits = sub(
     timestampBias,
     mul(scalar(TIMESTAMP_SLOPE), graph.op('Abs', [sub(steps, timestampStep)])),

@@ -135,10 +135,7 @@ export function buildWhisperEncoder(): Uint8Array {
   const stepFeatures = graph.op('Concat', [words, active, onset, offset, segment, segmentSquared], { axis: -1 });
   const projected = graph.op('MatMul', [
     stepFeatures,
-    graph.initializer(
-      'proj.weight',
-      tensor('float32', outputProjection(), [WORD_COUNT + 5, WHISPER_D_MODEL]),
-    ),
+    graph.initializer('proj.weight', tensor('float32', outputProjection(), [WORD_COUNT + 5, WHISPER_D_MODEL])),
   ]);
   graph.node(
     'Add',
