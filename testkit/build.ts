@@ -9,6 +9,7 @@ import { describeError, MmkitError } from '../src/errors.ts';
 import { clipFiles } from './clip.ts';
 import { llmFiles } from './llm.ts';
 import { type ModelFiles, writeModelFiles } from './model-files.ts';
+import { vitsFiles } from './vits.ts';
 import { whisperFiles } from './whisper.ts';
 
 const ARCHITECTURES: Record<string, { describe: string; files: () => ModelFiles }> = {
@@ -20,6 +21,10 @@ const ARCHITECTURES: Record<string, { describe: string; files: () => ModelFiles 
   whisper: {
     describe: 'Whisper (encoder + merged decoder) that transcribes tone "speech" (one … six), en/zh, timestamps',
     files: whisperFiles,
+  },
+  vits: {
+    describe: 'VITS text-to-speech that speaks each letter as a 0.1 s tone (a = 300 Hz … z = 2800 Hz)',
+    files: vitsFiles,
   },
 };
 
