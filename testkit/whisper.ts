@@ -8,7 +8,10 @@
  * Each word is a tone; the transcript is the words heard, in order (" one two three"), in Chinese
  * ("一二三") when the language is `zh` and the task is `transcribe`, in English otherwise. With
  * `return_timestamps` each word is a segment whose start/end are the tone's start/end to within
- * about 0.04 s. Silence gives an empty transcript.
+ * about 0.04 s. Silence gives an empty transcript. Long audio with `chunk_length_s` transcribes
+ * right; with timestamps too, Transformers.js's chunk merging joins the last segment of a chunk
+ * with the next chunk's words (one chunk spanning both). Word-level timestamps
+ * (`return_timestamps: "word"`) are not supported: the decoder has no cross-attention outputs.
  */
 import type { ModelFiles } from './model-files.ts';
 import { jsonFile } from './model-files.ts';
