@@ -107,6 +107,7 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
 }
 
 function shorten(text: string): string {
-  const firstLine = text.split(/\r?\n/).find((line) => line.trim() !== '') ?? '';
-  return firstLine.length > 300 ? `${firstLine.slice(0, 297)}...` : firstLine.trim();
+  // A trailing full stop would clash with the advice we append after a semicolon.
+  const firstLine = (text.split(/\r?\n/).find((line) => line.trim() !== '') ?? '').trim().replace(/\.$/, '');
+  return firstLine.length > 300 ? `${firstLine.slice(0, 297)}...` : firstLine;
 }

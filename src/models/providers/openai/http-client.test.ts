@@ -65,7 +65,7 @@ describe('errors from an OpenAI-compatible server', () => {
   it('401 says to set the API key and relays the server message', async () => {
     const error = await failure(chat({ apiKey: undefined }).generate(request));
     expect(error.message).toBe(
-      `${url()}: 401 unauthorized: Incorrect API key provided.; set the API key (apiKey) for model 'llava'`,
+      `${url()}: 401 unauthorized: Incorrect API key provided; set the API key (apiKey) for model 'llava'`,
     );
     expect(error.code).toBe('provider_unauthorized');
   });
@@ -123,6 +123,14 @@ describe('errors from an OpenAI-compatible server', () => {
     const error = await failure(chat({ timeoutMs: 300 }).generate(request));
     expect(error.message).toBe(`${url()}: timed out, no data from the server for 0.3 s (timeoutMs)`);
     expect(error.code).toBe('provider_timeout');
+  });
+
+  it('the AbortSignal cancels a request still waiting for its answer', async () => {
+    server.failNext({ type: 'stall' });
+    const controller = new AbortController();
+    const pending = chat().generate({ ...request, signal: controller.signal });
+    setTimeout(() => controller.abort(), 50);
+    await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
   });
 
   it('a dropped connection is reported', async () => {
