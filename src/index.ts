@@ -4,6 +4,9 @@
 export { buildTinyModel, supportedTinyArchitectures, tinyModelFiles } from '../testkit/build.ts';
 export type { CtcSegment, CtcSpeech, CtcSpeechOptions, CtcWord } from '../testkit/ctc-speech.ts';
 export { CTC_VOCABULARY, collapseCtcPath, synthesizeCtcSpeech } from '../testkit/ctc-speech.ts';
+export { startOpenAiTestServer } from '../testkit/openai-server.ts';
+export { VITS_CHARACTER_SAMPLES, VITS_SAMPLE_RATE, vitsCharacterFrequency } from '../testkit/vits.ts';
+export { synthesizeWhisperSpeech, WHISPER_SAMPLE_RATE, whisperSpeechSegments } from '../testkit/whisper-speech.ts';
 export type { ErrorType, MmkitErrorOptions } from './errors.ts';
 export { isMmkitError, MmkitError } from './errors.ts';
 export type { NpyArray, NpyDtype } from './media/npy.ts';
@@ -30,6 +33,8 @@ export {
   resolveModelFolder,
   selectModelFiles,
 } from './models/hub/index.ts';
+// Models: OpenAI-compatible engines (vLLM, Ollama, LocalAI, OpenAI).
+export * from './models/providers/openai/index.ts';
 // Capability interfaces that tasks are written against.
 export type * from './models/spec/index.ts';
 export type { AttributeInput, ModelOptions } from './onnx/graph-builder.ts';
