@@ -205,7 +205,7 @@ export function realFft(size: number, batch = 1): RealFft {
 }
 
 /** Radices 4 first (fewest passes), then 2, 3, 5, then any remaining prime. */
-function factorize(n: number): number[] {
+export function factorize(n: number): number[] {
   const factors: number[] = [];
   let rest = n;
   while (rest % 4 === 0) {

@@ -4,6 +4,7 @@
  * number of frames. Layout everywhere: row-major [nMels, nFrames].
  */
 import { melFilterBank } from './mel-filters.ts';
+import { audioSimd, logCompress } from './simd/audio-simd.ts';
 import { melPowerSpectrogram, type PadMode, type Spectrogram } from './spectrogram.ts';
 
 export type { Spectrogram } from './spectrogram.ts';
@@ -69,6 +70,18 @@ export function powerToDb(spectrogram: Float32Array | Float64Array, options: Pow
     reference = Math.abs(options.ref);
   }
   const offset = 10 * Math.log10(Math.max(amin, reference));
+  const simd = audioSimd();
+  if (simd) {
+    const values = Float32Array.from(spectrogram);
+    logCompress(simd, values, {
+      floor: amin,
+      scale: 10,
+      range: topDb ?? Number.POSITIVE_INFINITY,
+      add: -offset,
+      multiply: 1,
+    });
+    return values;
+  }
   const out = new Float32Array(spectrogram.length);
   let peak = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < spectrogram.length; i++) {

@@ -5,6 +5,8 @@
  */
 import { realFft } from './fft.ts';
 import type { MelFilterBank } from './mel-filters.ts';
+import { audioSimd } from './simd/audio-simd.ts';
+import { melPowerSimd, simdSupportsSize } from './simd/simd-spectrogram.ts';
 
 export type PadMode = 'constant' | 'reflect';
 
@@ -18,6 +20,8 @@ export interface MelPowerOptions {
   /** 2: power spectrum, 1: magnitude. */
   power: number;
   bank: MelFilterBank;
+  /** 'auto': WebAssembly SIMD where available, else JavaScript; 'js' forces JavaScript (tests). */
+  engine?: 'auto' | 'js';
 }
 
 export interface Spectrogram {
@@ -56,6 +60,10 @@ export function melPowerSpectrogram(samples: Float32Array | Float64Array, option
     throw new RangeError(`reflect padding needs more than ${nFft / 2} samples, got ${length}`);
   }
   const nFrames = frameCount(length, nFft, hopLength, center);
+  const simd = options.engine === 'js' ? null : audioSimd();
+  if (simd && nFrames > 0 && simdSupportsSize(nFft)) {
+    return melPowerSimd(simd, samples, { ...options, window: hannWindow(nFft), nFrames });
+  }
   const nMels = bank.nMels;
   const data = new Float32Array(nMels * nFrames);
   const plan = realFft(nFft, BATCH);

@@ -5,6 +5,7 @@
  * (fmax 8000), log10(max(1e-10, S)), clamped at max − 8, then (x + 4) / 4.
  */
 import { melFilterBank } from './mel-filters.ts';
+import { audioSimd, logCompress } from './simd/audio-simd.ts';
 import { melPowerSpectrogram } from './spectrogram.ts';
 
 export const WHISPER_SAMPLE_RATE = 16000;
@@ -46,15 +47,18 @@ export function whisperLogMel(
   });
   const total = spectrogram.nFrames;
   const out = new Float32Array(nMels * nFrames);
+  for (let mel = 0; mel < nMels; mel++)
+    out.set(spectrogram.data.subarray(mel * total, mel * total + nFrames), mel * nFrames);
+  const simd = audioSimd();
+  if (simd) {
+    logCompress(simd, out, { floor: 1e-10, scale: 1, range: 8, add: 4, multiply: 0.25 });
+    return out;
+  }
   let peak = Number.NEGATIVE_INFINITY;
-  for (let mel = 0; mel < nMels; mel++) {
-    const source = mel * total;
-    const target = mel * nFrames;
-    for (let t = 0; t < nFrames; t++) {
-      const value = Math.log10(Math.max(1e-10, spectrogram.data[source + t]));
-      out[target + t] = value;
-      if (value > peak) peak = value;
-    }
+  for (let i = 0; i < out.length; i++) {
+    const value = Math.log10(Math.max(1e-10, out[i]));
+    out[i] = value;
+    if (value > peak) peak = value;
   }
   const floor = peak - 8;
   for (let i = 0; i < out.length; i++) out[i] = (Math.max(out[i], floor) + 4) / 4;
