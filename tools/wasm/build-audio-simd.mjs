@@ -4,8 +4,9 @@
  * projection, log10) as WAT, assembles them with wabt, and writes:
  *   src/preprocess/audio/simd/audio-simd.wat         (the readable source, for review)
  *   src/preprocess/audio/simd/audio-simd-binary.ts   (the module as base64; what runs)
- * Run from the repository root after changing this file: `npx -y -p wabt@1.0.39 node tools/wasm/build-audio-simd.mjs`
- * (or with wabt installed anywhere on NODE_PATH). Nothing at run or test time needs wabt.
+ * Run from the repository root after changing this file:
+ *   npm install --no-save wabt@1.0.39 && node tools/wasm/build-audio-simd.mjs
+ * Nothing at run or test time needs wabt.
  *
  * Layout: every kernel works on planar float32 arrays whose innermost axis is the frame (a batch of
  * frames, a multiple of 4), so each f32x4 lane is one frame and every lane does the same arithmetic.
