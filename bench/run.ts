@@ -5,7 +5,10 @@
 import type { BenchmarkRow } from './report.ts';
 import { printRows } from './report.ts';
 
-const suites: Array<{ name: string; load: () => Promise<{ run: () => Promise<BenchmarkRow[]> }> }> = [];
+const suites: Array<{ name: string; load: () => Promise<{ run: () => Promise<BenchmarkRow[]> }> }> = [
+  { name: 'text', load: () => import('./text.bench.ts') },
+  { name: 'audio-decode', load: () => import('./audio-decode.bench.ts') },
+];
 
 const only = process.argv.slice(2);
 for (const suite of suites) {

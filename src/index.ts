@@ -1,7 +1,58 @@
 /** mmkit's library surface. */
 
+// Tiny models with fixed, meaningful weights, for tests (yours too).
+export { buildTinyModel, supportedTinyArchitectures, tinyModelFiles } from '../testkit/build.ts';
 export type { ErrorType, MmkitErrorOptions } from './errors.ts';
 export { isMmkitError, MmkitError } from './errors.ts';
 export type { NpyArray, NpyDtype } from './media/npy.ts';
+// Media formats.
 export { decodeNpy, encodeNpy, writeNpy } from './media/npy.ts';
+export { encodeWav } from './media/wav.ts';
+export type {
+  CachedModel,
+  Dtype,
+  DtypeChoice,
+  HubSettings,
+  PullOptions,
+  PullProgress,
+  PullResult,
+  ResolveOptions,
+} from './models/hub/index.ts';
+// Models: Hub client and cache.
+export {
+  hubSettings,
+  listCachedModels,
+  parseDtypeChoice,
+  pullModel,
+  removeCachedModel,
+  resolveModelFolder,
+  selectModelFiles,
+} from './models/hub/index.ts';
+// Capability interfaces that tasks are written against.
+export type * from './models/spec/index.ts';
+export type { AttributeInput, ModelOptions } from './onnx/graph-builder.ts';
+// ONNX graph writing (tiny models, training graphs).
+export { attribute, DEFAULT_IR_VERSION, DEFAULT_OPSET, GraphBuilder } from './onnx/graph-builder.ts';
+export { encodeModel } from './onnx/model-proto.ts';
+export type { ElementType, TensorValue } from './onnx/tensor.ts';
+export { boolTensor, floatTensor, int32Tensor, int64Tensor, tensor } from './onnx/tensor.ts';
+export type { DroppedRow, DropReason, SplitDatasetOptions, SplitReport } from './preprocess/dataset/split.ts';
+// Preprocessing: image–text datasets.
+export { splitDataset } from './preprocess/dataset/split.ts';
+export {
+  buildClipTokenizerConfig,
+  buildClipTokenizerJson,
+  parseMerges,
+} from './preprocess/text/clip-tokenizer-json.ts';
+export type { TokenizedText, TokenizeOptions } from './preprocess/text/tokenize.ts';
+// Preprocessing: text.
+export { DEFAULT_MAX_LENGTH, loadTextTokenizer, TextTokenizer } from './preprocess/text/tokenize.ts';
 export { version } from './version.ts';
+
+// Preprocessing: audio.
+export { loadAudio } from './preprocess/audio/load.ts';
+export type { LoadAudioOptions, LoadedAudio } from './preprocess/audio/load.ts';
+export { resample } from './preprocess/audio/resample.ts';
+export type { ResampleOptions, ResampleQuality } from './preprocess/audio/resample.ts';
+export { trimSilence } from './preprocess/audio/trim.ts';
+export type { TrimOptions, TrimResult } from './preprocess/audio/trim.ts';

@@ -7,7 +7,9 @@ import { describeError, isMmkitError } from '../errors.ts';
 import { version } from '../version.ts';
 import { registerDatasetCommands } from './commands/dataset.ts';
 import { registerDemoCommand } from './commands/demo.ts';
+import { registerModelsCommands } from './commands/models.ts';
 import { registerPreprocessCommands } from './commands/preprocess.ts';
+import { registerTestkitCommands } from './commands/testkit.ts';
 
 export function buildProgram(): Command {
   const program = new Command('mmkit')
@@ -21,6 +23,8 @@ export function buildProgram(): Command {
   registerPreprocessCommands(program);
   registerDatasetCommands(program);
   registerDemoCommand(program);
+  registerModelsCommands(program);
+  registerTestkitCommands(program);
   return program;
 }
 

@@ -1,0 +1,42 @@
+/** Text to image. Size is always width × height. */
+import type { CallOptions, ModelDescription, Timings } from './common.ts';
+
+export interface ImageGenerationProgress {
+  step: number;
+  totalSteps: number;
+}
+
+export interface ImageGenerationRequest extends CallOptions {
+  prompt: string;
+  negativePrompt?: string;
+  width: number;
+  height: number;
+  steps: number;
+  /** Classifier-free guidance scale; ≤ 1 turns guidance off. */
+  guidanceScale: number;
+  /** Images for this prompt (1–4). */
+  count: number;
+  /** Same seed, same request → the same images. */
+  seed: number;
+  onProgress?: (progress: ImageGenerationProgress) => void;
+}
+
+export interface GeneratedImage {
+  width: number;
+  height: number;
+  /** RGB, 8 bits per channel, row-major. */
+  pixels: Uint8Array;
+  seed: number;
+}
+
+export interface ImageGenerationResult {
+  images: GeneratedImage[];
+  /** The scheduler that ran, e.g. `EulerDiscreteScheduler`. */
+  scheduler: string;
+  timings: Timings;
+}
+
+export interface ImageGenerationModel {
+  readonly description: ModelDescription;
+  generate(request: ImageGenerationRequest): Promise<ImageGenerationResult>;
+}

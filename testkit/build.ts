@@ -1,0 +1,72 @@
+/**
+ * The tiny-model factory: `buildTinyModel(architecture, directory)` writes a complete Hugging Face /
+ * Transformers.js model folder with fixed, meaningful weights. Fast (milliseconds) and
+ * deterministic: the same architecture always gives byte-identical files.
+ */
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { describeError, MmkitError } from '../src/errors.ts';
+import { clipFiles } from './clip.ts';
+import { llmFiles } from './llm.ts';
+import { type ModelFiles, writeModelFiles } from './model-files.ts';
+
+const ARCHITECTURES: Record<string, { describe: string; files: () => ModelFiles }> = {
+  clip: {
+    describe: 'CLIP text and vision towers whose embedding space is colour (red image ≈ "red")',
+    files: clipFiles,
+  },
+  llm: { describe: 'decoder-only chat model (Llama layout) that echoes the last user message', files: llmFiles },
+};
+
+export function supportedTinyArchitectures(): string[] {
+  return Object.keys(ARCHITECTURES);
+}
+
+export function describeTinyArchitecture(architecture: string): string {
+  return lookup(architecture).describe;
+}
+
+/** The model's files in memory, keyed by relative path. */
+export function tinyModelFiles(architecture: string): ModelFiles {
+  return lookup(architecture).files();
+}
+
+export interface TinyModelBuild {
+  architecture: string;
+  directory: string;
+  files: string[];
+}
+
+export async function buildTinyModel(architecture: string, directory: string): Promise<TinyModelBuild> {
+  // Everything is generated in memory first: a bad architecture or a generator bug writes nothing.
+  const files = tinyModelFiles(architecture);
+  const target = resolve(directory);
+  const existing = await stat(target).catch(() => undefined);
+  if (existing && !existing.isDirectory()) {
+    throw new MmkitError(`cannot build into ${directory}: it exists and is not a directory`, {
+      code: 'output_not_directory',
+      param: 'DIR',
+    });
+  }
+  try {
+    const written = await writeModelFiles(target, files);
+    return { architecture, directory: target, files: written };
+  } catch (error) {
+    throw new MmkitError(`cannot write the ${architecture} model into ${directory}: ${describeError(error)}`, {
+      code: 'output_unwritable',
+      param: 'DIR',
+      cause: error,
+    });
+  }
+}
+
+function lookup(architecture: string) {
+  const entry = Object.hasOwn(ARCHITECTURES, architecture) ? ARCHITECTURES[architecture] : undefined;
+  if (!entry) {
+    throw new MmkitError(
+      `unknown testkit architecture "${architecture}"; supported: ${supportedTinyArchitectures().join(', ')}`,
+      { code: 'unsupported_architecture', param: 'ARCH', type: 'unsupported_error' },
+    );
+  }
+  return entry;
+}
