@@ -5,15 +5,12 @@ Independent of mmkit's code: numpy + torch.stft + torchaudio, following librosa'
 (librosa itself is not installed here) and Whisper's own algorithm written in torch.
 
 Run from the repository root with Debian's python (needs python3-torch, python3-torchaudio,
-python3-numpy, pocketsphinx-testdata and ffmpeg):
+python3-numpy and ffmpeg), after tools/reference/audio_encode.sh has made the fixtures:
 
     /usr/bin/python3 tools/reference/audio_reference.py
 
-It (re)creates, in src/preprocess/audio/fixtures/:
-  librivox-0870.wav, librivox-0880.wav      16 kHz mono speech (0870 cut to 4 s)
-  librivox-0880-44k-stereo.mp3              0880 re-encoded: MP3 44.1 kHz stereo
-  librivox-0880-48k-s24.wav                 0880 re-encoded: 24-bit 48 kHz WAV
-  golden/*.npy                              float32 goldens (listed in golden/README.md)
+It reads src/preprocess/audio/fixtures/speech-*.{wav,mp3} (LibriVox speech, see the README there) and
+writes float32 goldens to src/preprocess/audio/fixtures/golden/ (listed in that README).
 """
 
 import os
@@ -28,7 +25,6 @@ import torchaudio
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FIXTURES = os.path.join(ROOT, "src", "preprocess", "audio", "fixtures")
 GOLDEN = os.path.join(FIXTURES, "golden")
-LIBRIVOX = "/usr/share/pocketsphinx/test/data/librivox/sense_and_sensibility_01_austen_64kb-{}.wav"
 
 
 # ---------------------------------------------------------------- librosa's definitions, written out
@@ -137,10 +133,6 @@ def read_pcm16(path):
         return np.frombuffer(f.readframes(f.getnframes()), dtype="<i2").astype(np.float32) / 32768.0, f.getframerate()
 
 
-def ffmpeg(*args):
-    subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", *args], check=True)
-
-
 def decode_with_ffmpeg(path):
     """Every channel as float32 (ffmpeg's decoder, gapless MP3 trimming included), then the channel mean."""
     probe = subprocess.run(
@@ -153,20 +145,6 @@ def decode_with_ffmpeg(path):
     return samples, sample_rate
 
 
-def make_fixtures():
-    os.makedirs(GOLDEN, exist_ok=True)
-    # Bit-exact copies so anyone re-running this gets byte-identical fixtures.
-    ffmpeg("-i", LIBRIVOX.format("0870"), "-t", "4", "-map_metadata", "-1", "-fflags", "+bitexact",
-           "-c:a", "pcm_s16le", os.path.join(FIXTURES, "librivox-0870.wav"))
-    ffmpeg("-i", LIBRIVOX.format("0880"), "-map_metadata", "-1", "-fflags", "+bitexact",
-           "-c:a", "pcm_s16le", os.path.join(FIXTURES, "librivox-0880.wav"))
-    source = os.path.join(FIXTURES, "librivox-0880.wav")
-    ffmpeg("-i", source, "-map_metadata", "-1", "-fflags", "+bitexact", "-ar", "44100", "-ac", "2",
-           "-c:a", "libmp3lame", "-b:a", "128k", os.path.join(FIXTURES, "librivox-0880-44k-stereo.mp3"))
-    ffmpeg("-i", source, "-map_metadata", "-1", "-fflags", "+bitexact", "-ar", "48000", "-ac", "1",
-           "-c:a", "pcm_s24le", os.path.join(FIXTURES, "librivox-0880-48k-s24.wav"))
-
-
 def save(name, array):
     np.save(os.path.join(GOLDEN, name), np.ascontiguousarray(array, dtype=np.float32))
     print(f"  {name} {array.shape}")
@@ -174,25 +152,25 @@ def save(name, array):
 
 def main():
     check_filters_against_torchaudio()
-    make_fixtures()
+    os.makedirs(GOLDEN, exist_ok=True)
     print("goldens:")
     save("mel-filters-400-80.npy", mel_filters(16000, 400, 80, 0.0, 8000.0))
 
-    for clip in ["0870", "0880"]:
-        y, sr = read_pcm16(os.path.join(FIXTURES, f"librivox-{clip}.wav"))
+    for clip in ["speech-0880", "speech-0930"]:
+        y, sr = read_pcm16(os.path.join(FIXTURES, f"{clip}.wav"))
         assert sr == 16000
         # Features of the raw 16 kHz samples (no trim).
-        save(f"librivox-{clip}.mel-db.npy", power_to_db(mel_power(y)))
+        save(f"{clip}.mel-db.npy", power_to_db(mel_power(y)))
         # Whisper: only the frames that hold audio (+ a margin); the rest of the 3000 is the clamp floor.
         frames = len(y) // 160 + 20
-        save(f"librivox-{clip}.whisper-80.npy", whisper_log_mel(y, 80)[:, :frames])
-        if clip == "0880":
-            save(f"librivox-{clip}.whisper-128.npy", whisper_log_mel(y, 128)[:, :frames])
+        save(f"{clip}.whisper-80.npy", whisper_log_mel(y, 80)[:, :frames])
+        if clip == "speech-0880":
+            save(f"{clip}.whisper-128.npy", whisper_log_mel(y, 128)[:, :frames])
         # The whole pipeline on 16 kHz input: trim, mel, dB (padding to max frames is left to the test).
-        save(f"pipeline-librivox-{clip}.wav.npy", power_to_db(mel_power(trim(y))))
+        save(f"pipeline-{clip}.wav.npy", power_to_db(mel_power(trim(y))))
 
     # Re-encoded copies: ffmpeg decode, channel mean, torchaudio's default resampler to 16 kHz.
-    for name in ["librivox-0880-44k-stereo.mp3", "librivox-0880-48k-s24.wav"]:
+    for name in ["speech-0880.mp3", "speech-0880-48k-s24.wav"]:
         samples, sr = decode_with_ffmpeg(os.path.join(FIXTURES, name))
         resampled = torchaudio.functional.resample(torch.from_numpy(samples.astype(np.float32)), sr, 16000).numpy()
         save(f"pipeline-{name}.npy", power_to_db(mel_power(trim(resampled))))

@@ -4,9 +4,9 @@ import { whisperLogMel, whisperLogMelWindows } from './whisper-features.ts';
 
 describe('whisperLogMel on real speech', () => {
   for (const [clip, nMels] of [
-    ['librivox-0870', 80],
-    ['librivox-0880', 80],
-    ['librivox-0880', 128],
+    ['speech-0930', 80],
+    ['speech-0880', 80],
+    ['speech-0880', 128],
   ] as const) {
     it(`${clip}, ${nMels} mels: within 1e-3 (mean) of Whisper's algorithm in torch`, () => {
       const { samples } = readPcm16Wav(`${clip}.wav`);
@@ -44,7 +44,7 @@ describe('whisperLogMel on real speech', () => {
 
 describe('whisperLogMelWindows', () => {
   it('splits long audio into 30 s windows, each computed like one Whisper input', () => {
-    const { samples } = readPcm16Wav('librivox-0880.wav');
+    const { samples } = readPcm16Wav('speech-0880.wav');
     // 65 s: the clip at 0 s, 30 s and 60 s (cut short there).
     const long = new Float32Array(65 * 16000);
     for (const second of [0, 30, 60])
