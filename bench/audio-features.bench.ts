@@ -87,6 +87,10 @@ export async function run(): Promise<BenchmarkRow[]> {
   const oursWhisper = await medianMs(() => whisperLogMel(audio), { warmup: 3, runs: 15 });
   const transformersWhisper = await medianMs(() => extractor(audio), { warmup: 1, runs: 5 });
   const oursLibrosa = await medianMs(() => powerToDb(melSpectrogram(audio).data), { warmup: 3, runs: 15 });
+  // The JavaScript fallback (no WebAssembly SIMD), for comparison.
+  process.env.MMKIT_AUDIO_SIMD = '0';
+  const oursWhisperScalar = await medianMs(() => whisperLogMel(audio), { warmup: 3, runs: 9 });
+  delete process.env.MMKIT_AUDIO_SIMD;
   const torch = torchTimings();
 
   const rows: BenchmarkRow[] = [
@@ -98,6 +102,14 @@ export async function run(): Promise<BenchmarkRow[]> {
       anchorName: 'Transformers.js WhisperFeatureExtractor',
       better: 'lower',
       goal: 10,
+    },
+    {
+      name: 'Whisper log-mel, 30 s, 80 mels, JavaScript fallback (MMKIT_AUDIO_SIMD=0)',
+      ours: oursWhisperScalar,
+      anchor: transformersWhisper,
+      unit: 'ms',
+      anchorName: 'Transformers.js WhisperFeatureExtractor',
+      better: 'lower',
     },
   ];
   if (typeof torch === 'string') {
