@@ -7,6 +7,7 @@ import { printRows } from './report.ts';
 
 const suites: Array<{ name: string; load: () => Promise<{ run: () => Promise<BenchmarkRow[]> }> }> = [
   { name: 'text', load: () => import('./text.bench.ts') },
+  { name: 'image', load: () => import('./image.bench.ts') },
   { name: 'audio-decode', load: () => import('./audio-decode.bench.ts') },
 ];
 

@@ -7,8 +7,8 @@ import { isMmkitError } from '../src/errors.ts';
 import { buildTinyModel, supportedTinyArchitectures, tinyModelFiles } from './build.ts';
 
 describe('buildTinyModel', () => {
-  it('supports llm and clip', () => {
-    expect(supportedTinyArchitectures()).toEqual(expect.arrayContaining(['llm', 'clip']));
+  it('supports clip, llava, llm and wav2vec2-ctc', () => {
+    expect(supportedTinyArchitectures()).toEqual(expect.arrayContaining(['clip', 'llava', 'llm', 'wav2vec2-ctc']));
   });
 
   it.each(supportedTinyArchitectures())(

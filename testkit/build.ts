@@ -7,15 +7,25 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { describeError, MmkitError } from '../src/errors.ts';
 import { clipFiles } from './clip.ts';
+import { llavaFiles } from './llava.ts';
 import { llmFiles } from './llm.ts';
 import { type ModelFiles, writeModelFiles } from './model-files.ts';
+import { wav2vec2CtcFiles } from './wav2vec2-ctc.ts';
 
 const ARCHITECTURES: Record<string, { describe: string; files: () => ModelFiles }> = {
   clip: {
     describe: 'CLIP text and vision towers whose embedding space is colour (red image ≈ "red")',
     files: clipFiles,
   },
+  llava: {
+    describe: 'vision-language model (LLaVA layout) that answers with the name of the dominant colour of the image',
+    files: llavaFiles,
+  },
   llm: { describe: 'decoder-only chat model (Llama layout) that echoes the last user message', files: llmFiles },
+  'wav2vec2-ctc': {
+    describe: 'Wav2Vec2ForCTC that hears tones as characters (synthesizeCtcSpeech writes matching audio)',
+    files: wav2vec2CtcFiles,
+  },
 };
 
 export function supportedTinyArchitectures(): string[] {

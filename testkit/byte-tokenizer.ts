@@ -26,13 +26,20 @@ export function byteTokenIds(text: string): number[] {
   return Array.from(new TextEncoder().encode(text));
 }
 
-/** The `tokenizer.json` document. Byte `b` has id `b`; special tokens take the ids given. */
-export function byteLevelTokenizerJson(specialTokens: readonly SpecialToken[]): object {
+/**
+ * The `tokenizer.json` document. Byte `b` has id `b`; special tokens take the ids given. `wordTokens`
+ * are plain multi-byte vocabulary entries (ASCII): a model may emit them as one token and they decode
+ * as their text, but without merges the tokenizer never produces them from text.
+ */
+export function byteLevelTokenizerJson(
+  specialTokens: readonly SpecialToken[],
+  wordTokens: readonly SpecialToken[] = [],
+): object {
   const vocabulary: Record<string, number> = {};
   byteToCharacter().forEach((character, byte) => {
     vocabulary[character] = byte;
   });
-  for (const token of specialTokens) vocabulary[token.content] = token.id;
+  for (const token of [...specialTokens, ...wordTokens]) vocabulary[token.content] = token.id;
   return {
     version: '1.0',
     truncation: null,

@@ -43,11 +43,34 @@ describe('mmkit testkit build', () => {
     expect((await readFile(join(root, 'llm-again', 'onnx', 'model.onnx'))).equals(first)).toBe(true);
   });
 
+  it('writes the llava and wav2vec2-ctc folders in Transformers.js layout', async () => {
+    const llava = await runCli(['testkit', 'build', 'llava', join(root, 'llava'), '--json']);
+    expect(llava.code).toBe(0);
+    expect(JSON.parse(llava.stdout).files).toEqual(
+      expect.arrayContaining([
+        'preprocessor_config.json',
+        'processor_config.json',
+        'onnx/embed_tokens.onnx',
+        'onnx/vision_encoder.onnx',
+        'onnx/decoder_model_merged.onnx',
+      ]),
+    );
+    expect(JSON.parse(await readFile(join(root, 'llava', 'config.json'), 'utf8')).model_type).toBe('llava');
+    const ctc = await runCli(['testkit', 'build', 'wav2vec2-ctc', join(root, 'ctc'), '--json']);
+    expect(ctc.code).toBe(0);
+    expect(JSON.parse(ctc.stdout).files).toEqual(expect.arrayContaining(['vocab.json', 'onnx/model.onnx']));
+    expect(JSON.parse(await readFile(join(root, 'ctc', 'config.json'), 'utf8')).architectures).toEqual([
+      'Wav2Vec2ForCTC',
+    ]);
+  });
+
   it('rejects an unknown architecture in one line, listing the supported ones, and writes nothing', async () => {
     const directory = join(root, 'nothing');
     const result = await runCli(['testkit', 'build', 'gpt5', directory]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe('mmkit: unknown testkit architecture "gpt5"; supported: clip, llm\n');
+    expect(result.stderr).toBe(
+      'mmkit: unknown testkit architecture "gpt5"; supported: clip, llava, llm, wav2vec2-ctc\n',
+    );
     expect(existsSync(directory)).toBe(false);
   });
 

@@ -11,6 +11,19 @@ export const DEFAULT_MAX_PIXELS = 100_000_000;
 export const SUPPORTED_IMAGE_FORMATS = ['jpeg', 'png', 'webp', 'gif'] as const;
 export type ImageFormat = (typeof SUPPORTED_IMAGE_FORMATS)[number];
 
+/**
+ * The format a file's first bytes announce, if it is one we support; a cheap check before decoding
+ * (the full probe runs only to explain a failure).
+ */
+export function sniffImageFormat(bytes: Uint8Array): ImageFormat | undefined {
+  const ascii = (start: number, end: number) => String.fromCharCode(...bytes.subarray(start, end));
+  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
+  if (bytes.length >= 8 && bytes[0] === 0x89 && ascii(1, 4) === 'PNG') return 'png';
+  if (bytes.length >= 6 && (ascii(0, 6) === 'GIF87a' || ascii(0, 6) === 'GIF89a')) return 'gif';
+  if (bytes.length >= 12 && ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') return 'webp';
+  return undefined;
+}
+
 export interface ImageProbe {
   format: ImageFormat;
   width: number;
