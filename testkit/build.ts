@@ -10,7 +10,9 @@ import { clipFiles } from './clip.ts';
 import { llavaFiles } from './llava.ts';
 import { llmFiles } from './llm.ts';
 import { type ModelFiles, writeModelFiles } from './model-files.ts';
+import { vitsFiles } from './vits.ts';
 import { wav2vec2CtcFiles } from './wav2vec2-ctc.ts';
+import { whisperFiles } from './whisper.ts';
 
 const ARCHITECTURES: Record<string, { describe: string; files: () => ModelFiles }> = {
   clip: {
@@ -25,6 +27,14 @@ const ARCHITECTURES: Record<string, { describe: string; files: () => ModelFiles 
   'wav2vec2-ctc': {
     describe: 'Wav2Vec2ForCTC that hears tones as characters (synthesizeCtcSpeech writes matching audio)',
     files: wav2vec2CtcFiles,
+  },
+  whisper: {
+    describe: 'Whisper (encoder + merged decoder) that transcribes tone "speech" (one … six), en/zh, timestamps',
+    files: whisperFiles,
+  },
+  vits: {
+    describe: 'VITS text-to-speech that speaks each letter as a 0.1 s tone (a = 300 Hz … z = 2800 Hz)',
+    files: vitsFiles,
   },
 };
 

@@ -26,20 +26,27 @@ export function byteTokenIds(text: string): number[] {
   return Array.from(new TextEncoder().encode(text));
 }
 
+/** Whole-word tokens on top of the bytes: their vocabulary entries and the BPE merges that build them. */
+export interface ByteLevelWords {
+  vocabulary: Readonly<Record<string, number>>;
+  merges: readonly string[];
+}
+
 /**
- * The `tokenizer.json` document. Byte `b` has id `b`; special tokens take the ids given. `wordTokens`
- * are plain multi-byte vocabulary entries (ASCII): a model may emit them as one token and they decode
- * as their text, but without merges the tokenizer never produces them from text.
+ * The `tokenizer.json` document. Byte `b` has id `b`; special tokens take the ids given; `words`
+ * (optional) adds merged tokens. Special tokens with `special: false` (e.g. Whisper's timestamps)
+ * are added tokens that decoding keeps.
  */
 export function byteLevelTokenizerJson(
-  specialTokens: readonly SpecialToken[],
-  wordTokens: readonly SpecialToken[] = [],
+  specialTokens: readonly (SpecialToken & { special?: boolean })[],
+  words: ByteLevelWords = { vocabulary: {}, merges: [] },
 ): object {
   const vocabulary: Record<string, number> = {};
   byteToCharacter().forEach((character, byte) => {
     vocabulary[character] = byte;
   });
-  for (const token of [...specialTokens, ...wordTokens]) vocabulary[token.content] = token.id;
+  Object.assign(vocabulary, words.vocabulary);
+  for (const token of specialTokens) vocabulary[token.content] = token.id;
   return {
     version: '1.0',
     truncation: null,
@@ -51,7 +58,7 @@ export function byteLevelTokenizerJson(
       lstrip: false,
       rstrip: false,
       normalized: false,
-      special: true,
+      special: token.special ?? true,
     })),
     normalizer: null,
     pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
@@ -67,7 +74,7 @@ export function byteLevelTokenizerJson(
       byte_fallback: false,
       ignore_merges: false,
       vocab: vocabulary,
-      merges: [],
+      merges: [...words.merges],
     },
   };
 }

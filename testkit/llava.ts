@@ -223,7 +223,12 @@ export function llavaFiles(): ModelFiles {
     'generation_config.json': jsonFile(generationConfig),
     'preprocessor_config.json': jsonFile(preprocessorConfig),
     'processor_config.json': jsonFile(processorConfig),
-    'tokenizer.json': jsonFile(byteLevelTokenizerJson(specialTokens, LLAVA_COLOUR_TOKENS)),
+    'tokenizer.json': jsonFile(
+      byteLevelTokenizerJson(specialTokens, {
+        vocabulary: Object.fromEntries(LLAVA_COLOUR_TOKENS.map((token) => [token.content, token.id])),
+        merges: [],
+      }),
+    ),
     'tokenizer_config.json': jsonFile(tokenizerConfig),
     'onnx/embed_tokens.onnx': buildEmbedTokens(),
     'onnx/vision_encoder.onnx': buildLlavaVisionEncoder({

@@ -68,10 +68,26 @@ describe('mmkit testkit build', () => {
     const directory = join(root, 'nothing');
     const result = await runCli(['testkit', 'build', 'gpt5', directory]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe(
-      'mmkit: unknown testkit architecture "gpt5"; supported: clip, llava, llm, wav2vec2-ctc\n',
-    );
+    expect(result.stderr).toMatch(/^mmkit: unknown testkit architecture "gpt5"; supported: [a-z0-9, -]+\n$/);
+    expect(result.stderr).toContain('whisper');
     expect(existsSync(directory)).toBe(false);
+  });
+
+  it('builds the whisper and vits models in Transformers.js layout', async () => {
+    const whisper = await runCli(['testkit', 'build', 'whisper', join(root, 'whisper'), '--json']);
+    expect(whisper.code).toBe(0);
+    expect(JSON.parse(whisper.stdout).files).toEqual(
+      expect.arrayContaining([
+        'preprocessor_config.json',
+        'generation_config.json',
+        'onnx/encoder_model.onnx',
+        'onnx/decoder_model_merged.onnx',
+      ]),
+    );
+    const vits = await runCli(['testkit', 'build', 'vits', join(root, 'vits')]);
+    expect(vits.code).toBe(0);
+    const config = JSON.parse(await readFile(join(root, 'vits', 'config.json'), 'utf8'));
+    expect(config).toMatchObject({ model_type: 'vits', sampling_rate: 16000 });
   });
 
   it('refuses to build over a file', async () => {

@@ -1,0 +1,210 @@
+import sharp from 'sharp';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type OpenAiTestServer, startOpenAiTestServer } from '../../../../testkit/openai-server.ts';
+import { splitForWrites } from '../../../../testkit/openai-server-answers.ts';
+import type { ChatRequest, ChatStreamPart } from '../../spec/index.ts';
+import { createOpenAiProvider } from './provider.ts';
+
+let server: OpenAiTestServer;
+beforeAll(async () => {
+  server = await startOpenAiTestServer({ apiKey: 'sk-test', models: ['llava', 'llava-lora'] });
+});
+afterAll(() => server.close());
+beforeEach(() => {
+  server.requests.length = 0;
+});
+
+const sampling = { maxNewTokens: 200, temperature: 0.3, topP: 0.9 };
+
+function chatModel(options: Parameters<ReturnType<typeof createOpenAiProvider>['chatModel']>[1] = {}) {
+  return createOpenAiProvider({ baseURL: server.baseURL, apiKey: 'sk-test' }).chatModel('llava', options);
+}
+
+async function collect(stream: AsyncIterable<ChatStreamPart>): Promise<ChatStreamPart[]> {
+  const parts: ChatStreamPart[] = [];
+  for await (const part of stream) parts.push(part);
+  return parts;
+}
+
+describe('OpenAiChatModel.generate', () => {
+  it('sends the messages and sampling settings and returns the answer with usage', async () => {
+    const model = chatModel();
+    const result = await model.generate({
+      ...sampling,
+      seed: 42,
+      stop: ['###'],
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: [{ type: 'text', text: '图片里是什么颜色？' }] },
+      ],
+    });
+    expect(result.text).toBe('图片里是什么颜色？');
+    expect(result.finishReason).toBe('stop');
+    expect(result.usage).toEqual({ promptTokens: 9 + 9, completionTokens: 9 });
+    expect(result.timings.totalMs).toBeGreaterThan(0);
+    const sent = server.requests[0];
+    expect(sent.path).toBe('/chat/completions');
+    expect(sent.headers.authorization).toBe('Bearer sk-test');
+    expect(sent.json).toEqual({
+      model: 'llava',
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: '图片里是什么颜色？' },
+      ],
+      max_tokens: 200,
+      temperature: 0.3,
+      top_p: 0.9,
+      seed: 42,
+      stop: ['###'],
+    });
+    expect(model.description).toEqual({ id: `openai:llava@${server.baseURL}`, provider: 'openai' });
+  });
+
+  it('sends images as data: URL parts with the sniffed media type and the bytes intact', async () => {
+    const png = await sharp({ create: { width: 3, height: 2, channels: 3, background: '#ff0000' } })
+      .png()
+      .toBuffer();
+    const jpeg = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#0000ff' } })
+      .jpeg()
+      .toBuffer();
+    const result = await chatModel().generate({
+      ...sampling,
+      messages: [
+        {
+          role: 'user',
+          content: [
+            // The declared type is wrong on purpose: the bytes decide.
+            { type: 'image', data: new Uint8Array(png), mediaType: 'image/jpeg' },
+            { type: 'image', data: new Uint8Array(jpeg) },
+            { type: 'text', text: 'Which colours?' },
+          ],
+        },
+      ],
+    });
+    expect(result.text).toBe('Which colours?');
+    const content = server.requests[0].json?.messages[0].content;
+    expect(content.map((part: { type: string }) => part.type)).toEqual(['image_url', 'image_url', 'text']);
+    const [pngUrl, jpegUrl] = [content[0].image_url.url, content[1].image_url.url];
+    expect(pngUrl.startsWith('data:image/png;base64,')).toBe(true);
+    expect(jpegUrl.startsWith('data:image/jpeg;base64,')).toBe(true);
+    expect(Buffer.from(pngUrl.split(',')[1], 'base64').equals(png)).toBe(true);
+    expect(Buffer.from(jpegUrl.split(',')[1], 'base64').equals(jpeg)).toBe(true);
+  });
+
+  it('maps a max_tokens cut to finishReason length', async () => {
+    const result = await chatModel().generate({
+      ...sampling,
+      maxNewTokens: 5,
+      messages: [{ role: 'user', content: 'hello world' }],
+    });
+    expect(result).toMatchObject({ text: 'hello', finishReason: 'length', usage: { completionTokens: 5 } });
+  });
+
+  it('sends engine-specific sampling fields and the LoRA adapter only when configured', async () => {
+    const request: ChatRequest = {
+      ...sampling,
+      topK: 20,
+      repetitionPenalty: 1.1,
+      adapter: 'llava-lora',
+      messages: [{ role: 'user', content: 'hi' }],
+    };
+    await chatModel().generate(request);
+    await chatModel({
+      extraSamplingFields: ['top_k', 'repetition_penalty'],
+      maxTokensField: 'max_completion_tokens',
+    }).generate(request);
+    const [plain, extended] = server.requests.map((sent) => sent.json);
+    expect(plain).not.toHaveProperty('top_k');
+    expect(plain).not.toHaveProperty('repetition_penalty');
+    expect(plain?.model).toBe('llava-lora');
+    expect(extended).toMatchObject({ top_k: 20, repetition_penalty: 1.1, max_completion_tokens: 200 });
+    expect(extended).not.toHaveProperty('max_tokens');
+  });
+
+  it('refuses images for a model configured without them, before any request', async () => {
+    const model = chatModel({ acceptsImages: false, contextLength: 8192 });
+    expect(model.acceptsImages).toBe(false);
+    expect(model.contextLength).toBe(8192);
+    const image = await sharp({ create: { width: 1, height: 1, channels: 3, background: '#000' } })
+      .png()
+      .toBuffer();
+    await expect(
+      model.generate({ ...sampling, messages: [{ role: 'user', content: [{ type: 'image', data: image }] }] }),
+    ).rejects.toThrow("messages[0]: model 'llava' does not accept images (acceptsImages is false)");
+    await expect(
+      chatModel().generate({
+        ...sampling,
+        messages: [{ role: 'user', content: [{ type: 'image', data: new Uint8Array([1, 2, 3]) }] }],
+      }),
+    ).rejects.toThrow('messages[0].content[0]: not a JPEG, PNG, GIF, WebP or BMP image');
+    expect(server.requests).toHaveLength(0);
+  });
+});
+
+describe('OpenAiChatModel.stream', () => {
+  it('the test server cuts its writes inside multi-byte characters', () => {
+    const pieces = splitForWrites('data: {"content":"界"}\n\n');
+    expect(pieces).toHaveLength(2);
+    expect(() => new TextDecoder('utf-8', { fatal: true }).decode(pieces[0])).toThrow();
+  });
+
+  it('streams a Chinese answer split across writes, with usage and first-token timing', async () => {
+    const text = '你好，世界！mmkit 在流式输出中文。';
+    const parts = await collect(chatModel().stream({ ...sampling, messages: [{ role: 'user', content: text }] }));
+    const deltas = parts.filter((part) => part.type === 'text-delta');
+    expect(deltas.length).toBe(Array.from(text).length);
+    expect(deltas.map((part) => part.text).join('')).toBe(text);
+    const finish = parts.at(-1);
+    expect(finish?.type).toBe('finish');
+    if (finish?.type !== 'finish') return;
+    expect(finish.finishReason).toBe('stop');
+    expect(finish.usage).toEqual({ promptTokens: Array.from(text).length, completionTokens: Array.from(text).length });
+    expect(finish.timings.firstOutputMs).toBeGreaterThan(0);
+    expect(finish.timings.totalMs).toBeGreaterThanOrEqual(finish.timings.firstOutputMs ?? 0);
+    expect(server.requests[0].json).toMatchObject({ stream: true, stream_options: { include_usage: true } });
+  });
+
+  it('counts deltas as tokens when the server sends no usage, and maps length', async () => {
+    const parts = await collect(
+      chatModel({ streamUsage: false }).stream({
+        ...sampling,
+        maxNewTokens: 3,
+        messages: [{ role: 'user', content: 'abcdef' }],
+      }),
+    );
+    expect(server.requests[0].json).not.toHaveProperty('stream_options');
+    expect(parts.at(-1)).toMatchObject({ type: 'finish', finishReason: 'length', usage: { completionTokens: 3 } });
+  });
+
+  it('stops the request when the consumer breaks out early', async () => {
+    let received = '';
+    for await (const part of chatModel().stream({ ...sampling, messages: [{ role: 'user', content: 'abcdefgh' }] })) {
+      if (part.type === 'text-delta') received += part.text;
+      if (received.length >= 2) break;
+    }
+    expect(received).toBe('ab');
+  });
+
+  it('cancels through the AbortSignal with an AbortError', async () => {
+    const controller = new AbortController();
+    const stream = chatModel().stream({
+      ...sampling,
+      signal: controller.signal,
+      messages: [{ role: 'user', content: 'a long answer that will be cut' }],
+    });
+    const seen: string[] = [];
+    const consume = async () => {
+      for await (const part of stream) {
+        if (part.type === 'text-delta') seen.push(part.text);
+        if (seen.length === 2) controller.abort();
+      }
+    };
+    await expect(consume()).rejects.toMatchObject({ name: 'AbortError' });
+    expect(seen).toEqual(['a', ' ']);
+    const aborted = new AbortController();
+    aborted.abort();
+    await expect(
+      chatModel().generate({ ...sampling, signal: aborted.signal, messages: [{ role: 'user', content: 'x' }] }),
+    ).rejects.toMatchObject({ name: 'AbortError' });
+  });
+});

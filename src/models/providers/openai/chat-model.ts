@@ -1,0 +1,167 @@
+/**
+ * `ChatModel` over `POST {baseURL}/chat/completions`, whole answers and SSE streams, for any
+ * OpenAI-compatible engine (vLLM, Ollama, LocalAI, llama.cpp, OpenAI).
+ */
+import { MmkitError } from '../../../errors.ts';
+import type {
+  ChatModel,
+  ChatRequest,
+  ChatResult,
+  ChatStreamPart,
+  FinishReason,
+  ModelDescription,
+  TokenUsage,
+} from '../../spec/index.ts';
+import { messageFromBody } from './api-error.ts';
+import { toWireMessages } from './chat-messages.ts';
+import { type OpenAiConnection, openPost, postJson } from './http-client.ts';
+import type { ResolvedOpenAiChatOptions } from './options.ts';
+import { parseServerSentEvents } from './server-sent-events.ts';
+import { chatCompletionChunkSchema, chatCompletionSchema, parseWire } from './wire-schemas.ts';
+
+export class OpenAiChatModel implements ChatModel {
+  readonly description: ModelDescription;
+  readonly acceptsImages: boolean;
+  readonly contextLength: number;
+
+  constructor(
+    private readonly connection: OpenAiConnection,
+    /** The model name the server knows, sent as `model`. */
+    readonly modelName: string,
+    private readonly options: ResolvedOpenAiChatOptions,
+    id: string,
+  ) {
+    this.description = { id, provider: 'openai' };
+    this.acceptsImages = options.acceptsImages;
+    this.contextLength = options.contextLength;
+  }
+
+  async generate(request: ChatRequest): Promise<ChatResult> {
+    const started = performance.now();
+    const { value, url } = await postJson(
+      this.connection,
+      '/chat/completions',
+      { json: this.requestBody(request, false) },
+      { model: this.modelName, signal: request.signal },
+    );
+    const completion = parseWire(chatCompletionSchema, value, url);
+    const choice = completion.choices[0];
+    return {
+      text: choice.message.content ?? '',
+      finishReason: mapFinishReason(choice.finish_reason),
+      usage: {
+        promptTokens: completion.usage?.prompt_tokens ?? 0,
+        completionTokens: completion.usage?.completion_tokens ?? 0,
+      },
+      timings: { totalMs: performance.now() - started },
+    };
+  }
+
+  async *stream(request: ChatRequest): AsyncGenerator<ChatStreamPart> {
+    const started = performance.now();
+    const opened = await openPost(
+      this.connection,
+      '/chat/completions',
+      { json: this.requestBody(request, true) },
+      { model: this.modelName, signal: request.signal },
+    );
+    const url = opened.url;
+    let firstOutputMs: number | undefined;
+    let finishReason: FinishReason | undefined;
+    let usage: TokenUsage | undefined;
+    let deltas = 0;
+    let sawDone = false;
+    for await (const event of parseServerSentEvents(opened.chunks())) {
+      if (event.data === '[DONE]') {
+        sawDone = true;
+        break;
+      }
+      const value = parseEventJson(event.data, url);
+      const upstreamError = event.event === 'error' || hasErrorField(value) ? messageFromBody(value) : undefined;
+      if (upstreamError !== undefined || event.event === 'error') {
+        throw new MmkitError(`${url}: the server failed mid-stream: ${upstreamError ?? event.data}`, {
+          code: 'provider_server_error',
+          type: 'runtime_error',
+          status: 502,
+        });
+      }
+      const chunk = parseWire(chatCompletionChunkSchema, value, url);
+      if (chunk.usage) {
+        usage = {
+          promptTokens: chunk.usage.prompt_tokens ?? 0,
+          completionTokens: chunk.usage.completion_tokens ?? 0,
+        };
+      }
+      // n is always 1 here; a server may still number its only choice differently.
+      const choice = chunk.choices?.[0];
+      if (!choice) continue;
+      const text = choice.delta?.content;
+      if (text) {
+        firstOutputMs ??= performance.now() - started;
+        deltas++;
+        yield { type: 'text-delta', text };
+      }
+      if (choice.finish_reason) finishReason = mapFinishReason(choice.finish_reason);
+    }
+    if (!sawDone && finishReason === undefined) {
+      throw new MmkitError(`${url}: the stream ended before the answer was complete`, {
+        code: 'provider_connection_lost',
+        type: 'runtime_error',
+        status: 502,
+      });
+    }
+    yield {
+      type: 'finish',
+      finishReason: finishReason ?? 'stop',
+      // Without usage from the server, each content delta is about one token.
+      usage: usage ?? { promptTokens: 0, completionTokens: deltas },
+      timings: { totalMs: performance.now() - started, firstOutputMs },
+    };
+  }
+
+  private requestBody(request: ChatRequest, stream: boolean): Record<string, unknown> {
+    const body: Record<string, unknown> = {
+      // vLLM serves each LoRA adapter under its own model name.
+      model: request.adapter ?? this.modelName,
+      messages: toWireMessages(request.messages, { acceptsImages: this.acceptsImages, model: this.modelName }),
+      [this.options.maxTokensField]: request.maxNewTokens,
+      temperature: request.temperature,
+      top_p: request.topP,
+    };
+    if (request.seed !== undefined) body.seed = request.seed;
+    if (request.stop && request.stop.length > 0) body.stop = request.stop;
+    const extra = this.options.extraSamplingFields;
+    if (extra.includes('top_k') && request.topK !== undefined) body.top_k = request.topK;
+    if (extra.includes('repetition_penalty') && request.repetitionPenalty !== undefined) {
+      body.repetition_penalty = request.repetitionPenalty;
+    }
+    if (stream) {
+      body.stream = true;
+      if (this.options.streamUsage) body.stream_options = { include_usage: true };
+    }
+    return body;
+  }
+}
+
+/** OpenAI's reasons → the spec's: anything that is not a length cut is a normal stop. */
+export function mapFinishReason(reason: string | null | undefined): FinishReason {
+  if (reason === 'length' || reason === 'max_tokens') return 'length';
+  if (reason === 'abort' || reason === 'cancelled') return 'abort';
+  return 'stop';
+}
+
+function parseEventJson(data: string, url: string): unknown {
+  try {
+    return JSON.parse(data);
+  } catch {
+    throw new MmkitError(`${url}: malformed event in the stream (${JSON.stringify(data.slice(0, 40))})`, {
+      code: 'provider_bad_response',
+      type: 'runtime_error',
+      status: 502,
+    });
+  }
+}
+
+function hasErrorField(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && 'error' in value && (value as { error: unknown }).error != null;
+}

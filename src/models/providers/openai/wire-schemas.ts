@@ -1,0 +1,93 @@
+/**
+ * The shapes OpenAI-compatible servers answer with, as zod schemas. Lenient on purpose: engines
+ * (vLLM, Ollama, LocalAI, OpenAI) send extra fields and often `null` for absent ones, so only what
+ * we read is checked, and everything optional accepts `null`.
+ */
+import { z } from 'zod';
+import { MmkitError } from '../../../errors.ts';
+
+const usageSchema = z
+  .object({
+    prompt_tokens: z.number().nullish(),
+    completion_tokens: z.number().nullish(),
+    total_tokens: z.number().nullish(),
+  })
+  .nullish();
+
+export const chatCompletionSchema = z.object({
+  choices: z
+    .array(
+      z.object({
+        message: z.object({ content: z.string().nullish() }),
+        finish_reason: z.string().nullish(),
+      }),
+    )
+    .min(1),
+  usage: usageSchema,
+});
+
+export const chatCompletionChunkSchema = z.object({
+  choices: z
+    .array(
+      z.object({
+        index: z.number().nullish(),
+        delta: z.object({ content: z.string().nullish() }).nullish(),
+        finish_reason: z.string().nullish(),
+      }),
+    )
+    .nullish(),
+  usage: usageSchema,
+});
+
+export const transcriptionSchema = z.object({
+  text: z.string(),
+  language: z.string().nullish(),
+  duration: z.number().nullish(),
+  segments: z
+    .array(z.object({ id: z.number().nullish(), start: z.number(), end: z.number(), text: z.string() }))
+    .nullish(),
+  words: z.array(z.object({ word: z.string(), start: z.number(), end: z.number() })).nullish(),
+});
+
+export const imagesSchema = z.object({
+  data: z.array(z.object({ b64_json: z.string().nullish(), url: z.string().nullish() })),
+});
+
+export const embeddingsSchema = z.object({
+  data: z.array(
+    z.object({
+      index: z.number().int().nullish(),
+      embedding: z.union([z.array(z.number()), z.string()]),
+    }),
+  ),
+  usage: z.object({ prompt_tokens: z.number().nullish(), total_tokens: z.number().nullish() }).nullish(),
+});
+
+/** Every error shape seen in the wild; all optional, so read it only where an error is expected. */
+export const errorBodySchema = z.object({
+  error: z
+    .union([
+      z.string(),
+      z.object({
+        message: z.string().nullish(),
+        type: z.string().nullish(),
+        code: z.union([z.string(), z.number()]).nullish(),
+      }),
+    ])
+    .nullish(),
+  detail: z.unknown().optional(),
+  message: z.string().nullish(),
+});
+
+/** Checks a decoded response against its schema; a mismatch is the server's fault, said in one line. */
+export function parseWire<Schema extends z.ZodType>(schema: Schema, value: unknown, url: string): z.infer<Schema> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const where = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
+  throw new MmkitError(`${url}: unexpected response shape${where} (${issue?.message ?? 'invalid'})`, {
+    code: 'provider_bad_response',
+    type: 'runtime_error',
+    status: 502,
+  });
+}
