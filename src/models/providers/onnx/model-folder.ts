@@ -26,6 +26,9 @@ export const DTYPE_SUFFIXES: Readonly<Record<string, string>> = {
   q1f16: '_q1f16',
 };
 
+/** One dtype for every session, or one per session base name (`{decoder_model_merged: 'q4', …}`). */
+export type DtypeSetting = string | Readonly<Record<string, string>>;
+
 export interface ModelFolder {
   /** Absolute path. */
   path: string;
@@ -135,19 +138,22 @@ export function availableDtypes(folder: ModelFolder, baseNames: readonly string[
 export async function selectWeights(
   folder: ModelFolder,
   baseNames: readonly string[],
-  dtype: string | undefined,
+  dtype: DtypeSetting | undefined,
 ): Promise<WeightSelection> {
-  if (dtype !== undefined && !Object.hasOwn(DTYPE_SUFFIXES, dtype)) {
-    throw new MmkitError(`unknown dtype "${dtype}"; use one of: ${Object.keys(DTYPE_SUFFIXES).join(', ')}`, {
-      code: 'dtype_unknown',
-      param: 'dtype',
-    });
+  const requested = typeof dtype === 'string' ? [dtype] : Object.values(dtype ?? {});
+  for (const value of requested) {
+    if (!Object.hasOwn(DTYPE_SUFFIXES, value)) {
+      throw new MmkitError(`unknown dtype "${value}"; use one of: ${Object.keys(DTYPE_SUFFIXES).join(', ')}`, {
+        code: 'dtype_unknown',
+        param: 'dtype',
+      });
+    }
   }
   const files: string[] = [];
   const chosen = new Set<string>();
   let bytes = 0;
   for (const base of baseNames) {
-    const baseDtype = dtype ?? configuredDtype(folder.config, base);
+    const baseDtype = (typeof dtype === 'string' ? dtype : dtype?.[base]) ?? configuredDtype(folder.config, base);
     chosen.add(baseDtype);
     const name = `${base}${DTYPE_SUFFIXES[baseDtype] ?? ''}.onnx`;
     if (!folder.onnxFiles.includes(name)) {

@@ -67,6 +67,10 @@ describe('OnnxChatModel load and request errors', () => {
         .text,
     ).toBe('q4');
     await q4.dispose();
+    // Per-session dtypes name the session's base name.
+    const perSession = await OnnxChatModel.load(directory, { dtype: { model: 'q4' } });
+    expect(perSession.weights.files).toEqual(['onnx/model_q4.onnx']);
+    await perSession.dispose();
     expect((await failure(OnnxChatModel.load(directory, { dtype: 'fp8' }))).code).toBe('dtype_unknown');
   });
 

@@ -20,13 +20,23 @@ import { countImages, prepareTextPrompt, prepareVisionPrompt } from './chat-prom
 import { readChatTemplateFile } from './chat-template.ts';
 import { checkDevice, type OnnxDevice } from './device.ts';
 import { type GenerationTarget, type PreparedPrompt, runGeneration } from './generation-run.ts';
-import { type JsonObject, type ModelFolder, readModelFolder, selectWeights, sessionBaseNames } from './model-folder.ts';
+import {
+  type DtypeSetting,
+  type JsonObject,
+  type ModelFolder,
+  readModelFolder,
+  selectWeights,
+  sessionBaseNames,
+} from './model-folder.ts';
 
 export interface OnnxModelOptions {
   /** The registry id, for descriptions and messages (default `onnx:<folder>`). */
   id?: string;
-  /** fp32, fp16, q8, q4, …; default: the folder's `transformers.js_config.dtype`, else fp32. */
-  dtype?: string;
+  /**
+   * fp32, fp16, q8, q4, …, or one per session (`{vision_encoder: 'q4', embed_tokens: 'q8', …}`);
+   * default: the folder's `transformers.js_config.dtype`, else fp32.
+   */
+  dtype?: DtypeSetting;
   device?: OnnxDevice | string;
 }
 
@@ -59,7 +69,12 @@ function chatKind(folder: ModelFolder): 'vision' | 'text' {
   );
 }
 
-async function loadParts(folder: ModelFolder, kind: 'vision' | 'text', dtype: string | undefined, device: OnnxDevice) {
+async function loadParts(
+  folder: ModelFolder,
+  kind: 'vision' | 'text',
+  dtype: DtypeSetting | undefined,
+  device: OnnxDevice,
+) {
   const options = { local_files_only: true, device, ...(dtype === undefined ? {} : { dtype }) } as const;
   try {
     if (kind === 'vision') {
