@@ -1,18 +1,19 @@
 /**
- * One chat generation on a loaded Transformers.js model: sampling settings to generation options,
- * token ids to text deltas (whole characters only, stop strings cut), abort at the next token,
- * and the usage, timings and finish reason of the result.
+ * One chat generation on a loaded model: checks the settings and the context room, then runs our
+ * own decode loop where the model allows it (decoder-only, standard cache) and Transformers.js's
+ * `generate()` otherwise. Both feed the same answer builder, so text, streaming, stop strings,
+ * abort and the finish reason behave the same.
  */
-import { LogitsProcessorList, type PreTrainedModel, type PreTrainedTokenizer } from '@huggingface/transformers';
+import type { PreTrainedModel, PreTrainedTokenizer, Tensor } from '@huggingface/transformers';
 import { MmkitError } from '../../../errors.ts';
-import type { ChatRequest, ChatResult, FinishReason } from '../../spec/index.ts';
-import { CallbackStoppingCriteria, TokenCallbackStreamer } from './generation-hooks.ts';
-import { IncrementalDetokenizer } from './incremental-detokenizer.ts';
-import { SeededSamplingProcessor } from './sampling.ts';
-import { StopSequenceFilter } from './stop-sequences.ts';
+import type { ChatRequest, ChatResult } from '../../spec/index.ts';
+import { AnswerBuilder } from './answer-builder.ts';
+import { generateWithTransformers } from './generate-engine.ts';
+import { type KvCacheDecoderPlan, runKvCacheDecoder } from './kv-cache-decoder.ts';
+import { applyRepetitionPenalty, argmax, sampleToken, seededUniformSource } from './sampling.ts';
 
 export interface PreparedPrompt {
-  /** Tensors for `generate()` (input_ids, attention_mask, pixel_values, …). */
+  /** Tensors for the model (input_ids, attention_mask, pixel_values, …). */
   inputs: Record<string, unknown>;
   promptTokens: number;
 }
@@ -22,6 +23,10 @@ export interface GenerationTarget {
   tokenizer: PreTrainedTokenizer;
   contextLength: number;
   endOfSequenceIds: ReadonlySet<number>;
+  /** Set when our own decode loop can run the model. */
+  decoderPlan: KvCacheDecoderPlan | undefined;
+  /** The model's own repetition penalty (generation_config.json), used when a request sets none. */
+  defaultRepetitionPenalty: number;
 }
 
 /** A seed for requests that give none: still a per-request generator, just not a reproducible one. */
@@ -41,12 +46,40 @@ function checkSettings(request: ChatRequest): void {
     ['repetitionPenalty must be > 0', request.repetitionPenalty !== undefined && !(request.repetitionPenalty > 0)],
   ];
   for (const [message, failed] of problems) {
-    if (failed)
+    if (failed) {
       throw new MmkitError(`invalid sampling setting: ${message}`, {
         code: 'invalid_sampling',
         param: message.split(' ')[0],
       });
+    }
   }
+}
+
+async function decodeWithOwnLoop(
+  target: GenerationTarget,
+  plan: KvCacheDecoderPlan,
+  prompt: PreparedPrompt,
+  request: ChatRequest,
+  maxNewTokens: number,
+  seed: number,
+  answer: AnswerBuilder,
+): Promise<void> {
+  const promptIds = Array.from((prompt.inputs.input_ids as Tensor).data as BigInt64Array, Number);
+  const context = [...promptIds];
+  const penalty = request.repetitionPenalty ?? target.defaultRepetitionPenalty;
+  const uniform = request.temperature > 0 ? seededUniformSource(seed) : undefined;
+  const settings = { temperature: request.temperature, topK: request.topK, topP: request.topP };
+  await runKvCacheDecoder(plan, promptIds, maxNewTokens, {
+    nextToken: (logits) => {
+      applyRepetitionPenalty(logits, context, penalty);
+      return uniform ? sampleToken(logits, settings, uniform) : argmax(logits);
+    },
+    accept: (tokenId) => {
+      context.push(tokenId);
+      answer.accept(tokenId);
+      return !answer.done;
+    },
+  });
 }
 
 export async function runGeneration(
@@ -64,68 +97,15 @@ export async function runGeneration(
       { code: 'context_length_exceeded', param: 'messages' },
     );
   }
-  const signal = request.signal;
-  const detokenizer = new IncrementalDetokenizer((ids) => target.tokenizer.decode(ids, { skip_special_tokens: true }));
-  const stopFilter = new StopSequenceFilter(request.stop);
-  let text = '';
-  let completionTokens = 0;
-  let lastToken: number | undefined;
-  let firstTokenAt: number | undefined;
-  const emit = (delta: string) => {
-    if (delta.length === 0) return;
-    text += delta;
-    onDelta(delta);
-  };
-  const streamer = new TokenCallbackStreamer((tokenId) => {
-    // A token that arrives after the abort is not part of the answer.
-    if (signal?.aborted || stopFilter.stopped) return;
-    firstTokenAt ??= performance.now();
-    completionTokens++;
-    lastToken = tokenId;
-    if (target.endOfSequenceIds.has(tokenId)) return;
-    emit(stopFilter.push(detokenizer.push(tokenId)).text);
-  });
-  const stopping = new CallbackStoppingCriteria(() => Boolean(signal?.aborted) || stopFilter.stopped);
-  let sampling: LogitsProcessorList | undefined;
-  if (request.temperature > 0) {
-    sampling = new LogitsProcessorList();
-    sampling.push(
-      new SeededSamplingProcessor(
-        { temperature: request.temperature, topK: request.topK, topP: request.topP },
-        request.seed ?? freshSeed(),
-      ),
-    );
+  const answer = new AnswerBuilder(target.tokenizer, request, target.endOfSequenceIds, onDelta);
+  const maxNewTokens = Math.min(request.maxNewTokens, room);
+  const seed = request.seed ?? freshSeed();
+  if (!request.signal?.aborted) {
+    if (target.decoderPlan) {
+      await decodeWithOwnLoop(target, target.decoderPlan, prompt, request, maxNewTokens, seed, answer);
+    } else {
+      await generateWithTransformers(target.model, prompt.inputs, request, maxNewTokens, seed, answer);
+    }
   }
-  if (!signal?.aborted) {
-    await target.model.generate({
-      ...prompt.inputs,
-      max_new_tokens: Math.min(request.maxNewTokens, room),
-      // Sampling happens in our processor; the library's sampler then only takes the one token left.
-      do_sample: false,
-      ...(request.repetitionPenalty === undefined ? {} : { repetition_penalty: request.repetitionPenalty }),
-      logits_processor: sampling,
-      stopping_criteria: stopping,
-      // The typings ask for a TextStreamer; generate() only calls put() and end().
-      streamer: streamer as never,
-    });
-  }
-  if (!stopFilter.stopped) {
-    emit(stopFilter.push(detokenizer.flush()).text);
-    emit(stopFilter.flush());
-  }
-  const finishReason: FinishReason = signal?.aborted
-    ? 'abort'
-    : stopFilter.stopped || (lastToken !== undefined && target.endOfSequenceIds.has(lastToken))
-      ? 'stop'
-      : 'length';
-  const finishedAt = performance.now();
-  return {
-    text,
-    finishReason,
-    usage: { promptTokens: prompt.promptTokens, completionTokens },
-    timings: {
-      totalMs: finishedAt - startedAt,
-      ...(firstTokenAt === undefined ? {} : { firstOutputMs: firstTokenAt - startedAt }),
-    },
-  };
+  return answer.finish(prompt.promptTokens, startedAt);
 }

@@ -22,14 +22,17 @@ async function collect(parts: AsyncIterable<ChatStreamPart>) {
   return { deltas, finish: finish! };
 }
 
-describe('OnnxChatModel on the testkit echo model', () => {
+describe.each([
+  ['our decode loop', 'auto', 'kv-cache-decoder'],
+  ["Transformers.js's generate()", 'transformers', 'transformers-generate'],
+] as const)('OnnxChatModel on the testkit echo model, %s', (_name, generationLoop, expectedLoop) => {
   let directory: string;
   let model: OnnxChatModel;
 
   beforeAll(async () => {
     directory = await mkdtemp(join(tmpdir(), 'mmkit-onnx-chat-'));
     await buildTinyModel('llm', directory);
-    model = await OnnxChatModel.load(directory, { id: 'onnx:tiny-llm' });
+    model = await OnnxChatModel.load(directory, { id: 'onnx:tiny-llm', generationLoop });
   });
 
   afterAll(async () => {
@@ -40,6 +43,7 @@ describe('OnnxChatModel on the testkit echo model', () => {
   it('describes itself: id, text only, context from max_position_embeddings, memory = ONNX file size', async () => {
     expect(model.description).toMatchObject({ id: 'onnx:tiny-llm', provider: 'onnx' });
     expect(model.acceptsImages).toBe(false);
+    expect(model.generationLoop).toBe(expectedLoop);
     expect(model.contextLength).toBe(512);
     expect(model.weights).toEqual({ dtype: 'fp32', files: ['onnx/model.onnx'] });
     expect(model.description.memoryBytes).toBe((await stat(join(directory, 'onnx', 'model.onnx'))).size);
@@ -138,6 +142,27 @@ describe('OnnxChatModel on the testkit echo model', () => {
       break;
     }
     expect((await model.generate(ask('still fine'))).text).toBe('still fine');
+  });
+});
+
+describe('both generation loops', () => {
+  it('sample the same text from the same seed', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'mmkit-onnx-loops-'));
+    await buildTinyModel('llm', directory);
+    const ours = await OnnxChatModel.load(directory);
+    const library = await OnnxChatModel.load(directory, { generationLoop: 'transformers' });
+    for (const seed of [1, 2, 3]) {
+      const request = ask('same seed, same words', { temperature: 6, topP: 0.9, topK: 20, seed, maxNewTokens: 20 });
+      const [a, b] = [await ours.generate(request), await library.generate(request)];
+      expect(a.text).toBe(b.text);
+      expect(a.usage).toEqual(b.usage);
+    }
+    // With a repetition penalty too.
+    const penalised = ask('penalised', { temperature: 0, repetitionPenalty: 1.3, maxNewTokens: 12 });
+    expect((await ours.generate(penalised)).text).toBe((await library.generate(penalised)).text);
+    await ours.dispose();
+    await library.dispose();
+    await rm(directory, { recursive: true, force: true });
   });
 });
 

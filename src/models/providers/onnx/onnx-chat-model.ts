@@ -20,6 +20,7 @@ import { countImages, prepareTextPrompt, prepareVisionPrompt } from './chat-prom
 import { readChatTemplateFile } from './chat-template.ts';
 import { checkDevice, type OnnxDevice } from './device.ts';
 import { type GenerationTarget, type PreparedPrompt, runGeneration } from './generation-run.ts';
+import { planKvCacheDecoder } from './kv-cache-decoder.ts';
 import {
   type DtypeSetting,
   type JsonObject,
@@ -38,6 +39,11 @@ export interface OnnxModelOptions {
    */
   dtype?: DtypeSetting;
   device?: OnnxDevice | string;
+  /**
+   * `auto` (default): our own decode loop where the model allows it, else Transformers.js's
+   * `generate()`; `transformers` always uses `generate()` (for comparison and diagnosis).
+   */
+  generationLoop?: 'auto' | 'transformers';
 }
 
 interface LoadedParts {
@@ -104,6 +110,10 @@ export class OnnxChatModel implements ChatModel {
   readonly description: ModelDescription;
   readonly acceptsImages: boolean;
   readonly contextLength: number;
+  /** Which loop generates: our own over the session, or Transformers.js's `generate()`. */
+  get generationLoop(): 'kv-cache-decoder' | 'transformers-generate' {
+    return this.target.decoderPlan ? 'kv-cache-decoder' : 'transformers-generate';
+  }
   /** The dtype the weights were loaded in and the files read. */
   readonly weights: { dtype: string; files: readonly string[] };
   /** Resident memory the process grew by while loading (bytes; noisy, for diagnostics). */
@@ -144,12 +154,19 @@ export class OnnxChatModel implements ChatModel {
         { code: 'chat_template_missing', param: 'model', type: 'unsupported_error' },
       );
     }
-    const generationConfig = (parts.model.generation_config ?? {}) as { eos_token_id?: unknown };
+    const generationConfig = (parts.model.generation_config ?? {}) as {
+      eos_token_id?: unknown;
+      repetition_penalty?: unknown;
+    };
     const target: GenerationTarget = {
       model: parts.model,
       tokenizer: parts.tokenizer,
       contextLength: contextLengthOf(folder.config, parts.tokenizer),
       endOfSequenceIds: tokenIdSet(generationConfig.eos_token_id ?? folder.config.eos_token_id),
+      // Vision-language models keep Transformers.js's loop: image features enter through it.
+      decoderPlan:
+        kind === 'text' && options.generationLoop !== 'transformers' ? planKvCacheDecoder(parts.model) : undefined,
+      defaultRepetitionPenalty: Number(generationConfig.repetition_penalty ?? 1) || 1,
     };
     return new OnnxChatModel(parts, target, templateFile?.template, {
       description: { id: options.id ?? `onnx:${folder.path}`, provider: 'onnx', memoryBytes: weights.bytes },

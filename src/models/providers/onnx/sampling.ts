@@ -69,6 +69,24 @@ export function sampleToken(logits: ArrayLike<number>, options: SamplingOptions,
   return candidates[kept - 1].token;
 }
 
+/**
+ * Hugging Face's repetition penalty: every token already in the context (prompt included) has its
+ * logit divided by the penalty when positive, multiplied when negative.
+ */
+export function applyRepetitionPenalty(logits: Float32Array, contextIds: Iterable<number>, penalty: number): void {
+  if (penalty === 1) return;
+  for (const token of new Set(contextIds)) {
+    const value = logits[token];
+    logits[token] = value < 0 ? value * penalty : value / penalty;
+  }
+}
+
+export function argmax(logits: ArrayLike<number>): number {
+  let best = 0;
+  for (let token = 1; token < logits.length; token++) if (logits[token] > logits[best]) best = token;
+  return best;
+}
+
 export class SeededSamplingProcessor extends LogitsProcessor {
   private readonly options: SamplingOptions;
   private readonly uniform: UniformSource;
