@@ -144,6 +144,10 @@ describe('OnnxChatModel load and request errors', () => {
     expect(streamError.code).toBe('images_not_supported');
     const bad = await failure(model.generate({ ...request, messages: [{ role: 'user', content: 'x' }], topP: 2 }));
     expect(bad.code).toBe('invalid_sampling');
+    const adapter = await failure(
+      model.generate({ ...request, messages: [{ role: 'user', content: 'x' }], adapter: 'lora' }),
+    );
+    expect(adapter.code).toBe('adapter_unsupported');
     await model.dispose();
   });
 });

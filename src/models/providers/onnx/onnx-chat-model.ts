@@ -209,6 +209,12 @@ export class OnnxChatModel implements ChatModel {
     if (request.messages.length === 0) {
       throw new MmkitError('a chat request needs at least one message', { code: 'messages_empty', param: 'messages' });
     }
+    if (request.adapter !== undefined) {
+      throw new MmkitError(
+        `${this.description.id}: LoRA adapters are not supported by the onnx provider yet; merge the adapter into the model or leave it out`,
+        { code: 'adapter_unsupported', param: 'adapter', type: 'unsupported_error' },
+      );
+    }
     const images = countImages(request.messages);
     if (images > 0 && !this.acceptsImages) {
       throw new MmkitError(
