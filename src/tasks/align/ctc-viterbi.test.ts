@@ -26,7 +26,9 @@ function fromProbabilities(rows: number[][]): EmissionMatrix {
 /** Each frame gives `confidence` to its character of `spelled` (one character per frame, `_` blank). */
 function peaked(spelled: string, confidence = 0.9): EmissionMatrix {
   const rest = (1 - confidence) / (ALPHABET.length - 1);
-  return fromProbabilities([...spelled].map((character) => ALPHABET.map((_, index) => (index === id(character) ? confidence : rest))));
+  return fromProbabilities(
+    [...spelled].map((character) => ALPHABET.map((_, index) => (index === id(character) ? confidence : rest))),
+  );
 }
 
 const spell = (classes: Int32Array) => [...classes].map((value) => ALPHABET[value]).join('');

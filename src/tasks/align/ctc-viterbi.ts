@@ -154,7 +154,10 @@ function checkInputs(emissions: EmissionMatrix, labels: ArrayLike<number>, blank
     throw new RangeError(`blank id ${blankId} is outside the ${classes} classes`);
   }
   if (labels.length === 0) {
-    throw new MmkitError('the transcript has no characters to align', { code: 'nothing_to_align', param: 'transcript' });
+    throw new MmkitError('the transcript has no characters to align', {
+      code: 'nothing_to_align',
+      param: 'transcript',
+    });
   }
   for (let index = 0; index < labels.length; index++) {
     const label = labels[index];

@@ -18,9 +18,7 @@ export function bruteForceAlign(emissions: EmissionMatrix, labels: number[], bla
   const extended = labels.flatMap((label) => [blankId, label]).concat(blankId);
   const last = extended.length - 1;
   const allowed = (from: number, to: number) =>
-    to === from ||
-    to === from + 1 ||
-    (to === from + 2 && extended[to] !== blankId && extended[to] !== extended[from]);
+    to === from || to === from + 1 || (to === from + 2 && extended[to] !== blankId && extended[to] !== extended[from]);
   let best: BruteForceResult = { states: [], logProbability: Number.NEGATIVE_INFINITY, paths: 0 };
   let count = 0;
   const walk = (states: number[]) => {
