@@ -36,6 +36,13 @@ export { attribute, DEFAULT_IR_VERSION, DEFAULT_OPSET, GraphBuilder } from './on
 export { encodeModel } from './onnx/model-proto.ts';
 export type { ElementType, TensorValue } from './onnx/tensor.ts';
 export { boolTensor, floatTensor, int32Tensor, int64Tensor, tensor } from './onnx/tensor.ts';
+export type { LoadAudioOptions, LoadedAudio } from './preprocess/audio/load.ts';
+// Preprocessing: audio.
+export { loadAudio } from './preprocess/audio/load.ts';
+export type { ResampleOptions, ResampleQuality } from './preprocess/audio/resample.ts';
+export { resample } from './preprocess/audio/resample.ts';
+export type { TrimOptions, TrimResult } from './preprocess/audio/trim.ts';
+export { trimSilence } from './preprocess/audio/trim.ts';
 export type { DroppedRow, DropReason, SplitDatasetOptions, SplitReport } from './preprocess/dataset/split.ts';
 // Preprocessing: image–text datasets.
 export { splitDataset } from './preprocess/dataset/split.ts';
@@ -48,11 +55,3 @@ export type { TokenizedText, TokenizeOptions } from './preprocess/text/tokenize.
 // Preprocessing: text.
 export { DEFAULT_MAX_LENGTH, loadTextTokenizer, TextTokenizer } from './preprocess/text/tokenize.ts';
 export { version } from './version.ts';
-
-// Preprocessing: audio.
-export { loadAudio } from './preprocess/audio/load.ts';
-export type { LoadAudioOptions, LoadedAudio } from './preprocess/audio/load.ts';
-export { resample } from './preprocess/audio/resample.ts';
-export type { ResampleOptions, ResampleQuality } from './preprocess/audio/resample.ts';
-export { trimSilence } from './preprocess/audio/trim.ts';
-export type { TrimOptions, TrimResult } from './preprocess/audio/trim.ts';
