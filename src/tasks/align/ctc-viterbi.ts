@@ -96,25 +96,30 @@ export function viterbiAlign(
     // Cells below the band still hold scores from two frames back: make sure none is ever used.
     for (let state = Math.max(0, low - 4); state < low; state++) current[state] = Number.NEGATIVE_INFINITY;
     const pointerRow = frame * stride;
+    const blankScore = logProbabilities[row + blankId];
     let packed = 0;
     for (let state = low; state <= high; state++) {
       let best = previous[state];
       let choice = 0;
-      if (state > 0) {
+      if ((state & 1) === 0) {
+        // A blank is entered from itself or from the label before it.
+        if (state > 0 && previous[state - 1] > best) {
+          best = previous[state - 1];
+          choice = 1;
+        }
+        current[state] = best + blankScore;
+      } else {
         const advance = previous[state - 1];
         if (advance > best) {
           best = advance;
           choice = 1;
         }
-        if (canSkip[state] === 1) {
-          const skip = previous[state - 2];
-          if (skip > best) {
-            best = skip;
-            choice = 2;
-          }
+        if (canSkip[state] === 1 && previous[state - 2] > best) {
+          best = previous[state - 2];
+          choice = 2;
         }
+        current[state] = best + logProbabilities[row + stateClass[state]];
       }
-      current[state] = best + logProbabilities[row + stateClass[state]];
       packed |= choice << ((state & 3) << 1);
       if ((state & 3) === 3 || state === high) {
         pointers[pointerRow + (state >> 2)] = packed;
