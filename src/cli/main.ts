@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { describeError, isMmkitError } from '../errors.ts';
 import { version } from '../version.ts';
+import { registerAlignCommand } from './commands/align.ts';
 import { registerDatasetCommands } from './commands/dataset.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerModelsCommands } from './commands/models.ts';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerDemoCommand(program);
   registerModelsCommands(program);
   registerTestkitCommands(program);
+  registerAlignCommand(program);
   return program;
 }
 
