@@ -121,6 +121,9 @@ async function startWorker(languages: string[]): Promise<PooledWorker> {
       // Never read or write `./<lang>.traineddata` in the working directory.
       cacheMethod: 'none',
     });
+    // Screenshots and rendered images carry no usable resolution; without one Tesseract warns on every
+    // image and assumes 70 dpi. Say so once, explicitly.
+    await worker.setParameters({ user_defined_dpi: '70' });
     return { worker, removeData: folder.remove };
   } catch (error) {
     await folder.remove();
