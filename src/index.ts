@@ -7,4 +7,5 @@ export * from './media/index.ts';
 export * from './models/index.ts';
 export * from './onnx/index.ts';
 export * from './preprocess/index.ts';
+export * from './tasks/index.ts';
 export { version } from './version.ts';
