@@ -3,6 +3,8 @@
 export type { Capability, MmkitConfig } from './config.ts';
 export { CAPABILITIES, loadConfig, mmkitHome, parseConfig } from './config.ts';
 export { DEFAULT_MODELS } from './default-models.ts';
+export type { DefaultRegistryOptions } from './default-registry.ts';
+export { createDefaultRegistry } from './default-registry.ts';
 export type {
   CachedModel,
   Dtype,

@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { MmkitError } from '../../../errors.ts';
 import { looksLikePath } from '../../model-id.ts';
 import type { ModelEntry, ModelProvider } from '../../registry.ts';
+import type { OnnxCtcModelOptions } from './ctc-model.ts';
 import type { DtypeSetting } from './model-folder.ts';
 
 export type FolderResolver = (
@@ -63,6 +64,14 @@ export function createOnnxProvider(options: OnnxProviderOptions = {}): ModelProv
           );
         }
         return model;
+      },
+      ctc: async (entry, context) => {
+        const { OnnxCtcModel } = await import('./ctc-model.ts');
+        const { dtype } = entry.options;
+        return OnnxCtcModel.load(await folderOf(entry, context.signal), {
+          id: entry.id,
+          ...(typeof dtype === 'string' ? { dtype: dtype as OnnxCtcModelOptions['dtype'] } : {}),
+        });
       },
       embeddings: async (entry, context) => {
         const { OnnxEmbeddingModel } = await import('./onnx-embedding-model.ts');
