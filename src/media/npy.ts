@@ -4,6 +4,7 @@
  */
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { describeError, MmkitError } from '../errors.ts';
 
 export type NpyDtype = 'float32' | 'int64';
 
