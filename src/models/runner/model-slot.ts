@@ -59,7 +59,7 @@ export class ModelSlot {
   }
 
   get loaded(): boolean {
-    return this.runner !== undefined && !this.runner.exited && this.loading === undefined;
+    return this.runner !== undefined && this.runner.loaded && !this.runner.exited && this.loading === undefined;
   }
 
   /** Loaded, nothing running or waiting: eligible for keep-alive expiry and eviction. */
@@ -120,18 +120,19 @@ export class ModelSlot {
     this.lastUsedAt = Date.now();
     const { id, done } = runner.call(request.method, request.marshalled, request.onPart);
     request.running = { runner, id, done };
-    done
-      .then(
-        (value) => this.settle(request, () => request.resolve(value)),
-        (error) => this.settle(request, () => request.reject(error)),
-      )
-      .finally(() => {
-        this.running -= 1;
-        this.lastUsedAt = Date.now();
-        this.lastRssBytes = runner.rssBytes;
-        this.host.changed(this);
-        this.pump();
-      });
+    // Bookkeeping first, so a caller that looks at the pool right after its call sees it finished.
+    const finish = (outcome: () => void) => {
+      this.running -= 1;
+      this.lastUsedAt = Date.now();
+      this.lastRssBytes = runner.rssBytes;
+      this.settle(request, outcome);
+      this.host.changed(this);
+      this.pump();
+    };
+    done.then(
+      (value) => finish(() => request.resolve(value)),
+      (error) => finish(() => request.reject(error)),
+    );
   }
 
   private abort(request: Request): void {

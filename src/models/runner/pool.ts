@@ -100,7 +100,11 @@ export class ModelRunnerPool implements SlotHost {
     if (this.closed) return Promise.reject(poolShutDown());
     const loading = (async () => {
       const runner = await this.spawnWhenRoom(slot);
-      const info = await runner.ready;
+      const info = await runner.ready.catch((error) => {
+        // The failed runner is on its way out (it stops itself): it holds no place any more.
+        if (slot.runner === runner) slot.runner = undefined;
+        throw error;
+      });
       slot.info ??= info;
       slot.loadedAt = Date.now();
       slot.lastUsedAt = Date.now();

@@ -64,7 +64,8 @@ export class RunnerProcess {
   private nextId = 1;
   private stopping: string | undefined;
   private outputTail = '';
-  private loaded = false;
+  /** Set once the model has loaded and the runner takes calls. */
+  loaded = false;
   private readonly exitListeners: Array<(unexpected: boolean) => void> = [];
 
   constructor(

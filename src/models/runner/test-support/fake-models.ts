@@ -5,7 +5,8 @@
  *
  * Chat commands (the last user message): `crash` exits the process, `throw` throws an uncaught
  * exception, `fail` rejects with an MmkitError, `hang` waits for the abort signal, `slow:MS` waits
- * then echoes, `pid` answers the runner's pid, `grow:MB` allocates that much and keeps it;
+ * then echoes, `pid` answers the runner's pid, `grow:MB` allocates that much and keeps it,
+ * `exhaust-heap` fills the JavaScript heap until V8 gives up, `ignore-abort` hangs regardless;
  * anything else is echoed back.
  */
 import { MmkitError } from '../../../errors.ts';
@@ -45,6 +46,9 @@ export async function createModel(options: FakeModelOptions = {}, context: Model
   if (options.failLoad === 'error') throw new TypeError('weights are not a tensor');
   if (options.failLoad === 'exit') process.exit(7);
   if (options.holdBytes) held.push(Buffer.alloc(options.holdBytes, 1));
+  // Like real libraries (thread pools, timers), the model keeps the event loop alive by itself, so
+  // only the runner's own watch on its parent ends it when the parent disappears.
+  setInterval(() => {}, 60_000);
   const description = { id: `fake:${context.key}`, provider: 'fake' };
   switch (context.capability) {
     case 'chat':
@@ -103,6 +107,10 @@ async function answer(request: ChatRequest): Promise<string> {
       return `echo: ${text}`;
     case 'pid':
       return String(process.pid);
+    case 'exhaust-heap': {
+      const hoard: number[][] = [];
+      while (true) hoard.push(Array.from({ length: 100_000 }, (_, index) => index));
+    }
     case 'grow':
       held.push(Buffer.alloc(Number(argument) * 1024 * 1024, 1));
       return `held ${argument} MB`;
