@@ -66,8 +66,13 @@ describe('ModelRunnerPool: crashes and shutdown', () => {
       parent.stdout.setEncoding('utf8').once('data', (line: string) => resolve(Number(line.trim())));
       parent.once('exit', (code) => reject(new Error(`the parent exited early (${code})`)));
     });
-    expect(isAlive(runnerPid)).toBe(true);
-    parent.kill('SIGKILL');
-    await waitUntil(() => !isAlive(runnerPid), 'the orphaned runner exits');
+    try {
+      expect(isAlive(runnerPid)).toBe(true);
+      parent.kill('SIGKILL');
+      await waitUntil(() => !isAlive(runnerPid), 'the orphaned runner exits');
+    } finally {
+      // Leave no orphan behind when the check fails.
+      if (isAlive(runnerPid)) process.kill(runnerPid, 'SIGKILL');
+    }
   });
 });

@@ -30,6 +30,8 @@ export interface FakeModelOptions {
   holdBytes?: number;
   /** Delay between streamed parts. */
   partDelayMs?: number;
+  /** Keep the event loop alive, as real libraries do (default true; false for in-process use). */
+  holdEventLoop?: boolean;
 }
 
 const held: Buffer[] = [];
@@ -48,7 +50,7 @@ export async function createModel(options: FakeModelOptions = {}, context: Model
   if (options.holdBytes) held.push(Buffer.alloc(options.holdBytes, 1));
   // Like real libraries (thread pools, timers), the model keeps the event loop alive by itself, so
   // only the runner's own watch on its parent ends it when the parent disappears.
-  setInterval(() => {}, 60_000);
+  if (options.holdEventLoop !== false) setInterval(() => {}, 60_000);
   const description = { id: `fake:${context.key}`, provider: 'fake' };
   switch (context.capability) {
     case 'chat':
