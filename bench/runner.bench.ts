@@ -18,7 +18,9 @@ import { buildTinyModel } from '../testkit/build.ts';
 import type { BenchmarkRow } from './report.ts';
 
 const MB = 1024 * 1024;
-const llmFactory = fileURLToPath(new URL('../src/models/runner/test-support/transformers-chat-factory.ts', import.meta.url));
+const llmFactory = fileURLToPath(
+  new URL('../src/models/runner/test-support/transformers-chat-factory.ts', import.meta.url),
+);
 const PROMPT = 'The quick brown fox.';
 
 async function settledRss(): Promise<number> {
@@ -74,7 +76,10 @@ export async function run(): Promise<BenchmarkRow[]> {
     });
 
     // Per-call overhead with a trivial model: all of the difference is the runner round trip.
-    const fakeInProcess = (await createFakeModel({ holdEventLoop: false }, { key: 'fake', capability: 'chat' })) as ChatModel;
+    const fakeInProcess = (await createFakeModel(
+      { holdEventLoop: false },
+      { key: 'fake', capability: 'chat' },
+    )) as ChatModel;
     const fakeRunner = await pool.acquire(fakeSpec('fake'));
     const [echoRunnerMs, echoInProcessMs] = await alternatingMedians(
       () => fakeRunner.generate(chatRequest(PROMPT)),

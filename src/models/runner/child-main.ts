@@ -47,11 +47,14 @@ async function importFactory(spec: FactorySpec): Promise<(options: unknown, cont
   try {
     module = await import(specifier);
   } catch (error) {
-    throw new MmkitError(`cannot load the factory module ${spec.factoryModule} for ${spec.key}: ${describeError(error)}`, {
-      code: 'runner_factory_unavailable',
-      param: 'factoryModule',
-      type: 'runtime_error',
-    });
+    throw new MmkitError(
+      `cannot load the factory module ${spec.factoryModule} for ${spec.key}: ${describeError(error)}`,
+      {
+        code: 'runner_factory_unavailable',
+        param: 'factoryModule',
+        type: 'runtime_error',
+      },
+    );
   }
   const exportName = spec.factoryExport ?? (typeof module.createModel === 'function' ? 'createModel' : 'default');
   const factory = module[exportName];

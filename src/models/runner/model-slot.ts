@@ -59,7 +59,7 @@ export class ModelSlot {
   }
 
   get loaded(): boolean {
-    return this.runner !== undefined && this.runner.loaded && !this.runner.exited && this.loading === undefined;
+    return this.runner?.loaded === true && !this.runner.exited && this.loading === undefined;
   }
 
   /** Loaded, nothing running or waiting: eligible for keep-alive expiry and eviction. */
@@ -76,7 +76,16 @@ export class ModelSlot {
       if (this.running >= this.settings.parallelism && this.queue.length >= this.settings.maxQueue) {
         return reject(queueFull(this.spec.key, this.settings.maxQueue));
       }
-      const request: Request = { method, marshalled, onPart, resolve, reject, settled: false, signal, detach: () => {} };
+      const request: Request = {
+        method,
+        marshalled,
+        onPart,
+        resolve,
+        reject,
+        settled: false,
+        signal,
+        detach: () => {},
+      };
       if (signal) {
         const onAbort = () => this.abort(request);
         signal.addEventListener('abort', onAbort, { once: true });
@@ -118,6 +127,7 @@ export class ModelSlot {
   private dispatch(runner: RunnerProcess, request: Request): void {
     this.running += 1;
     this.lastUsedAt = Date.now();
+    runner.hold(true);
     const { id, done } = runner.call(request.method, request.marshalled, request.onPart);
     request.running = { runner, id, done };
     // Bookkeeping first, so a caller that looks at the pool right after its call sees it finished.
@@ -140,7 +150,10 @@ export class ModelSlot {
     if (queued >= 0) this.queue.splice(queued, 1);
     this.settle(request, () => request.reject(abortError(request.signal!)));
     const running = request.running;
-    if (!running) return this.host.changed(this);
+    if (!running) {
+      this.host.changed(this);
+      return;
+    }
     running.runner.abort(running.id);
     // A model that ignores the abort would hold its place forever: end its runner after a grace period.
     const grace = setTimeout(() => {

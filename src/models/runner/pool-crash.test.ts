@@ -59,13 +59,7 @@ describe('ModelRunnerPool: crashes and shutdown', () => {
   });
 
   it('a runner exits by itself when its parent is killed outright', async () => {
-    const script = fileURLToPath(new URL('./test-support/orphan-parent.ts', import.meta.url));
-    const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-    const parent = spawn(process.execPath, ['--import', tsx, script], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const runnerPid = await new Promise<number>((resolve, reject) => {
-      parent.stdout.setEncoding('utf8').once('data', (line: string) => resolve(Number(line.trim())));
-      parent.once('exit', (code) => reject(new Error(`the parent exited early (${code})`)));
-    });
+    const { parent, runnerPid } = await startParent('orphan-parent.ts');
     try {
       expect(isAlive(runnerPid)).toBe(true);
       parent.kill('SIGKILL');
@@ -75,4 +69,28 @@ describe('ModelRunnerPool: crashes and shutdown', () => {
       if (isAlive(runnerPid)) process.kill(runnerPid, 'SIGKILL');
     }
   });
+
+  it('an idle pool does not keep a finished program alive, and its runner ends with it', async () => {
+    const { parent, runnerPid } = await startParent('forgetful-parent.ts');
+    try {
+      await waitUntil(() => parent.exitCode !== null, 'the program exits by itself');
+      expect(parent.exitCode).toBe(0);
+      await waitUntil(() => !isAlive(runnerPid), 'the runner exits with its program');
+    } finally {
+      if (isAlive(runnerPid)) process.kill(runnerPid, 'SIGKILL');
+      parent.kill('SIGKILL');
+    }
+  });
 });
+
+/** Runs a test-support script in its own Node process; it prints its runner's pid first. */
+async function startParent(script: string) {
+  const path = fileURLToPath(new URL(`./test-support/${script}`, import.meta.url));
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  const parent = spawn(process.execPath, ['--import', tsx, path], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const runnerPid = await new Promise<number>((resolve, reject) => {
+    parent.stdout.setEncoding('utf8').once('data', (line: string) => resolve(Number(line.trim())));
+    parent.once('exit', (code) => reject(new Error(`${script} exited before printing a pid (${code})`)));
+  });
+  return { parent, runnerPid };
+}

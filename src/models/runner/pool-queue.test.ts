@@ -73,7 +73,9 @@ describe('ModelRunnerPool: queue, parallelism and cancellation', () => {
     await waitUntil(async () => (await row('serial')).running === 1, 'the stream runs');
     custom.abort(reason);
     expect(await stream).toBe(reason);
-    expect(await serial.generate(chatRequest('x', AbortSignal.abort())).catch((error) => error.name)).toBe('AbortError');
+    expect(await serial.generate(chatRequest('x', AbortSignal.abort())).catch((error) => error.name)).toBe(
+      'AbortError',
+    );
   });
 
   it('ends a runner whose model ignores the abort, after the grace period; the next call restarts it', async () => {

@@ -26,7 +26,15 @@ describe('ModelRunnerPool: calls through a runner process', () => {
 
   it('passes image bytes in chat messages', async () => {
     const request = chatRequest('');
-    request.messages = [{ role: 'user', content: [{ type: 'image', data: new Uint8Array(300) }, { type: 'text', text: '?' }] }];
+    request.messages = [
+      {
+        role: 'user',
+        content: [
+          { type: 'image', data: new Uint8Array(300) },
+          { type: 'text', text: '?' },
+        ],
+      },
+    ];
     expect((await chat.generate(request)).text).toBe('echo: [image 300 bytes]?');
   });
 
@@ -61,6 +69,15 @@ describe('ModelRunnerPool: calls through a runner process', () => {
       param: 'messages',
     });
     expect((await chat.generate(chatRequest('still here'))).text).toBe('echo: still here');
+  });
+
+  it('refuses arguments that cannot cross the process boundary, with a one-line error', async () => {
+    const request = { ...chatRequest('x'), extra: { callback: () => 1 } } as never;
+    const failure = await chat.generate(request).catch((error) => error);
+    expect(failure).toBeInstanceOf(MmkitError);
+    expect(failure.code).toBe('runner_unserializable');
+    expect(failure.message).toMatch(/^the arguments of generate\(\) cannot be sent to the runner for chat: /);
+    expect((await chat.generate(chatRequest('fine'))).text).toBe('echo: fine');
   });
 
   it('relays progress callbacks and returns pixels as a Uint8Array', async () => {
@@ -145,7 +162,10 @@ describe('ModelRunnerPool: load errors', () => {
 
   it('wraps other load failures, a runner that exits while loading, and a bad factory module', async () => {
     const thrown = await pool.acquire(fakeSpec('thrown', { failLoad: 'error' })).catch((error) => error);
-    expect(thrown).toMatchObject({ code: 'model_load_failed', message: 'cannot load thrown: weights are not a tensor' });
+    expect(thrown).toMatchObject({
+      code: 'model_load_failed',
+      message: 'cannot load thrown: weights are not a tensor',
+    });
     const exited = await pool.acquire(fakeSpec('exits', { failLoad: 'exit' })).catch((error) => error);
     expect(exited).toMatchObject({ code: 'runner_crashed' });
     expect(exited.message).toMatch(/^the runner for exits stopped unexpectedly during loading: it exited with code 7/);

@@ -28,14 +28,18 @@ export class ModelRunnerPool implements SlotHost {
   private readonly memoryBudgetBytes: number | undefined;
 
   constructor(private readonly options: RunnerPoolOptions = {}) {
-    this.maxLoadedModels = positiveInteger(options.maxLoadedModels ?? DEFAULT_POOL_OPTIONS.maxLoadedModels, 'maxLoadedModels');
+    this.maxLoadedModels = positiveInteger(
+      options.maxLoadedModels ?? DEFAULT_POOL_OPTIONS.maxLoadedModels,
+      'maxLoadedModels',
+    );
     this.memoryBudgetBytes = options.memoryBudgetBytes;
   }
 
   /**
-   * The model under `spec.key`, as an object implementing its capability interface. The first
-   * acquire loads it (surfacing load errors); later ones return the same proxy at once, and its
-   * calls load the model again if keep-alive or eviction unloaded it meanwhile.
+   * The model under `spec.key`, as an object implementing its capability interface. The key is the
+   * model's identity: the first spec under a key wins. The first acquire loads the model (surfacing
+   * load errors); later ones return the same proxy at once, and its calls load the model again if
+   * keep-alive or eviction unloaded it meanwhile.
    */
   async acquire<C extends Capability>(spec: RunnerSpec & { capability: C }): Promise<CapabilityModels[C]> {
     if (this.closed) throw poolShutDown();
@@ -44,9 +48,10 @@ export class ModelRunnerPool implements SlotHost {
     if (existing) return existing as CapabilityModels[C];
     if (!slot.loaded) await this.start(slot);
     this.changed(slot);
-    const proxy = buildModelProxy(slot, spec.capability, slot.info!);
+    // Concurrent first acquires share one proxy.
+    const proxy = this.proxies.get(spec.key) ?? buildModelProxy(slot, spec.capability, slot.info!);
     this.proxies.set(spec.key, proxy);
-    return proxy;
+    return proxy as CapabilityModels[C];
   }
 
   /** Ends the model's runner now; requests still running in it fail with `runner_stopped`. */
@@ -125,6 +130,7 @@ export class ModelRunnerPool implements SlotHost {
   changed(slot: ModelSlot): void {
     this.wakeRoomWaiters();
     if (this.closed) return;
+    if (slot.idle) slot.runner!.hold(false);
     if (slot.idle && slot.expiryTimer === undefined) this.scheduleExpiry(slot);
     this.keepMemoryBudget();
   }
@@ -139,12 +145,16 @@ export class ModelRunnerPool implements SlotHost {
         existing.spec.capability === spec.capability &&
         existing.spec.factoryModule === spec.factoryModule &&
         existing.spec.factoryExport === spec.factoryExport;
-      if (!same) throw invalidSpec(`${spec.key} is already loaded from another factory or as another capability`, 'key');
+      if (!same)
+        throw invalidSpec(`${spec.key} is already loaded from another factory or as another capability`, 'key');
       return existing;
     }
     const settings: SlotSettings = {
       keepAliveMs: spec.keepAliveMs ?? this.options.keepAliveMs ?? DEFAULT_POOL_OPTIONS.keepAliveMs,
-      parallelism: positiveInteger(spec.parallelism ?? this.options.parallelism ?? DEFAULT_POOL_OPTIONS.parallelism, 'parallelism'),
+      parallelism: positiveInteger(
+        spec.parallelism ?? this.options.parallelism ?? DEFAULT_POOL_OPTIONS.parallelism,
+        'parallelism',
+      ),
       maxQueue: Math.max(0, Math.floor(spec.maxQueue ?? this.options.maxQueue ?? DEFAULT_POOL_OPTIONS.maxQueue)),
       abortGraceMs: this.options.abortGraceMs ?? DEFAULT_POOL_OPTIONS.abortGraceMs,
     };
@@ -202,6 +212,8 @@ export class ModelRunnerPool implements SlotHost {
       slot.expiryTimer = undefined;
       if (slot.idle) void this.stopSlot(slot, 'keep-alive expired');
     }, keepAlive);
+    // An idle pool never keeps the program alive: when nothing else does, it exits and so do its runners.
+    slot.expiryTimer.unref();
   }
 
   private async stopSlot(slot: ModelSlot, reason: string): Promise<void> {
@@ -239,7 +251,8 @@ function leastRecentlyUsed(slots: ModelSlot[]): ModelSlot | undefined {
 }
 
 function positiveInteger(value: number, name: string): number {
-  if (!Number.isInteger(value) || value < 1) throw invalidSpec(`${name} must be a positive integer, got ${value}`, name);
+  if (!Number.isInteger(value) || value < 1)
+    throw invalidSpec(`${name} must be a positive integer, got ${value}`, name);
   return value;
 }
 

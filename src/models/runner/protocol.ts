@@ -142,7 +142,10 @@ export function unmarshalArguments(
   const restored = [...args];
   for (const index of slots.signals) restored[index] = { ...(restored[index] as object), signal };
   for (const { argument, key } of slots.callbacks) {
-    restored[argument] = { ...(restored[argument] as object), [key]: (...values: unknown[]) => relay(argument, key, values) };
+    restored[argument] = {
+      ...(restored[argument] as object),
+      [key]: (...values: unknown[]) => relay(argument, key, values),
+    };
   }
   return restored;
 }

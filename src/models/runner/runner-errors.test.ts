@@ -10,8 +10,11 @@ describe('runner errors', () => {
   });
 
   it('quotes the error line of a crash, not the stack', () => {
-    const output = 'file.js:3\n    throw x\nRangeError: fake model blew up\n    at Immediate.<anonymous> (file.js:3:9)\n\nNode.js v20.20.2\n';
-    expect(describeExit({ code: 1, signal: null, output })).toBe('it exited with code 1 (RangeError: fake model blew up)');
+    const output =
+      'file.js:3\n    throw x\nRangeError: fake model blew up\n    at Immediate.<anonymous> (file.js:3:9)\n\nNode.js v20.20.2\n';
+    expect(describeExit({ code: 1, signal: null, output })).toBe(
+      'it exited with code 1 (RangeError: fake model blew up)',
+    );
     const error = runnerCrashed('llm', 'generate()', { code: 3, signal: null, output: '' });
     expect(error.message).toBe(
       'the runner for llm stopped unexpectedly during generate(): it exited with code 3; the next request starts it again',

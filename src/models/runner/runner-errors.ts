@@ -1,5 +1,5 @@
 /** The runner's own failures, as one-line `MmkitError`s the server maps to HTTP statuses. */
-import { MmkitError } from '../../errors.ts';
+import { describeError, MmkitError } from '../../errors.ts';
 
 export interface ExitInfo {
   code: number | null;
@@ -32,6 +32,16 @@ export function runnerCrashed(key: string, during: string, exit: ExitInfo): Mmki
   return new MmkitError(
     `the runner for ${key} stopped unexpectedly during ${during}: ${describeExit(exit)}; the next request starts it again`,
     { code: 'runner_crashed', type: 'runtime_error', status: 500 },
+  );
+}
+
+export function unsendable(key: string, method: string, error: unknown): MmkitError {
+  return new MmkitError(
+    `the arguments of ${method}() cannot be sent to the runner for ${key}: ${describeError(error)}`,
+    {
+      code: 'runner_unserializable',
+      type: 'invalid_request_error',
+    },
   );
 }
 

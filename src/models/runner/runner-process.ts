@@ -15,7 +15,7 @@ import {
   type MarshalledArguments,
   type ParentMessage,
 } from './protocol.ts';
-import { runnerCrashed, runnerStopped } from './runner-errors.ts';
+import { runnerCrashed, runnerStopped, unsendable } from './runner-errors.ts';
 
 export interface RunnerProcessOptions {
   /** Extra Node flags for the runner, e.g. `--max-old-space-size=4096`. */
@@ -128,17 +128,27 @@ export class RunnerProcess {
     const id = this.nextId++;
     const done = new Promise<unknown>((resolve, reject) => {
       if (this.exited) return reject(this.exitError(`${method}()`));
+      try {
+        this.post({ type: 'call', id, method, args: marshalled.args, slots: marshalled.slots, stream: !!onPart });
+      } catch (error) {
+        return reject(unsendable(this.spec.key, method, error));
+      }
       this.pending.set(id, { method, resolve, reject, onPart, callbacks: marshalled.callbacks });
-      this.post({
-        type: 'call',
-        id,
-        method,
-        args: marshalled.args,
-        slots: marshalled.slots,
-        stream: onPart !== undefined,
-      });
     });
     return { id, done };
+  }
+
+  /**
+   * Whether this runner keeps the parent's event loop alive. Idle runners do not, so a program that
+   * is done exits (its runners then see the channel close and exit too) without calling shutdown.
+   */
+  hold(held: boolean): void {
+    const handles = [this.child, this.child.channel, this.child.stdout, this.child.stderr];
+    for (const handle of handles) {
+      const refable = handle as { ref?: () => void; unref?: () => void } | null | undefined;
+      if (held) refable?.ref?.();
+      else refable?.unref?.();
+    }
   }
 
   abort(id: number): void {
@@ -172,6 +182,7 @@ export class RunnerProcess {
     return ended.finally(() => clearTimeout(force));
   }
 
+  /** Throws when the message cannot be serialized (a function or a class with private state in it). */
   private post(message: ParentMessage): void {
     if (this.exited || !this.child.connected) return;
     this.child.send(message, (error) => {

@@ -80,7 +80,9 @@ function lastUserText(request: ChatRequest): string {
   const message = request.messages.filter((entry) => entry.role === 'user').at(-1);
   if (!message) return '';
   if (typeof message.content === 'string') return message.content;
-  return message.content.map((part) => (part.type === 'text' ? part.text : `[image ${part.data.length} bytes]`)).join('');
+  return message.content
+    .map((part) => (part.type === 'text' ? part.text : `[image ${part.data.length} bytes]`))
+    .join('');
 }
 
 async function answer(request: ChatRequest): Promise<string> {

@@ -9,8 +9,8 @@ import {
   AutoTokenizer,
   env,
   StoppingCriteria,
-  TextStreamer,
   type Tensor,
+  TextStreamer,
 } from '@huggingface/transformers';
 import type { ChatModel, ChatRequest, ChatResult, ChatStreamPart } from '../../spec/index.ts';
 import type { ModelFactoryContext } from '../factory.ts';
@@ -42,7 +42,10 @@ export async function createModel(
     const started = performance.now();
     const messages = request.messages.map((message) => ({
       role: message.role,
-      content: typeof message.content === 'string' ? message.content : message.content.map((part) => (part.type === 'text' ? part.text : '')).join(''),
+      content:
+        typeof message.content === 'string'
+          ? message.content
+          : message.content.map((part) => (part.type === 'text' ? part.text : '')).join(''),
     }));
     const inputs = tokenizer.apply_chat_template(messages, { add_generation_prompt: true, return_dict: true }) as {
       input_ids: Tensor;
