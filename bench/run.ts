@@ -13,6 +13,7 @@ const suites: Array<{ name: string; load: () => Promise<{ run: () => Promise<Ben
   { name: 'generation', load: () => import('./generation.bench.ts') },
   { name: 'align', load: () => import('./align.bench.ts') },
   { name: 'classic', load: () => import('./classic.bench.ts') },
+  { name: 'runner', load: () => import('./runner.bench.ts') },
 ];
 
 const only = process.argv.slice(2);

@@ -33,4 +33,5 @@ export * from './providers/openai/index.ts';
 export * from './providers/tesseract/index.ts';
 export type { CapabilityModels, ModelEntry, ModelProvider } from './registry.ts';
 export { ModelRegistry } from './registry.ts';
+export * from './runner/index.ts';
 export type * from './spec/index.ts';
