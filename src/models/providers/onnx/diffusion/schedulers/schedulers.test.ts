@@ -23,7 +23,7 @@ function expectClose(actual: ArrayLike<number>, expected: readonly number[], tol
 }
 
 function run(scheduler: DiffusionScheduler): Float32Array[] {
-  let sample = Float32Array.from(
+  let sample: Float32Array = Float32Array.from(
     { length: LENGTH },
     (_, index) => Math.sin(0.37 * index + 0.1) * scheduler.initNoiseSigma,
   );
@@ -62,8 +62,9 @@ describe.each(
     const scheduler = createScheduler(entry.scheduler as never, config, entry.steps);
     expectClose(scheduler.timesteps, entry.timesteps, 1e-6, 'timesteps');
     expectClose([scheduler.initNoiseSigma], [entry.init_noise_sigma], 1e-6, 'init noise sigma');
-    if ('sigmas' in entry)
+    if ('sigmas' in entry && entry.sigmas) {
       expectClose((scheduler as unknown as { sigmas: number[] }).sigmas, entry.sigmas, 1e-6, 'sigmas');
+    }
   });
 
   it('every step() from the toy model matches the reference trajectory', () => {
