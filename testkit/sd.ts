@@ -5,13 +5,15 @@
  *
  * - Text encoder: a bag of words over the real CLIP vocabulary. A colour word embeds as
  *   (2r−1, 2g−1, 2b−1, 1) from its RGB; every other token, padding included, as zeros.
- * - UNet: an "almost ideal" denoiser. It sums the prompt's embeddings, takes the mean colour
- *   c = Σcolour / max(count, 1) (no colour word: grey, 0) as the clean latent x₀ = (c, 0), looks up
- *   ᾱ_t for the timestep and predicts ε̂ = 0.9·(x_t − √ᾱ_t·x₀)/√(1 − ᾱ_t). The 0.9 leaves a little of
- *   the starting noise in the result, so different seeds give different pixels around the colour.
- *   Classifier-free guidance then extrapolates colours: x₀ ≈ c_neg + g·(c − c_neg).
- * - VAE decoder: undoes the 0.18215 latent scaling, maps latent channels 0–2 to RGB with tanh(2z),
- *   and upsamples ×8 (nearest).
+ * - UNet: the exact denoiser for Gaussian data x₀ ~ N(c, κ²I), κ = 0.25. It sums the prompt's
+ *   embeddings, takes the mean colour c = Σcolour / max(count, 1) (no colour word: grey, 0) as the
+ *   latent mean (channel 3: 0), looks up ᾱ_t for the timestep and predicts
+ *   ε̂ = √(1−ᾱ_t)·(x_t − √ᾱ_t·c) / (ᾱ_t·κ² + 1 − ᾱ_t). Samplers then land near c + κ·(starting noise),
+ *   so the seed shows as texture around the colour, and classifier-free guidance moves the mean to
+ *   c_neg + g·(c − c_neg): a negative prompt pushes away from its colour.
+ * - VAE decoder: undoes the 0.18215 latent scaling, maps latent channels 0–2 to RGB with softsign
+ *   (z/(1+|z|), which never saturates, so even strong guidance keeps seed texture), and upsamples
+ *   ×8 (nearest).
  * So "a red apple" gives a mostly red image, and a negative prompt pushes away from its colour.
  */
 import { readFileSync } from 'node:fs';
@@ -29,7 +31,8 @@ import { WeightMatrix } from './weights.ts';
 const HIDDEN_SIZE = 4;
 const LATENT_CHANNELS = 4;
 const SCALING_FACTOR = 0.18215;
-const NOISE_KEPT = 0.1;
+/** κ: the spread of the tiny model's latent "data" around the prompt's colour. */
+const DATA_STD = 0.25;
 const SD15_SCHEDULER = {
   _class_name: 'PNDMScheduler',
   beta_start: 0.00085,
@@ -152,10 +155,12 @@ function unet(precision: ElementType): Uint8Array {
   const signal = column(graph.op('Sqrt', [alpha]));
   const noiseLevel = column(graph.op('Sqrt', [graph.op('Sub', [graph.constant(floatTensor([1], [])), alpha])]));
   const residual = graph.op('Sub', [sample, graph.op('Mul', [signal, clean])]);
-  const epsilon = graph.op('Mul', [
-    graph.op('Div', [residual, noiseLevel]),
-    graph.constant(floatTensor([1 - NOISE_KEPT], [])),
+  // ᾱκ² + 1 − ᾱ: the variance of x_t under the Gaussian data model.
+  const variance = graph.op('Add', [
+    graph.op('Mul', [column(alpha), graph.constant(floatTensor([DATA_STD * DATA_STD - 1], []))]),
+    graph.constant(floatTensor([1], [])),
   ]);
+  const epsilon = graph.op('Div', [graph.op('Mul', [residual, noiseLevel]), variance]);
   floatOutput(graph, epsilon, 'out_sample', precision, ['batch_size', LATENT_CHANNELS, 'height', 'width']);
   return graph.toBytes();
 }
@@ -174,7 +179,7 @@ function vaeDecoder(precision: ElementType): Uint8Array {
     graph.constant(int64Tensor([3])),
     graph.constant(int64Tensor([1])),
   ]);
-  const image = graph.op('Tanh', [graph.op('Mul', [rgb, graph.constant(floatTensor([2 * SCALING_FACTOR], []))])]);
+  const image = graph.op('Softsign', [graph.op('Mul', [rgb, graph.constant(floatTensor([SCALING_FACTOR], []))])]);
   const upsampled = graph.op('Resize', [image, '', graph.constant(floatTensor([1, 1, 8, 8]))], {
     mode: 'nearest',
   });
