@@ -16,7 +16,7 @@
  *   ×8 (nearest).
  * So "a red apple" gives a mostly red image, and a negative prompt pushes away from its colour.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { GraphBuilder } from '../src/onnx/graph-builder.ts';
 import type { Dim } from '../src/onnx/model-proto.ts';
@@ -61,11 +61,18 @@ export interface TinySdOptions {
   turbo?: boolean;
 }
 
+/** OpenAI's CLIP merges: beside this file in the sources, two levels up when running from dist/testkit/. */
+const MERGES_CANDIDATES = ['./data/clip-merges.txt.gz', '../../testkit/data/clip-merges.txt.gz'];
+
+let vocabularyCache: { merges: string[]; vocabulary: Record<string, number> } | undefined;
+
 function clipVocabulary() {
-  const merges = parseMerges(
-    gunzipSync(readFileSync(new URL('./data/clip-merges.txt.gz', import.meta.url))).toString('utf8'),
-  );
-  return { merges, vocabulary: buildClipVocabulary(merges) };
+  if (vocabularyCache) return vocabularyCache;
+  const path = MERGES_CANDIDATES.map((candidate) => new URL(candidate, import.meta.url)).find((url) => existsSync(url));
+  if (!path) throw new Error(`testkit sd: CLIP merges not found (looked for ${MERGES_CANDIDATES.join(', ')})`);
+  const merges = parseMerges(gunzipSync(readFileSync(path)).toString('utf8'));
+  vocabularyCache = { merges, vocabulary: buildClipVocabulary(merges) };
+  return vocabularyCache;
 }
 
 /** The colour words the text encoder knows: those that are one CLIP token. */

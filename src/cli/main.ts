@@ -7,6 +7,7 @@ import { describeError, isMmkitError } from '../errors.ts';
 import { version } from '../version.ts';
 import { registerDatasetCommands } from './commands/dataset.ts';
 import { registerDemoCommand } from './commands/demo.ts';
+import { registerImagineCommand } from './commands/imagine.ts';
 import { registerModelsCommands } from './commands/models.ts';
 import { registerPreprocessCommands } from './commands/preprocess.ts';
 import { registerTestkitCommands } from './commands/testkit.ts';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerDemoCommand(program);
   registerModelsCommands(program);
   registerTestkitCommands(program);
+  registerImagineCommand(program);
   return program;
 }
 
