@@ -2,6 +2,8 @@
 
 // Tiny models with fixed, meaningful weights, for tests (yours too).
 export { buildTinyModel, supportedTinyArchitectures, tinyModelFiles } from '../testkit/build.ts';
+export type { CtcSegment, CtcSpeech, CtcSpeechOptions, CtcWord } from '../testkit/ctc-speech.ts';
+export { CTC_VOCABULARY, collapseCtcPath, synthesizeCtcSpeech } from '../testkit/ctc-speech.ts';
 export type { ErrorType, MmkitErrorOptions } from './errors.ts';
 export { isMmkitError, MmkitError } from './errors.ts';
 export type { NpyArray, NpyDtype } from './media/npy.ts';
@@ -36,9 +38,36 @@ export { attribute, DEFAULT_IR_VERSION, DEFAULT_OPSET, GraphBuilder } from './on
 export { encodeModel } from './onnx/model-proto.ts';
 export type { ElementType, TensorValue } from './onnx/tensor.ts';
 export { boolTensor, floatTensor, int32Tensor, int64Tensor, tensor } from './onnx/tensor.ts';
+export type { LoadAudioOptions, LoadedAudio } from './preprocess/audio/load.ts';
+// Preprocessing: audio.
+export { loadAudio } from './preprocess/audio/load.ts';
+export type { ResampleOptions, ResampleQuality } from './preprocess/audio/resample.ts';
+export { resample } from './preprocess/audio/resample.ts';
+export type { TrimOptions, TrimResult } from './preprocess/audio/trim.ts';
+export { trimSilence } from './preprocess/audio/trim.ts';
 export type { DroppedRow, DropReason, SplitDatasetOptions, SplitReport } from './preprocess/dataset/split.ts';
 // Preprocessing: image–text datasets.
 export { splitDataset } from './preprocess/dataset/split.ts';
+export type { ImageProcessorConfig, ResizeRule } from './preprocess/image/config.ts';
+export {
+  CLIP_IMAGE_MEAN,
+  CLIP_IMAGE_STD,
+  clipImageConfig,
+  loadImageProcessorConfig,
+  parseImageProcessorConfig,
+  withOutputSize,
+} from './preprocess/image/config.ts';
+export { decodeRgb } from './preprocess/image/decode.ts';
+export { ImageWorkerPool } from './preprocess/image/pool.ts';
+export type {
+  ImageBatch,
+  ImageBatchOptions,
+  ImageInput,
+  ImagePreprocessOptions,
+} from './preprocess/image/preprocess.ts';
+// Preprocessing: images.
+export { preprocessImage, preprocessImages } from './preprocess/image/preprocess.ts';
+export { probeImage, sniffImageFormat } from './preprocess/image/probe.ts';
 export {
   buildClipTokenizerConfig,
   buildClipTokenizerJson,
@@ -48,29 +77,3 @@ export type { TokenizedText, TokenizeOptions } from './preprocess/text/tokenize.
 // Preprocessing: text.
 export { DEFAULT_MAX_LENGTH, loadTextTokenizer, TextTokenizer } from './preprocess/text/tokenize.ts';
 export { version } from './version.ts';
-
-// Preprocessing: audio.
-export { loadAudio } from './preprocess/audio/load.ts';
-export type { LoadAudioOptions, LoadedAudio } from './preprocess/audio/load.ts';
-export { resample } from './preprocess/audio/resample.ts';
-export type { ResampleOptions, ResampleQuality } from './preprocess/audio/resample.ts';
-export { trimSilence } from './preprocess/audio/trim.ts';
-export type { TrimOptions, TrimResult } from './preprocess/audio/trim.ts';
-export { CTC_VOCABULARY, collapseCtcPath, synthesizeCtcSpeech } from '../testkit/ctc-speech.ts';
-export type { CtcSegment, CtcSpeech, CtcSpeechOptions, CtcWord } from '../testkit/ctc-speech.ts';
-
-// Preprocessing: images.
-export { preprocessImage, preprocessImages } from './preprocess/image/preprocess.ts';
-export type { ImageBatch, ImageBatchOptions, ImageInput, ImagePreprocessOptions } from './preprocess/image/preprocess.ts';
-export { ImageWorkerPool } from './preprocess/image/pool.ts';
-export {
-  CLIP_IMAGE_MEAN,
-  CLIP_IMAGE_STD,
-  clipImageConfig,
-  loadImageProcessorConfig,
-  parseImageProcessorConfig,
-  withOutputSize,
-} from './preprocess/image/config.ts';
-export type { ImageProcessorConfig, ResizeRule } from './preprocess/image/config.ts';
-export { decodeRgb } from './preprocess/image/decode.ts';
-export { probeImage, sniffImageFormat } from './preprocess/image/probe.ts';

@@ -69,7 +69,7 @@ describe('mmkit testkit build', () => {
     const result = await runCli(['testkit', 'build', 'gpt5', directory]);
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
-      'mmkit: unknown testkit architecture "gpt5"; supported: clip, llava, llm, wav2vec2-ctc\n',
+      'mmkit: unknown testkit architecture "gpt5"; supported: clip, llava, llm, sd, wav2vec2-ctc\n',
     );
     expect(existsSync(directory)).toBe(false);
   });

@@ -58,6 +58,12 @@ export async function denoise(input: DenoiseInput): Promise<Float32Array> {
   const batch = Math.max(1, Math.min(rows, unet.fixedBatch('sample') ?? input.maxBatch ?? rows));
   const condition = unet.hasInput('timestep_cond') ? conditionEmbedding(unet, guidanceScale) : undefined;
   const modelInput = new Float32Array(rows * imageSize);
+  const fixedBatch = unet.fixedBatch('sample');
+  // One call for all rows (the usual case): the text context tensor is built once for the whole run.
+  const wholeContext =
+    batch === rows && fixedBatch === undefined
+      ? unet.tensor('encoder_hidden_states', input.context, [rows, input.sequence, input.hiddenSize])
+      : undefined;
   let latents = input.latents;
   const total = scheduler.timesteps.length;
 
@@ -66,33 +72,25 @@ export async function denoise(input: DenoiseInput): Promise<Float32Array> {
     const scaled = scheduler.scaleModelInput(latents, step);
     modelInput.set(scaled, 0);
     if (guided) modelInput.set(scaled, count * imageSize);
-    const output = new Float32Array(rows * imageSize);
-    for (let start = 0; start < rows; start += batch) {
-      const size = Math.min(batch, rows - start);
-      // A fixed-batch export gets a full chunk; the padding rows' outputs are dropped.
-      const padded = unet.fixedBatch('sample') ?? size;
-      const timestepShape = timestepDims(unet, padded);
-      const timestepRows = timestepShape[0] ?? 1;
-      const sample = new Float32Array(padded * imageSize);
-      sample.set(modelInput.subarray(start * imageSize, (start + size) * imageSize));
-      const context = new Float32Array(padded * contextSize);
-      context.set(input.context.subarray(start * contextSize, (start + size) * contextSize));
-      const feeds: Record<string, Tensor> = {
-        sample: unet.tensor('sample', sample, [padded, ...latentDims]),
-        timestep: unet.tensor('timestep', new Array(timestepRows).fill(scheduler.timesteps[step]), timestepShape),
-        encoder_hidden_states: unet.tensor('encoder_hidden_states', context, [
-          padded,
-          input.sequence,
-          input.hiddenSize,
-        ]),
-      };
-      if (condition) {
-        const repeated = new Float32Array(padded * condition.length);
-        for (let row = 0; row < padded; row++) repeated.set(condition, row * condition.length);
-        feeds.timestep_cond = unet.tensor('timestep_cond', repeated, [padded, condition.length]);
+    let output: Float32Array;
+    if (wholeContext) {
+      const feeds = stepFeeds(input, modelInput, wholeContext, rows, scheduler.timesteps[step], condition);
+      output = (await unet.run(feeds)).data;
+    } else {
+      output = new Float32Array(rows * imageSize);
+      for (let start = 0; start < rows; start += batch) {
+        const size = Math.min(batch, rows - start);
+        // A fixed-batch export gets a full chunk; the padding rows' outputs are dropped.
+        const padded = fixedBatch ?? size;
+        const sample = new Float32Array(padded * imageSize);
+        sample.set(modelInput.subarray(start * imageSize, (start + size) * imageSize));
+        const context = new Float32Array(padded * contextSize);
+        context.set(input.context.subarray(start * contextSize, (start + size) * contextSize));
+        const contextTensor = unet.tensor('encoder_hidden_states', context, [padded, input.sequence, input.hiddenSize]);
+        const feeds = stepFeeds(input, sample, contextTensor, padded, scheduler.timesteps[step], condition);
+        const result = await unet.run(feeds);
+        output.set(result.data.subarray(0, size * imageSize), start * imageSize);
       }
-      const result = await unet.run(feeds);
-      output.set(result.data.subarray(0, size * imageSize), start * imageSize);
     }
     const prediction = guided ? combineGuidance(output, count * imageSize, guidanceScale) : output;
     const noise = scheduler.needsNoise(step) ? drawNoise(input.noises, imageSize) : undefined;
@@ -100,6 +98,29 @@ export async function denoise(input: DenoiseInput): Promise<Float32Array> {
     input.onStep?.(step + 1, total);
   }
   return latents;
+}
+
+function stepFeeds(
+  input: DenoiseInput,
+  sample: Float32Array,
+  context: Tensor,
+  rows: number,
+  timestep: number,
+  condition: Float32Array | undefined,
+): Record<string, Tensor> {
+  const { unet } = input;
+  const timestepShape = timestepDims(unet, rows);
+  const feeds: Record<string, Tensor> = {
+    sample: unet.tensor('sample', sample, [rows, ...input.latentDims]),
+    timestep: unet.tensor('timestep', new Array(timestepShape[0] ?? 1).fill(timestep), timestepShape),
+    encoder_hidden_states: context,
+  };
+  if (condition) {
+    const repeated = new Float32Array(rows * condition.length);
+    for (let row = 0; row < rows; row++) repeated.set(condition, row * condition.length);
+    feeds.timestep_cond = unet.tensor('timestep_cond', repeated, [rows, condition.length]);
+  }
+  return feeds;
 }
 
 function conditionEmbedding(unet: OnnxPart, guidanceScale: number): Float32Array {

@@ -1,7 +1,7 @@
 /**
  * Latents → RGB bytes: divide by the VAE's `scaling_factor`, run the decoder (one image per call
  * when `slicing` is on, the seed's VAE slicing: peak memory of one image instead of the batch),
- * then map [−1, 1] to 0–255 as diffusers does (x/2 + ½, clamped, × 255, rounded) and interleave
+ * then map [−1, 1] to 0–255 as diffusers does ((x/2 + ½)·255, clamped, rounded) and interleave
  * the planar channels.
  */
 import type { OnnxPart } from './onnx-part.ts';
@@ -36,17 +36,20 @@ export async function decodeLatents(
     const [, channels, height, width] = dims;
     const plane = height * width;
     for (let image = 0; image < size; image++) {
-      const offset = image * channels * plane;
-      const pixels = new Uint8Array(plane * 3);
-      for (let channel = 0; channel < 3; channel++) {
-        const base = offset + channel * plane;
-        for (let index = 0; index < plane; index++) {
-          const value = data[base + index] / 2 + 0.5;
-          pixels[index * 3 + channel] = Math.round((value < 0 ? 0 : value > 1 ? 1 : value) * 255);
-        }
-      }
-      images.push({ width, height, pixels });
+      images.push({ width, height, pixels: planarToRgb(data, image * channels * plane, plane) });
     }
   }
   return images;
+}
+
+/** Planar [−1, 1] RGB → interleaved bytes; a clamped array clamps to 0–255 and rounds half to even, like numpy. */
+export function planarToRgb(data: Float32Array, offset: number, plane: number): Uint8Array {
+  const pixels = new Uint8ClampedArray(plane * 3);
+  for (let channel = 0; channel < 3; channel++) {
+    const base = offset + channel * plane;
+    for (let index = 0, target = channel; index < plane; index++, target += 3) {
+      pixels[target] = (data[base + index] / 2 + 0.5) * 255;
+    }
+  }
+  return new Uint8Array(pixels.buffer);
 }

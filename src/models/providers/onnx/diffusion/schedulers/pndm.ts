@@ -83,14 +83,24 @@ export class PndmScheduler implements DiffusionScheduler {
 
 /** The Adams–Bashforth combination of up to four outputs (oldest first). */
 function combine(history: readonly Float32Array[]): Float32Array {
-  const weights = [[1], [-1 / 2, 3 / 2], [5 / 12, -16 / 12, 23 / 12], [-9 / 24, 37 / 24, -59 / 24, 55 / 24]][
-    history.length - 1
-  ];
   const result = new Float32Array(history[0].length);
-  for (let index = 0; index < result.length; index++) {
-    let value = 0;
-    for (let term = 0; term < history.length; term++) value += weights[term] * history[term][index];
-    result[index] = value;
+  const [a, b, c, d] = history;
+  switch (history.length) {
+    case 1:
+      result.set(a);
+      break;
+    case 2:
+      for (let index = 0; index < result.length; index++) result[index] = (3 * b[index] - a[index]) / 2;
+      break;
+    case 3:
+      for (let index = 0; index < result.length; index++) {
+        result[index] = (23 * c[index] - 16 * b[index] + 5 * a[index]) / 12;
+      }
+      break;
+    default:
+      for (let index = 0; index < result.length; index++) {
+        result[index] = (55 * d[index] - 59 * c[index] + 37 * b[index] - 9 * a[index]) / 24;
+      }
   }
   return result;
 }
