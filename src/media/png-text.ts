@@ -66,7 +66,14 @@ function encodeChunk(type: string, data: Uint8Array): Uint8Array {
   return chunk;
 }
 
-const isLatin1 = (text: string) => /^[\u0001-\u00ff]*$/.test(text);
+/** tEXt holds Latin-1 without NUL. */
+function isLatin1(text: string): boolean {
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code === 0 || code > 0xff) return false;
+  }
+  return true;
+}
 
 function textChunk(keyword: string, value: string): Uint8Array {
   if (!/^[\u0020-\u007e\u00a1-\u00ff]{1,79}$/.test(keyword) || keyword !== keyword.trim() || keyword.includes('  ')) {
