@@ -8,6 +8,7 @@ import { version } from '../version.ts';
 import { registerAlignCommand } from './commands/align.ts';
 import { registerDatasetCommands } from './commands/dataset.ts';
 import { registerDemoCommand } from './commands/demo.ts';
+import { registerImagineCommand } from './commands/imagine.ts';
 import { registerModelsCommands } from './commands/models.ts';
 import { registerPreprocessCommands } from './commands/preprocess.ts';
 import { registerTestkitCommands } from './commands/testkit.ts';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerModelsCommands(program);
   registerTestkitCommands(program);
   registerAlignCommand(program);
+  registerImagineCommand(program);
   return program;
 }
 
