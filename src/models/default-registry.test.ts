@@ -40,6 +40,29 @@ describe('createDefaultRegistry', () => {
     expect(server.requests.at(-1)?.path).toContain('/chat/completions');
   });
 
+  it('loads a local Stable Diffusion export for image generation', async () => {
+    const folder = join(root, 'sd');
+    await buildTinyModel('sd', folder);
+    const model = await createDefaultRegistry().load('imageGeneration', folder);
+    const result = await model.generate({
+      prompt: 'a red apple',
+      width: 64,
+      height: 64,
+      steps: 10,
+      guidanceScale: 7.5,
+      count: 1,
+      seed: 1,
+    });
+    const [image] = result.images;
+    let red = 0;
+    let blue = 0;
+    for (let i = 0; i < image.pixels.length; i += 3) {
+      red += image.pixels[i];
+      blue += image.pixels[i + 2];
+    }
+    expect(red).toBeGreaterThan(2 * blue);
+  });
+
   it('loads the offline voice and OCR with no download', async () => {
     const registry = createDefaultRegistry();
     const speech = await registry.load('speech');

@@ -73,6 +73,15 @@ export function createOnnxProvider(options: OnnxProviderOptions = {}): ModelProv
           ...(typeof dtype === 'string' ? { dtype: dtype as OnnxCtcModelOptions['dtype'] } : {}),
         });
       },
+      imageGeneration: async (entry, context) => {
+        const { OnnxImageGenerationModel } = await import('./diffusion/onnx-image-generation-model.ts');
+        const { dtype, scheduler, vaeSlicing } = entry.options;
+        return OnnxImageGenerationModel.load(await folderOf(entry, context.signal), {
+          ...(dtype === 'fp16' || dtype === 'fp32' ? { dtype } : {}),
+          ...(typeof scheduler === 'string' ? { scheduler } : {}),
+          ...(typeof vaeSlicing === 'boolean' ? { vaeSlicing } : {}),
+        });
+      },
       embeddings: async (entry, context) => {
         const { OnnxEmbeddingModel } = await import('./onnx-embedding-model.ts');
         return OnnxEmbeddingModel.load(await folderOf(entry, context.signal), loadOptions(entry));
