@@ -1,29 +1,12 @@
 /**
- * What a runner can host: one entry per capability interface of `models/spec`, naming the methods
+ * What a runner can host: the registry's capabilities (`models/config.ts`), each naming the methods
  * that cross the process boundary (a `stream` method is relayed part by part) and the read-only
  * properties the proxy copies from the loaded model once.
  */
-import type {
-  ChatModel,
-  CtcModel,
-  EmbeddingModel,
-  ImageGenerationModel,
-  SpeechModel,
-  TextRecognitionModel,
-  TranscriptionModel,
-} from '../spec/index.ts';
+import { CAPABILITIES, type Capability } from '../config.ts';
+import type { CapabilityModels } from '../registry.ts';
 
-export interface CapabilityModels {
-  chat: ChatModel;
-  transcription: TranscriptionModel;
-  speech: SpeechModel;
-  'image-generation': ImageGenerationModel;
-  embedding: EmbeddingModel;
-  ctc: CtcModel;
-  'text-recognition': TextRecognitionModel;
-}
-
-export type Capability = keyof CapabilityModels;
+export type { Capability, CapabilityModels };
 
 export type MethodKind = 'call' | 'stream';
 
@@ -36,24 +19,26 @@ export interface CapabilityShape {
   properties: string[];
 }
 
-export const CAPABILITIES: Record<Capability, CapabilityShape> = {
-  chat: { methods: { generate: 'call', stream: 'stream' }, properties: ['acceptsImages', 'contextLength'] },
+const chatShape: CapabilityShape = {
+  methods: { generate: 'call', stream: 'stream' },
+  properties: ['acceptsImages', 'contextLength'],
+};
+
+export const CAPABILITY_SHAPES: Record<Capability, CapabilityShape> = {
+  chat: chatShape,
+  visionChat: chatShape,
   transcription: { methods: { transcribe: 'call' }, properties: [] },
   speech: { methods: { synthesize: 'call' }, properties: ['voices'] },
-  'image-generation': { methods: { generate: 'call' }, properties: [] },
-  embedding: {
+  imageGeneration: { methods: { generate: 'call' }, properties: [] },
+  embeddings: {
     methods: { embedTexts: 'call' },
     optionalMethods: { embedImages: 'call' },
     properties: ['dimensions'],
   },
   ctc: { methods: { emissions: 'call' }, properties: ['vocabulary', 'blankId'] },
-  'text-recognition': { methods: { recognize: 'call' }, properties: ['languages'] },
+  ocr: { methods: { recognize: 'call' }, properties: ['languages'] },
 };
 
 export function isCapability(value: unknown): value is Capability {
-  return typeof value === 'string' && Object.hasOwn(CAPABILITIES, value);
-}
-
-export function capabilityNames(): Capability[] {
-  return Object.keys(CAPABILITIES) as Capability[];
+  return typeof value === 'string' && (CAPABILITIES as readonly string[]).includes(value);
 }

@@ -7,7 +7,7 @@ import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describeError, MmkitError } from '../../errors.ts';
 import type { ModelDescription } from '../spec/index.ts';
-import { CAPABILITIES } from './capabilities.ts';
+import { CAPABILITY_SHAPES } from './capabilities.ts';
 import {
   type ChildMessage,
   type FactorySpec,
@@ -72,7 +72,7 @@ async function load(spec: FactorySpec): Promise<void> {
   try {
     const factory = await importFactory(spec);
     const built = (await factory(spec.options, { key: spec.key, capability: spec.capability })) as LoadedModel;
-    const shape = CAPABILITIES[spec.capability];
+    const shape = CAPABILITY_SHAPES[spec.capability];
     const missing = Object.keys(shape.methods).filter((method) => typeof built?.[method] !== 'function');
     if (missing.length > 0) {
       throw new MmkitError(

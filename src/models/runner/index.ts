@@ -1,8 +1,10 @@
 /** Process-isolated model runners: `ModelRunnerPool` and the factory contract runners load. */
-export { CAPABILITIES, type Capability, type CapabilityModels, capabilityNames } from './capabilities.ts';
+export { CAPABILITY_SHAPES, type CapabilityShape } from './capabilities.ts';
 export type { ModelFactory, ModelFactoryContext } from './factory.ts';
 export { ModelRunnerPool } from './pool.ts';
 export type { FactorySpec } from './protocol.ts';
+export type { RegistryModelOptions } from './registry-factory.ts';
+export { createModel as createRegistryModel, registryRunnerSpec } from './registry-factory.ts';
 export {
   DEFAULT_POOL_OPTIONS,
   type RunnerPoolOptions,

@@ -3,13 +3,13 @@
  * goes through the model's slot (queue, runner, IPC). It stays valid across unloads and crashes:
  * the next call loads the runner again.
  */
-import { CAPABILITIES, type Capability, type CapabilityModels } from './capabilities.ts';
+import { CAPABILITY_SHAPES, type Capability, type CapabilityModels } from './capabilities.ts';
 import type { ModelSlot } from './model-slot.ts';
 import type { RunnerReady } from './runner-process.ts';
 
 export function buildModelProxy<C extends Capability>(slot: ModelSlot, capability: C, info: RunnerReady) {
   const proxy: Record<string, unknown> = { description: info.description, ...info.properties };
-  const shape = CAPABILITIES[capability];
+  const shape = CAPABILITY_SHAPES[capability];
   const methods = { ...shape.methods, ...shape.optionalMethods };
   for (const [method, kind] of Object.entries(methods)) {
     if (!info.methods.includes(method)) continue;

@@ -81,7 +81,7 @@ describe('ModelRunnerPool: calls through a runner process', () => {
   });
 
   it('relays progress callbacks and returns pixels as a Uint8Array', async () => {
-    const images = await pool.acquire(fakeSpec('images', {}, { capability: 'image-generation' }));
+    const images = await pool.acquire(fakeSpec('images', {}, { capability: 'imageGeneration' }));
     const progress: number[] = [];
     const result = await images.generate({
       prompt: 'a red cube',
@@ -109,7 +109,7 @@ describe('ModelRunnerPool: calls through a runner process', () => {
     expect(emissions.logProbabilities).toBeInstanceOf(Float32Array);
     expect([...emissions.logProbabilities]).toEqual([1, -2, 4]);
     expect(emissions.classes).toBe(1); // the runner saw a Float32Array, not a plain object
-    const embedding = await pool.acquire(fakeSpec('embedding', {}, { capability: 'embedding' }));
+    const embedding = await pool.acquire(fakeSpec('embedding', {}, { capability: 'embeddings' }));
     expect(embedding.dimensions).toBe(2);
     const { embeddings } = await embedding.embedImages!([new Uint8Array([1, 2, 3]), new Uint8Array([250, 5])]);
     expect(embeddings.map((vector) => [...vector])).toEqual([

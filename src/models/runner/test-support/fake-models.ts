@@ -55,9 +55,9 @@ export async function createModel(options: FakeModelOptions = {}, context: Model
   switch (context.capability) {
     case 'chat':
       return fakeChat(description, options.partDelayMs ?? 5);
-    case 'image-generation':
+    case 'imageGeneration':
       return fakeImageGeneration(description);
-    case 'embedding':
+    case 'embeddings':
       return fakeEmbedding(description);
     case 'ctc':
       return fakeCtc(description);
