@@ -6,25 +6,10 @@
  * external data files (`X.onnx_data`, `X.onnx_data_1` …).
  */
 import { MmkitError } from '../../errors.ts';
+import { DTYPE_SUFFIXES, type Dtype } from '../dtypes.ts';
 import { globToRegExp } from './glob.ts';
 
-/** Transformers.js dtypes and the file-name suffix each one uses. */
-export const dtypeSuffixes = {
-  fp32: '',
-  fp16: '_fp16',
-  q8: '_quantized',
-  int8: '_int8',
-  uint8: '_uint8',
-  q4: '_q4',
-  q4f16: '_q4f16',
-  bnb4: '_bnb4',
-  q2: '_q2',
-  q2f16: '_q2f16',
-  q1: '_q1',
-  q1f16: '_q1f16',
-} as const;
-
-export type Dtype = keyof typeof dtypeSuffixes;
+export type { Dtype };
 /** One dtype for every graph, a per-graph map (`{ decoder_model_merged: 'q4' }`), or `all`. */
 export type DtypeChoice = Dtype | 'all' | Partial<Record<string, Dtype>>;
 
@@ -55,12 +40,12 @@ const configFile = /(^|\/)[^/]+\.(json|txt|jinja)$/;
 /** Folders of a diffusion repo that text-to-image does not run (image-to-image encoder, checker). */
 const unusedDiffusionFolders = ['vae_encoder/', 'safety_checker/'];
 // Longest suffixes first so `_q4f16` is not read as `_q4`.
-const suffixOrder = (Object.entries(dtypeSuffixes) as [Dtype, string][])
+const suffixOrder = (Object.entries(DTYPE_SUFFIXES) as [Dtype, string][])
   .filter(([, suffix]) => suffix !== '')
   .sort((a, b) => b[1].length - a[1].length);
 
 export function isDtype(value: string): value is Dtype {
-  return Object.hasOwn(dtypeSuffixes, value);
+  return Object.hasOwn(DTYPE_SUFFIXES, value);
 }
 
 /** Groups `.onnx` files by graph, each with the dtypes it exists in. */
@@ -209,7 +194,7 @@ export function parseDtypeChoice(text: string): DtypeChoice {
     const [name, dtype] = pair.split('=').map((part) => part.trim());
     if (!name || !dtype || !isDtype(dtype)) {
       throw new MmkitError(
-        `--dtype must be one of ${Object.keys(dtypeSuffixes).join(', ')}, all, or graph=dtype pairs like decoder_model_merged=q4, got '${text}'`,
+        `--dtype must be one of ${Object.keys(DTYPE_SUFFIXES).join(', ')}, all, or graph=dtype pairs like decoder_model_merged=q4, got '${text}'`,
         { code: 'dtype_invalid', param: 'dtype' },
       );
     }

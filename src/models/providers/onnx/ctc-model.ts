@@ -12,7 +12,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { describeError, MmkitError } from '../../../errors.ts';
-import { type Dtype, dtypeSuffixes } from '../../hub/file-selection.ts';
+import { DTYPE_SUFFIXES, type Dtype } from '../../dtypes.ts';
 import type { CallOptions, ModelDescription } from '../../spec/common.ts';
 import type { CtcEmissions, CtcModel } from '../../spec/ctc-model.ts';
 
@@ -99,9 +99,9 @@ export class OnnxCtcModel implements CtcModel {
       hop *= strides[layer];
     });
     const dtype = options.dtype ?? 'fp32';
-    const file = join(folder, 'onnx', `model${dtypeSuffixes[dtype]}.onnx`);
+    const file = join(folder, 'onnx', `model${DTYPE_SUFFIXES[dtype]}.onnx`);
     if (!(await stat(file).catch(() => undefined))?.isFile()) {
-      throw modelError(folder, `has no ${dtype} weights (onnx/model${dtypeSuffixes[dtype]}.onnx)`);
+      throw modelError(folder, `has no ${dtype} weights (onnx/model${DTYPE_SUFFIXES[dtype]}.onnx)`);
     }
     let session: InferenceSession;
     try {

@@ -7,24 +7,11 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ModelRegistry } from '@huggingface/transformers';
 import { describeError, MmkitError } from '../../../errors.ts';
+import { DTYPE_SUFFIXES } from '../../dtypes.ts';
 
 export type JsonObject = Record<string, unknown>;
 
-/** Transformers.js's file suffix for each dtype (`onnx/model_q4.onnx` is q4). */
-export const DTYPE_SUFFIXES: Readonly<Record<string, string>> = {
-  fp32: '',
-  fp16: '_fp16',
-  q8: '_quantized',
-  int8: '_int8',
-  uint8: '_uint8',
-  q4: '_q4',
-  q4f16: '_q4f16',
-  bnb4: '_bnb4',
-  q2: '_q2',
-  q2f16: '_q2f16',
-  q1: '_q1',
-  q1f16: '_q1f16',
-};
+export { DTYPE_SUFFIXES };
 
 /** One dtype for every session, or one per session base name (`{decoder_model_merged: 'q4', …}`). */
 export type DtypeSetting = string | Readonly<Record<string, string>>;
@@ -155,7 +142,7 @@ export async function selectWeights(
   for (const base of baseNames) {
     const baseDtype = (typeof dtype === 'string' ? dtype : dtype?.[base]) ?? configuredDtype(folder.config, base);
     chosen.add(baseDtype);
-    const name = `${base}${DTYPE_SUFFIXES[baseDtype] ?? ''}.onnx`;
+    const name = `${base}${DTYPE_SUFFIXES[baseDtype as keyof typeof DTYPE_SUFFIXES] ?? ''}.onnx`;
     if (!folder.onnxFiles.includes(name)) {
       const present = availableDtypes(folder, baseNames);
       throw new MmkitError(
