@@ -14,6 +14,7 @@ const suites: Array<{ name: string; load: () => Promise<{ run: () => Promise<Ben
   { name: 'align', load: () => import('./align.bench.ts') },
   { name: 'classic', load: () => import('./classic.bench.ts') },
   { name: 'runner', load: () => import('./runner.bench.ts') },
+  { name: 'diffusion', load: () => import('./diffusion.bench.ts') },
 ];
 
 const only = process.argv.slice(2);

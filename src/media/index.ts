@@ -1,4 +1,5 @@
 /** File formats: NumPy arrays, WAV. */
 export type { NpyArray, NpyDtype } from './npy.ts';
 export { decodeNpy, encodeNpy, writeNpy } from './npy.ts';
+export { addPngText, readPngText } from './png-text.ts';
 export { encodeWav } from './wav.ts';

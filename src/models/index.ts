@@ -28,6 +28,17 @@ export { parseModelId } from './model-id.ts';
 export * from './providers/espeak/index.ts';
 export type { OnnxCtcModelOptions } from './providers/onnx/ctc-model.ts';
 export { OnnxCtcModel } from './providers/onnx/ctc-model.ts';
+export type {
+  DiffusionTimings,
+  OnnxImageGenerationOptions,
+} from './providers/onnx/diffusion/onnx-image-generation-model.ts';
+export { OnnxImageGenerationModel } from './providers/onnx/diffusion/onnx-image-generation-model.ts';
+export type { SchedulerConfig } from './providers/onnx/diffusion/schedulers/config.ts';
+export {
+  createScheduler,
+  resolveSchedulerName,
+  SCHEDULER_ALIASES,
+} from './providers/onnx/diffusion/schedulers/select.ts';
 export * from './providers/onnx/index.ts';
 export * from './providers/openai/index.ts';
 export * from './providers/tesseract/index.ts';

@@ -1,2 +1,3 @@
 /** The seed's scenarios as plain async functions over the model interfaces. */
 export * from './align/index.ts';
+export * from './imagine/index.ts';
