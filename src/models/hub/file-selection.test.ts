@@ -120,6 +120,21 @@ describe('selectModelFiles', () => {
     expect(withEncoder).toContain('vae_encoder/model.onnx');
   });
 
+  it("takes an older Optimum export's weights.pb beside its graph (Stable Diffusion 1.5)", () => {
+    const files: ListedFile[] = [
+      'model_index.json',
+      'scheduler/scheduler_config.json',
+      'text_encoder/model.onnx',
+      'unet/model.onnx',
+      'unet/weights.pb',
+      'vae_decoder/model.onnx',
+      'vae_encoder/model.onnx',
+    ].map((path) => ({ path, size: 10 }));
+    const selected = selectModelFiles('onnx-community/stable-diffusion-v1-5-ONNX', files);
+    expect(selected).toContain('unet/weights.pb');
+    expect(selected).not.toContain('vae_encoder/model.onnx');
+  });
+
   it('applies include and exclude globs', () => {
     const selected = selectModelFiles('Xenova/whisper-tiny', whisper, {
       include: ['onnx/*_quantized.onnx', 'README.md'],

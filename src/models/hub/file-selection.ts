@@ -148,6 +148,9 @@ function externalDataFiles(
 ): string[] {
   const pattern = new RegExp(`^${escapeRegExp(onnxPath)}_data(_\\d+)?$`);
   const present = paths.filter((path) => pattern.test(path));
+  // Older Optimum exports (e.g. Stable Diffusion 1.5's unet/) keep a graph's weights in weights.pb beside it.
+  const folder = onnxPath.slice(0, onnxPath.lastIndexOf('/') + 1);
+  if (onnxPath.endsWith('/model.onnx') && paths.includes(`${folder}weights.pb`)) present.push(`${folder}weights.pb`);
   const fileName = onnxPath.slice(onnxPath.lastIndexOf('/') + 1);
   const expected = declaredChunks(declared, fileName, graphName);
   if (present.length < expected) {
