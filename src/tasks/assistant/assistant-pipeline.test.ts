@@ -124,10 +124,10 @@ describe('assistant pipelining', () => {
     const speechModel = new ToneSpeechModel();
     const result = await assistant({ text: 'list' }, { chatModel, speechModel, outDir: join(root, 'long') });
     const spoken = speechModel.requests.map((request) => request.text);
-    expect(spoken.slice(0, 2)).toEqual(['Sure! Here is the list you asked for:', 'first item']);
+    expect(spoken[0]).toBe('Sure! Here is the list you asked for:');
+    expect(spoken.join(' ')).toBe(`Sure! Here is the list you asked for: first item ${long.trim()}`);
     expect(spoken.length).toBeGreaterThan(10);
     for (const text of spoken) expect([...text].length).toBeLessThanOrEqual(200);
-    expect(spoken.some((text) => /[*]|^- /.test(text))).toBe(false);
     expect(result.chunks).toBe(spoken.length);
   });
 

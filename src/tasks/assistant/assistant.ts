@@ -14,7 +14,7 @@ import { joinAudio } from './join-audio.ts';
 import { DEFAULT_MAX_AUDIO_SECONDS, listen } from './listen.ts';
 import { checkOutputFile, prepareOutputFolder, writeNewWav, writeWavAt } from './output-file.ts';
 import { SentenceChunker, type SentenceChunkerOptions } from './sentence-chunker.ts';
-import { SentenceSpeaker, type SpokenSentence } from './sentence-speaker.ts';
+import { SentenceSpeaker, type SpokenChunk } from './sentence-speaker.ts';
 import { speakableText } from './speakable-text.ts';
 
 export const DEFAULT_ASSISTANT_OUT_DIR = 'assistant_audio';
@@ -125,9 +125,10 @@ export async function assistant(input: AssistantInput, options: AssistantOptions
     language: detectReplyLanguage(question),
     ...(options.voice === undefined ? {} : { voice: options.voice }),
     ...(options.speed === undefined ? {} : { speed: options.speed }),
-    onSentence: (sentence) => {
+    ...(options.sentences?.maxCharacters === undefined ? {} : { maxBatchCharacters: options.sentences.maxCharacters }),
+    onChunk: (chunk) => {
       firstAudioMs ??= since();
-      emit({ type: 'audio-chunk', ...sentence });
+      emit({ type: 'audio-chunk', ...chunk });
     },
     onFailure: (error) => stop.abort(error),
   });
@@ -143,7 +144,7 @@ export async function assistant(input: AssistantInput, options: AssistantOptions
   let answer: string;
   let answerMs: number;
   let firstTokenMs: number | undefined;
-  let sentences: SpokenSentence[];
+  let chunks: SpokenChunk[];
   try {
     const reply = await chat({
       text: question,
@@ -159,20 +160,20 @@ export async function assistant(input: AssistantInput, options: AssistantOptions
     answer = reply.text;
     answerMs = since();
     say(pipelined ? chunker.flush() : [reply.text]);
-    sentences = await speaker.finish();
+    chunks = await speaker.finish();
   } catch (error) {
     stop.abort(error);
     await speaker.settle();
     throw options.signal?.aborted ? options.signal.reason : error;
   }
-  if (sentences.length === 0) {
+  if (chunks.length === 0) {
     throw new MmkitError(`assistant: the answer has nothing to speak (${JSON.stringify(answer.slice(0, 80))})`, {
       code: 'answer_empty',
       type: 'runtime_error',
     });
   }
 
-  const audio = joinAudio(sentences);
+  const audio = joinAudio(chunks);
   const audioPath =
     options.outFile === undefined
       ? await writeNewWav(outDir, audio.samples, audio.sampleRate)
@@ -184,7 +185,7 @@ export async function assistant(input: AssistantInput, options: AssistantOptions
     audioPath,
     sampleRate: audio.sampleRate,
     audioSeconds: audio.samples.length / audio.sampleRate,
-    chunks: sentences.length,
+    chunks: chunks.length,
     timings: {
       ...(transcribeMs === undefined ? {} : { transcribeMs }),
       ...(firstTokenMs === undefined ? {} : { firstTokenMs }),

@@ -67,6 +67,10 @@ describe('SentenceChunker', () => {
     expect(sentences.length).toBeGreaterThan(4);
     for (const sentence of sentences) expect([...sentence].length).toBeLessThanOrEqual(100);
     expect(sentences.join(' ')).toBe(text.trim());
+    // The same when the whole long sentence, end and all, arrives in one piece.
+    const whole = texts(chunk(`${clause.repeat(12).trim()}.`, 1000, { maxCharacters: 100 }));
+    for (const sentence of whole) expect([...sentence].length).toBeLessThanOrEqual(100);
+    expect(whole.join(' ')).toBe(`${clause.repeat(12).trim()}.`);
     const han = '我'.repeat(250);
     const hanPieces = texts(chunk(han, 10, { maxCharacters: 100 }));
     expect(hanPieces.map((piece) => piece.length)).toEqual([100, 100, 50]);

@@ -52,6 +52,10 @@ export class SentenceChunker {
       const end = this.nextBoundary();
       if (end !== undefined) {
         const sentence = this.buffer.slice(0, end);
+        if ([...sentence].length > this.maxCharacters) {
+          this.take(this.softCut(), sentences);
+          continue;
+        }
         if (sentenceWeight(sentence) >= this.minCharacters && isSpeakable(sentence)) {
           this.take(end, sentences);
           continue;
