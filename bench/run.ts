@@ -15,6 +15,7 @@ const suites: Array<{ name: string; load: () => Promise<{ run: () => Promise<Ben
   { name: 'classic', load: () => import('./classic.bench.ts') },
   { name: 'runner', load: () => import('./runner.bench.ts') },
   { name: 'diffusion', load: () => import('./diffusion.bench.ts') },
+  { name: 'assistant', load: () => import('./assistant.bench.ts') },
 ];
 
 const only = process.argv.slice(2);

@@ -6,6 +6,8 @@ import { Command, CommanderError } from 'commander';
 import { describeError, isMmkitError } from '../errors.ts';
 import { version } from '../version.ts';
 import { registerAlignCommand } from './commands/align.ts';
+import { registerAssistantCommand } from './commands/assistant.ts';
+import { registerChatCommand } from './commands/chat.ts';
 import { registerDatasetCommands } from './commands/dataset.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerImagineCommand } from './commands/imagine.ts';
@@ -29,6 +31,8 @@ export function buildProgram(): Command {
   registerTestkitCommands(program);
   registerAlignCommand(program);
   registerImagineCommand(program);
+  registerChatCommand(program);
+  registerAssistantCommand(program);
   return program;
 }
 

@@ -1,3 +1,5 @@
 /** The seed's scenarios as plain async functions over the model interfaces. */
 export * from './align/index.ts';
+export * from './assistant/index.ts';
+export * from './chat/index.ts';
 export * from './imagine/index.ts';
