@@ -9,6 +9,7 @@ import sharp from 'sharp';
 import { describeError, MmkitError } from '../../errors.ts';
 import { type ImageFormat, probeImage, sniffImageFormat } from '../../preprocess/image/probe.ts';
 import { fetchImage } from './fetch-image.ts';
+import { gifIsComplete } from './gif-complete.ts';
 
 export type VqaImageInput = string | URL | Uint8Array;
 
@@ -139,8 +140,8 @@ async function checkDecodes(bytes: Uint8Array, name: string, format: ImageFormat
       code: 'image_truncated',
       param: 'image',
     });
-  // libvips reads a GIF cut short without complaint; a complete one ends with the trailer byte.
-  if (format === 'gif' && bytes[bytes.length - 1] !== 0x3b) throw truncated('no GIF trailer');
+  // libvips reads a GIF cut short without complaint.
+  if (format === 'gif' && !gifIsComplete(bytes)) throw truncated('it ends before the GIF trailer');
   try {
     await sharp(bytes, { failOn: 'truncated', limitInputPixels: maxPixels })
       .resize(64, 64, { fit: 'inside' })
