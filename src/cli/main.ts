@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { describeError, isMmkitError } from '../errors.ts';
 import { version } from '../version.ts';
 import { registerAlignCommand } from './commands/align.ts';
+import { registerAskCommand } from './commands/ask.ts';
 import { registerDatasetCommands } from './commands/dataset.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerModelsCommands } from './commands/models.ts';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerModelsCommands(program);
   registerTestkitCommands(program);
   registerAlignCommand(program);
+  registerAskCommand(program);
   return program;
 }
 

@@ -1,11 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { crc32 } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MmkitError } from '../../errors.ts';
 import { loadVqaImage } from './image-input.ts';
-import { RED, solidImage } from './test-support/images.ts';
+import { pngClaiming, RED, solidImage } from './test-support/images.ts';
 
 const FIXTURES = 'src/preprocess/image/fixtures';
 
@@ -16,16 +15,6 @@ async function failure(promise: Promise<unknown>): Promise<MmkitError> {
   );
   expect(error).toBeInstanceOf(MmkitError);
   return error as MmkitError;
-}
-
-/** A real PNG whose header claims `width`×`height` (CRC fixed), as a decompression bomb would. */
-async function pngClaiming(width: number, height: number): Promise<Uint8Array> {
-  const png = Buffer.from(await solidImage(RED, 'png'));
-  // Signature (8) + length (4) + "IHDR" (4), then width and height, then the CRC over type + data.
-  png.writeUInt32BE(width, 16);
-  png.writeUInt32BE(height, 20);
-  png.writeUInt32BE(crc32(png.subarray(12, 29)), 29);
-  return new Uint8Array(png);
 }
 
 describe('loadVqaImage: files and bytes', () => {

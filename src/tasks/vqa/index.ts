@@ -8,6 +8,6 @@ export { MIN_OCR_CONFIDENCE, OCR_MODES } from './ocr-grounding.ts';
 export type { VqaMessagesInput, VqaTurn } from './prompt.ts';
 export { buildVqaMessages, groundedQuestion, MAX_OCR_PROMPT_CHARACTERS } from './prompt.ts';
 export type { VqaSamplingOptions } from './settings.ts';
-export { checkQuestion, VQA_DEFAULTS } from './settings.ts';
+export { checkQuestion, requireQuestion, resolveSampling, VQA_DEFAULTS } from './settings.ts';
 export type { VqaImageContext, VqaImageOptions, VqaOptions, VqaResult, VqaStreamPart, VqaTimings } from './vqa.ts';
 export { vqa, vqaStream } from './vqa.ts';

@@ -42,8 +42,8 @@ export function resolveSampling(options: VqaSamplingOptions): SamplingSettings {
   return { maxNewTokens, temperature, topP, ...(options.seed === undefined ? {} : { seed: options.seed }) };
 }
 
-/** The question, trimmed; empty or hopelessly long questions are refused. */
-export function checkQuestion(question: string, model: Pick<ChatModel, 'contextLength' | 'description'>): string {
+/** The question, trimmed; an empty one is refused (checked before any model is loaded). */
+export function requireQuestion(question: string): string {
   const trimmed = typeof question === 'string' ? question.trim() : '';
   if (trimmed === '') {
     throw new MmkitError('the question is empty: ask something about the image', {
@@ -51,6 +51,12 @@ export function checkQuestion(question: string, model: Pick<ChatModel, 'contextL
       param: 'question',
     });
   }
+  return trimmed;
+}
+
+/** The question, trimmed; empty or hopelessly long questions are refused. */
+export function checkQuestion(question: string, model: Pick<ChatModel, 'contextLength' | 'description'>): string {
+  const trimmed = requireQuestion(question);
   const characters = Array.from(trimmed).length;
   if (characters > model.contextLength * MAX_CHARACTERS_PER_TOKEN) {
     throw questionTooLong(

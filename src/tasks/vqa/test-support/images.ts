@@ -1,4 +1,5 @@
 /** Small encoded test images made with sharp. */
+import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
 
 export type Rgb = readonly [number, number, number];
@@ -10,4 +11,14 @@ export async function solidImage(rgb: Rgb, format: 'png' | 'jpeg' | 'webp' | 'gi
   const [r, g, b] = rgb;
   const image = sharp({ create: { width: 96, height: 64, channels: 3, background: { r, g, b } } });
   return new Uint8Array(await image.toFormat(format).toBuffer());
+}
+
+/** A real PNG whose header claims `width`×`height` (CRC fixed), as a decompression bomb would. */
+export async function pngClaiming(width: number, height: number): Promise<Uint8Array> {
+  const png = Buffer.from(await solidImage(RED, 'png'));
+  // Signature (8) + length (4) + "IHDR" (4), then width and height, then the CRC over type + data.
+  png.writeUInt32BE(width, 16);
+  png.writeUInt32BE(height, 20);
+  png.writeUInt32BE(crc32(png.subarray(12, 29)), 29);
+  return new Uint8Array(png);
 }
