@@ -78,7 +78,7 @@ export async function vqa(options: VqaOptions): Promise<VqaResult> {
 /**
  * The answer as it is generated: an `ocr` part when OCR ran, `text-delta` parts that add up to the
  * answer, then `finish` with the whole result. Cancelling `signal` stops generation at the next
- * token and the iteration rejects with an `AbortError`; so does leaving the loop early (no error).
+ * token and the iteration rejects with an `AbortError`; leaving the loop early stops it too.
  */
 export function vqaStream(options: VqaOptions): AsyncGenerator<VqaStreamPart> {
   return runVqa(options, 'stream');
