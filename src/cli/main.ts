@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { describeError, isMmkitError } from '../errors.ts';
 import { version } from '../version.ts';
 import { registerAlignCommand } from './commands/align.ts';
+import { registerAskCommand } from './commands/ask.ts';
 import { registerAssistantCommand } from './commands/assistant.ts';
 import { registerChatCommand } from './commands/chat.ts';
 import { registerDatasetCommands } from './commands/dataset.ts';
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerImagineCommand(program);
   registerChatCommand(program);
   registerAssistantCommand(program);
+  registerAskCommand(program);
   return program;
 }
 

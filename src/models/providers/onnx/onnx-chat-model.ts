@@ -57,6 +57,15 @@ function tokenIdSet(value: unknown): Set<number> {
   return new Set(values.map(Number).filter(Number.isInteger));
 }
 
+/**
+ * The end-of-answer tokens: generation_config.json, else config.json, else (vision-language models
+ * keep their language model's settings there) config.json's `text_config`.
+ */
+function endOfSequenceIds(generationConfig: { eos_token_id?: unknown }, config: JsonObject): Set<number> {
+  const text = (config.text_config ?? {}) as JsonObject;
+  return tokenIdSet(generationConfig.eos_token_id ?? config.eos_token_id ?? text.eos_token_id);
+}
+
 function contextLengthOf(config: JsonObject, tokenizer: PreTrainedTokenizer): number {
   const text = (config.text_config ?? {}) as JsonObject;
   const fromConfig = Number(config.max_position_embeddings ?? text.max_position_embeddings);
@@ -162,7 +171,7 @@ export class OnnxChatModel implements ChatModel {
       model: parts.model,
       tokenizer: parts.tokenizer,
       contextLength: contextLengthOf(folder.config, parts.tokenizer),
-      endOfSequenceIds: tokenIdSet(generationConfig.eos_token_id ?? folder.config.eos_token_id),
+      endOfSequenceIds: endOfSequenceIds(generationConfig, folder.config),
       // Vision-language models keep Transformers.js's loop: image features enter through it.
       decoderPlan:
         kind === 'text' && options.generationLoop !== 'transformers' ? planKvCacheDecoder(parts.model) : undefined,

@@ -1,0 +1,149 @@
+/**
+ * `mmkit ask IMAGE QUESTION`: visual question answering. The answer streams to a terminal as it is
+ * generated and is printed whole otherwise; `--json` prints `{question, answer, model, ocr?, usage,
+ * timings}`. The image and the question are checked before any model is loaded, so bad input fails
+ * fast with one line and nothing else happens.
+ */
+import { type Command, Option } from 'commander';
+import { loadConfig } from '../../models/config.ts';
+import { createDefaultRegistry } from '../../models/default-registry.ts';
+import type { PullProgress } from '../../models/hub/index.ts';
+import type { ChatModel, TextRecognitionModel } from '../../models/spec/index.ts';
+import { loadVqaImage } from '../../tasks/vqa/image-input.ts';
+import { OCR_MODES, type OcrMode } from '../../tasks/vqa/ocr-grounding.ts';
+import { requireQuestion, resolveSampling, VQA_DEFAULTS } from '../../tasks/vqa/settings.ts';
+import { type VqaResult, vqaStream } from '../../tasks/vqa/vqa.ts';
+import { numberOption } from '../options.ts';
+import { type ProgressBar, printJson, progressBar } from '../output.ts';
+
+interface AskCommandOptions {
+  model?: string;
+  maxNewTokens: number;
+  temperature: number;
+  topP: number;
+  seed?: number;
+  ocr: OcrMode;
+  config?: string;
+  json?: boolean;
+}
+
+export function registerAskCommand(program: Command): void {
+  program
+    .command('ask')
+    .description('Visual question answering: answer QUESTION about IMAGE (path or http(s) URL).')
+    .argument('<image>', 'image file or URL (JPEG, PNG, WebP, GIF)')
+    .argument('<question>', 'the question, in English or Chinese')
+    .option('--model <id|dir>', 'vision-language model: Hub id, local folder, openai:MODEL@URL or a config name')
+    .option(
+      '--max-new-tokens <n>',
+      'longest answer, in tokens',
+      numberOption('--max-new-tokens', { integer: true, min: 1 }),
+      VQA_DEFAULTS.maxNewTokens,
+    )
+    .option(
+      '--temperature <t>',
+      'sampling temperature; 0 is greedy',
+      numberOption('--temperature', { min: 0 }),
+      VQA_DEFAULTS.temperature,
+    )
+    .option('--top-p <p>', 'nucleus sampling mass', numberOption('--top-p', { min: 0, max: 1 }), VQA_DEFAULTS.topP)
+    .option('--seed <s>', 'seed for reproducible sampling', numberOption('--seed', { integer: true, min: 0 }))
+    .addOption(
+      new Option('--ocr <mode>', 'read the text in the image and give it to the model')
+        .choices(OCR_MODES)
+        .default('auto'),
+    )
+    .option('--config <file>', 'config file (default $MMKIT_HOME/config.json)')
+    .option('--json', 'print the result as JSON')
+    .action(async (imageInput: string, questionInput: string, options: AskCommandOptions) => {
+      // Cheap checks first: nothing is loaded for a bad image, question or setting.
+      const question = requireQuestion(questionInput);
+      const sampling = resolveSampling(options);
+      const imageStart = performance.now();
+      const image = await loadVqaImage(imageInput);
+      const imageMs = performance.now() - imageStart;
+      const { config } = await loadConfig(options.config === undefined ? {} : { path: options.config });
+      const pull = pullProgress(options.json);
+      const registry = createDefaultRegistry({ config, onPullProgress: pull.report });
+      const loaded: { model?: ChatModel; ocr?: Promise<TextRecognitionModel> } = {};
+      try {
+        const loadStart = performance.now();
+        loaded.model = await registry.load('visionChat', options.model);
+        const loadMs = performance.now() - loadStart;
+        pull.finish();
+        const loadOcr = () => {
+          loaded.ocr ??= registry.load('ocr');
+          return loaded.ocr;
+        };
+        const parts = vqaStream({
+          image,
+          question,
+          model: loaded.model,
+          ocr: loadOcr,
+          ocrMode: options.ocr,
+          ...sampling,
+        });
+        const streaming = !options.json && process.stdout.isTTY === true;
+        let result: VqaResult | undefined;
+        for await (const part of parts) {
+          if (part.type === 'text-delta' && streaming) process.stdout.write(part.text);
+          if (part.type === 'finish') result = part.result;
+        }
+        if (!result) return;
+        if (options.json) printJson(jsonReport(result, { imageMs, loadMs }));
+        else process.stdout.write(streaming ? '\n' : `${result.answer}\n`);
+        if (!options.json && process.stderr.isTTY && result.ocr?.used) {
+          const confidence = Math.round(result.ocr.confidence * 100);
+          process.stderr.write(
+            `(grounded in ${Array.from(result.ocr.text).length} characters of OCR text, ${confidence}% confidence)\n`,
+          );
+        }
+      } finally {
+        pull.finish();
+        await dispose(loaded.model);
+        await dispose(await loaded.ocr?.catch(() => undefined));
+      }
+    });
+}
+
+function pullProgress(json: boolean | undefined) {
+  let bar: ProgressBar | undefined;
+  return {
+    report: (progress: PullProgress) => {
+      if (progress.phase !== 'downloading' || progress.total <= 0) return;
+      bar ??= progressBar('pulling model', progress.total, { json });
+      bar.update(progress.bytes, progress.file);
+    },
+    finish: () => {
+      bar?.finish();
+      bar = undefined;
+    },
+  };
+}
+
+async function dispose(model: unknown): Promise<void> {
+  const disposable = model as { dispose?: () => Promise<void> } | undefined;
+  await disposable?.dispose?.();
+}
+
+const round = (value: number) => Math.round(value * 10) / 10;
+
+/** The result as JSON; the image was checked (`imageMs`) and the model loaded (`loadMs`) before the task ran. */
+export function jsonReport(result: VqaResult, before: { imageMs: number; loadMs: number }): object {
+  const { timings } = result;
+  return {
+    question: result.question,
+    answer: result.answer,
+    model: result.model,
+    ...(result.ocr ? { ocr: result.ocr } : {}),
+    usage: result.usage,
+    timings: {
+      totalMs: round(before.imageMs + timings.totalMs),
+      loadMs: round(before.loadMs),
+      imageMs: round(before.imageMs + timings.imageMs),
+      ocrMs: round(timings.ocrMs),
+      ...(timings.firstTokenMs === undefined ? {} : { firstTokenMs: round(timings.firstTokenMs) }),
+      generationMs: round(timings.generationMs),
+    },
+  };
+}
