@@ -9,7 +9,9 @@ import { registerDatasetCommands } from './commands/dataset.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerModelsCommands } from './commands/models.ts';
 import { registerPreprocessCommands } from './commands/preprocess.ts';
+import { registerSayCommand } from './commands/say.ts';
 import { registerTestkitCommands } from './commands/testkit.ts';
+import { registerTranscribeCommand } from './commands/transcribe.ts';
 
 export function buildProgram(): Command {
   const program = new Command('mmkit')
@@ -25,6 +27,8 @@ export function buildProgram(): Command {
   registerDemoCommand(program);
   registerModelsCommands(program);
   registerTestkitCommands(program);
+  registerTranscribeCommand(program);
+  registerSayCommand(program);
   return program;
 }
 

@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeModelFiles } from '../../../testkit/model-files.ts';
 import { whisperFiles } from '../../../testkit/whisper.ts';
-import { synthesizeWhisperSpeech } from '../../../testkit/whisper-speech.ts';
-import { WHISPER_WORDS, type WhisperWord } from '../../../testkit/whisper-vocabulary.ts';
+import { synthesizeWhisperWordGroups } from '../../../testkit/whisper-word-groups.ts';
 import { encodeWav } from '../../media/wav.ts';
 import { OnnxTranscriptionModel } from '../../models/providers/onnx/transcription-model.ts';
 import type { TranscriptionModel, TranscriptionRequest } from '../../models/spec/index.ts';
@@ -130,29 +129,10 @@ describe('transcribe with the testkit whisper', () => {
   });
 
   it('transcribes 70 s of word groups across three windows with no word repeated or lost', async () => {
-    // Groups of 3–6 words with pauses of different lengths, so words fall on every window edge.
-    const names = WHISPER_WORDS.map((word) => word.english);
-    const groups: WhisperWord[][] = [];
-    const parts: Float32Array[] = [];
-    let seconds = 0;
-    for (let group = 0; seconds < 68; group++) {
-      const words = Array.from({ length: 3 + (group % 4) }, (_, index) => names[(group * 5 + index * 7) % 6]);
-      const audio = synthesizeWhisperSpeech(words, { leadSeconds: 0.3 + (group % 3) * 0.45, gapSeconds: 0.35 });
-      if (seconds + audio.length / 16000 > 70) break;
-      groups.push(words);
-      parts.push(audio);
-      seconds += audio.length / 16000;
-    }
-    const samples = new Float32Array(70 * 16000);
-    let offset = 0;
-    for (const part of parts) {
-      samples.set(part, offset);
-      offset += part.length;
-    }
+    const { samples, words: spoken } = synthesizeWhisperWordGroups(70);
     const path = join(directory, 'long.wav');
     await writeFile(path, encodeWav(samples, 16000));
     const result = await transcribe({ audio: path, model, language: 'en' });
-    const spoken = groups.flat();
     expect(spoken.length).toBeGreaterThan(40);
     expect(result.text).toBe(spoken.join(' '));
     expect(result.segments).toHaveLength(spoken.length);

@@ -59,7 +59,7 @@ export async function transcribe(options: TranscribeOptions): Promise<Transcribe
   let language = checkLanguage(options.language ?? 'zh');
   const maxSeconds = options.maxSeconds ?? DEFAULT_MAX_SECONDS;
   const name = options.name ?? (typeof options.audio === 'string' ? options.audio : 'audio');
-  const samples = await decodeAudio(options.audio, name, maxSeconds, signal);
+  const samples = await loadSpeech(options.audio, { name, maxSeconds, signal });
   const windows = planWindows(samples.length, TRANSCRIBE_SAMPLE_RATE, {
     windowSeconds: options.windowSeconds,
     strideSeconds: options.strideSeconds,
@@ -96,12 +96,17 @@ export async function transcribe(options: TranscribeOptions): Promise<Transcribe
   };
 }
 
-async function decodeAudio(
+/**
+ * The checks and decoding `transcribe` does before any model runs: 16 kHz mono samples, refused
+ * when empty, silent or longer than `maxSeconds`. Exported so callers can fail fast before
+ * loading a model.
+ */
+export async function loadSpeech(
   audio: TranscribeOptions['audio'],
-  name: string,
-  maxSeconds: number,
-  signal: AbortSignal | undefined,
+  options: { name?: string; maxSeconds?: number; signal?: AbortSignal } = {},
 ): Promise<Float32Array> {
+  const name = options.name ?? (typeof audio === 'string' ? audio : 'audio');
+  const { maxSeconds = DEFAULT_MAX_SECONDS, signal } = options;
   let samples: Float32Array;
   if (audio instanceof Float32Array) {
     if (audio.length === 0) throw audioError(name, 'contains no audio', 'audio_empty');
