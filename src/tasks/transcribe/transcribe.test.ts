@@ -130,6 +130,10 @@ describe('transcribe with the testkit whisper', () => {
 
   it('transcribes 70 s of word groups across three windows with no word repeated or lost', async () => {
     const { samples, words: spoken } = synthesizeWhisperWordGroups(70);
+    // Words are cut by every window edge (windows 0–30, 20–50, 40–70 s).
+    for (const edge of [20, 30, 40, 50]) {
+      expect(Math.max(...samples.subarray(edge * 16000 - 4, edge * 16000 + 4).map(Math.abs))).toBeGreaterThan(0.01);
+    }
     const path = join(directory, 'long.wav');
     await writeFile(path, encodeWav(samples, 16000));
     const result = await transcribe({ audio: path, model, language: 'en' });
