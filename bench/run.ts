@@ -9,6 +9,11 @@ const suites: Array<{ name: string; load: () => Promise<{ run: () => Promise<Ben
   { name: 'text', load: () => import('./text.bench.ts') },
   { name: 'image', load: () => import('./image.bench.ts') },
   { name: 'audio-decode', load: () => import('./audio-decode.bench.ts') },
+  { name: 'audio-features', load: () => import('./audio-features.bench.ts') },
+  { name: 'generation', load: () => import('./generation.bench.ts') },
+  { name: 'align', load: () => import('./align.bench.ts') },
+  { name: 'classic', load: () => import('./classic.bench.ts') },
+  { name: 'runner', load: () => import('./runner.bench.ts') },
 ];
 
 const only = process.argv.slice(2);

@@ -20,10 +20,15 @@ describe('buildTinyModel', () => {
       for (const [path, contents] of Object.entries(first)) {
         expect(Buffer.from(second[path]).equals(Buffer.from(contents)), path).toBe(true);
       }
-      for (const required of ['config.json', 'tokenizer.json', 'tokenizer_config.json']) {
-        expect(Object.keys(first)).toContain(required);
-      }
-      const onnxFiles = Object.keys(first).filter((path) => path.startsWith('onnx/') && path.endsWith('.onnx'));
+      // Diffusers pipelines (sd) use Optimum's layout: model_index.json and one folder per part.
+      const diffusers = 'model_index.json' in first;
+      const required = diffusers
+        ? ['model_index.json', 'tokenizer/vocab.json', 'tokenizer/merges.txt', 'unet/model.onnx']
+        : ['config.json', 'tokenizer.json', 'tokenizer_config.json'];
+      for (const path of required) expect(Object.keys(first)).toContain(path);
+      const onnxFiles = Object.keys(first).filter(
+        (path) => (diffusers || path.startsWith('onnx/')) && path.endsWith('.onnx'),
+      );
       expect(onnxFiles.length).toBeGreaterThan(0);
       for (const path of onnxFiles) {
         const session = await InferenceSession.create(first[path] as Uint8Array);

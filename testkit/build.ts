@@ -10,6 +10,7 @@ import { clipFiles } from './clip.ts';
 import { llavaFiles } from './llava.ts';
 import { llmFiles } from './llm.ts';
 import { type ModelFiles, writeModelFiles } from './model-files.ts';
+import { sdFiles } from './sd.ts';
 import { vitsFiles } from './vits.ts';
 import { wav2vec2CtcFiles } from './wav2vec2-ctc.ts';
 import { whisperFiles } from './whisper.ts';
@@ -24,6 +25,11 @@ const ARCHITECTURES: Record<string, { describe: string; files: () => ModelFiles 
     files: llavaFiles,
   },
   llm: { describe: 'decoder-only chat model (Llama layout) that echoes the last user message', files: llmFiles },
+  sd: {
+    describe:
+      'Stable Diffusion in Optimum ONNX layout whose image is the colour the prompt names ("a red apple" → red)',
+    files: () => sdFiles(),
+  },
   'wav2vec2-ctc': {
     describe: 'Wav2Vec2ForCTC that hears tones as characters (synthesizeCtcSpeech writes matching audio)',
     files: wav2vec2CtcFiles,

@@ -5,8 +5,10 @@
 import { Command, CommanderError } from 'commander';
 import { describeError, isMmkitError } from '../errors.ts';
 import { version } from '../version.ts';
+import { registerAlignCommand } from './commands/align.ts';
 import { registerDatasetCommands } from './commands/dataset.ts';
 import { registerDemoCommand } from './commands/demo.ts';
+import { registerImagineCommand } from './commands/imagine.ts';
 import { registerModelsCommands } from './commands/models.ts';
 import { registerPreprocessCommands } from './commands/preprocess.ts';
 import { registerSayCommand } from './commands/say.ts';
@@ -27,6 +29,8 @@ export function buildProgram(): Command {
   registerDemoCommand(program);
   registerModelsCommands(program);
   registerTestkitCommands(program);
+  registerAlignCommand(program);
+  registerImagineCommand(program);
   registerTranscribeCommand(program);
   registerSayCommand(program);
   return program;

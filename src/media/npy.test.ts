@@ -34,3 +34,13 @@ describe('npy', () => {
     expect(decodeNpy(await readFile(target)).data[0]).toBe(7);
   });
 });
+
+describe('writeNpy errors', () => {
+  it('says which folder is missing instead of failing inside Node', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'mmkit-npy-'));
+    const target = join(folder, 'missing', 'out.npy');
+    await expect(writeNpy(target, { dtype: 'float32', shape: [1], data: new Float32Array([1]) })).rejects.toThrow(
+      `cannot write ${target}: folder ${join(folder, 'missing')} does not exist`,
+    );
+  });
+});

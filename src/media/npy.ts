@@ -4,6 +4,7 @@
  */
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { describeError, MmkitError } from '../errors.ts';
 
 export type NpyDtype = 'float32' | 'int64';
 
@@ -70,7 +71,13 @@ export function decodeNpy(bytes: Uint8Array): NpyArray {
 /** Write atomically: a temporary file beside the target, renamed into place only when complete. */
 export async function writeNpy(path: string, array: NpyArray): Promise<void> {
   const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.partial`);
-  const handle = await open(temporary, 'w');
+  const handle = await open(temporary, 'w').catch((error: NodeJS.ErrnoException) => {
+    throw new MmkitError(`cannot write ${path}: ${describeWriteError(error, dirname(path))}`, {
+      code: 'output_unwritable',
+      param: 'out',
+      cause: error,
+    });
+  });
   try {
     await handle.writeFile(encodeNpy(array));
     await handle.close();
@@ -78,6 +85,28 @@ export async function writeNpy(path: string, array: NpyArray): Promise<void> {
   } catch (error) {
     await handle.close().catch(() => {});
     await rm(temporary, { force: true });
-    throw error;
+    throw new MmkitError(`cannot write ${path}: ${describeWriteError(error as NodeJS.ErrnoException, dirname(path))}`, {
+      code: 'output_unwritable',
+      param: 'out',
+      cause: error,
+    });
+  }
+}
+
+function describeWriteError(error: NodeJS.ErrnoException, folder: string): string {
+  switch (error.code) {
+    case 'ENOENT':
+      return `folder ${folder} does not exist`;
+    case 'ENOTDIR':
+      return `${folder} is not a folder`;
+    case 'EACCES':
+    case 'EPERM':
+      return `no permission to write in ${folder}`;
+    case 'ENOSPC':
+      return 'the disk is full';
+    case 'EISDIR':
+      return 'it is a folder';
+    default:
+      return describeError(error);
   }
 }

@@ -1,4 +1,4 @@
-/** `mmkit models pull|list|rm`: the model cache from the command line. */
+/** `mmkit models pull|list|rm|ps`: the model cache from the command line, and a server's loaded models. */
 import type { Command } from 'commander';
 import { MmkitError } from '../../errors.ts';
 import { listCachedModels, removeCachedModel } from '../../models/hub/cache-inventory.ts';
@@ -7,9 +7,12 @@ import { parseDtypeChoice } from '../../models/hub/file-selection.ts';
 import { type PullProgress, pullModel } from '../../models/hub/pull.ts';
 import { hubSettings } from '../../models/hub/settings.ts';
 import { type ProgressBar, printJson, progressBar } from '../output.ts';
+import { registerModelsPsCommand } from './models-ps.ts';
 
 export function registerModelsCommands(program: Command): void {
-  const models = program.command('models').description('Download, list and remove cached models (Hugging Face Hub).');
+  const models = program
+    .command('models')
+    .description('Download, list and remove cached models (Hugging Face Hub); show what a server has loaded.');
 
   models
     .command('pull')
@@ -94,6 +97,8 @@ export function registerModelsCommands(program: Command): void {
       if (options.json) return printJson(removed);
       process.stdout.write(`removed ${removed.id} (${humanBytes(removed.freedBytes)} freed)\n`);
     });
+
+  registerModelsPsCommand(models);
 }
 
 /** Turns pull progress into one terminal progress bar over the total bytes. */

@@ -34,9 +34,19 @@ export interface ImageGenerationResult {
   /** The scheduler that ran, e.g. `EulerDiscreteScheduler`. */
   scheduler: string;
   timings: Timings;
+  /** Things the caller should know, e.g. that a prompt was cut to the text encoder's 77 tokens. */
+  warnings?: string[];
+  /** Peak resident memory of the process during the call, when the provider can tell. */
+  peakMemoryBytes?: number;
 }
+
+/** Settings a model is meant to run with (SD-Turbo: 1 step, no guidance), used where the caller sets none. */
+export type ImageGenerationDefaults = Partial<
+  Pick<ImageGenerationRequest, 'steps' | 'guidanceScale' | 'width' | 'height'>
+>;
 
 export interface ImageGenerationModel {
   readonly description: ModelDescription;
+  readonly recommended?: ImageGenerationDefaults;
   generate(request: ImageGenerationRequest): Promise<ImageGenerationResult>;
 }

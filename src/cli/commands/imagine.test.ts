@@ -1,0 +1,109 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readPngText } from '../../media/png-text.ts';
+import { runCli } from '../test-support/run-cli.ts';
+
+describe('mmkit imagine', () => {
+  let root: string;
+  let model: string;
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'mmkit-imagine-cli-'));
+    model = join(root, 'tiny-sd');
+    const built = await runCli(['testkit', 'build', 'sd', model]);
+    expect(built.code).toBe(0);
+  });
+  afterAll(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('writes width × height PNGs with provenance and prints the JSON report', async () => {
+    const out = join(root, 'out');
+    const args = ['imagine', 'a red apple', '--model', model, '--size', '128x64', '--steps', '4', '-n', '2'];
+    const result = await runCli([
+      ...args,
+      '--seed',
+      '11',
+      '--scheduler',
+      'euler',
+      '--style',
+      'sketch',
+      '--out',
+      out,
+      '--json',
+    ]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report.images.map((image: { seed: number }) => image.seed)).toEqual([11, 12]);
+    expect(report.images.every((image: { path: string }) => /^gen_\d{14}_[12]\.png$/.test(basename(image.path)))).toBe(
+      true,
+    );
+    expect(report.prompt).toMatch(/^a red apple, pencil sketch, /);
+    expect(report.scheduler).toBe('EulerDiscreteScheduler');
+    expect([report.steps, report.guidance, report.warnings]).toEqual([4, 7.5, []]);
+    expect(report.timings.totalMs).toBeGreaterThan(0);
+    expect(report.peak_memory_bytes).toBeGreaterThan(0);
+    expect((await readdir(out)).length).toBe(2);
+    const png = await readFile(report.images[0].path);
+    const metadata = await sharp(png).metadata();
+    expect([metadata.width, metadata.height]).toEqual([128, 64]);
+    const text = readPngText(png);
+    expect([text.seed, text.steps, text.scheduler, text.model, text.style]).toEqual([
+      '11',
+      '4',
+      'EulerDiscreteScheduler',
+      model,
+      'sketch',
+    ]);
+    const { data } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
+    expect(data[0]).toBeGreaterThan(150);
+    expect(data[1]).toBeLessThan(80);
+  });
+
+  it.each([
+    [
+      ['--size', '100x64'],
+      'mmkit: width must be a multiple of 8 (the VAE works on 8×8 pixel blocks), got 100; try 96 or 104',
+    ],
+    [
+      ['--size', '512'],
+      "mmkit: option '--size <WxH>' argument '512' is invalid. --size must be WIDTHxHEIGHT, e.g. 512x512 or 768x512, got '512'",
+    ],
+    [
+      ['--steps', '0'],
+      "mmkit: option '--steps <n>' argument '0' is invalid. --steps must be an integer ≥ 1 and ≤ 1000, got '0'",
+    ],
+    [
+      ['--guidance', '-1'],
+      "mmkit: option '--guidance <g>' argument '-1' is invalid. --guidance must be a number ≥ 0 and ≤ 100, got '-1'",
+    ],
+    [
+      ['-n', '5'],
+      "mmkit: option '-n, --count <count>' argument '5' is invalid. --count must be an integer ≥ 1 and ≤ 4, got '5'",
+    ],
+    [['--style', 'cubist'], /^mmkit: unknown style "cubist"; styles: photorealistic, /],
+    [['--scheduler', 'heun'], /^mmkit: unknown scheduler "heun"; supported: /],
+  ])('%j fails with one line and writes nothing', async (extra, message) => {
+    const out = join(root, `bad-${extra.join('')}`);
+    const result = await runCli(['imagine', 'a red apple', '--model', model, '--out', out, ...extra]);
+    expect(result.code).not.toBe(0);
+    expect(result.stdout).toBe('');
+    const line = result.stderr.trimEnd();
+    expect(line.split('\n')).toHaveLength(1);
+    if (typeof message === 'string') expect(line).toBe(message);
+    else expect(line).toMatch(message);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('names a folder that is not a Stable Diffusion export', async () => {
+    const result = await runCli(['imagine', 'a red apple', '--model', root, '--out', join(root, 'never')]);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trimEnd()).toBe(
+      `mmkit: ${root} is not a model folder: it has none of config.json, model_index.json, tokenizer.json, tokenizer_config.json, onnx`,
+    );
+  });
+});

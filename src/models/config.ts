@@ -1,0 +1,134 @@
+/**
+ * The config file (`--config FILE`, else `$MMKIT_HOME/config.json`): which model serves each
+ * capability, and options per model entry. Validated with zod; every problem is one line naming the
+ * file and the field.
+ *
+ * ```json
+ * {
+ *   "defaults": {
+ *     "chat": "onnx-community/Qwen2.5-0.5B-Instruct",
+ *     "visionChat": { "id": "openai:llava@http://gpu-box:8000/v1", "apiKey": "sk-…" },
+ *     "embeddings": { "id": "Xenova/clip-vit-base-patch32", "dtype": "fp16", "device": "cuda" }
+ *   },
+ *   "models": { "big-vlm": { "id": "onnx-community/Qwen2-VL-2B-Instruct", "dtype": "q4" } }
+ * }
+ * ```
+ * `models` names entries that `--model NAME` (or a default) can refer to. Other top-level sections
+ * belong to other parts of mmkit and are passed through untouched.
+ */
+import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { describeError, MmkitError } from '../errors.ts';
+
+export const CAPABILITIES = [
+  'chat',
+  'visionChat',
+  'transcription',
+  'speech',
+  'imageGeneration',
+  'embeddings',
+  'ctc',
+  'ocr',
+] as const;
+export type Capability = (typeof CAPABILITIES)[number];
+
+const dtypeName = z.string().regex(/^[a-z0-9]+$/, 'must be a dtype name such as fp32, fp16, q8, q4');
+
+const modelEntryObjectSchema = z.looseObject({
+  id: z.string().min(1),
+  dtype: z.union([dtypeName, z.record(z.string(), dtypeName)]).optional(),
+  device: z.enum(['cpu', 'cuda']).optional(),
+  baseURL: z.url({ protocol: /^https?$/ }).optional(),
+  apiKey: z.string().optional(),
+});
+
+/** A model entry: an id, or an id with options. Unknown options go to the provider as they are. */
+export const modelEntrySchema = z.union([z.string().min(1), modelEntryObjectSchema]);
+export type ModelEntryInput = z.infer<typeof modelEntrySchema>;
+
+export const configSchema = z.looseObject({
+  defaults: z
+    .strictObject(
+      Object.fromEntries(CAPABILITIES.map((name) => [name, modelEntrySchema.optional()])) as {
+        [K in Capability]: z.ZodOptional<typeof modelEntrySchema>;
+      },
+    )
+    .optional(),
+  models: z.record(z.string().min(1), modelEntrySchema).optional(),
+});
+export type MmkitConfig = z.infer<typeof configSchema>;
+
+export function mmkitHome(env: NodeJS.ProcessEnv = process.env): string {
+  return env.MMKIT_HOME && env.MMKIT_HOME.trim() !== '' ? env.MMKIT_HOME : join(homedir(), '.cache', 'mmkit');
+}
+
+function describeIssue(issue: z.core.$ZodIssue, parentPath: PropertyKey[] = []): string {
+  const fullPath = [...parentPath, ...issue.path];
+  // An entry is a string or an object: report the branch that got furthest (the object's field).
+  if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+    const branches = issue.errors.filter((branch) => branch.length > 0);
+    const deepest = branches.reduce((best, branch) => (branch[0].path.length > best[0].path.length ? branch : best));
+    if (deepest[0].path.length > 0) return describeIssue(deepest[0], fullPath);
+    return `${fullPath.map(String).join('.')}: must be a model id or an object with an "id"`;
+  }
+  const path = fullPath.map(String).join('.');
+  if (issue.code === 'unrecognized_keys') {
+    const where = path === '' ? '' : `${path}: `;
+    const allowed = path === 'defaults' ? `; capabilities are ${CAPABILITIES.join(', ')}` : '';
+    return `${where}unknown key(s) ${issue.keys.map((key) => `"${key}"`).join(', ')}${allowed}`;
+  }
+  return `${path === '' ? 'the file' : path}: ${issue.message}`;
+}
+
+/** Validates an already-parsed config; `source` names it in messages. */
+export function parseConfig(value: unknown, source: string): MmkitConfig {
+  const result = configSchema.safeParse(value);
+  if (!result.success) {
+    throw new MmkitError(`${source}: ${describeIssue(result.error.issues[0])}`, {
+      code: 'config_invalid',
+      param: 'config',
+    });
+  }
+  return result.data;
+}
+
+export interface LoadConfigOptions {
+  /** `--config FILE`: must exist. Without it, `$MMKIT_HOME/config.json` is read if present. */
+  path?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface LoadedConfig {
+  config: MmkitConfig;
+  /** The file read, or undefined when there was none. */
+  path: string | undefined;
+}
+
+export async function loadConfig(options: LoadConfigOptions = {}): Promise<LoadedConfig> {
+  const path = options.path ?? join(mmkitHome(options.env), 'config.json');
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if (options.path === undefined && (error as NodeJS.ErrnoException).code === 'ENOENT') {
+      return { config: {}, path: undefined };
+    }
+    throw new MmkitError(`config file ${path}: cannot read (${describeError(error)})`, {
+      code: 'config_unreadable',
+      param: 'config',
+      ...((error as NodeJS.ErrnoException).code === 'ENOENT' ? { type: 'not_found_error' as const } : {}),
+    });
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new MmkitError(`config file ${path}: not valid JSON (${describeError(error)})`, {
+      code: 'config_invalid',
+      param: 'config',
+    });
+  }
+  return { config: parseConfig(value, `config file ${path}`), path };
+}

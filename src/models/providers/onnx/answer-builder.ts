@@ -1,0 +1,78 @@
+/**
+ * The answer as tokens arrive, whichever loop produces them: token ids to text deltas (whole
+ * characters only, stop strings cut), the abort check, and the usage, timings and finish reason.
+ */
+import type { PreTrainedTokenizer } from '@huggingface/transformers';
+import type { ChatRequest, ChatResult, FinishReason } from '../../spec/index.ts';
+import { IncrementalDetokenizer } from './incremental-detokenizer.ts';
+import { StopSequenceFilter } from './stop-sequences.ts';
+
+export class AnswerBuilder {
+  private readonly detokenizer: IncrementalDetokenizer;
+  private readonly stopFilter: StopSequenceFilter;
+  private text = '';
+  private completionTokens = 0;
+  private lastToken: number | undefined;
+  private firstTokenAt: number | undefined;
+
+  constructor(
+    tokenizer: PreTrainedTokenizer,
+    private readonly request: ChatRequest,
+    private readonly endOfSequenceIds: ReadonlySet<number>,
+    private readonly onDelta: (text: string) => void,
+  ) {
+    this.detokenizer = new IncrementalDetokenizer((ids) => tokenizer.decode(ids, { skip_special_tokens: true }));
+    this.stopFilter = new StopSequenceFilter(request.stop);
+  }
+
+  /** True once generation must end: aborted, a stop string, or an end-of-sequence token. */
+  get done(): boolean {
+    return (
+      this.aborted ||
+      this.stopFilter.stopped ||
+      (this.lastToken !== undefined && this.endOfSequenceIds.has(this.lastToken))
+    );
+  }
+
+  private get aborted(): boolean {
+    return this.request.signal?.aborted ?? false;
+  }
+
+  accept(tokenId: number): void {
+    // A token that arrives after the end (abort, stop string) is not part of the answer.
+    if (this.done) return;
+    this.firstTokenAt ??= performance.now();
+    this.completionTokens++;
+    this.lastToken = tokenId;
+    if (this.endOfSequenceIds.has(tokenId)) return;
+    this.emit(this.stopFilter.push(this.detokenizer.push(tokenId)).text);
+  }
+
+  finish(promptTokens: number, startedAt: number): ChatResult {
+    if (!this.stopFilter.stopped) {
+      this.emit(this.stopFilter.push(this.detokenizer.flush()).text);
+      this.emit(this.stopFilter.flush());
+    }
+    const endedByModel = this.lastToken !== undefined && this.endOfSequenceIds.has(this.lastToken);
+    const finishReason: FinishReason = this.aborted
+      ? 'abort'
+      : this.stopFilter.stopped || endedByModel
+        ? 'stop'
+        : 'length';
+    return {
+      text: this.text,
+      finishReason,
+      usage: { promptTokens, completionTokens: this.completionTokens },
+      timings: {
+        totalMs: performance.now() - startedAt,
+        ...(this.firstTokenAt === undefined ? {} : { firstOutputMs: this.firstTokenAt - startedAt }),
+      },
+    };
+  }
+
+  private emit(delta: string): void {
+    if (delta.length === 0) return;
+    this.text += delta;
+    this.onDelta(delta);
+  }
+}

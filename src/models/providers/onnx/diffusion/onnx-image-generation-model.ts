@@ -1,0 +1,202 @@
+/**
+ * Stable Diffusion on onnxruntime-node: `OnnxImageGenerationModel.load(idOrFolder)` opens the text
+ * encoder, UNet and VAE decoder of an Optimum ONNX export (local folder or Hub repo id) and
+ * `generate` runs text encoding → seeded latents → denoising loop → VAE decoding.
+ */
+import { stat } from 'node:fs/promises';
+import { isAbsolute } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { InferenceSession } from 'onnxruntime-node';
+import { describeError, MmkitError } from '../../../../errors.ts';
+import { loadTextTokenizer, type TextTokenizer } from '../../../../preprocess/text/tokenize.ts';
+import { type ResolveOptions, resolveModelFolder } from '../../../hub/resolve-model-folder.ts';
+import type { ModelDescription, Timings } from '../../../spec/common.ts';
+import type {
+  ImageGenerationDefaults,
+  ImageGenerationModel,
+  ImageGenerationRequest,
+  ImageGenerationResult,
+} from '../../../spec/image-generation-model.ts';
+import { denoise } from './denoise.ts';
+import { GaussianNoise } from './gaussian-noise.ts';
+import { OnnxPart } from './onnx-part.ts';
+import { type PipelineFolder, readPipelineFolder } from './pipeline-folder.ts';
+import type { DiffusionScheduler, SchedulerClassName } from './schedulers/scheduler.ts';
+import { createScheduler, resolveSchedulerName } from './schedulers/select.ts';
+import { encodeTexts } from './text-conditioning.ts';
+import { decodeLatents } from './vae-decode.ts';
+import { validateRequest } from './validate-request.ts';
+
+export interface OnnxImageGenerationOptions {
+  /** Scheduler class name or alias (`euler`, `dpm++2m`…) instead of the one model_index.json names. */
+  scheduler?: string | undefined;
+  /** Which weights to use where the export has both (`unet/model_fp16.onnx`); default fp32/`model.onnx`. */
+  dtype?: 'fp32' | 'fp16' | undefined;
+  /** Decode latents one image at a time (lower peak memory for count > 1). */
+  vaeSlicing?: boolean | undefined;
+  /** Most rows per UNet call; guidance doubles the rows (default: all in one call). */
+  maxUnetBatch?: number | undefined;
+  sessionOptions?: InferenceSession.SessionOptions | undefined;
+  /** Hub download options for a repo id (pull, offline settings, progress). */
+  hub?: Omit<ResolveOptions, 'dtype'> | undefined;
+}
+
+export interface DiffusionTimings extends Timings {
+  textEncoderMs: number;
+  unetMs: number;
+  vaeMs: number;
+  /** Time inside ONNX Runtime (`session.run`), all three graphs. */
+  onnxMs: number;
+  unetCalls: number;
+}
+
+export interface OnnxImageGenerationResult extends ImageGenerationResult {
+  timings: DiffusionTimings;
+  warnings: string[];
+  peakMemoryBytes: number;
+}
+
+const LATENT_CHANNELS = 4;
+const VAE_FACTOR = 8;
+
+export class OnnxImageGenerationModel implements ImageGenerationModel {
+  readonly description: ModelDescription;
+  readonly recommended: ImageGenerationDefaults | undefined;
+  readonly schedulerName: SchedulerClassName;
+
+  private constructor(
+    readonly pipeline: PipelineFolder,
+    private readonly tokenizer: TextTokenizer,
+    private readonly parts: { textEncoder: OnnxPart; unet: OnnxPart; vae: OnnxPart },
+    private readonly options: OnnxImageGenerationOptions,
+    source: string,
+    memoryBytes: number,
+  ) {
+    this.schedulerName = options.scheduler ? resolveSchedulerName(options.scheduler) : pipeline.schedulerClass;
+    this.description = { id: `onnx:${source}`, provider: 'onnx', memoryBytes };
+    this.recommended = recommendedSettings(pipeline, source, parts.unet);
+  }
+
+  static async load(source: string, options: OnnxImageGenerationOptions = {}): Promise<OnnxImageGenerationModel> {
+    if (options.scheduler) resolveSchedulerName(options.scheduler);
+    const folder = await resolveModelFolder(source, { ...options.hub, dtype: options.dtype });
+    const pipeline = await readPipelineFolder(folder, options.dtype === 'fp16' ? '_fp16' : '');
+    const tokenizer = await loadTextTokenizer(pipeline.tokenizerFolder);
+    const sessionOptions = options.sessionOptions ?? {};
+    const textEncoder = await OnnxPart.load('text encoder', pipeline.models.text_encoder, sessionOptions);
+    const unet = await OnnxPart.load('UNet', pipeline.models.unet, sessionOptions);
+    const vae = await OnnxPart.load('VAE decoder', pipeline.models.vae_decoder, sessionOptions);
+    for (const name of ['sample', 'timestep', 'encoder_hidden_states']) unet.input(name);
+    textEncoder.input('input_ids');
+    vae.input('latent_sample');
+    const memoryBytes = await weightBytes(Object.values(pipeline.models));
+    return new OnnxImageGenerationModel(pipeline, tokenizer, { textEncoder, unet, vae }, options, source, memoryBytes);
+  }
+
+  async generate(request: ImageGenerationRequest): Promise<OnnxImageGenerationResult> {
+    validateRequest(request);
+    request.signal?.throwIfAborted();
+    const started = performance.now();
+    const { textEncoder, unet, vae } = this.parts;
+    for (const part of [textEncoder, unet, vae]) part.resetTimer();
+    const scheduler = this.scheduler(request.steps);
+    // LCM UNets take guidance as an embedding (`timestep_cond`), not as a second batch half.
+    const guided = request.guidanceScale > 1 && !unet.hasInput('timestep_cond');
+
+    const texts = [{ text: request.prompt, label: 'prompt' }];
+    if (guided) texts.unshift({ text: request.negativePrompt ?? '', label: 'negative prompt' });
+    const encoded = await encodeTexts(textEncoder, this.tokenizer, texts);
+    const context = repeatRows(encoded.states, request.count);
+
+    const latentDims = [LATENT_CHANNELS, request.height / VAE_FACTOR, request.width / VAE_FACTOR] as const;
+    const imageSize = latentDims[0] * latentDims[1] * latentDims[2];
+    const noises = Array.from({ length: request.count }, (_, index) => new GaussianNoise(request.seed + index));
+    const latents = new Float32Array(request.count * imageSize);
+    noises.forEach((noise, index) => {
+      const image = noise.fill(latents.subarray(index * imageSize, (index + 1) * imageSize));
+      for (let value = 0; value < image.length; value++) image[value] *= scheduler.initNoiseSigma;
+    });
+
+    let firstOutputMs: number | undefined;
+    const final = await denoise({
+      unet,
+      scheduler,
+      context,
+      sequence: encoded.sequence,
+      hiddenSize: encoded.hiddenSize,
+      guided,
+      guidanceScale: request.guidanceScale,
+      latents,
+      latentDims,
+      noises,
+      maxBatch: this.options.maxUnetBatch,
+      signal: request.signal,
+      onStep: (step, totalSteps) => {
+        firstOutputMs ??= performance.now() - started;
+        request.onProgress?.({ step, totalSteps });
+      },
+    });
+    const decoded = await decodeLatents(vae, final, latentDims, this.pipeline.latentScale, {
+      slicing: this.options.vaeSlicing,
+      signal: request.signal,
+    });
+    return {
+      images: decoded.map((image, index) => ({ ...image, seed: request.seed + index })),
+      scheduler: scheduler.name,
+      timings: {
+        totalMs: performance.now() - started,
+        firstOutputMs,
+        textEncoderMs: textEncoder.runMs,
+        unetMs: unet.runMs,
+        vaeMs: vae.runMs,
+        onnxMs: textEncoder.runMs + unet.runMs + vae.runMs,
+        unetCalls: unet.calls,
+      },
+      warnings: encoded.warnings,
+      peakMemoryBytes: process.resourceUsage().maxRSS * 1024,
+    };
+  }
+
+  async release(): Promise<void> {
+    await Promise.all(Object.values(this.parts).map((part) => part.release()));
+  }
+
+  private scheduler(steps: number): DiffusionScheduler {
+    try {
+      return createScheduler(this.schedulerName, this.pipeline.schedulerConfig, steps);
+    } catch (error) {
+      throw new MmkitError(`steps: ${describeError(error)}`, { code: 'invalid_parameter', param: 'steps' });
+    }
+  }
+}
+
+/** Each text's block repeated `count` times, texts in order: [uncond × count, cond × count]. */
+function repeatRows(states: readonly Float32Array[], count: number): Float32Array {
+  const block = states[0].length;
+  const result = new Float32Array(states.length * count * block);
+  states.forEach((state, text) => {
+    for (let copy = 0; copy < count; copy++) result.set(state, (text * count + copy) * block);
+  });
+  return result;
+}
+
+/** SD-Turbo runs in 1–4 steps without guidance; LCM in about 4 with its embedded guidance. */
+function recommendedSettings(
+  pipeline: PipelineFolder,
+  source: string,
+  unet: OnnxPart,
+): ImageGenerationDefaults | undefined {
+  const repoId = !isAbsolute(source) && !source.startsWith('.') && !source.startsWith('~') ? source : '';
+  if (/turbo/i.test(pipeline.nameOrPath ?? '') || /turbo/i.test(repoId)) return { steps: 1, guidanceScale: 0 };
+  if (pipeline.schedulerClass === 'LCMScheduler' || unet.hasInput('timestep_cond'))
+    return { steps: 4, guidanceScale: 8 };
+  return undefined;
+}
+
+async function weightBytes(modelPaths: string[]): Promise<number> {
+  let total = 0;
+  for (const path of modelPaths) {
+    for (const candidate of [path, `${path}_data`]) total += (await stat(candidate).catch(() => undefined))?.size ?? 0;
+  }
+  return total;
+}

@@ -1,0 +1,116 @@
+/**
+ * A Stable Diffusion folder in Optimum's ONNX layout: `model_index.json` (which names the
+ * scheduler class), `scheduler/scheduler_config.json`, `tokenizer/`, `text_encoder/model.onnx`,
+ * `unet/model.onnx` (its weights may sit beside it in `model.onnx_data`), `vae_decoder/model.onnx`
+ * (+ an optional `config.json` with `scaling_factor`). Only the parts text-to-image runs are
+ * looked at: no VAE encoder, no safety checker.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describeError, MmkitError } from '../../../../errors.ts';
+import { parseSchedulerConfig, type SchedulerConfig } from './schedulers/config.ts';
+import type { SchedulerClassName } from './schedulers/scheduler.ts';
+import { isSchedulerClassName } from './schedulers/select.ts';
+
+export type PipelinePart = 'text_encoder' | 'unet' | 'vae_decoder';
+
+export interface PipelineFolder {
+  folder: string;
+  /** `_name_or_path` from model_index.json, when present (e.g. `stabilityai/sd-turbo`). */
+  nameOrPath: string | undefined;
+  schedulerClass: SchedulerClassName;
+  schedulerConfig: SchedulerConfig;
+  /** VAE latent scale (`scaling_factor`), 0.18215 for SD 1.x/2.x. */
+  latentScale: number;
+  tokenizerFolder: string;
+  models: Record<PipelinePart, string>;
+}
+
+export const DEFAULT_LATENT_SCALE = 0.18215;
+
+type Json = Record<string, unknown>;
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function readJson(path: string, required: boolean): Promise<Json | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if (!required && (error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new MmkitError(`${path}: cannot read (${describeError(error)})`, {
+      code: 'model_incomplete',
+      param: 'model',
+      type: 'not_found_error',
+    });
+  }
+  try {
+    const value: unknown = JSON.parse(text);
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error('not a JSON object');
+    return value as Json;
+  } catch (error) {
+    throw new MmkitError(`${path}: not valid JSON (${describeError(error)})`, {
+      code: 'model_invalid',
+      param: 'model',
+    });
+  }
+}
+
+/** `<part>/model<suffix>.onnx` for the wanted dtype suffix, falling back to `model.onnx`. */
+async function modelFile(folder: string, part: PipelinePart, suffix: string): Promise<string> {
+  const candidates = [...new Set([`model${suffix}.onnx`, 'model.onnx'])].map((name) => join(folder, part, name));
+  for (const candidate of candidates) if (await exists(candidate)) return candidate;
+  throw new MmkitError(
+    `${folder} is not a complete Stable Diffusion ONNX export: ${join(part, 'model.onnx')} is missing`,
+    { code: 'model_incomplete', param: 'model', type: 'not_found_error' },
+  );
+}
+
+export async function readPipelineFolder(folder: string, dtypeSuffix = ''): Promise<PipelineFolder> {
+  const indexPath = join(folder, 'model_index.json');
+  if (!(await exists(indexPath))) {
+    throw new MmkitError(
+      `${folder} is not a Stable Diffusion ONNX export: it has no model_index.json (expected Optimum's layout with text_encoder/, unet/, vae_decoder/, tokenizer/, scheduler/)`,
+      { code: 'model_incomplete', param: 'model', type: 'not_found_error' },
+    );
+  }
+  const index = (await readJson(indexPath, true))!;
+  const schedulerEntry = index.scheduler;
+  const schedulerClass = Array.isArray(schedulerEntry) ? String(schedulerEntry[1]) : 'PNDMScheduler';
+  if (!isSchedulerClassName(schedulerClass)) {
+    throw new MmkitError(
+      `${indexPath}: scheduler ${schedulerClass} is not supported; choose one with --scheduler (pndm, ddim, euler, euler-a, dpm++2m, lcm)`,
+      { code: 'scheduler_unsupported', param: 'scheduler', type: 'unsupported_error' },
+    );
+  }
+  const schedulerPath = join(folder, 'scheduler', 'scheduler_config.json');
+  const schedulerJson = await readJson(schedulerPath, true);
+  const vaeConfig = await readJson(join(folder, 'vae_decoder', 'config.json'), false);
+  const scale = vaeConfig?.scaling_factor;
+  const tokenizerFolder = join(folder, 'tokenizer');
+  if (!(await exists(tokenizerFolder))) {
+    throw new MmkitError(`${folder} is not a complete Stable Diffusion ONNX export: tokenizer/ is missing`, {
+      code: 'model_incomplete',
+      param: 'model',
+      type: 'not_found_error',
+    });
+  }
+  return {
+    folder,
+    nameOrPath: typeof index._name_or_path === 'string' ? index._name_or_path : undefined,
+    schedulerClass,
+    schedulerConfig: parseSchedulerConfig(schedulerJson ?? {}, schedulerPath),
+    latentScale: typeof scale === 'number' && scale > 0 ? scale : DEFAULT_LATENT_SCALE,
+    tokenizerFolder,
+    models: {
+      text_encoder: await modelFile(folder, 'text_encoder', dtypeSuffix),
+      unet: await modelFile(folder, 'unet', dtypeSuffix),
+      vae_decoder: await modelFile(folder, 'vae_decoder', dtypeSuffix),
+    },
+  };
+}

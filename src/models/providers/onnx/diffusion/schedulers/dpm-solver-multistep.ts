@@ -1,0 +1,106 @@
+/**
+ * DPM-Solver++(2M) (Lu et al. 2022, "DPM-Solver++", Algorithm 2), the data-prediction multistep
+ * solver. With α_t = 1/√(σ²+1), σ_t = σ·α_t, λ = log(α_t/σ_t), h = λ_t − λ_s:
+ *   first order:  x_t = (σ_t/σ_s)·x_s − α_t·(e^{−h} − 1)·D₀
+ *   second order: x_t = (σ_t/σ_s)·x_s − α_t·(e^{−h} − 1)·(D₀ + ½·D₁),  D₁ = (D₀ − D₋₁)/r, r = h₋₁/h
+ * (the midpoint form), where D are the model's x̂₀ estimates. The first step has no history and the
+ * last step (down to σ = 0) is first order, as diffusers does with `final_sigmas_type: zero`.
+ */
+import type { SchedulerConfig } from './config.ts';
+import {
+  alphasCumprod,
+  checkSteps,
+  karrasSigmas,
+  linspace,
+  predictOriginal,
+  roundHalfEven,
+  sigmaToTimestep,
+  trainingSigmas,
+} from './noise-schedule.ts';
+import type { DiffusionScheduler } from './scheduler.ts';
+
+/** DPM-Solver's grid: `steps + 1` points with the last (t = 0) dropped, for linspace and leading. */
+function dpmTimesteps(config: SchedulerConfig, steps: number): number[] {
+  const count = config.numTrainTimesteps;
+  const spacing = config.timestepSpacing ?? 'linspace';
+  if (spacing === 'linspace')
+    return linspace(0, count - 1, steps + 1)
+      .map(roundHalfEven)
+      .reverse()
+      .slice(0, steps);
+  if (spacing === 'leading') {
+    const ratio = Math.floor(count / (steps + 1));
+    return Array.from({ length: steps + 1 }, (_, index) => index * ratio + config.stepsOffset)
+      .reverse()
+      .slice(0, steps);
+  }
+  const ratio = count / steps;
+  return Array.from({ length: steps }, (_, index) => roundHalfEven(count - index * ratio) - 1);
+}
+
+export class DpmSolverMultistepScheduler implements DiffusionScheduler {
+  readonly name = 'DPMSolverMultistepScheduler' as const;
+  readonly timesteps: readonly number[];
+  readonly sigmas: readonly number[];
+  readonly initNoiseSigma = 1;
+  private previousDenoised: Float64Array | undefined;
+
+  constructor(
+    private readonly config: SchedulerConfig,
+    steps: number,
+  ) {
+    checkSteps(steps, this.name, config);
+    const training = trainingSigmas(alphasCumprod(config));
+    let timesteps = dpmTimesteps(config, steps);
+    let sigmas = timesteps.map((timestep) => training[timestep]);
+    if (config.useKarrasSigmas) {
+      sigmas = karrasSigmas(training[0], training[training.length - 1], steps);
+      timesteps = sigmas.map((sigma) => roundHalfEven(sigmaToTimestep(sigma, training)));
+    }
+    this.timesteps = timesteps;
+    this.sigmas = [...sigmas, 0];
+  }
+
+  needsNoise(): boolean {
+    return false;
+  }
+
+  scaleModelInput(sample: Float32Array): Float32Array {
+    return sample;
+  }
+
+  step(modelOutput: Float32Array, stepIndex: number, sample: Float32Array): Float32Array {
+    const [alphaS, sigmaS] = alphaSigma(this.sigmas[stepIndex]);
+    const [alphaT, sigmaT] = alphaSigma(this.sigmas[stepIndex + 1]);
+    const denoised = predictOriginal(this.config.predictionType, sample, modelOutput, alphaS, sigmaS);
+    const lambdaS = Math.log(alphaS) - Math.log(sigmaS);
+    const lambdaT = Math.log(alphaT) - Math.log(sigmaT);
+    const h = lambdaT - lambdaS;
+    // σ_t = 0 at the end: σ_t/σ_s = 0 and e^{−h} = 0, so x_t = x̂₀.
+    const sampleWeight = sigmaT / sigmaS;
+    const denoisedWeight = -alphaT * Math.expm1(-h);
+    const last = stepIndex === this.timesteps.length - 1;
+    const secondOrder = this.config.solverOrder === 2 && this.previousDenoised !== undefined && !last;
+    const result = new Float32Array(sample.length);
+    if (secondOrder) {
+      const [alphaPrevious, sigmaPrevious] = alphaSigma(this.sigmas[stepIndex - 1]);
+      const ratio = (lambdaS - (Math.log(alphaPrevious) - Math.log(sigmaPrevious))) / h;
+      const previous = this.previousDenoised!;
+      for (let index = 0; index < sample.length; index++) {
+        const difference = (denoised[index] - previous[index]) / ratio;
+        result[index] = sampleWeight * sample[index] + denoisedWeight * (denoised[index] + 0.5 * difference);
+      }
+    } else {
+      for (let index = 0; index < sample.length; index++) {
+        result[index] = sampleWeight * sample[index] + denoisedWeight * denoised[index];
+      }
+    }
+    this.previousDenoised = denoised;
+    return result;
+  }
+}
+
+function alphaSigma(sigma: number): [number, number] {
+  const alpha = 1 / Math.sqrt(sigma * sigma + 1);
+  return [alpha, sigma * alpha];
+}

@@ -1,0 +1,50 @@
+/** Checks an image-generation request before any work, with one-line MmkitErrors naming the parameter. */
+import { MmkitError } from '../../../../errors.ts';
+import type { ImageGenerationRequest } from '../../../spec/image-generation-model.ts';
+import { MAX_SEED } from './gaussian-noise.ts';
+
+export const MIN_IMAGE_SIDE = 64;
+export const MAX_IMAGE_SIDE = 2048;
+export const MAX_STEPS = 1000;
+export const MAX_IMAGES = 4;
+
+function invalid(message: string, param: string): never {
+  throw new MmkitError(message, { code: 'invalid_parameter', param });
+}
+
+function checkSide(value: number, name: 'width' | 'height'): void {
+  if (!Number.isInteger(value) || value < MIN_IMAGE_SIDE || value > MAX_IMAGE_SIDE) {
+    invalid(`${name} must be an integer from ${MIN_IMAGE_SIDE} to ${MAX_IMAGE_SIDE} pixels, got ${value}`, name);
+  }
+  if (value % 8 !== 0) {
+    const lower = Math.max(MIN_IMAGE_SIDE, value - (value % 8));
+    invalid(
+      `${name} must be a multiple of 8 (the VAE works on 8×8 pixel blocks), got ${value}; try ${lower} or ${lower + 8}`,
+      name,
+    );
+  }
+}
+
+export function validateRequest(request: ImageGenerationRequest): void {
+  if (typeof request.prompt !== 'string' || request.prompt.trim() === '') invalid('prompt must not be empty', 'prompt');
+  if (request.negativePrompt !== undefined && typeof request.negativePrompt !== 'string') {
+    invalid('negative prompt must be text', 'negative_prompt');
+  }
+  checkSide(request.width, 'width');
+  checkSide(request.height, 'height');
+  if (!Number.isInteger(request.steps) || request.steps < 1 || request.steps > MAX_STEPS) {
+    invalid(`steps must be an integer from 1 to ${MAX_STEPS}, got ${request.steps}`, 'steps');
+  }
+  if (!Number.isFinite(request.guidanceScale) || request.guidanceScale < 0 || request.guidanceScale > 100) {
+    invalid(
+      `guidance must be a number from 0 to 100 (≤ 1 turns guidance off), got ${request.guidanceScale}`,
+      'guidance',
+    );
+  }
+  if (!Number.isInteger(request.count) || request.count < 1 || request.count > MAX_IMAGES) {
+    invalid(`count must be an integer from 1 to ${MAX_IMAGES}, got ${request.count}`, 'count');
+  }
+  if (!Number.isSafeInteger(request.seed) || request.seed < 0 || request.seed + request.count - 1 > MAX_SEED) {
+    invalid(`seed must be an integer from 0 to ${MAX_SEED - MAX_IMAGES}, got ${request.seed}`, 'seed');
+  }
+}

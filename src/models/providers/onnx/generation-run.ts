@@ -1,0 +1,111 @@
+/**
+ * One chat generation on a loaded model: checks the settings and the context room, then runs our
+ * own decode loop where the model allows it (decoder-only, standard cache) and Transformers.js's
+ * `generate()` otherwise. Both feed the same answer builder, so text, streaming, stop strings,
+ * abort and the finish reason behave the same.
+ */
+import type { PreTrainedModel, PreTrainedTokenizer, Tensor } from '@huggingface/transformers';
+import { MmkitError } from '../../../errors.ts';
+import type { ChatRequest, ChatResult } from '../../spec/index.ts';
+import { AnswerBuilder } from './answer-builder.ts';
+import { generateWithTransformers } from './generate-engine.ts';
+import { type KvCacheDecoderPlan, runKvCacheDecoder } from './kv-cache-decoder.ts';
+import { applyRepetitionPenalty, argmax, sampleToken, seededUniformSource } from './sampling.ts';
+
+export interface PreparedPrompt {
+  /** Tensors for the model (input_ids, attention_mask, pixel_values, …). */
+  inputs: Record<string, unknown>;
+  promptTokens: number;
+}
+
+export interface GenerationTarget {
+  model: PreTrainedModel;
+  tokenizer: PreTrainedTokenizer;
+  contextLength: number;
+  endOfSequenceIds: ReadonlySet<number>;
+  /** Set when our own decode loop can run the model. */
+  decoderPlan: KvCacheDecoderPlan | undefined;
+  /** The model's own repetition penalty (generation_config.json), used when a request sets none. */
+  defaultRepetitionPenalty: number;
+}
+
+/** A seed for requests that give none: still a per-request generator, just not a reproducible one. */
+function freshSeed(): number {
+  return crypto.getRandomValues(new Uint32Array(1))[0];
+}
+
+function checkSettings(request: ChatRequest): void {
+  const problems: [string, boolean][] = [
+    ['maxNewTokens must be a positive integer', !Number.isInteger(request.maxNewTokens) || request.maxNewTokens < 1],
+    ['temperature must be ≥ 0', !(request.temperature >= 0)],
+    ['topP must be in (0, 1]', !(request.topP > 0 && request.topP <= 1)],
+    [
+      'topK must be a non-negative integer',
+      request.topK !== undefined && !(Number.isInteger(request.topK) && request.topK >= 0),
+    ],
+    ['repetitionPenalty must be > 0', request.repetitionPenalty !== undefined && !(request.repetitionPenalty > 0)],
+  ];
+  for (const [message, failed] of problems) {
+    if (failed) {
+      throw new MmkitError(`invalid sampling setting: ${message}`, {
+        code: 'invalid_sampling',
+        param: message.split(' ')[0],
+      });
+    }
+  }
+}
+
+async function decodeWithOwnLoop(
+  target: GenerationTarget,
+  plan: KvCacheDecoderPlan,
+  prompt: PreparedPrompt,
+  request: ChatRequest,
+  maxNewTokens: number,
+  seed: number,
+  answer: AnswerBuilder,
+): Promise<void> {
+  const promptIds = Array.from((prompt.inputs.input_ids as Tensor).data as BigInt64Array, Number);
+  const context = [...promptIds];
+  const penalty = request.repetitionPenalty ?? target.defaultRepetitionPenalty;
+  const uniform = request.temperature > 0 ? seededUniformSource(seed) : undefined;
+  const settings = { temperature: request.temperature, topK: request.topK, topP: request.topP };
+  await runKvCacheDecoder(plan, promptIds, maxNewTokens, {
+    nextToken: (logits) => {
+      applyRepetitionPenalty(logits, context, penalty);
+      return uniform ? sampleToken(logits, settings, uniform) : argmax(logits);
+    },
+    accept: (tokenId) => {
+      context.push(tokenId);
+      answer.accept(tokenId);
+      return !answer.done;
+    },
+  });
+}
+
+export async function runGeneration(
+  target: GenerationTarget,
+  prompt: PreparedPrompt,
+  request: ChatRequest,
+  startedAt: number,
+  onDelta: (text: string) => void,
+): Promise<ChatResult> {
+  checkSettings(request);
+  const room = target.contextLength - prompt.promptTokens;
+  if (room < 1) {
+    throw new MmkitError(
+      `the prompt is ${prompt.promptTokens} tokens, the model's context is ${target.contextLength}: shorten the conversation`,
+      { code: 'context_length_exceeded', param: 'messages' },
+    );
+  }
+  const answer = new AnswerBuilder(target.tokenizer, request, target.endOfSequenceIds, onDelta);
+  const maxNewTokens = Math.min(request.maxNewTokens, room);
+  const seed = request.seed ?? freshSeed();
+  if (!request.signal?.aborted) {
+    if (target.decoderPlan) {
+      await decodeWithOwnLoop(target, target.decoderPlan, prompt, request, maxNewTokens, seed, answer);
+    } else {
+      await generateWithTransformers(target.model, prompt.inputs, request, maxNewTokens, seed, answer);
+    }
+  }
+  return answer.finish(prompt.promptTokens, startedAt);
+}

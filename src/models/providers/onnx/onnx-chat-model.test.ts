@@ -1,0 +1,196 @@
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTinyModel } from '../../../../testkit/build.ts';
+import type { ChatMessage, ChatRequest, ChatStreamPart } from '../../spec/index.ts';
+import { OnnxChatModel } from './onnx-chat-model.ts';
+
+const greedy = { maxNewTokens: 64, temperature: 0, topP: 1 };
+
+function ask(content: string, settings: Partial<ChatRequest> = {}): ChatRequest {
+  return { ...greedy, ...settings, messages: [{ role: 'user', content }] };
+}
+
+async function collect(parts: AsyncIterable<ChatStreamPart>) {
+  const deltas: string[] = [];
+  let finish: Extract<ChatStreamPart, { type: 'finish' }> | undefined;
+  for await (const part of parts) {
+    if (part.type === 'text-delta') deltas.push(part.text);
+    else finish = part;
+  }
+  return { deltas, finish: finish! };
+}
+
+describe.each([
+  ['our decode loop', 'auto', 'kv-cache-decoder'],
+  ["Transformers.js's generate()", 'transformers', 'transformers-generate'],
+] as const)('OnnxChatModel on the testkit echo model, %s', (_name, generationLoop, expectedLoop) => {
+  let directory: string;
+  let model: OnnxChatModel;
+
+  beforeAll(async () => {
+    directory = await mkdtemp(join(tmpdir(), 'mmkit-onnx-chat-'));
+    await buildTinyModel('llm', directory);
+    model = await OnnxChatModel.load(directory, { id: 'onnx:tiny-llm', generationLoop });
+  });
+
+  afterAll(async () => {
+    await model?.dispose();
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  it('describes itself: id, text only, context from max_position_embeddings, memory = ONNX file size', async () => {
+    expect(model.description).toMatchObject({ id: 'onnx:tiny-llm', provider: 'onnx' });
+    expect(model.acceptsImages).toBe(false);
+    expect(model.generationLoop).toBe(expectedLoop);
+    expect(model.contextLength).toBe(512);
+    expect(model.weights).toEqual({ dtype: 'fp32', files: ['onnx/model.onnx'] });
+    expect(model.description.memoryBytes).toBe((await stat(join(directory, 'onnx', 'model.onnx'))).size);
+  });
+
+  it('answers through the chat template: system message, several turns, the last user turn echoed', async () => {
+    const messages: ChatMessage[] = [
+      { role: 'system', content: 'You repeat.' },
+      { role: 'user', content: 'first question' },
+      { role: 'assistant', content: 'first question' },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'second ' },
+          { type: 'text', text: 'question' },
+        ],
+      },
+    ];
+    const result = await model.generate({ ...greedy, messages });
+    expect(result.text).toBe('second question');
+    expect(result.finishReason).toBe('stop');
+    // Each turn is `<|role|>`, `\n`, one token per byte, `<|end|>`, `\n`; then `<|assistant|>\n`.
+    const turns = ['You repeat.', 'first question', 'first question', 'second question'];
+    expect(result.usage.promptTokens).toBe(turns.reduce((sum, turn) => sum + turn.length + 4, 2));
+    // 15 bytes and <|end|>.
+    expect(result.usage.completionTokens).toBe(16);
+    expect(result.timings.totalMs).toBeGreaterThan(0);
+    expect(result.timings.firstOutputMs).toBeLessThanOrEqual(result.timings.totalMs);
+  });
+
+  it('echoes Chinese, and streams it in whole characters that add up to generate()', async () => {
+    const question = '图像里是什么？一只猫。naïve';
+    const whole = await model.generate(ask(question));
+    expect(whole.text).toBe(question);
+    const { deltas, finish } = await collect(model.stream(ask(question)));
+    expect(deltas.join('')).toBe(whole.text);
+    expect(deltas.slice(0, 3)).toEqual(['图', '像', '里']);
+    for (const delta of deltas) expect(delta).not.toContain('\uFFFD');
+    expect(finish).toMatchObject({ finishReason: 'stop', usage: whole.usage });
+  });
+
+  it('stops at maxNewTokens with finishReason length', async () => {
+    const result = await model.generate(ask('a long message to cut short', { maxNewTokens: 6 }));
+    expect(result).toMatchObject({ text: 'a long', finishReason: 'length', usage: { completionTokens: 6 } });
+  });
+
+  it('stops before a stop string and does not include it', async () => {
+    const result = await model.generate(ask('keep this STOP not this', { stop: ['STOP', 'zzz'] }));
+    expect(result).toMatchObject({ text: 'keep this ', finishReason: 'stop' });
+    const streamed = await collect(model.stream(ask('keep this STOP not this', { stop: ['STOP'] })));
+    expect(streamed.deltas.join('')).toBe('keep this ');
+  });
+
+  it('reproduces sampled text with the same seed; other seeds give other text', async () => {
+    const sample = async (temperature: number, seed: number) =>
+      (await model.generate(ask('sampling with seeds', { temperature, seed, maxNewTokens: 24 }))).text;
+    // At temperature 1 the echo model's margins (≥ 20 logits) keep the echo.
+    expect(await sample(1, 5)).toBe('sampling with seeds');
+    expect(await sample(1, 5)).toBe(await sample(1, 5));
+    // Hot enough to wander: the same seed still repeats itself, different seeds diverge.
+    const first = await sample(8, 11);
+    expect(await sample(8, 11)).toBe(first);
+    const others = await Promise.all([12, 13, 14, 15].map((seed) => sample(8, seed)));
+    expect(new Set([first, ...others]).size).toBeGreaterThan(2);
+  });
+
+  it('stops at the next token when aborted mid-stream, with finishReason abort', async () => {
+    const controller = new AbortController();
+    const message = 'this message is long enough to be interrupted halfway through';
+    const deltas: string[] = [];
+    let finish: ChatStreamPart | undefined;
+    for await (const part of model.stream(ask(message, { signal: controller.signal }))) {
+      if (part.type === 'text-delta') {
+        deltas.push(part.text);
+        if (deltas.length === 3) controller.abort();
+      } else {
+        finish = part;
+      }
+    }
+    // Tokens already queued when the consumer aborted may still arrive; nothing generated after it does.
+    const text = deltas.join('');
+    expect(message.startsWith(text)).toBe(true);
+    expect(text.length).toBeGreaterThanOrEqual(3);
+    expect(text.length).toBeLessThan(10);
+    expect(finish).toMatchObject({ type: 'finish', finishReason: 'abort', usage: { completionTokens: text.length } });
+  });
+
+  it('does not start when the signal is already aborted', async () => {
+    const result = await model.generate(ask('never', { signal: AbortSignal.abort() }));
+    expect(result).toMatchObject({ text: '', finishReason: 'abort', usage: { completionTokens: 0 } });
+  });
+
+  it('ending a stream early stops generation and the model stays usable', async () => {
+    for await (const part of model.stream(ask('break out early'))) {
+      expect(part).toEqual({ type: 'text-delta', text: 'b' });
+      break;
+    }
+    expect((await model.generate(ask('still fine'))).text).toBe('still fine');
+  });
+});
+
+describe('both generation loops', () => {
+  it('sample the same text from the same seed', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'mmkit-onnx-loops-'));
+    await buildTinyModel('llm', directory);
+    const ours = await OnnxChatModel.load(directory);
+    const library = await OnnxChatModel.load(directory, { generationLoop: 'transformers' });
+    for (const seed of [1, 2, 3]) {
+      const request = ask('same seed, same words', { temperature: 6, topP: 0.9, topK: 20, seed, maxNewTokens: 20 });
+      const [a, b] = [await ours.generate(request), await library.generate(request)];
+      expect(a.text).toBe(b.text);
+      expect(a.usage).toEqual(b.usage);
+    }
+    // With a repetition penalty too.
+    const penalised = ask('penalised', { temperature: 0, repetitionPenalty: 1.3, maxNewTokens: 12 });
+    expect((await ours.generate(penalised)).text).toBe((await library.generate(penalised)).text);
+    await ours.dispose();
+    await library.dispose();
+    await rm(directory, { recursive: true, force: true });
+  });
+});
+
+describe('chat templates beside the tokenizer', () => {
+  let directory: string;
+
+  beforeAll(async () => {
+    directory = await mkdtemp(join(tmpdir(), 'mmkit-onnx-template-'));
+    await buildTinyModel('llm', directory);
+  });
+
+  afterAll(async () => {
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  const upperTemplate =
+    "{% for message in messages %}{{ '<|' + message['role'] + '|>\\n' + (message['content'] | upper) + '<|end|>\\n' }}{% endfor %}" +
+    "{% if add_generation_prompt %}{{ '<|assistant|>\\n' }}{% endif %}";
+
+  it('uses chat_template.json over tokenizer_config.json, and chat_template.jinja over both', async () => {
+    await writeFile(join(directory, 'chat_template.json'), JSON.stringify({ chat_template: upperTemplate }));
+    let model = await OnnxChatModel.load(directory);
+    expect((await model.generate(ask('shout this'))).text).toBe('SHOUT THIS');
+    await model.dispose();
+
+    await writeFile(join(directory, 'chat_template.jinja'), upperTemplate.replace('upper', 'lower'));
+    model = await OnnxChatModel.load(directory);
+    expect((await model.generate(ask('Whisper THIS'))).text).toBe('whisper this');
+    await model.dispose();
+  });
+});

@@ -1,0 +1,240 @@
+/**
+ * `ChatModel` on Transformers.js + onnxruntime-node, from a local folder in Hugging Face layout.
+ * Text-only models load `AutoTokenizer` + `AutoModelForCausalLM`; vision-language models load
+ * `AutoProcessor` + `AutoModelForImageTextToText` and accept image parts.
+ */
+import { resolve } from 'node:path';
+import {
+  AutoModelForCausalLM,
+  AutoModelForImageTextToText,
+  AutoProcessor,
+  AutoTokenizer,
+  type PreTrainedModel,
+  type PreTrainedTokenizer,
+  type Processor,
+} from '@huggingface/transformers';
+import { describeError, MmkitError } from '../../../errors.ts';
+import type { ChatModel, ChatRequest, ChatResult, ChatStreamPart, ModelDescription } from '../../spec/index.ts';
+import { AsyncQueue } from './async-queue.ts';
+import { countImages, prepareTextPrompt, prepareVisionPrompt } from './chat-prompt.ts';
+import { readChatTemplateFile } from './chat-template.ts';
+import { checkDevice, type OnnxDevice } from './device.ts';
+import { type GenerationTarget, type PreparedPrompt, runGeneration } from './generation-run.ts';
+import { planKvCacheDecoder } from './kv-cache-decoder.ts';
+import {
+  type DtypeSetting,
+  type JsonObject,
+  type ModelFolder,
+  readModelFolder,
+  selectWeights,
+  sessionBaseNames,
+} from './model-folder.ts';
+
+export interface OnnxModelOptions {
+  /** The registry id, for descriptions and messages (default `onnx:<folder>`). */
+  id?: string;
+  /**
+   * fp32, fp16, q8, q4, …, or one per session (`{vision_encoder: 'q4', embed_tokens: 'q8', …}`);
+   * default: the folder's `transformers.js_config.dtype`, else fp32.
+   */
+  dtype?: DtypeSetting;
+  device?: OnnxDevice | string;
+  /**
+   * `auto` (default): our own decode loop where the model allows it, else Transformers.js's
+   * `generate()`; `transformers` always uses `generate()` (for comparison and diagnosis).
+   */
+  generationLoop?: 'auto' | 'transformers';
+}
+
+interface LoadedParts {
+  model: PreTrainedModel;
+  tokenizer: PreTrainedTokenizer;
+  processor: Processor | undefined;
+}
+
+function tokenIdSet(value: unknown): Set<number> {
+  const values = Array.isArray(value) ? value : value === undefined || value === null ? [] : [value];
+  return new Set(values.map(Number).filter(Number.isInteger));
+}
+
+function contextLengthOf(config: JsonObject, tokenizer: PreTrainedTokenizer): number {
+  const text = (config.text_config ?? {}) as JsonObject;
+  const fromConfig = Number(config.max_position_embeddings ?? text.max_position_embeddings);
+  if (Number.isFinite(fromConfig) && fromConfig > 0) return fromConfig;
+  const fromTokenizer = Number((tokenizer as unknown as { model_max_length?: number }).model_max_length);
+  return Number.isFinite(fromTokenizer) && fromTokenizer > 0 && fromTokenizer < 1e9 ? fromTokenizer : 2048;
+}
+
+function chatKind(folder: ModelFolder): 'vision' | 'text' {
+  if (AutoModelForImageTextToText.supports(folder.modelType)) return 'vision';
+  if (AutoModelForCausalLM.supports(folder.modelType)) return 'text';
+  const named = folder.architectures.length > 0 ? ` (${folder.architectures.join(', ')})` : '';
+  throw new MmkitError(
+    `${folder.path}: model type "${folder.modelType || 'missing'}"${named} is not a chat architecture Transformers.js can run; use a causal LM (llama, qwen2, qwen3, …) or an image-text-to-text model (llava, idefics3, qwen2_vl, …)`,
+    { code: 'unsupported_architecture', param: 'model', type: 'unsupported_error' },
+  );
+}
+
+async function loadParts(
+  folder: ModelFolder,
+  kind: 'vision' | 'text',
+  dtype: DtypeSetting | undefined,
+  device: OnnxDevice,
+) {
+  const options = { local_files_only: true, device, ...(dtype === undefined ? {} : { dtype }) } as const;
+  try {
+    if (kind === 'vision') {
+      const [processor, model] = await Promise.all([
+        AutoProcessor.from_pretrained(folder.path, { local_files_only: true }),
+        AutoModelForImageTextToText.from_pretrained(folder.path, options as never),
+      ]);
+      if (!processor.tokenizer) throw new Error('the processor has no tokenizer');
+      return { model, tokenizer: processor.tokenizer, processor } satisfies LoadedParts;
+    }
+    const [tokenizer, model] = await Promise.all([
+      AutoTokenizer.from_pretrained(folder.path, { local_files_only: true }),
+      AutoModelForCausalLM.from_pretrained(folder.path, options as never),
+    ]);
+    return { model, tokenizer, processor: undefined } satisfies LoadedParts;
+  } catch (error) {
+    throw new MmkitError(`cannot load the model in ${folder.path}: ${describeError(error)}`, {
+      code: 'model_load_failed',
+      param: 'model',
+      type: 'runtime_error',
+      cause: error,
+    });
+  }
+}
+
+export class OnnxChatModel implements ChatModel {
+  readonly description: ModelDescription;
+  readonly acceptsImages: boolean;
+  readonly contextLength: number;
+  /** Which loop generates: our own over the session, or Transformers.js's `generate()`. */
+  get generationLoop(): 'kv-cache-decoder' | 'transformers-generate' {
+    return this.target.decoderPlan ? 'kv-cache-decoder' : 'transformers-generate';
+  }
+  /** The dtype the weights were loaded in and the files read. */
+  readonly weights: { dtype: string; files: readonly string[] };
+  /** Resident memory the process grew by while loading (bytes; noisy, for diagnostics). */
+  readonly loadRssDeltaBytes: number;
+
+  private constructor(
+    private readonly parts: LoadedParts,
+    private readonly target: GenerationTarget,
+    private readonly chatTemplate: string | undefined,
+    init: {
+      description: ModelDescription;
+      acceptsImages: boolean;
+      weights: { dtype: string; files: readonly string[] };
+      loadRssDeltaBytes: number;
+    },
+  ) {
+    this.description = init.description;
+    this.acceptsImages = init.acceptsImages;
+    this.contextLength = target.contextLength;
+    this.weights = init.weights;
+    this.loadRssDeltaBytes = init.loadRssDeltaBytes;
+  }
+
+  static async load(folderPath: string, options: OnnxModelOptions = {}): Promise<OnnxChatModel> {
+    const folder = await readModelFolder(resolve(folderPath));
+    const kind = chatKind(folder);
+    const device = checkDevice(options.device);
+    const weights = await selectWeights(folder, await sessionBaseNames(folder), options.dtype);
+    const templateFile = await readChatTemplateFile(folder.path);
+    const rssBefore = process.memoryUsage().rss;
+    const parts = await loadParts(folder, kind, options.dtype, device);
+    const loadRssDeltaBytes = Math.max(0, process.memoryUsage().rss - rssBefore);
+    const builtInTemplate = parts.processor?.chat_template ?? parts.tokenizer.chat_template;
+    if (!templateFile && !builtInTemplate) {
+      await parts.model.dispose();
+      throw new MmkitError(
+        `${folder.path} has no chat template (none in tokenizer_config.json, chat_template.jinja or chat_template.json); it is not a chat model`,
+        { code: 'chat_template_missing', param: 'model', type: 'unsupported_error' },
+      );
+    }
+    const generationConfig = (parts.model.generation_config ?? {}) as {
+      eos_token_id?: unknown;
+      repetition_penalty?: unknown;
+    };
+    const target: GenerationTarget = {
+      model: parts.model,
+      tokenizer: parts.tokenizer,
+      contextLength: contextLengthOf(folder.config, parts.tokenizer),
+      endOfSequenceIds: tokenIdSet(generationConfig.eos_token_id ?? folder.config.eos_token_id),
+      // Vision-language models keep Transformers.js's loop: image features enter through it.
+      decoderPlan:
+        kind === 'text' && options.generationLoop !== 'transformers' ? planKvCacheDecoder(parts.model) : undefined,
+      defaultRepetitionPenalty: Number(generationConfig.repetition_penalty ?? 1) || 1,
+    };
+    return new OnnxChatModel(parts, target, templateFile?.template, {
+      description: { id: options.id ?? `onnx:${folder.path}`, provider: 'onnx', memoryBytes: weights.bytes },
+      acceptsImages: kind === 'vision',
+      weights: { dtype: weights.dtype, files: weights.files },
+      loadRssDeltaBytes,
+    });
+  }
+
+  async generate(request: ChatRequest): Promise<ChatResult> {
+    return this.run(request, () => {});
+  }
+
+  async *stream(request: ChatRequest): AsyncIterable<ChatStreamPart> {
+    const queue = new AsyncQueue<ChatStreamPart>();
+    // Ending the iteration early (break, return) stops generation too.
+    const stopped = new AbortController();
+    const signal = request.signal ? AbortSignal.any([request.signal, stopped.signal]) : stopped.signal;
+    const running = this.run({ ...request, signal }, (text) => queue.push({ type: 'text-delta', text })).then(
+      (result) => {
+        queue.push({ type: 'finish', finishReason: result.finishReason, usage: result.usage, timings: result.timings });
+        queue.close();
+      },
+      (error: unknown) => queue.fail(error),
+    );
+    try {
+      yield* queue;
+    } finally {
+      stopped.abort();
+      await running;
+    }
+  }
+
+  async dispose(): Promise<void> {
+    await this.parts.model.dispose();
+  }
+
+  private async run(request: ChatRequest, onDelta: (text: string) => void): Promise<ChatResult> {
+    const startedAt = performance.now();
+    if (request.messages.length === 0) {
+      throw new MmkitError('a chat request needs at least one message', { code: 'messages_empty', param: 'messages' });
+    }
+    if (request.adapter !== undefined) {
+      throw new MmkitError(
+        `${this.description.id}: LoRA adapters are not supported by the onnx provider yet; merge the adapter into the model or leave it out`,
+        { code: 'adapter_unsupported', param: 'adapter', type: 'unsupported_error' },
+      );
+    }
+    const images = countImages(request.messages);
+    if (images > 0 && !this.acceptsImages) {
+      throw new MmkitError(
+        `${this.description.id} reads text only and cannot take the ${images} image part(s); use a vision model for questions about images`,
+        { code: 'images_not_supported', param: 'messages', type: 'unsupported_error' },
+      );
+    }
+    let prompt: PreparedPrompt;
+    try {
+      prompt = this.parts.processor
+        ? await prepareVisionPrompt(this.parts.processor, request.messages, this.chatTemplate)
+        : prepareTextPrompt(this.parts.tokenizer, request.messages, this.chatTemplate);
+    } catch (error) {
+      if (error instanceof MmkitError) throw error;
+      throw new MmkitError(`${this.description.id}: cannot build the prompt (${describeError(error)})`, {
+        code: 'prompt_failed',
+        param: 'messages',
+        cause: error,
+      });
+    }
+    return runGeneration(this.target, prompt, request, startedAt, onDelta);
+  }
+}

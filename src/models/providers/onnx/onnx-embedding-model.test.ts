@@ -1,0 +1,74 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTinyModel } from '../../../../testkit/build.ts';
+import { MmkitError } from '../../../errors.ts';
+import { OnnxEmbeddingModel } from './onnx-embedding-model.ts';
+
+async function solidPng([r, g, b]: readonly number[]): Promise<Uint8Array> {
+  const buffer = await sharp({ create: { width: 48, height: 32, channels: 3, background: { r, g, b } } })
+    .png()
+    .toBuffer();
+  return new Uint8Array(buffer);
+}
+
+const dot = (a: Float32Array, b: Float32Array) => a.reduce((sum, value, index) => sum + value * b[index], 0);
+
+describe('OnnxEmbeddingModel on the testkit colour CLIP', () => {
+  let directory: string;
+  let model: OnnxEmbeddingModel;
+
+  beforeAll(async () => {
+    directory = await mkdtemp(join(tmpdir(), 'mmkit-onnx-clip-'));
+    await buildTinyModel('clip', directory);
+    model = await OnnxEmbeddingModel.load(directory, { id: 'onnx:tiny-clip' });
+  });
+
+  afterAll(async () => {
+    await model?.dispose();
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  it('embeds texts as unit vectors of the projection size, counting tokens', async () => {
+    expect(model.dimensions).toBe(8);
+    const { embeddings, usage } = await model.embedTexts(['red', 'a photo of a blue car']);
+    expect(embeddings).toHaveLength(2);
+    for (const vector of embeddings) {
+      expect(vector).toHaveLength(8);
+      expect(dot(vector, vector)).toBeCloseTo(1, 5);
+    }
+    // <|startoftext|> red <|endoftext|>, then 6 words + 2, padded: the mask counts real tokens.
+    expect(usage.tokens).toBe(3 + 8);
+  });
+
+  it('puts a red image nearest the text "red", a blue one nearest "blue"', async () => {
+    const labels = ['red', 'green', 'blue', 'yellow'];
+    const { embeddings: texts } = await model.embedTexts(labels);
+    const { embeddings: images } = await model.embedImages(
+      await Promise.all([solidPng([220, 20, 30]), solidPng([10, 40, 230])]),
+    );
+    const nearest = (image: Float32Array) => {
+      const scores = texts.map((text) => dot(image, text));
+      return labels[scores.indexOf(Math.max(...scores))];
+    };
+    expect(nearest(images[0])).toBe('red');
+    expect(nearest(images[1])).toBe('blue');
+    expect(dot(images[0], texts[0])).toBeGreaterThan(0.95);
+  });
+
+  it('refuses an undecodable image and an aborted call', async () => {
+    const error = await model.embedImages([new Uint8Array([1, 2, 3])]).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(MmkitError);
+    expect((error as MmkitError).code).toBe('image_unreadable');
+    await expect(model.embedTexts(['red'], { signal: AbortSignal.abort() })).rejects.toThrow(/abort/i);
+  });
+
+  it('refuses a model that is not CLIP', async () => {
+    const llm = join(directory, 'llm');
+    await buildTinyModel('llm', llm);
+    const error = await OnnxEmbeddingModel.load(llm).catch((caught: unknown) => caught);
+    expect((error as MmkitError).code).toBe('unsupported_architecture');
+  });
+});

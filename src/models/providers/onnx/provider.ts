@@ -1,0 +1,91 @@
+/**
+ * The onnx provider for the registry: resolves an entry's model (a Hub repo id or a folder) to a
+ * local folder, then loads it. Model classes are imported on first use, so commands that never load
+ * a model do not pay for Transformers.js. `resolveFolder` is where the Hub client plugs in
+ * (`resolveModelFolder` from `src/models/hub/`); the default accepts local folders only.
+ */
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { MmkitError } from '../../../errors.ts';
+import { looksLikePath } from '../../model-id.ts';
+import type { ModelEntry, ModelProvider } from '../../registry.ts';
+import type { OnnxCtcModelOptions } from './ctc-model.ts';
+import type { DtypeSetting } from './model-folder.ts';
+
+export type FolderResolver = (
+  idOrPath: string,
+  options: { dtype?: DtypeSetting; signal?: AbortSignal },
+) => Promise<string>;
+
+/** Local folders only: a repo id is an error that says how to get the files. */
+export const localFolderResolver: FolderResolver = async (idOrPath) => {
+  const path = resolve(idOrPath);
+  if (looksLikePath(idOrPath) || (await stat(path).catch(() => undefined))?.isDirectory()) return path;
+  throw new MmkitError(
+    `model ${idOrPath} is not a local folder and is not downloaded; pull it first (mmkit models pull ${idOrPath}) or give a folder in Hugging Face layout`,
+    { code: 'model_not_downloaded', param: 'model', type: 'not_found_error' },
+  );
+};
+
+export interface OnnxProviderOptions {
+  resolveFolder?: FolderResolver;
+}
+
+function loadOptions(entry: ModelEntry) {
+  const { dtype, device } = entry.options;
+  if (device !== undefined && device !== 'cpu' && device !== 'cuda') {
+    throw new MmkitError(`${entry.id}: device must be cpu or cuda`, { code: 'device_unknown', param: 'device' });
+  }
+  return { id: entry.id, ...(dtype === undefined ? {} : { dtype }), ...(device === undefined ? {} : { device }) };
+}
+
+export function createOnnxProvider(options: OnnxProviderOptions = {}): ModelProvider {
+  const resolveFolder = options.resolveFolder ?? localFolderResolver;
+  const folderOf = (entry: ModelEntry, signal: AbortSignal | undefined) =>
+    resolveFolder(entry.model, {
+      ...(entry.options.dtype === undefined ? {} : { dtype: entry.options.dtype }),
+      ...(signal ? { signal } : {}),
+    });
+  return {
+    name: 'onnx',
+    models: {
+      chat: async (entry, context) => {
+        const { OnnxChatModel } = await import('./onnx-chat-model.ts');
+        return OnnxChatModel.load(await folderOf(entry, context.signal), loadOptions(entry));
+      },
+      visionChat: async (entry, context) => {
+        const { OnnxChatModel } = await import('./onnx-chat-model.ts');
+        const model = await OnnxChatModel.load(await folderOf(entry, context.signal), loadOptions(entry));
+        if (!model.acceptsImages) {
+          await model.dispose();
+          throw new MmkitError(
+            `${entry.id} reads text only; questions about images need an image-text-to-text model (e.g. HuggingFaceTB/SmolVLM-256M-Instruct)`,
+            { code: 'images_not_supported', param: 'model', type: 'unsupported_error' },
+          );
+        }
+        return model;
+      },
+      ctc: async (entry, context) => {
+        const { OnnxCtcModel } = await import('./ctc-model.ts');
+        const { dtype } = entry.options;
+        return OnnxCtcModel.load(await folderOf(entry, context.signal), {
+          id: entry.id,
+          ...(typeof dtype === 'string' ? { dtype: dtype as OnnxCtcModelOptions['dtype'] } : {}),
+        });
+      },
+      imageGeneration: async (entry, context) => {
+        const { OnnxImageGenerationModel } = await import('./diffusion/onnx-image-generation-model.ts');
+        const { dtype, scheduler, vaeSlicing } = entry.options;
+        return OnnxImageGenerationModel.load(await folderOf(entry, context.signal), {
+          ...(dtype === 'fp16' || dtype === 'fp32' ? { dtype } : {}),
+          ...(typeof scheduler === 'string' ? { scheduler } : {}),
+          ...(typeof vaeSlicing === 'boolean' ? { vaeSlicing } : {}),
+        });
+      },
+      embeddings: async (entry, context) => {
+        const { OnnxEmbeddingModel } = await import('./onnx-embedding-model.ts');
+        return OnnxEmbeddingModel.load(await folderOf(entry, context.signal), loadOptions(entry));
+      },
+    },
+  };
+}

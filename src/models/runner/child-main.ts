@@ -1,0 +1,153 @@
+/**
+ * The runner process: loads one model with its factory module and serves calls from the parent
+ * over IPC until the parent goes away. It exits as soon as the IPC channel closes (the parent
+ * stopped it, exited or was killed), so no runner outlives its server.
+ */
+import { isAbsolute } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describeError, MmkitError } from '../../errors.ts';
+import type { ModelDescription } from '../spec/index.ts';
+import { CAPABILITIES } from './capabilities.ts';
+import {
+  type ChildMessage,
+  type FactorySpec,
+  type ParentMessage,
+  serializeError,
+  unmarshalArguments,
+} from './protocol.ts';
+
+type LoadedModel = Record<string, unknown> & { description?: ModelDescription };
+
+let model: LoadedModel | undefined;
+const running = new Map<number, AbortController>();
+
+function send(message: ChildMessage): void {
+  if (!process.connected) return;
+  try {
+    process.send?.(message);
+  } catch (error) {
+    // A value the structured clone cannot carry (a function, a class with private state).
+    if ('id' in message && message.type !== 'error') {
+      const failure = new MmkitError(`the runner could not send its ${message.type}: ${describeError(error)}`, {
+        code: 'runner_unserializable',
+        type: 'runtime_error',
+      });
+      send({ type: 'error', id: message.id, error: serializeError(failure), rssBytes: rss() });
+    }
+  }
+}
+
+function rss(): number {
+  return process.memoryUsage.rss();
+}
+
+async function importFactory(spec: FactorySpec): Promise<(options: unknown, context: object) => unknown> {
+  const specifier = isAbsolute(spec.factoryModule) ? pathToFileURL(spec.factoryModule).href : spec.factoryModule;
+  let module: Record<string, unknown>;
+  try {
+    module = await import(specifier);
+  } catch (error) {
+    throw new MmkitError(
+      `cannot load the factory module ${spec.factoryModule} for ${spec.key}: ${describeError(error)}`,
+      {
+        code: 'runner_factory_unavailable',
+        param: 'factoryModule',
+        type: 'runtime_error',
+      },
+    );
+  }
+  const exportName = spec.factoryExport ?? (typeof module.createModel === 'function' ? 'createModel' : 'default');
+  const factory = module[exportName];
+  if (typeof factory !== 'function') {
+    throw new MmkitError(`the factory module ${spec.factoryModule} has no function export '${exportName}'`, {
+      code: 'runner_factory_invalid',
+      param: 'factoryExport',
+      type: 'runtime_error',
+    });
+  }
+  return factory as (options: unknown, context: object) => unknown;
+}
+
+async function load(spec: FactorySpec): Promise<void> {
+  try {
+    const factory = await importFactory(spec);
+    const built = (await factory(spec.options, { key: spec.key, capability: spec.capability })) as LoadedModel;
+    const shape = CAPABILITIES[spec.capability];
+    const missing = Object.keys(shape.methods).filter((method) => typeof built?.[method] !== 'function');
+    if (missing.length > 0) {
+      throw new MmkitError(
+        `the factory for ${spec.key} built no ${spec.capability} model: it lacks ${missing.join(', ')}()`,
+        { code: 'runner_factory_invalid', param: 'capability', type: 'runtime_error' },
+      );
+    }
+    model = built;
+    const optional = Object.keys(shape.optionalMethods ?? {}).filter((method) => typeof built[method] === 'function');
+    const properties = Object.fromEntries(shape.properties.map((name) => [name, built[name]]));
+    send({
+      type: 'ready',
+      description: built.description ?? { id: spec.key, provider: 'unknown' },
+      properties,
+      methods: [...Object.keys(shape.methods), ...optional],
+      rssBytes: rss(),
+    });
+  } catch (error) {
+    const failure =
+      error instanceof MmkitError
+        ? error
+        : new MmkitError(`cannot load ${spec.key}: ${describeError(error)}`, {
+            code: 'model_load_failed',
+            type: 'runtime_error',
+          });
+    send({ type: 'load-failed', error: serializeError(failure) });
+  }
+}
+
+async function call(message: Extract<ParentMessage, { type: 'call' }>): Promise<void> {
+  const controller = new AbortController();
+  running.set(message.id, controller);
+  try {
+    const target = model?.[message.method];
+    if (typeof target !== 'function') {
+      throw new MmkitError(`the loaded model has no method ${message.method}()`, {
+        code: 'runner_method_unknown',
+        type: 'runtime_error',
+      });
+    }
+    const args = unmarshalArguments(message.args, message.slots, controller.signal, (argument, key, values) =>
+      send({ type: 'callback', id: message.id, argument, key, values }),
+    );
+    const value = target.apply(model, args);
+    if (message.stream) {
+      for await (const part of value as AsyncIterable<unknown>) {
+        if (controller.signal.aborted) break;
+        send({ type: 'part', id: message.id, part });
+      }
+      controller.signal.throwIfAborted();
+      send({ type: 'end', id: message.id, rssBytes: rss() });
+    } else {
+      send({ type: 'result', id: message.id, value: await value, rssBytes: rss() });
+    }
+  } catch (error) {
+    send({ type: 'error', id: message.id, error: serializeError(error), rssBytes: rss() });
+  } finally {
+    running.delete(message.id);
+  }
+}
+
+process.on('disconnect', () => process.exit(0));
+process.on('message', (message: ParentMessage) => {
+  switch (message.type) {
+    case 'load':
+      void load(message.spec);
+      break;
+    case 'call':
+      void call(message);
+      break;
+    case 'abort':
+      running.get(message.id)?.abort(new DOMException('the request was aborted', 'AbortError'));
+      break;
+    case 'memory':
+      send({ type: 'memory', id: message.id, rssBytes: rss() });
+      break;
+  }
+});
