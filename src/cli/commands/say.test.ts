@@ -34,7 +34,7 @@ describe('mmkit say (testkit vits)', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout);
-    expect(report).toMatchObject({ path: out, model, sampleRate: 16000 });
+    expect(report).toMatchObject({ path: out, model: `onnx:${model}`, sampleRate: 16000 });
     expect(report.durationSeconds).toBeCloseTo(1.1, 6);
     const { format, samples } = await readWav(out);
     expect(format).toMatchObject({ encoding: 'pcm', bytesPerSample: 2, channels: 1, sampleRate: 16000 });
@@ -52,10 +52,24 @@ describe('mmkit say (testkit vits)', () => {
     expect(hearVitsLetters(samples, VITS_CHARACTER_SAMPLES / 2)).toBe('abc');
   });
 
+  it('speaks with the offline espeak voice when no model is given', async () => {
+    const out = join(root, 'espeak.wav');
+    const result = await runCli(['say', '你好，世界。Hello world.', '--out', out, '--json']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report.model).toMatch(/^espeak:/);
+    const { format, samples } = await readWav(out);
+    expect(format).toMatchObject({ encoding: 'pcm', bytesPerSample: 2, channels: 1 });
+    expect(report.durationSeconds).toBeGreaterThan(1);
+    expect(samples.length / format.sampleRate).toBeCloseTo(report.durationSeconds, 3);
+    const rms = Math.sqrt(samples.reduce((sum, value) => sum + value * value, 0) / samples.length);
+    expect(rms).toBeGreaterThan(0.01);
+  });
+
   it('fails in one line and writes nothing on bad input', async () => {
     const out = join(root, 'never.wav');
     const cases: [string[], RegExp][] = [
-      [['say', 'hi', '--out', out], /^mmkit: say needs --model/],
       [['say', '   ', '--out', out, '--model', model], /^mmkit: text is empty/],
       [
         ['say', 'hi', '--out', join(root, 'missing', 'x.wav'), '--model', model],

@@ -1,8 +1,8 @@
 /** `mmkit say TEXT --out FILE.wav`: text to speech, written as a 16-bit PCM WAV. */
 import type { Command } from 'commander';
 import { MmkitError } from '../../errors.ts';
-import { parseDtypeChoice } from '../../models/hub/file-selection.ts';
-import { resolveModelFolder } from '../../models/hub/resolve-model-folder.ts';
+import { say } from '../../tasks/say/say.ts';
+import { disposeModel, loadCliModel } from '../load-model.ts';
 import { numberOption } from '../options.ts';
 import { printJson } from '../output.ts';
 
@@ -21,33 +21,18 @@ export function registerSayCommand(program: Command): void {
     .description('Speak text into a WAV file (16-bit PCM).')
     .argument('<text>', 'what to say')
     .requiredOption('--out <file.wav>', 'where to write the WAV file')
-    .option('--model <id|dir>', 'text-to-speech model (VITS / MMS-TTS): Hub id or local folder')
+    .option(
+      '--model <id|dir>',
+      'voice: espeak:cmn (default, offline), a VITS / MMS-TTS Hub id or folder, or a provider id',
+    )
     .option('--voice <name>', "one of the model's voices")
     .option('--speed <x>', 'speaking speed, 1 is normal', numberOption('--speed', { min: 0.25, max: 4 }), 1)
     .option('--dtype <dtype>', 'ONNX weights to use: fp32, fp16, q8, …')
     .option('--json', 'print the result as JSON')
     .action(async (text: string, options: SayCommandOptions) => {
-      if (!options.model) {
-        throw new MmkitError(
-          'say needs --model: a VITS text-to-speech model folder or Hub id (e.g. Xenova/mms-tts-eng)',
-          {
-            code: 'model_required',
-            param: 'model',
-          },
-        );
-      }
       if (text.trim() === '')
         throw new MmkitError('text is empty: give something to say', { code: 'text_empty', param: 'text' });
-      const dtype = options.dtype === undefined ? undefined : parseDtypeChoice(options.dtype);
-      const folder = await resolveModelFolder(options.model, { dtype });
-      const [{ OnnxSpeechModel }, { say }] = await Promise.all([
-        import('../../models/providers/onnx/speech-model.ts'),
-        import('../../tasks/say/say.ts'),
-      ]);
-      const model = await OnnxSpeechModel.load(folder, {
-        id: options.model,
-        ...(dtype !== undefined && dtype !== 'all' ? { dtype: dtype as string | Record<string, string> } : {}),
-      });
+      const model = await loadCliModel('speech', options);
       try {
         const result = await say({
           text,
@@ -69,7 +54,7 @@ export function registerSayCommand(program: Command): void {
             `wrote ${result.path} (${result.durationSeconds.toFixed(2)} s, ${result.sampleRate} Hz)\n`,
           );
       } finally {
-        await model.dispose();
+        await disposeModel(model);
       }
     });
 }

@@ -1,17 +1,13 @@
 /** `mmkit transcribe AUDIO`: speech to text in OpenAI's output formats (the seed's ASR step). */
 import { type Command, InvalidArgumentError } from 'commander';
-import { parseDtypeChoice } from '../../models/hub/file-selection.ts';
-import { resolveModelFolder } from '../../models/hub/resolve-model-folder.ts';
 import { formatTranscript, TRANSCRIPT_FORMATS, type TranscriptFormat } from '../../tasks/transcribe/formats.ts';
 import { DEFAULT_MAX_SECONDS, loadSpeech, transcribe } from '../../tasks/transcribe/transcribe.ts';
+import { disposeModel, loadCliModel } from '../load-model.ts';
 import { numberOption } from '../options.ts';
 import { progressBar } from '../output.ts';
 
-/** Whisper small, as in the seed; the ONNX export Transformers.js loads. */
-export const DEFAULT_TRANSCRIPTION_MODEL = 'onnx-community/whisper-small';
-
 interface TranscribeCommandOptions {
-  model: string;
+  model?: string;
   language: string;
   task: 'transcribe' | 'translate';
   format: TranscriptFormat;
@@ -33,7 +29,7 @@ export function registerTranscribeCommand(program: Command): void {
     .command('transcribe')
     .description('Transcribe (or translate to English) speech in any audio format and of any length.')
     .argument('<audio>', 'audio file: WAV, MP3, Ogg, Opus, FLAC, WebM, M4A')
-    .option('--model <id|dir>', 'Whisper model: Hub id or local folder', DEFAULT_TRANSCRIPTION_MODEL)
+    .option('--model <id|dir>', 'Whisper model: Hub id, local folder or provider id (default: Whisper small, q8)')
     .option('--language <code>', 'spoken language (ISO 639-1 code) or auto to detect it', 'zh')
     .option(
       '--task <task>',
@@ -54,15 +50,8 @@ export function registerTranscribeCommand(program: Command): void {
     .action(async (audio: string, options: TranscribeCommandOptions) => {
       // Bad audio is reported before a model is loaded.
       const samples = await loadSpeech(audio, { maxSeconds: options.maxSeconds });
-      const dtype = options.dtype === undefined ? undefined : parseDtypeChoice(options.dtype);
-      const folder = await resolveModelFolder(options.model, { dtype });
-      // Transformers.js loads only when a model is needed.
-      const { OnnxTranscriptionModel } = await import('../../models/providers/onnx/transcription-model.ts');
-      const model = await OnnxTranscriptionModel.load(folder, {
-        id: options.model,
-        ...(dtype !== undefined && dtype !== 'all' ? { dtype: dtype as string | Record<string, string> } : {}),
-      });
       const format = options.json ? 'verbose_json' : options.format;
+      const model = await loadCliModel('transcription', { ...options, json: format.endsWith('json') });
       let bar: ReturnType<typeof progressBar> | undefined;
       try {
         const result = await transcribe({
@@ -82,7 +71,7 @@ export function registerTranscribeCommand(program: Command): void {
         process.stdout.write(formatTranscript(result, format));
       } finally {
         bar?.finish();
-        await model.dispose();
+        await disposeModel(model);
       }
     });
 }

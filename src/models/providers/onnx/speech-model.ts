@@ -7,7 +7,7 @@
  * The loading lines at the bottom (`loadVitsParts`) duplicate a little of the provider's model
  * loader on purpose, until the two are folded together.
  */
-import { stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { AutoTokenizer, type PreTrainedTokenizer, type Tensor, VitsModel } from '@huggingface/transformers';
 import { describeError, MmkitError } from '../../../errors.ts';
@@ -122,11 +122,27 @@ function concatenate(parts: readonly Float32Array[]): Float32Array {
 }
 
 async function loadVitsParts(folder: string, options: OnnxSpeechOptions) {
-  const config = await stat(join(folder, 'config.json')).catch(() => undefined);
-  if (!config?.isFile()) {
+  const config = await readFile(join(folder, 'config.json'), 'utf8').catch(() => undefined);
+  if (config === undefined) {
     throw new MmkitError(`${folder} has no config.json: not a Hugging Face model folder`, {
       code: 'model_invalid',
       param: 'model',
+    });
+  }
+  let modelType: unknown;
+  try {
+    modelType = (JSON.parse(config) as { model_type?: unknown }).model_type;
+  } catch (error) {
+    throw new MmkitError(`${folder}/config.json: not valid JSON (${describeError(error)})`, {
+      code: 'model_invalid',
+      param: 'model',
+    });
+  }
+  if (modelType !== 'vits') {
+    throw new MmkitError(`${folder} holds a ${String(modelType ?? 'unknown')} model, not a VITS text-to-speech model`, {
+      code: 'unsupported_architecture',
+      param: 'model',
+      type: 'unsupported_error',
     });
   }
   const modelOptions = {
@@ -139,10 +155,6 @@ async function loadVitsParts(folder: string, options: OnnxSpeechOptions) {
       VitsModel.from_pretrained(folder, modelOptions as never),
       AutoTokenizer.from_pretrained(folder, { local_files_only: true }),
     ]);
-    if ((model.config as { model_type?: string }).model_type !== 'vits') {
-      await model.dispose();
-      throw new Error('not a VITS model (config.json model_type is not "vits")');
-    }
     return { model: model as VitsModel, tokenizer };
   } catch (error) {
     throw new MmkitError(`cannot load the VITS model in ${folder}: ${describeError(error)}`, {

@@ -10,7 +10,7 @@
  * The loading lines at the bottom (`loadWhisperParts`) duplicate a little of the provider's model
  * loader on purpose, until the two are folded together.
  */
-import { stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
   AutoProcessor,
@@ -231,12 +231,31 @@ export class OnnxTranscriptionModel implements TranscriptionModel {
 
 /** Processor, tokenizer and model of a Whisper folder, with one-line errors. */
 async function loadWhisperParts(folder: string, options: OnnxTranscriptionOptions) {
-  const config = await stat(join(folder, 'config.json')).catch(() => undefined);
-  if (!config?.isFile()) {
+  const config = await readFile(join(folder, 'config.json'), 'utf8').catch(() => undefined);
+  if (config === undefined) {
     throw new MmkitError(`${folder} has no config.json: not a Hugging Face model folder`, {
       code: 'model_invalid',
       param: 'model',
     });
+  }
+  let modelType: unknown;
+  try {
+    modelType = (JSON.parse(config) as { model_type?: unknown }).model_type;
+  } catch (error) {
+    throw new MmkitError(`${folder}/config.json: not valid JSON (${describeError(error)})`, {
+      code: 'model_invalid',
+      param: 'model',
+    });
+  }
+  if (modelType !== 'whisper') {
+    throw new MmkitError(
+      `${folder} holds a ${String(modelType ?? 'unknown')} model, not a Whisper speech recognition model`,
+      {
+        code: 'unsupported_architecture',
+        param: 'model',
+        type: 'unsupported_error',
+      },
+    );
   }
   const modelOptions = {
     local_files_only: true,
@@ -249,10 +268,6 @@ async function loadWhisperParts(folder: string, options: OnnxTranscriptionOption
       AutoProcessor.from_pretrained(folder, { local_files_only: true }),
       AutoTokenizer.from_pretrained(folder, { local_files_only: true }),
     ]);
-    if ((model.config as { model_type?: string }).model_type !== 'whisper') {
-      await model.dispose();
-      throw new Error('not a Whisper model (config.json model_type is not "whisper")');
-    }
     return { model: model as WhisperForConditionalGeneration, processor, tokenizer };
   } catch (error) {
     throw new MmkitError(`cannot load the Whisper model in ${folder}: ${describeError(error)}`, {
