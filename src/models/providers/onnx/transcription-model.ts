@@ -5,7 +5,8 @@
  * (`<|startofprev|> prompt <|startoftranscript|> <|lang|> <|task|>`), because Transformers.js
  * neither takes a text prompt nor detects the language; detection reads the decoder's scores for
  * the language tokens after `<|startoftranscript|>`. Timestamps are always on and read back into
- * segments by `whisper-output.ts`. Cancellation is checked at every generated token.
+ * segments by `whisper-output.ts`. Cancellation is checked at every generated token. Log-mel
+ * features come from our own `whisperLogMel` (the processor's numbers, about 20× faster).
  *
  * The loading lines at the bottom (`loadWhisperParts`) duplicate a little of the provider's model
  * loader on purpose, until the two are folded together.
@@ -13,15 +14,14 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
-  AutoProcessor,
   AutoTokenizer,
   LogitsProcessor,
   type PreTrainedTokenizer,
-  type Processor,
-  type Tensor,
+  Tensor,
   WhisperForConditionalGeneration,
 } from '@huggingface/transformers';
 import { describeError, MmkitError } from '../../../errors.ts';
+import { whisperLogMel } from '../../../preprocess/audio/whisper-features.ts';
 import type {
   ModelDescription,
   TranscriptionModel,
@@ -92,7 +92,6 @@ export class OnnxTranscriptionModel implements TranscriptionModel {
 
   private constructor(
     private readonly model: WhisperForConditionalGeneration,
-    private readonly processor: Processor,
     private readonly tokenizer: PreTrainedTokenizer,
     private readonly options: OnnxTranscriptionOptions,
     description: ModelDescription,
@@ -110,9 +109,9 @@ export class OnnxTranscriptionModel implements TranscriptionModel {
 
   static async load(folderPath: string, options: OnnxTranscriptionOptions = {}): Promise<OnnxTranscriptionModel> {
     const folder = resolve(folderPath);
-    const { model, processor, tokenizer } = await loadWhisperParts(folder, options);
+    const { model, tokenizer } = await loadWhisperParts(folder, options);
     const description = { id: options.id ?? `onnx:${folder}`, provider: 'onnx' };
-    return new OnnxTranscriptionModel(model, processor, tokenizer, options, description);
+    return new OnnxTranscriptionModel(model, tokenizer, options, description);
   }
 
   async transcribe(request: TranscriptionRequest): Promise<TranscriptionResult> {
@@ -141,7 +140,9 @@ export class OnnxTranscriptionModel implements TranscriptionModel {
         param: 'language',
       });
     }
-    const { input_features } = (await this.processor(samples)) as { input_features: Tensor };
+    // Our log-mel (same numbers as WhisperFeatureExtractor to ~1e-4, about 20× faster).
+    const nMels = this.melBins();
+    const input_features = new Tensor('float32', whisperLogMel(samples, { nMels }), [1, nMels, 3000]);
     signal?.throwIfAborted();
     let language = request.language;
     if (multilingual) {
@@ -180,6 +181,10 @@ export class OnnxTranscriptionModel implements TranscriptionModel {
 
   async dispose(): Promise<void> {
     await this.model.dispose();
+  }
+
+  private melBins(): 80 | 128 {
+    return (this.model.config as { num_mel_bins?: number }).num_mel_bins === 128 ? 128 : 80;
   }
 
   private settings(): WhisperGenerationSettings {
@@ -263,12 +268,11 @@ async function loadWhisperParts(folder: string, options: OnnxTranscriptionOption
     ...(options.dtype ? { dtype: options.dtype } : {}),
   };
   try {
-    const [model, processor, tokenizer] = await Promise.all([
+    const [model, tokenizer] = await Promise.all([
       WhisperForConditionalGeneration.from_pretrained(folder, modelOptions as never),
-      AutoProcessor.from_pretrained(folder, { local_files_only: true }),
       AutoTokenizer.from_pretrained(folder, { local_files_only: true }),
     ]);
-    return { model: model as WhisperForConditionalGeneration, processor, tokenizer };
+    return { model: model as WhisperForConditionalGeneration, tokenizer };
   } catch (error) {
     throw new MmkitError(`cannot load the Whisper model in ${folder}: ${describeError(error)}`, {
       code: 'model_load_failed',
