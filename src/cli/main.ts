@@ -14,7 +14,9 @@ import { registerDemoCommand } from './commands/demo.ts';
 import { registerImagineCommand } from './commands/imagine.ts';
 import { registerModelsCommands } from './commands/models.ts';
 import { registerPreprocessCommands } from './commands/preprocess.ts';
+import { registerSayCommand } from './commands/say.ts';
 import { registerTestkitCommands } from './commands/testkit.ts';
+import { registerTranscribeCommand } from './commands/transcribe.ts';
 
 export function buildProgram(): Command {
   const program = new Command('mmkit')
@@ -35,6 +37,8 @@ export function buildProgram(): Command {
   registerChatCommand(program);
   registerAssistantCommand(program);
   registerAskCommand(program);
+  registerTranscribeCommand(program);
+  registerSayCommand(program);
   return program;
 }
 

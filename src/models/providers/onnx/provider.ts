@@ -82,6 +82,14 @@ export function createOnnxProvider(options: OnnxProviderOptions = {}): ModelProv
           ...(typeof vaeSlicing === 'boolean' ? { vaeSlicing } : {}),
         });
       },
+      transcription: async (entry, context) => {
+        const { OnnxTranscriptionModel } = await import('./transcription-model.ts');
+        return OnnxTranscriptionModel.load(await folderOf(entry, context.signal), loadOptions(entry));
+      },
+      speech: async (entry, context) => {
+        const { OnnxSpeechModel } = await import('./speech-model.ts');
+        return OnnxSpeechModel.load(await folderOf(entry, context.signal), loadOptions(entry));
+      },
       embeddings: async (entry, context) => {
         const { OnnxEmbeddingModel } = await import('./onnx-embedding-model.ts');
         return OnnxEmbeddingModel.load(await folderOf(entry, context.signal), loadOptions(entry));
