@@ -5,7 +5,7 @@
  *
  * Inputs: `input_ids`, `attention_mask`, `position_ids`, `labels` ([batch, sequence], int64; labels
  * already aligned with positions, −100 where not trained) and the LoRA tensors. Outputs: `loss` and
- * `<lora name>.grad` for each LoRA tensor. Batch and sequence length are symbolic.
+ * `<lora name>.grad` for each LoRA tensor (and `logits` on request). Batch and sequence length are symbolic.
  */
 import { GraphBuilder } from '../../onnx/graph-builder.ts';
 import { appendGradients } from '../graph/gradient-builder.ts';
@@ -24,6 +24,8 @@ export interface TrainingGraphOptions {
   lora: LoraConfig;
   weights: WeightSource;
   type: FloatType;
+  /** Also output `logits` [batch, sequence, vocabulary] (for evaluation and tests). */
+  outputLogits?: boolean;
 }
 
 export interface TrainingGraph {
@@ -70,6 +72,10 @@ export function buildTrainingGraph(options: TrainingGraphOptions): TrainingGraph
   const logits = graph.op('MatMul', [normalized, lmHead]);
   graph.node('Identity', [maskedCrossEntropy(graph, logits, labels, { type })], ['loss']);
   graph.output('loss', type, []);
+  if (options.outputLogits) {
+    graph.node('Identity', [logits], ['logits']);
+    graph.output('logits', type, [BATCH, SEQUENCE, config.vocabularySize]);
+  }
 
   const { gradients } = appendGradients(graph, {
     loss: 'loss',
