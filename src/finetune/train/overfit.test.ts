@@ -67,6 +67,7 @@ describe('LoRA fine-tuning end to end', () => {
       for (let step = 0; step < steps; step++) await trainer.step(batch, learningRateAt(schedule, step));
       const after = await trainer.evaluate(batch);
 
+      if (process.env.MMKIT_REPORT_ERRORS) console.log('overfit loss', before.loss, '→', after.loss);
       expect(after.loss).toBeLessThan(0.1 * before.loss);
       expect(after.loss).toBeLessThan(0.1 * Math.log(CONFIG.vocabularySize));
       const untrained = predictions(before.logits!.data as Float32Array, batch);
