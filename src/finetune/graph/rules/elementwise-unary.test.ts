@@ -1,0 +1,3 @@
+import { describeGradientChecks } from '../test-support/describe-cases.ts';
+
+describeGradientChecks('elementwise-unary');

@@ -1,0 +1,23 @@
+/** Fine-tuning: gradient graphs over ONNX, the decoder training graph with LoRA, and the optimizer. */
+export type { GradientGraph, GradientOptions } from './graph/gradient-builder.ts';
+export { appendGradients } from './graph/gradient-builder.ts';
+export { IGNORE_INDEX, maskedCrossEntropy } from './graph/masked-cross-entropy.ts';
+export type { BackwardContext, BackwardStep, OperatorRule, ShapeContext } from './graph/operator-rule.ts';
+export { differentiableOperators, operatorRules } from './graph/rules/index.ts';
+export type { DecoderArchitecture, DecoderConfig, LoraConfig, LoraTarget } from './model/decoder-config.ts';
+export { loraScale } from './model/decoder-config.ts';
+export type { FloatType, TrainableTensor } from './model/graph-context.ts';
+export type { TrainingGraph, TrainingGraphOptions } from './model/training-graph.ts';
+export { buildTrainingGraph } from './model/training-graph.ts';
+export type { WeightSource } from './model/weight-source.ts';
+export { randomWeights } from './model/weight-source.ts';
+export type { AdamWOptions, AdamWState } from './train/adamw.ts';
+export { AdamW } from './train/adamw.ts';
+export type { CosineSchedule } from './train/cosine-schedule.ts';
+export { cosineSchedule, learningRateAt } from './train/cosine-schedule.ts';
+export { clipGradientNorm } from './train/gradient-clipping.ts';
+export { initialLoraTensors } from './train/lora-init.ts';
+export type { Evaluation, LoraTrainerOptions, StepResult } from './train/lora-trainer.ts';
+export { LoraTrainer } from './train/lora-trainer.ts';
+export type { TokenBatch, TrainingSequence } from './train/token-batch.ts';
+export { batchFeeds, causalBatch } from './train/token-batch.ts';

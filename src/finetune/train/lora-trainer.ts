@@ -1,0 +1,80 @@
+/**
+ * One optimizer step of LoRA training: run the training graph (forward + backward in one
+ * onnxruntime session), clip the gradients' global norm, and let AdamW update the LoRA tensors,
+ * which are fed back as graph inputs on the next step. Frozen weights never leave the session.
+ */
+import { InferenceSession, Tensor } from 'onnxruntime-node';
+import type { TrainingGraph } from '../model/training-graph.ts';
+import { AdamW, type AdamWOptions } from './adamw.ts';
+import { clipGradientNorm } from './gradient-clipping.ts';
+import { batchFeeds, type TokenBatch } from './token-batch.ts';
+
+export interface LoraTrainerOptions extends AdamWOptions {
+  /** Hugging Face's default max_grad_norm is 1.0; 0 disables clipping. */
+  maxGradientNorm?: number;
+}
+
+export interface StepResult {
+  loss: number;
+  /** The gradients' global norm before clipping. */
+  gradientNorm: number;
+}
+
+export interface Evaluation {
+  loss: number;
+  gradients: Record<string, Float32Array>;
+  /** Present when the graph was built with `outputLogits`. */
+  logits?: Tensor;
+}
+
+export class LoraTrainer {
+  readonly optimizer: AdamW;
+
+  private constructor(
+    private readonly session: InferenceSession,
+    private readonly training: TrainingGraph,
+    readonly parameters: Record<string, Float32Array>,
+    private readonly maxGradientNorm: number,
+    optimizerOptions: AdamWOptions,
+  ) {
+    this.optimizer = new AdamW(optimizerOptions);
+  }
+
+  static async create(
+    training: TrainingGraph,
+    parameters: Record<string, Float32Array>,
+    options: LoraTrainerOptions = {},
+  ): Promise<LoraTrainer> {
+    for (const { name } of training.trainable) {
+      if (!parameters[name]) throw new Error(`no initial value for LoRA tensor "${name}"`);
+    }
+    const session = await InferenceSession.create(training.graph.toBytes());
+    return new LoraTrainer(session, training, parameters, options.maxGradientNorm ?? 1, options);
+  }
+
+  /** Loss and gradients at the current parameters, without updating them. */
+  async evaluate(batch: TokenBatch): Promise<Evaluation> {
+    const feeds = batchFeeds(batch);
+    for (const { name, dims } of this.training.trainable) {
+      feeds[name] = new Tensor('float32', this.parameters[name], dims);
+    }
+    const result = await this.session.run(feeds);
+    const gradients: Record<string, Float32Array> = {};
+    for (const { name } of this.training.trainable) {
+      gradients[name] = result[this.training.gradients.get(name)!].data as Float32Array;
+    }
+    return { loss: Number(result.loss.data[0]), gradients, logits: result.logits };
+  }
+
+  async step(batch: TokenBatch, learningRate: number): Promise<StepResult> {
+    const { loss, gradients } = await this.evaluate(batch);
+    const limit = this.maxGradientNorm > 0 ? this.maxGradientNorm : Number.POSITIVE_INFINITY;
+    const gradientNorm = clipGradientNorm(Object.values(gradients), limit);
+    this.optimizer.step(this.parameters, gradients, learningRate);
+    return { loss, gradientNorm };
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
