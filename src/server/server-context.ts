@@ -1,0 +1,20 @@
+/** What every route handler can reach: the services of this server and per-request variables. */
+import type { ModelService } from './model-service.ts';
+import type { ServerLimits } from './server-options.ts';
+import type { FileStore } from './uploads/file-store.ts';
+
+export interface ServerServices {
+  models: ModelService;
+  files: FileStore;
+  limits: ServerLimits;
+  remoteImages: boolean;
+  log: (line: string) => void;
+}
+
+export interface ServerEnv {
+  Variables: {
+    requestId: string;
+    /** Aborts when the client goes away or the server's shutdown grace period ends. */
+    signal: AbortSignal;
+  };
+}
