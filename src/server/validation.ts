@@ -42,7 +42,7 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown): z.inf
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   const path = issuePath(issue);
-  if (issue.code === 'invalid_type' && /received undefined$/.test(issue.message) && path !== '') {
+  if (path !== '' && valueAt(value, issue.path) === undefined) {
     throw invalidRequest(`missing required parameter '${path}'`, path, 'missing_parameter');
   }
   throw invalidRequest(
@@ -50,6 +50,15 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown): z.inf
     path === '' ? undefined : path,
     'invalid_parameter',
   );
+}
+
+function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  let current = value;
+  for (const key of path) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return current;
 }
 
 /** No NUL or other C0 control characters except tab, newline and carriage return. */

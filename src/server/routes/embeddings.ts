@@ -39,6 +39,7 @@ export function embeddingsRoutes(services: ServerServices): Hono<ServerEnv> {
   app.post('/v1/embeddings', limitBody(limits.embeddingsBodyBytes), async (c) => {
     const body = parseWith(embeddingsSchema, await readJsonBody(c));
     const inputs = [body.input].flat();
+    if (inputs.length === 0) throw invalidRequest('input must not be empty', 'input', 'invalid_parameter');
     if (inputs.some((input) => typeof input !== 'string')) {
       throw invalidRequest('token id inputs are not supported: send text', 'input', 'token_input_unsupported');
     }
