@@ -39,7 +39,7 @@ describe('POST /v1/embeddings', () => {
     expect(viaBase64.data[0]?.embedding).toHaveLength(8);
     for (const [index, item] of viaFloat.data.entries()) {
       const decoded = viaBase64.data[index]!.embedding;
-      item.embedding.forEach((value, position) => expect(decoded[position]).toBeCloseTo(value, 6));
+      for (const [position, value] of item.embedding.entries()) expect(decoded[position]).toBeCloseTo(value, 6);
     }
     expect(viaFloat.usage.total_tokens).toBeGreaterThan(0);
     // The tiny CLIP's space is colour: "a red car" and "blue" point different ways.
