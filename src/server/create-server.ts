@@ -4,9 +4,9 @@
  * is left, unload the models). Routes live in `routes/`, one file each; they reach models only
  * through the `ModelService`.
  */
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createAdaptorServer } from '@hono/node-server';
+import { getRequestListener } from '@hono/node-server';
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
@@ -44,6 +44,14 @@ export interface MmkitServer {
   files: FileStore;
   listen(options?: ListenOptions): Promise<ListeningAddress>;
   close(): Promise<void>;
+}
+
+/** A request line Hono cannot even turn into a URL (e.g. `\\` in the path): still our error shape. */
+function malformedRequest(): Response {
+  const body = {
+    error: { message: 'malformed request URL', type: 'invalid_request_error', param: null, code: 'invalid_url' },
+  };
+  return Response.json(body, { status: 400 });
 }
 
 export async function createServer(options: ServerOptions): Promise<MmkitServer> {
@@ -112,7 +120,8 @@ export async function createServer(options: ServerOptions): Promise<MmkitServer>
     listen: ({ host = '127.0.0.1', port = 8000 } = {}) =>
       new Promise<ListeningAddress>((resolve, reject) => {
         if (server) return reject(new Error('the server is already listening'));
-        const created = createAdaptorServer({ fetch: app.fetch, hostname: host }) as Server;
+        const listener = getRequestListener(app.fetch, { hostname: host, errorHandler: malformedRequest });
+        const created = createHttpServer(listener);
         created.on('request', trackResponse);
         created.once('error', reject);
         created.listen(port, host, () => {
