@@ -10,6 +10,7 @@ import { registerDatasetCommands } from './commands/dataset.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerModelsCommands } from './commands/models.ts';
 import { registerPreprocessCommands } from './commands/preprocess.ts';
+import { registerServeCommand } from './commands/serve.ts';
 import { registerTestkitCommands } from './commands/testkit.ts';
 
 export function buildProgram(): Command {
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerModelsCommands(program);
   registerTestkitCommands(program);
   registerAlignCommand(program);
+  registerServeCommand(program);
   return program;
 }
 
