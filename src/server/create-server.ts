@@ -11,6 +11,7 @@ import { Hono } from 'hono';
 import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import { listCachedModels } from '../models/hub/cache-inventory.ts';
+import { EmbeddingBatcher } from './embedding-batcher.ts';
 import { requireApiKey } from './middleware/auth.ts';
 import { respondWithError, routeNotFound } from './middleware/error-handler.ts';
 import { ShutdownGate } from './middleware/request-context.ts';
@@ -67,7 +68,19 @@ export async function createServer(options: ServerOptions): Promise<MmkitServer>
     ...(options.models ? { extraNames: options.models } : {}),
     listCachedIds: async () => (await listCachedModels()).map((model) => model.id),
   });
-  const services: ServerServices = { models, files, limits, remoteImages: options.remoteImages ?? true, log };
+  const embeddingBatcher = new EmbeddingBatcher(
+    models,
+    limits.embeddingBatchInputs,
+    limits.queueLength * limits.embeddingBatchInputs,
+  );
+  const services: ServerServices = {
+    models,
+    embeddingBatcher,
+    files,
+    limits,
+    remoteImages: options.remoteImages ?? true,
+    log,
+  };
   const gate = new ShutdownGate();
 
   const app = new Hono<ServerEnv>();

@@ -77,6 +77,7 @@ const CACHE_LISTING_TTL_MS = 5_000;
 
 export class ModelService {
   private readonly slots = new Map<string, Slot>();
+  private readonly resolved = new Map<string, { key: string; id: string; name: string | undefined }>();
   private closed = false;
   private cachedIds: { at: number; ids: string[] } | undefined;
 
@@ -120,6 +121,32 @@ export class ModelService {
     signal?: AbortSignal,
   ): Promise<ModelLease<C>> {
     if (this.closed) throw shuttingDown();
+    const { key, id, name } = await this.resolveName(capability, requested);
+    let slot = this.slots.get(key);
+    if (!slot || slot.state === 'failed') {
+      slot = this.startLoading(key, capability, id, name);
+    }
+    const queueSlot: QueueSlot = await slot.queue.acquire(signal);
+    try {
+      const model = (await slot.model) as CapabilityModels[C];
+      return { model, id, release: () => queueSlot.release() };
+    } catch (error) {
+      queueSlot.release();
+      throw error;
+    }
+  }
+
+  /**
+   * Which loaded model a request's name means. The registry and the config do not change while the
+   * server runs, so answers are remembered (refusals are not: the model cache may gain a model).
+   */
+  private async resolveName(
+    capability: Capability,
+    requested: string | undefined,
+  ): Promise<{ key: string; id: string; name: string | undefined }> {
+    const memoKey = `${capability}\u0000${requested ?? ''}`;
+    const known = this.resolved.get(memoKey);
+    if (known) return known;
     let name = requested === undefined || requested === '' ? undefined : requested;
     if (name !== undefined && !(await this.isServed(name))) {
       throw notFound(
@@ -131,19 +158,9 @@ export class ModelService {
     // The default's own id resolves as the default, so it keeps the default entry's options (dtype…).
     if (name !== undefined && canonical(name) === this.options.registry.resolve(capability).id) name = undefined;
     const entry = this.options.registry.resolve(capability, name);
-    const key = `${family(capability)}:${entry.id}`;
-    let slot = this.slots.get(key);
-    if (!slot || slot.state === 'failed') {
-      slot = this.startLoading(key, capability, entry.id, name);
-    }
-    const queueSlot: QueueSlot = await slot.queue.acquire(signal);
-    try {
-      const model = (await slot.model) as CapabilityModels[C];
-      return { model, id: entry.id, release: () => queueSlot.release() };
-    } catch (error) {
-      queueSlot.release();
-      throw error;
-    }
+    const resolved = { key: `${family(capability)}:${entry.id}`, id: entry.id, name };
+    if (this.resolved.size < 1_000) this.resolved.set(memoKey, resolved);
+    return resolved;
   }
 
   /** Refuses new and waiting requests, then unloads every model once the running ones are done. */

@@ -1,10 +1,13 @@
 /** What every route handler can reach: the services of this server and per-request variables. */
+import type { EmbeddingBatcher } from './embedding-batcher.ts';
 import type { ModelService } from './model-service.ts';
 import type { ServerLimits } from './server-options.ts';
 import type { FileStore } from './uploads/file-store.ts';
 
 export interface ServerServices {
   models: ModelService;
+  /** Text-only embeddings requests go through here, batched per model. */
+  embeddingBatcher: EmbeddingBatcher;
   files: FileStore;
   limits: ServerLimits;
   remoteImages: boolean;

@@ -32,6 +32,8 @@ export interface ServerLimits {
   maxEmbeddingInputs: number;
   /** Characters of one embeddings input text. */
   maxEmbeddingInputChars: number;
+  /** Texts merged into one embeddings model call under concurrent load. */
+  embeddingBatchInputs: number;
   /** Requests waiting for one model beyond the ones running; more get 429. */
   queueLength: number;
   /** Requests one model runs at once. */
@@ -56,6 +58,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   maxMessages: 256,
   maxEmbeddingInputs: 256,
   maxEmbeddingInputChars: 8_192,
+  embeddingBatchInputs: 64,
   queueLength: 16,
   concurrencyPerModel: 1,
   shutdownGraceMs: 10_000,

@@ -48,36 +48,67 @@ export function embeddingsRoutes(services: ServerServices): Hono<ServerEnv> {
       throw invalidRequest(`at most ${limits.maxEmbeddingInputs} inputs per request`, 'input', 'too_many_inputs');
     }
     const signal = c.get('signal');
-    const lease = await services.models.acquire('embeddings', body.model, signal);
-    try {
-      const model = lease.model;
-      if (body.dimensions && body.dimensions !== model.dimensions) {
-        throw invalidRequest(
-          `the model '${body.model}' gives ${model.dimensions} dimensions; dimensions must be ${model.dimensions} or absent`,
-          'dimensions',
-          'dimensions_unsupported',
-        );
-      }
-      const { vectors, tokens } = await embedInOrder(model, texts, limits, signal, body.model);
-      const base64 = body.encoding_format === 'base64';
-      return c.json({
-        object: 'list',
-        data: vectors.map((vector, index) => ({
-          object: 'embedding',
-          index,
-          embedding: base64
-            ? Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength).toString('base64')
-            : Array.from(vector),
-        })),
-        model: body.model,
-        usage: { prompt_tokens: tokens, total_tokens: tokens },
-      });
-    } finally {
-      lease.release();
+    const { vectors, tokens } = texts.some((input) => input.startsWith('data:'))
+      ? await embedWithImages(services, body.model, texts, signal)
+      : await embedTextsBatched(services, body.model, texts, signal);
+    const dimensions = vectors[0]?.length ?? 0;
+    if (body.dimensions && body.dimensions !== dimensions) {
+      throw invalidRequest(
+        `the model '${body.model}' gives ${dimensions} dimensions; dimensions must be ${dimensions} or absent`,
+        'dimensions',
+        'dimensions_unsupported',
+      );
     }
+    const base64 = body.encoding_format === 'base64';
+    return c.json({
+      object: 'list',
+      data: vectors.map((vector, index) => ({
+        object: 'embedding',
+        index,
+        embedding: base64
+          ? Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength).toString('base64')
+          : Array.from(vector),
+      })),
+      model: body.model,
+      usage: { prompt_tokens: tokens, total_tokens: tokens },
+    });
   });
 
   return app;
+}
+
+async function embedTextsBatched(
+  services: ServerServices,
+  model: string,
+  texts: string[],
+  signal: AbortSignal,
+): Promise<{ vectors: Float32Array[]; tokens: number }> {
+  for (const [index, text] of texts.entries()) checkTextLength(text, index, services.limits);
+  return services.embeddingBatcher.embedTexts(model, texts, signal);
+}
+
+async function embedWithImages(
+  services: ServerServices,
+  model: string,
+  inputs: string[],
+  signal: AbortSignal,
+): Promise<{ vectors: Float32Array[]; tokens: number }> {
+  const lease = await services.models.acquire('embeddings', model, signal);
+  try {
+    return await embedInOrder(lease.model, inputs, services.limits, signal, model);
+  } finally {
+    lease.release();
+  }
+}
+
+function checkTextLength(input: string, index: number, limits: ServerLimits): void {
+  if (input.length > limits.maxEmbeddingInputChars) {
+    throw invalidRequest(
+      `input ${index} has ${input.length} characters, over the limit of ${limits.maxEmbeddingInputChars}`,
+      `input.${index}`,
+      'input_too_long',
+    );
+  }
 }
 
 /** Texts in one batch and images in another, put back in the order the client sent them. */
@@ -93,13 +124,7 @@ async function embedInOrder(
   const images: Uint8Array[] = [];
   for (const [index, input] of inputs.entries()) {
     if (!input.startsWith('data:')) {
-      if (input.length > limits.maxEmbeddingInputChars) {
-        throw invalidRequest(
-          `input ${index} has ${input.length} characters, over the limit of ${limits.maxEmbeddingInputChars}`,
-          `input.${index}`,
-          'input_too_long',
-        );
-      }
+      checkTextLength(input, index, limits);
       textIndexes.push(index);
       continue;
     }
