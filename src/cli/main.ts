@@ -15,6 +15,7 @@ import { registerImagineCommand } from './commands/imagine.ts';
 import { registerModelsCommands } from './commands/models.ts';
 import { registerPreprocessCommands } from './commands/preprocess.ts';
 import { registerSayCommand } from './commands/say.ts';
+import { registerServeCommand } from './commands/serve.ts';
 import { registerTestkitCommands } from './commands/testkit.ts';
 import { registerTranscribeCommand } from './commands/transcribe.ts';
 
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerAskCommand(program);
   registerTranscribeCommand(program);
   registerSayCommand(program);
+  registerServeCommand(program);
   return program;
 }
 

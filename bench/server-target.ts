@@ -1,0 +1,70 @@
+/**
+ * The process `server.bench.ts` measures, so load generator and server do not share an event loop:
+ * `mmkit` (the real server, tiny CLIP for /v1/embeddings), `mmkit-free-model` (the same server with
+ * an embedding model that costs nothing) or `bare` (Hono answering a static JSON).
+ * Prints its URL on stdout, then serves until killed.
+ */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+import { createDefaultRegistry } from '../src/models/default-registry.ts';
+import type { ModelProvider } from '../src/models/registry.ts';
+import type { EmbeddingModel } from '../src/models/spec/index.ts';
+import { createServer } from '../src/server/create-server.ts';
+import { buildTinyModel } from '../testkit/build.ts';
+
+const STATIC_ANSWER = {
+  object: 'list',
+  data: [{ object: 'embedding', index: 0, embedding: [0.5, -0.25, -0.25, -0.1, 0.5, 0.25, -0.25, 0.1] }],
+  model: 'tiny-clip',
+  usage: { prompt_tokens: 3, total_tokens: 3 },
+};
+
+/** Embeddings that cost nothing: the static answer's vector for every text. */
+function freeEmbeddingProvider(): ModelProvider {
+  const vector = Float32Array.from(STATIC_ANSWER.data[0]!.embedding);
+  const model: EmbeddingModel = {
+    description: { id: 'free:clip', provider: 'free' },
+    dimensions: vector.length,
+    embedTexts: async (texts) => ({ embeddings: texts.map(() => vector), usage: { tokens: 3 * texts.length } }),
+  };
+  return { name: 'free', models: { embeddings: async () => model } };
+}
+
+async function main(kind: string): Promise<void> {
+  if (kind === 'bare' || kind === 'bare-reading-body') {
+    const app = new Hono();
+    app.post('/v1/embeddings', async (c) => {
+      // `bare-reading-body`: what any JSON route must do at least: read the body and parse it.
+      if (kind === 'bare-reading-body') JSON.parse(await c.req.text());
+      return c.json(STATIC_ANSWER);
+    });
+    serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => {
+      process.stdout.write(`http://127.0.0.1:${info.port}\n`);
+    });
+    return;
+  }
+  const root = await mkdtemp(join(tmpdir(), 'mmkit-server-bench-'));
+  await buildTinyModel('clip', join(root, 'clip'));
+  // `mmkit-free-model`: the same server with a model that costs nothing, to see the server's own share.
+  const id = kind === 'mmkit-free-model' ? 'free:clip' : join(root, 'clip');
+  const config = { defaults: { embeddings: 'tiny-clip' }, models: { 'tiny-clip': { id } } };
+  const registry = createDefaultRegistry({ config });
+  registry.registerProvider(freeEmbeddingProvider());
+  const server = await createServer({
+    registry,
+    config,
+    dataDir: join(root, 'data'),
+    // 64 connections must queue, not be refused.
+    limits: { queueLength: 256, concurrencyPerModel: Number(process.env.MMKIT_BENCH_CONCURRENCY ?? 1) },
+  });
+  const address = await server.listen({ port: 0 });
+  process.stdout.write(`${address.url}\n`);
+}
+
+// Exit normally on a signal, so --cpu-prof and friends can write their files.
+process.once('SIGTERM', () => process.exit(0));
+process.once('SIGINT', () => process.exit(0));
+await main(process.argv[2] ?? 'mmkit');

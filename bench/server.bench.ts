@@ -1,0 +1,140 @@
+/**
+ * Server throughput: requests/s and p99 latency of `POST /v1/embeddings` (tiny CLIP, one text) with
+ * 64 concurrent connections (autocannon), against bare Hono answering a static JSON on the same
+ * machine in the same run. Each server runs in its own process (`server-target.ts`). Goal: ≥ 0.8
+ * of the bare throughput. Two more rows split the gap: the same server with an embedding model that
+ * costs nothing (the server's own share), and bare Hono that at least reads and parses the body.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import type { BenchmarkRow } from './report.ts';
+
+const CONNECTIONS = 64;
+/** Rounds alternate between the servers so a busy machine hurts them alike; medians are reported. */
+const ROUNDS = Number(process.env.MMKIT_BENCH_ROUNDS ?? 3);
+const SECONDS = Number(process.env.MMKIT_BENCH_SECONDS ?? 3);
+const BODY = JSON.stringify({ model: 'tiny-clip', input: 'a red car', encoding_format: 'float' });
+
+interface Measured {
+  requestsPerSecond: number;
+  p99Ms: number;
+  non2xx: number;
+}
+
+type Target = 'mmkit' | 'mmkit-free-model' | 'bare' | 'bare-reading-body';
+
+async function startTarget(kind: Target): Promise<{ child: ChildProcess; url: string }> {
+  const script = fileURLToPath(new URL('./server-target.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', script, kind], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let output = '';
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      output += chunk;
+      const match = /http:\/\/\S+/.exec(output);
+      if (match) resolve(match[0]);
+    });
+    child.once('exit', (code) => reject(new Error(`${kind} server exited with ${code}`)));
+  });
+  return { child, url };
+}
+
+async function load(url: string, seconds: number): Promise<Measured> {
+  const result = await autocannon({
+    url: `${url}/v1/embeddings`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: BODY,
+    connections: CONNECTIONS,
+    duration: seconds,
+  });
+  return { requestsPerSecond: result.requests.average, p99Ms: result.latency.p99, non2xx: result.non2xx };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+async function measureAll(kinds: Target[]): Promise<Record<Target, Measured>> {
+  const targets = await Promise.all(kinds.map((kind) => startTarget(kind)));
+  try {
+    for (const target of targets) await load(target.url, 1); // warm-up: model load, JIT
+    const rounds: Measured[][] = kinds.map(() => []);
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [index, target] of targets.entries()) rounds[index]!.push(await load(target.url, SECONDS));
+    }
+    return Object.fromEntries(
+      kinds.map((kind, index) => {
+        const runs = rounds[index]!;
+        return [
+          kind,
+          {
+            requestsPerSecond: median(runs.map((run) => run.requestsPerSecond)),
+            p99Ms: median(runs.map((run) => run.p99Ms)),
+            non2xx: runs.reduce((sum, run) => sum + run.non2xx, 0),
+          },
+        ];
+      }),
+    ) as Record<Target, Measured>;
+  } finally {
+    for (const target of targets) target.child.kill('SIGTERM');
+  }
+}
+
+export async function run(): Promise<BenchmarkRow[]> {
+  const measured = await measureAll(['bare', 'mmkit', 'mmkit-free-model', 'bare-reading-body']);
+  const { bare, mmkit: ours, 'mmkit-free-model': serverOnly, 'bare-reading-body': bareReading } = measured;
+  for (const [name, measured] of Object.entries({ bare, ours, serverOnly, bareReading })) {
+    if (measured.non2xx > 0) throw new Error(`${name}: ${measured.non2xx} non-2xx answers during the run`);
+  }
+  return [
+    {
+      name: `POST /v1/embeddings, tiny CLIP, ${CONNECTIONS} connections`,
+      ours: ours.requestsPerSecond,
+      anchor: bare.requestsPerSecond,
+      unit: 'requests/s',
+      anchorName: 'bare Hono (static JSON)',
+      better: 'higher',
+      goal: 0.8,
+    },
+    {
+      name: `POST /v1/embeddings, a model that costs nothing (the server's own share), ${CONNECTIONS} connections`,
+      ours: serverOnly.requestsPerSecond,
+      anchor: bare.requestsPerSecond,
+      unit: 'requests/s',
+      anchorName: 'bare Hono (static JSON)',
+      better: 'higher',
+      goal: 0.8,
+    },
+    {
+      name: `POST /v1/embeddings, a model that costs nothing, ${CONNECTIONS} connections`,
+      ours: serverOnly.requestsPerSecond,
+      anchor: bareReading.requestsPerSecond,
+      unit: 'requests/s',
+      anchorName: 'bare Hono reading and parsing the same body',
+      better: 'higher',
+    },
+    {
+      name: `p99 latency, tiny CLIP, ${CONNECTIONS} connections`,
+      ours: ours.p99Ms,
+      anchor: bare.p99Ms,
+      unit: 'ms',
+      anchorName: 'bare Hono (static JSON)',
+      better: 'lower',
+    },
+    {
+      name: `p99 latency, a model that costs nothing, ${CONNECTIONS} connections`,
+      ours: serverOnly.p99Ms,
+      anchor: bare.p99Ms,
+      unit: 'ms',
+      anchorName: 'bare Hono (static JSON)',
+      better: 'lower',
+    },
+  ];
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { printRows } = await import('./report.ts');
+  printRows('server', await run());
+}

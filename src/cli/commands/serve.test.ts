@@ -1,0 +1,85 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTinyModel } from '../../../testkit/build.ts';
+import { binPath, runCli } from '../test-support/run-cli.ts';
+
+describe('mmkit serve', () => {
+  let root: string;
+
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'mmkit-serve-cli-'));
+    await buildTinyModel('llm', join(root, 'llm'));
+    await writeFile(
+      join(root, 'config.json'),
+      JSON.stringify({ defaults: { chat: 'echo' }, models: { echo: { id: join(root, 'llm') } } }),
+    );
+  });
+  afterAll(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('prints its URL, serves, and stops cleanly on SIGTERM', async () => {
+    const dataDir = join(root, 'data');
+    const child = spawn(
+      process.execPath,
+      [
+        binPath,
+        'serve',
+        '--port',
+        '0',
+        '--config',
+        join(root, 'config.json'),
+        '--data-dir',
+        dataDir,
+        '--api-key',
+        'k1',
+      ],
+      {
+        env: { ...process.env, MMKIT_HOME: join(root, 'home'), MMKIT_OFFLINE: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+        stdout += chunk;
+        const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
+        if (match) resolve(match[1]!);
+      });
+      child.on('close', () => reject(new Error(`exited early: ${stderr}`)));
+    });
+    try {
+      expect((await fetch(`${url}/health`)).status).toBe(200);
+      const unauthorised = await fetch(`${url}/v1/models`);
+      expect(unauthorised.status).toBe(401);
+      const answer = await fetch(`${url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer k1' },
+        body: JSON.stringify({ model: 'echo', messages: [{ role: 'user', content: 'from the cli' }], temperature: 0 }),
+      });
+      expect(
+        ((await answer.json()) as { choices: { message: { content: string } }[] }).choices[0]?.message.content,
+      ).toBe('from the cli');
+      expect((await readdir(dataDir)).sort()).toEqual(['outputs', 'uploads']);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+    expect(stdout).toMatch(/mmkit serve: stopped/);
+    expect(stderr).toMatch(/SIGTERM/);
+  });
+
+  it('refuses a bad port in one line', async () => {
+    const result = await runCli(['serve', '--port', '70000']);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr.trim()).toBe(
+      "mmkit: option '--port <port>' argument '70000' is invalid. --port must be an integer ≥ 0 and ≤ 65535, got '70000'",
+    );
+  });
+});

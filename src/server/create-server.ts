@@ -1,0 +1,163 @@
+/**
+ * `createServer`: the Hono app with every route and middleware, plus `listen` (127.0.0.1 by default)
+ * and a graceful `close` (stop accepting, let in-flight work finish for a grace period, cancel what
+ * is left, unload the models). Routes live in `routes/`, one file each; they reach models only
+ * through the `ModelService`.
+ */
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { getRequestListener } from '@hono/node-server';
+import { Hono } from 'hono';
+import { cors } from 'hono/cors';
+import { requestId } from 'hono/request-id';
+import { listCachedModels } from '../models/hub/cache-inventory.ts';
+import { EmbeddingBatcher } from './embedding-batcher.ts';
+import { requireApiKey } from './middleware/auth.ts';
+import { respondWithError, routeNotFound } from './middleware/error-handler.ts';
+import { ShutdownGate } from './middleware/request-context.ts';
+import { ModelService } from './model-service.ts';
+import { audioSpeechRoutes } from './routes/audio-speech.ts';
+import { audioTranscriptionsRoutes } from './routes/audio-transcriptions.ts';
+import { chatCompletionsRoutes } from './routes/chat-completions.ts';
+import { embeddingsRoutes } from './routes/embeddings.ts';
+import { healthRoutes } from './routes/health.ts';
+import { modelsRoutes } from './routes/models.ts';
+import { qaRoutes } from './routes/qa.ts';
+import { storedFilesRoutes } from './routes/stored-files.ts';
+import type { ServerEnv, ServerServices } from './server-context.ts';
+import { resolveLimits, type ServerOptions } from './server-options.ts';
+import { FileStore } from './uploads/file-store.ts';
+
+export interface ListenOptions {
+  host?: string;
+  port?: number;
+}
+
+export interface ListeningAddress {
+  host: string;
+  port: number;
+  url: string;
+}
+
+export interface MmkitServer {
+  app: Hono<ServerEnv>;
+  models: ModelService;
+  files: FileStore;
+  listen(options?: ListenOptions): Promise<ListeningAddress>;
+  close(): Promise<void>;
+}
+
+/** A request line Hono cannot even turn into a URL (e.g. `\\` in the path): still our error shape. */
+function malformedRequest(): Response {
+  const body = {
+    error: { message: 'malformed request URL', type: 'invalid_request_error', param: null, code: 'invalid_url' },
+  };
+  return Response.json(body, { status: 400 });
+}
+
+export async function createServer(options: ServerOptions): Promise<MmkitServer> {
+  const limits = resolveLimits(options.limits);
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const files = new FileStore(options.dataDir);
+  await files.init();
+  const models = new ModelService({
+    registry: options.registry,
+    ...(options.config ? { config: options.config } : {}),
+    queueLength: limits.queueLength,
+    concurrencyPerModel: limits.concurrencyPerModel,
+    ...(options.models ? { extraNames: options.models } : {}),
+    listCachedIds: async () => (await listCachedModels()).map((model) => model.id),
+  });
+  const embeddingBatcher = new EmbeddingBatcher(
+    models,
+    limits.embeddingBatchInputs,
+    limits.queueLength * limits.embeddingBatchInputs,
+  );
+  const services: ServerServices = {
+    models,
+    embeddingBatcher,
+    files,
+    limits,
+    remoteImages: options.remoteImages ?? true,
+    log,
+  };
+  const gate = new ShutdownGate();
+
+  const app = new Hono<ServerEnv>();
+  app.use(requestId());
+  app.onError((error, c) => respondWithError(c, error, log));
+  app.notFound((c) => respondWithError(c, routeNotFound(c), log));
+  if (options.cors) {
+    const { origins } = options.cors;
+    app.use(cors({ origin: origins === '*' ? '*' : origins, exposeHeaders: ['Retry-After', 'X-Request-Id'] }));
+  }
+  if (options.apiKey) app.use(requireApiKey(options.apiKey));
+  app.use(gate.middleware());
+  for (const routes of [
+    healthRoutes(),
+    modelsRoutes(services),
+    chatCompletionsRoutes(services),
+    embeddingsRoutes(services),
+    audioTranscriptionsRoutes(services),
+    audioSpeechRoutes(services),
+    qaRoutes(services),
+    storedFilesRoutes(services),
+  ]) {
+    app.route('/', routes);
+  }
+
+  let server: Server | undefined;
+  const open = new Set<ServerResponse>();
+  let idleWaiters: (() => void)[] = [];
+  const trackResponse = (_request: IncomingMessage, response: ServerResponse) => {
+    open.add(response);
+    response.once('close', () => {
+      open.delete(response);
+      if (open.size === 0) for (const resolve of idleWaiters.splice(0)) resolve();
+    });
+  };
+  const idleWithin = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (open.size === 0) return resolve();
+      const timer = setTimeout(resolve, ms);
+      idleWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+
+  return {
+    app,
+    models,
+    files,
+    listen: ({ host = '127.0.0.1', port = 8000 } = {}) =>
+      new Promise<ListeningAddress>((resolve, reject) => {
+        if (server) return reject(new Error('the server is already listening'));
+        const listener = getRequestListener(app.fetch, { hostname: host, errorHandler: malformedRequest });
+        const created = createHttpServer(listener);
+        created.on('request', trackResponse);
+        created.once('error', reject);
+        created.listen(port, host, () => {
+          created.off('error', reject);
+          server = created;
+          const address = created.address() as AddressInfo;
+          const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+          resolve({ host: address.address, port: address.port, url: `http://${shownHost}:${address.port}` });
+        });
+      }),
+    close: async () => {
+      gate.stopAccepting();
+      const closed = server ? new Promise<void>((resolve) => server!.close(() => resolve())) : Promise.resolve();
+      server?.closeIdleConnections();
+      await idleWithin(limits.shutdownGraceMs);
+      if (open.size > 0) {
+        gate.cancelInFlight();
+        await idleWithin(2_000);
+      }
+      server?.closeAllConnections();
+      await closed;
+      idleWaiters = [];
+      await models.close();
+    },
+  };
+}

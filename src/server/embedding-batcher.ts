@@ -1,0 +1,132 @@
+/**
+ * Micro-batching for text embeddings: requests for the same model that arrive while it is busy
+ * are merged into one `embedTexts` call when it frees up (up to `maxBatchInputs` texts), then the
+ * vectors are handed back to each request. Under concurrent load this turns N small model calls
+ * into a few large ones, which is where an embeddings server's throughput comes from. Each batch
+ * holds one lease from the `ModelService` (so it queues with every other use of the model), and the
+ * texts waiting per model are bounded (beyond it: `queue_full`, a 429).
+ */
+
+import { queueFull } from './http-errors.ts';
+import type { ModelService } from './model-service.ts';
+
+export interface BatchedEmbeddings {
+  vectors: Float32Array[];
+  /** This request's share of the batch's token count (split by text length when batched). */
+  tokens: number;
+}
+
+interface Submission {
+  texts: string[];
+  signal: AbortSignal | undefined;
+  resolve: (result: BatchedEmbeddings) => void;
+  reject: (error: unknown) => void;
+}
+
+interface Lane {
+  pending: Submission[];
+  pendingInputs: number;
+  running: boolean;
+}
+
+export class EmbeddingBatcher {
+  private readonly lanes = new Map<string, Lane>();
+
+  constructor(
+    private readonly models: ModelService,
+    private readonly maxBatchInputs: number,
+    private readonly maxWaitingInputs: number,
+  ) {}
+
+  embedTexts(model: string, texts: string[], signal?: AbortSignal): Promise<BatchedEmbeddings> {
+    signal?.throwIfAborted();
+    let lane = this.lanes.get(model);
+    if (!lane) {
+      lane = { pending: [], pendingInputs: 0, running: false };
+      this.lanes.set(model, lane);
+    }
+    if (lane.pendingInputs + texts.length > this.maxWaitingInputs && lane.pending.length > 0) {
+      return Promise.reject(queueFull(model, 1));
+    }
+    const result = new Promise<BatchedEmbeddings>((resolve, reject) => {
+      lane.pending.push({ texts, signal, resolve, reject });
+    });
+    lane.pendingInputs += texts.length;
+    if (!lane.running) void this.drain(model, lane);
+    return result;
+  }
+
+  private async drain(model: string, lane: Lane): Promise<void> {
+    lane.running = true;
+    try {
+      while (lane.pending.length > 0) {
+        const batch = this.takeBatch(lane);
+        if (batch.length > 0) await this.runBatch(model, batch);
+      }
+    } finally {
+      lane.running = false;
+      if (lane.pending.length === 0) this.lanes.delete(model);
+    }
+  }
+
+  /** The oldest submissions up to the batch size (always at least one); cancelled ones dropped. */
+  private takeBatch(lane: Lane): Submission[] {
+    const batch: Submission[] = [];
+    let inputs = 0;
+    while (lane.pending.length > 0) {
+      const next = lane.pending[0]!;
+      if (batch.length > 0 && inputs + next.texts.length > this.maxBatchInputs) break;
+      lane.pending.shift();
+      lane.pendingInputs -= next.texts.length;
+      if (next.signal?.aborted) {
+        next.reject(next.signal.reason);
+        continue;
+      }
+      batch.push(next);
+      inputs += next.texts.length;
+    }
+    return batch;
+  }
+
+  private async runBatch(model: string, batch: Submission[]): Promise<void> {
+    try {
+      const lease = await this.models.acquire('embeddings', model);
+      try {
+        const texts = batch.flatMap((submission) => submission.texts);
+        const result = await lease.model.embedTexts(texts);
+        const shares = splitTokens(
+          result.usage.tokens,
+          batch.map((submission) => submission.texts.reduce((sum, text) => sum + text.length, 0)),
+        );
+        let offset = 0;
+        for (const [index, submission] of batch.entries()) {
+          const vectors = result.embeddings.slice(offset, offset + submission.texts.length);
+          offset += submission.texts.length;
+          submission.resolve({ vectors, tokens: shares[index]! });
+        }
+      } finally {
+        lease.release();
+      }
+    } catch (error) {
+      for (const submission of batch) submission.reject(error);
+    }
+  }
+}
+
+/** `total` split in proportion to `weights`, in whole numbers that add up to `total`. */
+export function splitTokens(total: number, weights: number[]): number[] {
+  const sum = weights.reduce((a, b) => a + b, 0);
+  if (weights.length === 1 || sum === 0) return weights.map((_, index) => (index === 0 ? total : 0));
+  const exact = weights.map((weight) => (total * weight) / sum);
+  const shares = exact.map(Math.floor);
+  let left = total - shares.reduce((a, b) => a + b, 0);
+  const byRemainder = exact
+    .map((value, index) => [value - Math.floor(value), index] as const)
+    .sort((a, b) => b[0] - a[0]);
+  for (const [, index] of byRemainder) {
+    if (left <= 0) break;
+    shares[index]! += 1;
+    left -= 1;
+  }
+  return shares;
+}

@@ -1,0 +1,61 @@
+/**
+ * An image a client sent, checked before any model sees it: the format from the magic bytes (the
+ * declared type and file name are ignored), the pixel count against decompression bombs, and one
+ * small decode so truncated or corrupt files are a 400 here rather than a failure deep in a model.
+ */
+import sharp from 'sharp';
+import { MmkitError } from '../../errors.ts';
+import { type ImageFormat, probeImage, sniffImageFormat } from '../../preprocess/image/probe.ts';
+import { invalidRequest, unsupportedMediaType } from '../http-errors.ts';
+import type { StoredExtension } from '../uploads/stored-names.ts';
+
+export interface AcceptedImage {
+  bytes: Uint8Array;
+  format: ImageFormat;
+  extension: StoredExtension;
+  mediaType: string;
+  width: number;
+  height: number;
+}
+
+export interface AcceptImageOptions {
+  maxPixels: number;
+  /** The field at fault in errors: `image`, `messages.0.content.1.image_url`. */
+  param: string;
+  /** 415 for an uploaded file (its content type is wrong), 400 for an image inside JSON. */
+  unknownFormatStatus: 400 | 415;
+}
+
+const EXTENSIONS: Record<ImageFormat, StoredExtension> = { jpeg: 'jpg', png: 'png', webp: 'webp', gif: 'gif' };
+
+export async function acceptImage(bytes: Uint8Array, options: AcceptImageOptions): Promise<AcceptedImage> {
+  const { param } = options;
+  if (bytes.length === 0) throw invalidRequest(`${param}: the image is empty (0 bytes)`, param, 'image_empty');
+  const format = sniffImageFormat(bytes);
+  if (format === undefined) {
+    const message = `${param}: not a JPEG, PNG, WebP or GIF image (judged by its content, not its name or declared type)`;
+    if (options.unknownFormatStatus === 415) throw unsupportedMediaType(message, param);
+    throw invalidRequest(message, param, 'image_unsupported');
+  }
+  const probe = await probeImage(bytes, { maxPixels: options.maxPixels, name: param });
+  try {
+    await sharp(bytes, { limitInputPixels: options.maxPixels, failOn: 'truncated' })
+      .resize(16, 16, { fit: 'inside' })
+      .raw()
+      .toBuffer();
+  } catch (error) {
+    throw new MmkitError(`${param}: the ${format.toUpperCase()} image is truncated or corrupt`, {
+      code: 'image_unreadable',
+      param,
+      cause: error,
+    });
+  }
+  return {
+    bytes,
+    format,
+    extension: EXTENSIONS[format],
+    mediaType: `image/${format}`,
+    width: probe.width,
+    height: probe.height,
+  };
+}

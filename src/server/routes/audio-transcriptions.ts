@@ -1,0 +1,94 @@
+/**
+ * `POST /v1/audio/transcriptions`: OpenAI's multipart form (`file`, `model`, `language`, `prompt`,
+ * `response_format`, `timestamp_granularities[]`). The audio's container is sniffed from its bytes
+ * (415 when it is not audio), decoded to 16 kHz mono with a duration limit, and handed to the
+ * `TranscriptionModel`; `tasks-bridge/transcription-formats.ts` shapes the answer.
+ */
+import { Hono } from 'hono';
+import { loadAudio } from '../../preprocess/audio/load.ts';
+import { sniffAudioContainer } from '../../preprocess/audio/sniff.ts';
+import { invalidRequest, unsupportedMediaType } from '../http-errors.ts';
+import { limitBody } from '../middleware/body-limit.ts';
+import { formField, formFieldList, formFile, readMultipart } from '../multipart.ts';
+import type { ServerEnv, ServerServices } from '../server-context.ts';
+import {
+  formatTranscription,
+  TRANSCRIPTION_FORMATS,
+  type TranscriptionFormat,
+} from '../tasks-bridge/transcription-formats.ts';
+import { NO_CONTROL_CHARACTERS } from '../validation.ts';
+
+const FORM_OVERHEAD_BYTES = 64 * 1024;
+const SAMPLE_RATE = 16_000;
+const MAX_PROMPT_CHARS = 2_000;
+
+export function audioTranscriptionsRoutes(services: ServerServices): Hono<ServerEnv> {
+  const app = new Hono<ServerEnv>();
+  const { limits } = services;
+
+  app.post('/v1/audio/transcriptions', limitBody(limits.audioUploadBytes + FORM_OVERHEAD_BYTES), async (c) => {
+    const form = await readMultipart(c);
+    const model = checkedText(formField(form, 'model'), 'model', 256);
+    const language = formField(form, 'language');
+    if (language !== undefined && !/^([a-z]{2,3}|auto)$/.test(language)) {
+      throw invalidRequest(`language must be an ISO 639-1 code such as zh or en, or auto`, 'language');
+    }
+    const prompt = checkedText(formField(form, 'prompt'), 'prompt', MAX_PROMPT_CHARS);
+    const format = (formField(form, 'response_format') ?? 'json') as TranscriptionFormat;
+    if (!TRANSCRIPTION_FORMATS.includes(format)) {
+      throw invalidRequest(`response_format must be one of ${TRANSCRIPTION_FORMATS.join(', ')}`, 'response_format');
+    }
+    const granularities = formFieldList(form, 'timestamp_granularities');
+    for (const granularity of granularities) {
+      if (granularity !== 'word' && granularity !== 'segment') {
+        throw invalidRequest(`timestamp_granularities must be word or segment`, 'timestamp_granularities');
+      }
+    }
+    if (granularities.length > 0 && format !== 'verbose_json') {
+      throw invalidRequest('timestamp_granularities need response_format verbose_json', 'timestamp_granularities');
+    }
+    const { bytes } = await formFile(form, 'file');
+    if (bytes.length === 0) throw invalidRequest('file is empty (0 bytes)', 'file', 'audio_empty');
+    if (sniffAudioContainer(bytes.subarray(0, 64)) === null) {
+      throw unsupportedMediaType(
+        'file: not a recognised audio format, judged by its content (WAV, MP3, Ogg, FLAC, WebM, M4A/AAC)',
+        'file',
+      );
+    }
+    const signal = c.get('signal');
+    const audio = await loadAudio(bytes, {
+      name: 'file',
+      sampleRate: SAMPLE_RATE,
+      maxSeconds: limits.maxAudioSeconds,
+      signal,
+    });
+    const lease = await services.models.acquire('transcription', model, signal);
+    try {
+      const result = await lease.model.transcribe({
+        samples: audio.samples,
+        sampleRate: audio.sampleRate,
+        language: language ?? 'auto',
+        task: 'transcribe',
+        ...(prompt ? { prompt } : {}),
+        wordTimestamps: granularities.includes('word'),
+        signal,
+      });
+      const formatted = formatTranscription(result, format, granularities as ('word' | 'segment')[]);
+      return c.body(formatted.body, 200, { 'Content-Type': formatted.contentType });
+    } finally {
+      lease.release();
+    }
+  });
+
+  return app;
+}
+
+function checkedText(value: string | undefined, name: string, maxChars: number): string | undefined {
+  if (value === undefined) return undefined;
+  if (value.length > maxChars)
+    throw invalidRequest(`${name} is over ${maxChars} characters`, name, 'invalid_parameter');
+  if (!NO_CONTROL_CHARACTERS.test(value)) {
+    throw invalidRequest(`${name} must not contain NUL or other control characters`, name, 'invalid_parameter');
+  }
+  return value;
+}

@@ -1,0 +1,123 @@
+import OpenAI, { toFile } from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type OpenAiTestServer, startOpenAiTestServer } from '../../../testkit/openai-server.ts';
+import { encodeWav } from '../../media/wav.ts';
+import { readWavFormat, wavToMono } from '../../preprocess/audio/wav.ts';
+import { startTestServer, type TestServer } from '../test-support/test-server.ts';
+
+/** Two seconds of a 440 Hz tone at 22.05 kHz: the server must resample it to 16 kHz. */
+function toneWav(seconds = 2, sampleRate = 22_050): Buffer {
+  const samples = new Float32Array(seconds * sampleRate);
+  for (let i = 0; i < samples.length; i++) samples[i] = 0.3 * Math.sin((2 * Math.PI * 440 * i) / sampleRate);
+  return encodeWav(samples, sampleRate);
+}
+
+describe('POST /v1/audio/transcriptions and /v1/audio/speech', () => {
+  let upstream: OpenAiTestServer;
+  let test: TestServer;
+  let client: OpenAI;
+
+  beforeAll(async () => {
+    upstream = await startOpenAiTestServer({ transcript: 'one two three four' });
+    test = await startTestServer({
+      extraModels: { whisper: `openai:whisper-1@${upstream.baseURL}` },
+      extraDefaults: { transcription: 'whisper' },
+      limits: { maxAudioSeconds: 5 },
+    });
+    client = new OpenAI({ baseURL: test.baseURL, apiKey: 'unused', maxRetries: 0 });
+  });
+  afterAll(async () => {
+    await test?.close();
+    await upstream?.close();
+  });
+
+  it('transcribes through the TranscriptionModel: json, text, verbose_json with words', async () => {
+    const file = () => toFile(toneWav(), 'clip.mp3', { type: 'audio/mpeg' });
+    const json = await client.audio.transcriptions.create({ model: 'whisper', file: await file(), language: 'en' });
+    expect(json.text).toBe('one two three four');
+    // The model got 16 kHz samples: 2 s of audio, as the upstream measured from the WAV it received.
+    const verbose = await client.audio.transcriptions.create({
+      model: 'whisper',
+      file: await file(),
+      response_format: 'verbose_json',
+      timestamp_granularities: ['word', 'segment'],
+    });
+    expect(verbose.duration).toBeCloseTo(2, 2);
+    expect(verbose.words?.map((word) => word.word)).toEqual(['one', 'two', 'three', 'four']);
+    expect(verbose.segments?.length).toBe(2);
+    const text = await client.audio.transcriptions.create({
+      model: 'whisper',
+      file: await file(),
+      response_format: 'text',
+    });
+    expect(String(text).trim()).toBe('one two three four');
+  });
+
+  it('writes srt and vtt cues from the segments', async () => {
+    const form = (format: string) => {
+      const body = new FormData();
+      body.set('file', new Blob([toneWav()]), 'a.wav');
+      body.set('model', 'whisper');
+      body.set('response_format', format);
+      return body;
+    };
+    const srt = await (
+      await fetch(`${test.baseURL}/audio/transcriptions`, { method: 'POST', body: form('srt') })
+    ).text();
+    expect(srt).toBe('1\n00:00:00,000 --> 00:00:01,000\none two\n\n2\n00:00:01,000 --> 00:00:02,000\nthree four\n');
+    const vtt = await fetch(`${test.baseURL}/audio/transcriptions`, { method: 'POST', body: form('vtt') });
+    expect(vtt.headers.get('content-type')).toMatch(/^text\/vtt/);
+    expect(await vtt.text()).toMatch(/^WEBVTT\n\n00:00:00\.000 --> 00:00:01\.000\none two\n/);
+  });
+
+  it('refuses audio over the duration limit and content that is not audio', async () => {
+    const file = await toFile(toneWav(6), 'long.wav');
+    await expect(client.audio.transcriptions.create({ model: 'whisper', file })).rejects.toMatchObject({
+      status: 400,
+      code: 'audio_too_long',
+    });
+    const text = await toFile(Buffer.from('just some text, named like audio'), 'speech.wav', { type: 'audio/wav' });
+    await expect(client.audio.transcriptions.create({ model: 'whisper', file: text })).rejects.toMatchObject({
+      status: 415,
+    });
+  });
+
+  it('speaks with the offline voice: a WAV stream, or raw 16-bit PCM at the rate it announces', async () => {
+    const response = await client.audio.speech.create({
+      model: 'espeak:en',
+      voice: 'alloy',
+      input: 'Hello from the server.',
+      response_format: 'wav',
+    });
+    const wav = Buffer.from(await response.arrayBuffer());
+    const format = readWavFormat(wav, 'speech.wav');
+    expect(format).not.toBeNull();
+    const samples = wavToMono(wav, format!);
+    expect(samples.length / format!.sampleRate).toBeGreaterThan(0.5);
+    expect(Math.max(...samples.map(Math.abs))).toBeGreaterThan(0.05);
+
+    const pcm = await fetch(`${test.baseURL}/audio/speech`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'espeak:en',
+        input: 'Hello from the server.',
+        voice: 'en',
+        response_format: 'pcm',
+      }),
+    });
+    const rate = Number(pcm.headers.get('x-sample-rate'));
+    expect(pcm.headers.get('content-type')).toBe(`audio/pcm;rate=${rate}`);
+    const bytes = Buffer.from(await pcm.arrayBuffer());
+    expect(bytes.length % 2).toBe(0);
+    expect(bytes.length / 2 / rate).toBeGreaterThan(0.5);
+  });
+
+  it('refuses overlong input, unknown voices and encoders it does not have', async () => {
+    const speak = (body: Record<string, unknown>) =>
+      client.audio.speech.create({ model: 'espeak:en', voice: 'alloy', input: 'hi', ...body } as never);
+    await expect(speak({ input: 'a'.repeat(4097) })).rejects.toMatchObject({ status: 400, code: 'input_too_long' });
+    await expect(speak({ voice: 'no-such-voice' })).rejects.toMatchObject({ status: 400, code: 'voice_unknown' });
+    await expect(speak({ response_format: 'mp3' })).rejects.toMatchObject({ status: 400, param: 'response_format' });
+  });
+});

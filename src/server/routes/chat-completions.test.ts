@@ -1,0 +1,195 @@
+import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
+import { generateText, streamText } from 'ai';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fakeProvider, type SlowModelProbe } from '../test-support/fake-models.ts';
+import { type ImageHost, startImageHost } from '../test-support/image-host.ts';
+import { dataUrl, solidImage, startTestServer, type TestServer } from '../test-support/test-server.ts';
+
+describe('POST /v1/chat/completions', () => {
+  let test: TestServer;
+  let client: OpenAI;
+  let host: ImageHost;
+  let probe: SlowModelProbe;
+  let red: Buffer;
+
+  beforeAll(async () => {
+    const fake = fakeProvider();
+    probe = fake.probe;
+    test = await startTestServer({
+      providers: [fake.provider],
+      extraModels: { slow: 'fake:slow' },
+      limits: { remoteImageTimeoutMs: 500, remoteImageBytes: 1024 * 1024 },
+    });
+    client = new OpenAI({ baseURL: test.baseURL, apiKey: 'unused', maxRetries: 0 });
+    red = await solidImage({ r: 230, g: 10, b: 10 });
+    host = await startImageHost({ 'red.png': red, 'green.png': await solidImage({ r: 0, g: 200, b: 0 }) });
+  });
+  afterAll(async () => {
+    await host?.close();
+    await test?.close();
+  });
+
+  it('answers the official SDK: echoed text, finish reason, usage', async () => {
+    const completion = await client.chat.completions.create({
+      model: 'tiny-llm',
+      messages: [
+        { role: 'system', content: 'You repeat.' },
+        { role: 'user', content: '你好, server' },
+      ],
+      temperature: 0,
+    });
+    expect(completion.object).toBe('chat.completion');
+    expect(completion.model).toBe('tiny-llm');
+    expect(completion.choices[0]?.message).toMatchObject({ role: 'assistant', content: '你好, server' });
+    expect(completion.choices[0]?.finish_reason).toBe('stop');
+    expect(completion.usage?.completion_tokens).toBeGreaterThan(0);
+    expect(completion.usage?.total_tokens).toBe(
+      (completion.usage?.prompt_tokens ?? 0) + (completion.usage?.completion_tokens ?? 0),
+    );
+  });
+
+  it('stops at max_tokens with finish_reason length, and at a stop sequence', async () => {
+    const short = await client.chat.completions.create({
+      model: 'tiny-llm',
+      messages: [{ role: 'user', content: 'a long sentence to cut' }],
+      max_tokens: 4,
+      temperature: 0,
+    });
+    expect(short.choices[0]?.message.content).toBe('a lo');
+    expect(short.choices[0]?.finish_reason).toBe('length');
+    const stopped = await client.chat.completions.create({
+      model: 'tiny-llm',
+      messages: [{ role: 'user', content: 'one, two, three' }],
+      stop: [', t'],
+      temperature: 0,
+    });
+    expect(stopped.choices[0]?.message.content).toBe('one');
+  });
+
+  it('streams OpenAI chunks ending in [DONE], with usage when asked', async () => {
+    const stream = await client.chat.completions.create({
+      model: 'tiny-llm',
+      messages: [{ role: 'user', content: 'stream me' }],
+      stream: true,
+      stream_options: { include_usage: true },
+      temperature: 0,
+    });
+    let text = '';
+    const finishReasons: (string | null)[] = [];
+    let usage: OpenAI.CompletionUsage | null | undefined;
+    for await (const chunk of stream) {
+      expect(chunk.object).toBe('chat.completion.chunk');
+      text += chunk.choices[0]?.delta.content ?? '';
+      if (chunk.choices[0]) finishReasons.push(chunk.choices[0].finish_reason);
+      if (chunk.usage) usage = chunk.usage;
+    }
+    expect(text).toBe('stream me');
+    expect(finishReasons.at(-1)).toBe('stop');
+    expect(usage?.completion_tokens).toBeGreaterThan(0);
+    const raw = await fetch(`${test.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'tiny-llm', stream: true, messages: [{ role: 'user', content: 'ok' }] }),
+    });
+    expect(raw.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const events = (await raw.text()).trim().split('\n\n');
+    expect(events.at(-1)).toBe('data: [DONE]');
+    expect(events.every((event) => event.startsWith('data: '))).toBe(true);
+  });
+
+  it('reads image parts as data URLs and http URLs (the tiny VLM names the colour)', async () => {
+    const ask = (url: string) =>
+      client.chat.completions.create({
+        model: 'tiny-llava',
+        temperature: 0,
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'What colour is this?' },
+              { type: 'image_url', image_url: { url } },
+            ],
+          },
+        ],
+      });
+    expect((await ask(dataUrl(red))).choices[0]?.message.content).toBe('red');
+    expect((await ask(`${host.url}/green.png`)).choices[0]?.message.content).toBe('green');
+    expect(host.requests).toContain('/green.png');
+  });
+
+  it('refuses images for a text-only model, and remote images too big, too slow or missing', async () => {
+    const withImage = (model: string, url: string) =>
+      client.chat.completions.create({
+        model,
+        messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url } }] }],
+      });
+    await expect(withImage('tiny-llm', dataUrl(red))).rejects.toMatchObject({
+      status: 400,
+      code: 'images_not_supported',
+    });
+    await expect(withImage('tiny-llava', `${host.url}/big`)).rejects.toMatchObject({
+      status: 400,
+      code: 'image_too_large',
+    });
+    await expect(withImage('tiny-llava', `${host.url}/stall`)).rejects.toMatchObject({
+      status: 400,
+      code: 'image_url_timeout',
+    });
+    await expect(withImage('tiny-llava', `${host.url}/missing`)).rejects.toMatchObject({
+      status: 400,
+      code: 'image_url_unreachable',
+    });
+  });
+
+  it('works with the AI SDK (generateText, streamText with usage, an image part)', async () => {
+    const mmkit = createOpenAICompatible({ name: 'mmkit', baseURL: test.baseURL, includeUsage: true });
+    const whole = await generateText({ model: mmkit('tiny-llm'), prompt: 'from the ai sdk', temperature: 0 });
+    expect(whole.text).toBe('from the ai sdk');
+    expect(whole.finishReason).toBe('stop');
+    const streamed = streamText({ model: mmkit('tiny-llm'), prompt: 'streamed via ai', temperature: 0 });
+    let text = '';
+    for await (const delta of streamed.textStream) text += delta;
+    expect(text).toBe('streamed via ai');
+    expect((await streamed.usage).outputTokens).toBeGreaterThan(0);
+    const seen = await generateText({
+      model: mmkit('tiny-llava'),
+      temperature: 0,
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'colour?' },
+            { type: 'image', image: new Uint8Array(red), mediaType: 'image/png' },
+          ],
+        },
+      ],
+    });
+    expect(seen.text).toBe('red');
+  });
+
+  it('aborts generation when the client disconnects mid-stream, and frees the model', async () => {
+    const controller = new AbortController();
+    const abortedBefore = probe.aborted;
+    const stream = await client.chat.completions.create(
+      { model: 'slow', messages: [{ role: 'user', content: 'go' }], stream: true },
+      { signal: controller.signal },
+    );
+    let chunks = 0;
+    try {
+      for await (const _chunk of stream) {
+        chunks += 1;
+        if (chunks === 3) controller.abort();
+      }
+    } catch {
+      // The SDK may end the loop quietly or throw an abort error: either way the client is gone.
+    }
+    expect(chunks).toBe(3);
+    for (let attempt = 0; attempt < 100 && probe.aborted === abortedBefore; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(probe.aborted).toBe(abortedBefore + 1);
+    const slow = test.server.models.status().find((status) => status.id === 'fake:slow');
+    expect(slow).toMatchObject({ running: 0, waiting: 0 });
+  });
+});

@@ -1,0 +1,135 @@
+/**
+ * `POST /v1/chat/completions`: OpenAI's chat API over mmkit's `ChatModel`. Images are fetched and
+ * checked before the request queues for the model; the first streamed part is awaited before the
+ * response starts, so early failures still get a proper status. A client that disconnects aborts
+ * the generation (the request's signal reaches the model).
+ */
+import { Hono } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import type { ChatModel, ChatRequest, ChatStreamPart } from '../../models/spec/index.ts';
+import { invalidRequest, mapError } from '../http-errors.ts';
+import { limitBody } from '../middleware/body-limit.ts';
+import { checkPromptLength, hasImageParts, toChatMessages } from '../openai/chat-messages.ts';
+import { type ChatRequestBody, chatRequestSchema } from '../openai/chat-request-schema.ts';
+import {
+  type CompletionIdentity,
+  chatChunk,
+  chatCompletion,
+  newCompletionIdentity,
+  openAiFinishReason,
+  usageChunk,
+} from '../openai/chat-response.ts';
+import type { ServerEnv, ServerServices } from '../server-context.ts';
+import { parseWith, readJsonBody } from '../validation.ts';
+
+/** Tokens generated when the client sets no limit, within the model's context. */
+const DEFAULT_MAX_TOKENS = 1024;
+
+export function chatCompletionsRoutes(services: ServerServices): Hono<ServerEnv> {
+  const app = new Hono<ServerEnv>();
+  const { limits } = services;
+
+  app.post('/v1/chat/completions', limitBody(limits.chatBodyBytes), async (c) => {
+    const body = parseWith(chatRequestSchema, await readJsonBody(c));
+    if (body.messages.length > limits.maxMessages) {
+      throw invalidRequest(`at most ${limits.maxMessages} messages are accepted`, 'messages', 'too_many_messages');
+    }
+    checkPromptLength(body.messages, limits.maxPromptChars);
+    const signal = c.get('signal');
+    const wantsImages = hasImageParts(body.messages);
+    const messages = await toChatMessages(body.messages, {
+      limits,
+      allowRemoteImages: services.remoteImages,
+      signal,
+    });
+    const lease = await services.models.acquire(wantsImages ? 'visionChat' : 'chat', body.model, signal);
+    let releasedByStream = false;
+    try {
+      const model = lease.model;
+      if (wantsImages && !model.acceptsImages) {
+        throw invalidRequest(
+          `the model '${body.model}' reads text only: send no image_url parts, or use a vision model`,
+          'messages',
+          'images_not_supported',
+        );
+      }
+      const request = chatRequest(body, model, messages, signal);
+      const identity = newCompletionIdentity(body.model);
+      if (!body.stream) {
+        const result = await model.generate(request);
+        return c.json(chatCompletion(identity, result.text, result.finishReason, result.usage));
+      }
+      const parts = model.stream(request)[Symbol.asyncIterator]();
+      const first = await parts.next();
+      releasedByStream = true;
+      const includeUsage = body.stream_options?.include_usage === true;
+      return streamSSE(c, async (sse) => {
+        const send = (data: unknown) => sse.writeSSE({ data: JSON.stringify(data) });
+        try {
+          await send(chatChunk(identity, { role: 'assistant', content: '' }, null, includeUsage));
+          let next = first;
+          while (!next.done) {
+            await sendPart(send, identity, next.value, includeUsage);
+            next = await parts.next();
+          }
+          await sse.writeSSE({ data: '[DONE]' });
+        } catch (error) {
+          if (!signal.aborted) {
+            const mapped = mapError(error, c.get('requestId'));
+            if (mapped.internal)
+              services.log(`mmkit serve: stream of request ${c.get('requestId')} failed: ${String(error)}`);
+            await send(mapped.body).catch(() => undefined);
+          }
+        } finally {
+          await parts.return?.().catch(() => undefined);
+          lease.release();
+        }
+      });
+    } finally {
+      if (!releasedByStream) lease.release();
+    }
+  });
+
+  return app;
+}
+
+function chatRequest(
+  body: ChatRequestBody,
+  model: ChatModel,
+  messages: ChatRequest['messages'],
+  signal: AbortSignal,
+): ChatRequest {
+  const requested = body.max_completion_tokens ?? body.max_tokens ?? undefined;
+  if (requested !== undefined && requested > model.contextLength) {
+    throw invalidRequest(
+      `max_tokens ${requested} is over the model's context length of ${model.contextLength} tokens`,
+      body.max_completion_tokens ? 'max_completion_tokens' : 'max_tokens',
+      'max_tokens_too_large',
+    );
+  }
+  const stop = body.stop === undefined || body.stop === null ? undefined : [body.stop].flat();
+  return {
+    messages,
+    maxNewTokens: requested ?? Math.min(DEFAULT_MAX_TOKENS, model.contextLength),
+    temperature: body.temperature ?? 1,
+    topP: body.top_p ?? 1,
+    ...(body.top_k ? { topK: body.top_k } : {}),
+    ...(body.seed === undefined || body.seed === null ? {} : { seed: body.seed }),
+    ...(stop ? { stop } : {}),
+    signal,
+  };
+}
+
+async function sendPart(
+  send: (data: unknown) => Promise<void>,
+  identity: CompletionIdentity,
+  part: ChatStreamPart,
+  includeUsage: boolean,
+): Promise<void> {
+  if (part.type === 'text-delta') {
+    if (part.text !== '') await send(chatChunk(identity, { content: part.text }, null, includeUsage));
+    return;
+  }
+  await send(chatChunk(identity, {}, openAiFinishReason(part.finishReason), includeUsage));
+  if (includeUsage) await send(usageChunk(identity, part.usage));
+}

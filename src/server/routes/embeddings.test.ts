@@ -1,0 +1,81 @@
+import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
+import { embed, embedMany } from 'ai';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dataUrl, solidImage, startTestServer, type TestServer } from '../test-support/test-server.ts';
+
+function cosine(a: readonly number[], b: readonly number[]): number {
+  let dot = 0;
+  let normA = 0;
+  let normB = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i]! * b[i]!;
+    normA += a[i]! * a[i]!;
+    normB += b[i]! * b[i]!;
+  }
+  return dot / Math.sqrt(normA * normB);
+}
+
+describe('POST /v1/embeddings', () => {
+  let test: TestServer;
+  let client: OpenAI;
+
+  beforeAll(async () => {
+    test = await startTestServer();
+    client = new OpenAI({ baseURL: test.baseURL, apiKey: 'unused', maxRetries: 0 });
+  });
+  afterAll(async () => {
+    await test?.close();
+  });
+
+  it('gives the official SDK the same vectors in base64 (its default) and float', async () => {
+    const viaBase64 = await client.embeddings.create({ model: 'tiny-clip', input: ['a red car', 'blue'] });
+    const viaFloat = await client.embeddings.create({
+      model: 'tiny-clip',
+      input: ['a red car', 'blue'],
+      encoding_format: 'float',
+    });
+    expect(viaBase64.data.map((item) => item.index)).toEqual([0, 1]);
+    expect(viaBase64.data[0]?.embedding).toHaveLength(8);
+    for (const [index, item] of viaFloat.data.entries()) {
+      const decoded = viaBase64.data[index]!.embedding;
+      for (const [position, value] of item.embedding.entries()) expect(decoded[position]).toBeCloseTo(value, 6);
+    }
+    expect(viaFloat.usage.total_tokens).toBeGreaterThan(0);
+    // The tiny CLIP's space is colour: "a red car" and "blue" point different ways.
+    expect(cosine(viaFloat.data[0]!.embedding, viaFloat.data[1]!.embedding)).toBeLessThan(0.5);
+  });
+
+  it('embeds images given as data URLs in the same space as text, in input order', async () => {
+    const redImage = dataUrl(await solidImage({ r: 255, g: 0, b: 0 }));
+    const blueImage = dataUrl(await solidImage({ r: 0, g: 0, b: 255 }), 'image/whatever');
+    const result = await client.embeddings.create({
+      model: 'tiny-clip',
+      input: ['red', redImage, blueImage, 'blue'],
+      encoding_format: 'float',
+    });
+    const [redText, redPicture, bluePicture, blueText] = result.data.map((item) => item.embedding);
+    expect(cosine(redText!, redPicture!)).toBeGreaterThan(0.99);
+    expect(cosine(blueText!, bluePicture!)).toBeGreaterThan(0.99);
+    expect(cosine(redText!, bluePicture!)).toBeLessThan(0.5);
+  });
+
+  it('works with the AI SDK (embed, embedMany)', async () => {
+    const mmkit = createOpenAICompatible({ name: 'mmkit', baseURL: test.baseURL });
+    const single = await embed({ model: mmkit.embeddingModel('tiny-clip'), value: 'green' });
+    expect(single.embedding).toHaveLength(8);
+    const many = await embedMany({ model: mmkit.embeddingModel('tiny-clip'), values: ['green', 'a green car'] });
+    expect(cosine(many.embeddings[0]!, many.embeddings[1]!)).toBeGreaterThan(0.99);
+  });
+
+  it('refuses token inputs, a wrong dimensions and a text-only route misuse with 400s', async () => {
+    await expect(client.embeddings.create({ model: 'tiny-clip', input: [[1, 2, 3]] })).rejects.toMatchObject({
+      status: 400,
+      code: 'token_input_unsupported',
+    });
+    await expect(client.embeddings.create({ model: 'tiny-clip', input: 'red', dimensions: 3 })).rejects.toMatchObject({
+      status: 400,
+      code: 'dimensions_unsupported',
+    });
+  });
+});

@@ -1,0 +1,168 @@
+/**
+ * `POST /v1/embeddings`: texts, and for models with an image tower (CLIP) images given as data URLs,
+ * in one shared space. `encoding_format` `float` or `base64` (little-endian float32, what the
+ * official SDK asks for by default and decodes itself).
+ */
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { EmbeddingModel } from '../../models/spec/index.ts';
+import { invalidRequest } from '../http-errors.ts';
+import { acceptImage } from '../media/accept-image.ts';
+import { imageUrlBytes } from '../media/image-url.ts';
+import { limitBody } from '../middleware/body-limit.ts';
+import { modelName } from '../openai/chat-request-schema.ts';
+import type { ServerEnv, ServerServices } from '../server-context.ts';
+import type { ServerLimits } from '../server-options.ts';
+import { NO_CONTROL_CHARACTERS, parseWith, readJsonBody } from '../validation.ts';
+
+const inputText = z
+  .string()
+  .min(1, 'must not be empty')
+  .regex(NO_CONTROL_CHARACTERS, 'must not contain NUL or other control characters');
+
+const embeddingsSchema = z.looseObject({
+  model: modelName,
+  input: z.union([
+    inputText,
+    z.array(inputText).min(1, 'must not be empty'),
+    z.array(z.number()),
+    z.array(z.array(z.number())),
+  ]),
+  encoding_format: z.enum(['float', 'base64']).nullish(),
+  dimensions: z.int().min(1).nullish(),
+});
+
+export function embeddingsRoutes(services: ServerServices): Hono<ServerEnv> {
+  const app = new Hono<ServerEnv>();
+  const { limits } = services;
+
+  app.post('/v1/embeddings', limitBody(limits.embeddingsBodyBytes), async (c) => {
+    const body = parseWith(embeddingsSchema, await readJsonBody(c));
+    const inputs = [body.input].flat();
+    if (inputs.length === 0) throw invalidRequest('input must not be empty', 'input', 'invalid_parameter');
+    if (inputs.some((input) => typeof input !== 'string')) {
+      throw invalidRequest('token id inputs are not supported: send text', 'input', 'token_input_unsupported');
+    }
+    const texts = inputs as string[];
+    if (texts.length > limits.maxEmbeddingInputs) {
+      throw invalidRequest(`at most ${limits.maxEmbeddingInputs} inputs per request`, 'input', 'too_many_inputs');
+    }
+    const signal = c.get('signal');
+    const { vectors, tokens } = texts.some((input) => input.startsWith('data:'))
+      ? await embedWithImages(services, body.model, texts, signal)
+      : await embedTextsBatched(services, body.model, texts, signal);
+    const dimensions = vectors[0]?.length ?? 0;
+    if (body.dimensions && body.dimensions !== dimensions) {
+      throw invalidRequest(
+        `the model '${body.model}' gives ${dimensions} dimensions; dimensions must be ${dimensions} or absent`,
+        'dimensions',
+        'dimensions_unsupported',
+      );
+    }
+    const base64 = body.encoding_format === 'base64';
+    return c.json({
+      object: 'list',
+      data: vectors.map((vector, index) => ({
+        object: 'embedding',
+        index,
+        embedding: base64
+          ? Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength).toString('base64')
+          : Array.from(vector),
+      })),
+      model: body.model,
+      usage: { prompt_tokens: tokens, total_tokens: tokens },
+    });
+  });
+
+  return app;
+}
+
+async function embedTextsBatched(
+  services: ServerServices,
+  model: string,
+  texts: string[],
+  signal: AbortSignal,
+): Promise<{ vectors: Float32Array[]; tokens: number }> {
+  for (const [index, text] of texts.entries()) checkTextLength(text, index, services.limits);
+  return services.embeddingBatcher.embedTexts(model, texts, signal);
+}
+
+async function embedWithImages(
+  services: ServerServices,
+  model: string,
+  inputs: string[],
+  signal: AbortSignal,
+): Promise<{ vectors: Float32Array[]; tokens: number }> {
+  const lease = await services.models.acquire('embeddings', model, signal);
+  try {
+    return await embedInOrder(lease.model, inputs, services.limits, signal, model);
+  } finally {
+    lease.release();
+  }
+}
+
+function checkTextLength(input: string, index: number, limits: ServerLimits): void {
+  if (input.length > limits.maxEmbeddingInputChars) {
+    throw invalidRequest(
+      `input ${index} has ${input.length} characters, over the limit of ${limits.maxEmbeddingInputChars}`,
+      `input.${index}`,
+      'input_too_long',
+    );
+  }
+}
+
+/** Texts in one batch and images in another, put back in the order the client sent them. */
+async function embedInOrder(
+  model: EmbeddingModel,
+  inputs: string[],
+  limits: ServerLimits,
+  signal: AbortSignal,
+  name: string,
+): Promise<{ vectors: Float32Array[]; tokens: number }> {
+  const textIndexes: number[] = [];
+  const imageIndexes: number[] = [];
+  const images: Uint8Array[] = [];
+  for (const [index, input] of inputs.entries()) {
+    if (!input.startsWith('data:')) {
+      checkTextLength(input, index, limits);
+      textIndexes.push(index);
+      continue;
+    }
+    if (!model.embedImages) {
+      throw invalidRequest(
+        `the model '${name}' embeds text only; input ${index} is a data URL`,
+        `input.${index}`,
+        'images_not_supported',
+      );
+    }
+    const param = `input.${index}`;
+    const bytes = await imageUrlBytes(input, {
+      maxBytes: limits.remoteImageBytes,
+      timeoutMs: limits.remoteImageTimeoutMs,
+      allowRemote: false,
+      param,
+    });
+    images.push((await acceptImage(bytes, { maxPixels: limits.maxPixels, param, unknownFormatStatus: 400 })).bytes);
+    imageIndexes.push(index);
+  }
+  const vectors: Float32Array[] = new Array(inputs.length);
+  let tokens = 0;
+  if (textIndexes.length > 0) {
+    const result = await model.embedTexts(
+      textIndexes.map((index) => inputs[index]!),
+      { signal },
+    );
+    textIndexes.forEach((index, position) => {
+      vectors[index] = result.embeddings[position]!;
+    });
+    tokens += result.usage.tokens;
+  }
+  if (imageIndexes.length > 0 && model.embedImages) {
+    const result = await model.embedImages(images, { signal });
+    imageIndexes.forEach((index, position) => {
+      vectors[index] = result.embeddings[position]!;
+    });
+    tokens += result.usage.tokens;
+  }
+  return { vectors, tokens };
+}

@@ -1,0 +1,23 @@
+/** What every route handler can reach: the services of this server and per-request variables. */
+import type { EmbeddingBatcher } from './embedding-batcher.ts';
+import type { ModelService } from './model-service.ts';
+import type { ServerLimits } from './server-options.ts';
+import type { FileStore } from './uploads/file-store.ts';
+
+export interface ServerServices {
+  models: ModelService;
+  /** Text-only embeddings requests go through here, batched per model. */
+  embeddingBatcher: EmbeddingBatcher;
+  files: FileStore;
+  limits: ServerLimits;
+  remoteImages: boolean;
+  log: (line: string) => void;
+}
+
+export interface ServerEnv {
+  Variables: {
+    requestId: string;
+    /** Aborts when the client goes away or the server's shutdown grace period ends. */
+    signal: AbortSignal;
+  };
+}

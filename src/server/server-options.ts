@@ -1,0 +1,92 @@
+/**
+ * What `createServer` takes, and the limits every route enforces. Every limit has a default; the
+ * CLI and tests override only what they need.
+ */
+import type { MmkitConfig } from '../models/config.ts';
+import type { ModelRegistry } from '../models/registry.ts';
+
+export interface ServerLimits {
+  /** JSON bodies of /v1/chat/completions (data-URL images included). */
+  chatBodyBytes: number;
+  /** JSON bodies of /v1/embeddings. */
+  embeddingsBodyBytes: number;
+  /** JSON bodies of the other JSON routes (/v1/audio/speech). */
+  jsonBodyBytes: number;
+  /** Multipart bodies carrying an image (/qa). */
+  imageUploadBytes: number;
+  /** Multipart bodies carrying audio (/v1/audio/transcriptions). */
+  audioUploadBytes: number;
+  /** Images fetched from an http(s) `image_url`. */
+  remoteImageBytes: number;
+  remoteImageTimeoutMs: number;
+  /** Width × height of any image, against decompression bombs. */
+  maxPixels: number;
+  maxAudioSeconds: number;
+  /** Characters of text over all chat messages. */
+  maxPromptChars: number;
+  /** Characters of a /qa question. */
+  maxQuestionChars: number;
+  /** Characters of a /v1/audio/speech input (OpenAI's limit). */
+  maxSpeechChars: number;
+  maxMessages: number;
+  maxEmbeddingInputs: number;
+  /** Characters of one embeddings input text. */
+  maxEmbeddingInputChars: number;
+  /** Texts merged into one embeddings model call under concurrent load. */
+  embeddingBatchInputs: number;
+  /** Requests waiting for one model beyond the ones running; more get 429. */
+  queueLength: number;
+  /** Requests one model runs at once. */
+  concurrencyPerModel: number;
+  /** How long `close()` lets in-flight requests finish before cancelling them. */
+  shutdownGraceMs: number;
+}
+
+export const DEFAULT_LIMITS: ServerLimits = {
+  chatBodyBytes: 16 * 1024 * 1024,
+  embeddingsBodyBytes: 8 * 1024 * 1024,
+  jsonBodyBytes: 1024 * 1024,
+  imageUploadBytes: 10 * 1024 * 1024,
+  audioUploadBytes: 25 * 1024 * 1024,
+  remoteImageBytes: 10 * 1024 * 1024,
+  remoteImageTimeoutMs: 10_000,
+  maxPixels: 40_000_000,
+  maxAudioSeconds: 600,
+  maxPromptChars: 32_000,
+  maxQuestionChars: 2_000,
+  maxSpeechChars: 4_096,
+  maxMessages: 256,
+  maxEmbeddingInputs: 256,
+  maxEmbeddingInputChars: 8_192,
+  embeddingBatchInputs: 64,
+  queueLength: 16,
+  concurrencyPerModel: 1,
+  shutdownGraceMs: 10_000,
+};
+
+export interface CorsSettings {
+  /** Allowed origins, or `*` for any. */
+  origins: string[] | '*';
+}
+
+export interface ServerOptions {
+  registry: ModelRegistry;
+  config?: MmkitConfig;
+  /** Holds `uploads/` and `outputs/`; nothing is written anywhere else. */
+  dataDir: string;
+  limits?: Partial<ServerLimits>;
+  /** When set, every route but /health needs `Authorization: Bearer <apiKey>`. */
+  apiKey?: string;
+  /** Absent: no CORS headers (same-origin only). */
+  cors?: CorsSettings;
+  /** Extra model names clients may ask for, beyond the configured, default and cached ones. */
+  models?: string[];
+  /** Fetch http(s) `image_url`s (default true); false allows data URLs only. */
+  remoteImages?: boolean;
+  /** Where internal errors are logged (default stderr). */
+  log?: (line: string) => void;
+}
+
+export function resolveLimits(overrides: Partial<ServerLimits> = {}): ServerLimits {
+  return { ...DEFAULT_LIMITS, ...overrides };
+}

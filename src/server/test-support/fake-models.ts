@@ -1,0 +1,95 @@
+/**
+ * Fake models for what testkit models cannot show: a chat model that streams until cancelled (to
+ * see client disconnects and full queues) and one that fails with a raw error (to see that our bugs
+ * become a bare 500). Registered as the `fake` provider: `fake:slow`, `fake:broken`.
+ */
+import type { ModelProvider } from '../../models/registry.ts';
+import type { ChatModel, ChatRequest, ChatResult, ChatStreamPart } from '../../models/spec/index.ts';
+
+export interface SlowModelProbe {
+  /** Streams started and streams that saw their signal abort. */
+  started: number;
+  aborted: number;
+  /** Lets every running `generate` finish. */
+  releaseAll(): void;
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
+  });
+}
+
+export function fakeProvider(): { provider: ModelProvider; probe: SlowModelProbe } {
+  const waiting: (() => void)[] = [];
+  const probe: SlowModelProbe = {
+    started: 0,
+    aborted: 0,
+    releaseAll: () => {
+      for (const resolve of waiting.splice(0)) resolve();
+    },
+  };
+  const description = (name: string) => ({ id: `fake:${name}`, provider: 'fake' });
+  const usage = { promptTokens: 1, completionTokens: 1 };
+
+  const slow: ChatModel = {
+    description: description('slow'),
+    acceptsImages: false,
+    contextLength: 100_000,
+    /** Holds its queue slot until `releaseAll` or the request's signal. */
+    async generate(request: ChatRequest): Promise<ChatResult> {
+      probe.started += 1;
+      await new Promise<void>((resolve, reject) => {
+        waiting.push(resolve);
+        request.signal?.addEventListener('abort', () => reject(request.signal?.reason), { once: true });
+      });
+      return { text: 'done', finishReason: 'stop', usage, timings: { totalMs: 1 } };
+    },
+    /** A token every 10 ms, forever, until the request's signal aborts. */
+    async *stream(request: ChatRequest): AsyncIterable<ChatStreamPart> {
+      probe.started += 1;
+      try {
+        for (;;) {
+          await sleep(10, request.signal);
+          yield { type: 'text-delta', text: 'tick ' };
+        }
+      } catch (error) {
+        if (request.signal?.aborted) probe.aborted += 1;
+        throw error;
+      }
+    },
+  };
+
+  const broken: ChatModel = {
+    description: description('broken'),
+    acceptsImages: false,
+    contextLength: 1000,
+    generate: async () => {
+      throw new TypeError('secret internal detail at /home/server/model.ts:42');
+    },
+    // biome-ignore lint/correctness/useYield: it fails before its first part.
+    async *stream() {
+      throw new TypeError('secret internal detail at /home/server/model.ts:42');
+    },
+  };
+
+  const provider: ModelProvider = {
+    name: 'fake',
+    models: {
+      chat: async (entry) => {
+        if (entry.model === 'slow') return slow;
+        if (entry.model === 'broken') return broken;
+        throw new Error(`no fake model ${entry.model}`);
+      },
+    },
+  };
+  return { provider, probe };
+}

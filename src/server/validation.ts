@@ -1,0 +1,66 @@
+/**
+ * Request parsing shared by the routes: the content type checked before the body is read (415),
+ * JSON that does not parse (400), and zod schemas whose first issue becomes a one-line 400 naming
+ * the field.
+ */
+import type { Context } from 'hono';
+import type { z } from 'zod';
+import { invalidRequest, unsupportedMediaType } from './http-errors.ts';
+
+export function mediaTypeOf(c: Context): string {
+  return (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+export function requireMediaType(c: Context, expected: string): void {
+  const actual = mediaTypeOf(c);
+  if (actual !== expected) {
+    throw unsupportedMediaType(
+      `this route takes ${expected}, not ${actual === '' ? 'a body with no Content-Type' : actual}`,
+    );
+  }
+}
+
+export async function readJsonBody(c: Context): Promise<unknown> {
+  requireMediaType(c, 'application/json');
+  const text = await c.req.text();
+  if (text.trim() === '')
+    throw invalidRequest('the request body is empty; expected a JSON object', undefined, 'invalid_json');
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw invalidRequest(`the request body is not valid JSON (${(error as Error).message})`, undefined, 'invalid_json');
+  }
+}
+
+/** The dotted path of a zod issue: `messages.0.content`. */
+function issuePath(issue: z.core.$ZodIssue): string {
+  return issue.path.map(String).join('.');
+}
+
+export function parseWith<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const path = issuePath(issue);
+  if (path !== '' && valueAt(value, issue.path) === undefined) {
+    throw invalidRequest(`missing required parameter '${path}'`, path, 'missing_parameter');
+  }
+  throw invalidRequest(
+    path === '' ? `invalid request: ${issue.message}` : `invalid '${path}': ${issue.message}`,
+    path === '' ? undefined : path,
+    'invalid_parameter',
+  );
+}
+
+function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  let current = value;
+  for (const key of path) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return current;
+}
+
+/** No NUL or other C0 control characters except tab, newline and carriage return. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
+export const NO_CONTROL_CHARACTERS = /^[^\u0000-\u0008\u000b\u000c\u000e-\u001f]*$/;
