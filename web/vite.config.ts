@@ -12,5 +12,11 @@ export default defineConfig({
   plugins: [react()],
   build: { outDir: 'dist', emptyOutDir: true, sourcemap: false },
   // `vite --config web/vite.config.ts` in development: the API comes from a running `mmkit serve`.
-  server: { proxy: { '/api': 'http://127.0.0.1:8000', '/outputs': 'http://127.0.0.1:8000', '/uploads': 'http://127.0.0.1:8000' } },
+  server: {
+    proxy: {
+      '/api': 'http://127.0.0.1:8000',
+      '/outputs': 'http://127.0.0.1:8000',
+      '/uploads': 'http://127.0.0.1:8000',
+    },
+  },
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readSseEvents, SseParser, type SseEvent } from './sse.ts';
+import { readSseEvents, type SseEvent, SseParser } from './sse.ts';
 
 /** A fetch-like body that delivers `chunks` one read at a time. */
 function bodyOf(chunks: (string | Uint8Array)[]): ReadableStream<Uint8Array> {

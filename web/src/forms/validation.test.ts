@@ -58,7 +58,10 @@ describe('checkAudioFile', () => {
 describe('checkText', () => {
   it('refuses blank and overlong text', () => {
     expect(checkText('  \n', 'error.emptyQuestion', 10)).toEqual({ key: 'error.emptyQuestion' });
-    expect(checkText('x'.repeat(11), 'error.emptyQuestion', 10)).toEqual({ key: 'error.tooLong', params: { limit: 10 } });
+    expect(checkText('x'.repeat(11), 'error.emptyQuestion', 10)).toEqual({
+      key: 'error.tooLong',
+      params: { limit: 10 },
+    });
     expect(checkText('what colour?', 'error.emptyQuestion', 20)).toBeUndefined();
   });
 });

@@ -40,7 +40,9 @@ export function formatBytes(bytes: number): string {
 
 export function checkImageFile(file: FileLike): Problem | undefined {
   // Browsers leave `type` empty for unknown extensions: fall back on the name.
-  const looksLikeImage = file.type ? IMAGE_TYPES.includes(file.type) : IMAGE_EXTENSIONS.includes(extensionOf(file.name));
+  const looksLikeImage = file.type
+    ? IMAGE_TYPES.includes(file.type)
+    : IMAGE_EXTENSIONS.includes(extensionOf(file.name));
   if (!looksLikeImage) return { key: 'error.notImage', params: { name: file.name } };
   if (file.size > MAX_IMAGE_BYTES) {
     return {

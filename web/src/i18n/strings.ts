@@ -123,6 +123,7 @@ export const en = {
   'error.numberRange': 'A number from {min} to {max}.',
   'error.microphone': 'The microphone could not be used: {message}',
   'error.noMicrophone': 'This browser cannot record audio; upload a file instead.',
+  'error.modelId': 'A model id looks like owner/name.',
 };
 
 export type MessageKey = keyof typeof en;
@@ -245,4 +246,5 @@ export const zh: Partial<Record<MessageKey, string>> = {
   'error.numberRange': '请输入 {min} 到 {max} 之间的数字。',
   'error.microphone': '无法使用麦克风：{message}',
   'error.noMicrophone': '此浏览器无法录音，请上传文件。',
+  'error.modelId': '模型 ID 的格式是 owner/name。',
 };
