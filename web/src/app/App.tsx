@@ -44,16 +44,6 @@ export function App() {
           <span className="brand-name">{t('app.title')}</span>
           <span className="brand-tagline">{t('app.tagline')}</span>
         </a>
-        <label className="language">
-          <span className="visually-hidden">{t('language.label')}</span>
-          <select id="language" value={language} onChange={(event) => setLanguage(event.target.value as Language)}>
-            {LANGUAGES.map((option) => (
-              <option key={option} value={option}>
-                {LANGUAGE_NAMES[option]}
-              </option>
-            ))}
-          </select>
-        </label>
         <nav className="tabs" aria-label="mmkit">
           {PAGES.map((name) => (
             <a
@@ -67,6 +57,16 @@ export function App() {
             </a>
           ))}
         </nav>
+        <label className="language">
+          <span className="visually-hidden">{t('language.label')}</span>
+          <select id="language" value={language} onChange={(event) => setLanguage(event.target.value as Language)}>
+            {LANGUAGES.map((option) => (
+              <option key={option} value={option}>
+                {LANGUAGE_NAMES[option]}
+              </option>
+            ))}
+          </select>
+        </label>
       </header>
       <main className="main">
         <div hidden={page !== 'ask'} data-testid="page-ask">

@@ -83,6 +83,7 @@ export const en = {
   'assistant.answer': 'Answer',
   'assistant.answerAudio': 'Spoken answer',
   'assistant.fullAudio': 'The whole answer',
+  'assistant.empty': 'Record or type a question: the answer is written and spoken here.',
 
   'models.heading': 'Models',
   'models.installed': 'Installed',
@@ -208,6 +209,7 @@ export const zh: Partial<Record<MessageKey, string>> = {
   'assistant.answer': '回答',
   'assistant.answerAudio': '语音回答',
   'assistant.fullAudio': '完整回答',
+  'assistant.empty': '录音或输入问题，回答会在这里显示并朗读。',
 
   'models.heading': '模型',
   'models.installed': '已安装',

@@ -223,6 +223,7 @@ export function AssistantPage() {
         <ErrorMessage failure={failure} onDismiss={() => setFailure(undefined)} />
       </form>
       <section className="pane stack" aria-live="polite">
+        {transcript === undefined && !answer && !busy && <p className="muted">{t('assistant.empty')}</p>}
         {transcript !== undefined && (
           <div className="bubble user">
             <span className="bubble-who">{t('assistant.transcript')}</span>

@@ -77,9 +77,11 @@ export function ImaginePage() {
           const { step, total_steps } = data as ProgressEvent;
           setProgress({ step, total: total_steps });
         } else if (type === 'image') {
-          const image = data as GeneratedImage;
-          batch.push(image);
-          setImages((current) => [image, ...current.filter((other) => other.url !== image.url)]);
+          batch.push(data as GeneratedImage);
+          // Newest batch first, its images in their own order.
+          const shown = [...batch];
+          const urls = new Set(shown.map((image) => image.url));
+          setImages((current) => [...shown, ...current.filter((other) => !urls.has(other.url))]);
         }
       })) as ImagineDone;
       // The scheduler arrives with `done`: attach it to this batch's images.
