@@ -1,0 +1,103 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { encodeWav } from '../../src/media/wav.ts';
+import type { StubApi } from '../test-support/stub-api.ts';
+import { launchBrowser, openPage, PHONE, screenshot } from './support/browser.ts';
+import { startTarget } from './support/target.ts';
+
+let target: StubApi;
+let browser: Browser;
+let page: Page;
+let closeContext: () => Promise<void>;
+let folder: string;
+
+beforeAll(async () => {
+  // Chromium's fake microphone plays this file: a 2 s, 440 Hz tone at 16 kHz.
+  folder = mkdtempSync(join(tmpdir(), 'mmkit-e2e-'));
+  const samples = new Float32Array(32_000).map((_, index) => 0.4 * Math.sin((2 * Math.PI * 440 * index) / 16_000));
+  const microphone = join(folder, 'microphone.wav');
+  writeFileSync(microphone, encodeWav(samples, 16_000));
+  [target, browser] = await Promise.all([startTarget(), launchBrowser({ fakeAudioFile: microphone })]);
+});
+afterAll(async () => {
+  await browser?.close();
+  await target?.close();
+  rmSync(folder, { recursive: true, force: true });
+});
+beforeEach(async () => {
+  const opened = await openPage(browser, target.url);
+  page = opened.page;
+  closeContext = () => opened.context.close();
+  await page.goto('/#/assistant');
+});
+afterEach(() => closeContext());
+
+/** Waits until an <audio> element has loaded a source with a real duration. */
+async function loadedDuration(testId: string): Promise<number> {
+  const audio = page.getByTestId(testId);
+  await expect.poll(() => audio.evaluate((element: HTMLAudioElement) => element.readyState)).toBeGreaterThanOrEqual(1);
+  return audio.evaluate((element: HTMLAudioElement) => element.duration);
+}
+
+describe('Voice assistant', () => {
+  it('records through the microphone, shows the transcript and plays the answer sentence by sentence', async () => {
+    expect(await page.getByTestId('status').textContent()).toBe('Ready.');
+    await page.locator('#assistant-record').click();
+    await expect
+      .poll(() => page.getByTestId('audio-chosen').textContent(), { timeout: 5000 })
+      .toMatch(/Recording… [1-9]\.\d s/);
+    await page.locator('#assistant-stop').click();
+    await expect.poll(() => page.getByTestId('audio-chosen').textContent()).toMatch(/Recorded \d+\.\d s of audio/);
+    await page.locator('#assistant-submit').click();
+
+    await expect.poll(() => page.getByTestId('transcript').textContent()).toMatch(/^heard \d+ bytes of audio\/webm/);
+    const request = target.requests.findLast((entry) => entry.path === '/api/assistant');
+    expect(request?.body.input_type).toBe('speech');
+    const audio = request?.body.audio as { name: string; type: string; size: number };
+    expect(audio.type).toMatch(/^audio\/webm/);
+    expect(audio.name).toBe('recording.webm');
+    expect(audio.size).toBeGreaterThan(2000);
+
+    await expect.poll(() => page.getByTestId('status').textContent()).toBe('Done.');
+    expect(await page.getByTestId('assistant-answer').textContent()).toBe(
+      `You said: ${await page.getByTestId('transcript').textContent()}. This is the stub assistant speaking!`,
+    );
+    // The first sentence's WAV went into the player as soon as it came, and it played.
+    expect(await page.getByTestId('sentence-audio').getAttribute('src')).toMatch(/\/outputs\/.+\.wav$/);
+    await expect
+      .poll(() => page.getByTestId('sentence-audio').evaluate((element: HTMLAudioElement) => element.played.length))
+      .toBeGreaterThan(0);
+    expect(await loadedDuration('sentence-audio')).toBeGreaterThan(0.3);
+    expect(await page.getByTestId('full-audio').getAttribute('src')).toMatch(/\/outputs\/.+\.wav$/);
+    expect(await loadedDuration('full-audio')).toBeCloseTo(0.8, 1);
+    await screenshot(page, 'assistant-desktop');
+  });
+
+  it('switches to text input, which shows the text box instead of the recorder', async () => {
+    await page.getByLabel('Text input').check();
+    expect(await page.getByTestId('speech-input').count()).toBe(0);
+    await page.locator('#assistant-text').fill('hello there');
+    await page.locator('#assistant-submit').click();
+    await expect.poll(() => page.getByTestId('assistant-answer').textContent()).toContain('You said: hello there.');
+    expect(await page.getByTestId('transcript').count()).toBe(0);
+    await expect.poll(() => page.getByTestId('status').textContent()).toBe('Done.');
+    await page.getByLabel('Speech input').check();
+    expect(await page.locator('#assistant-record').isVisible()).toBe(true);
+    await page.setViewportSize(PHONE);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await screenshot(page, 'assistant-phone');
+  });
+
+  it('refuses a non-audio upload and sending with nothing recorded, in words', async () => {
+    await page.locator('#assistant-submit').click();
+    expect(await page.getByTestId('error').textContent()).toContain('Record something or choose an audio file first.');
+    await page
+      .locator('#assistant-file')
+      .setInputFiles({ name: 'photo.png', mimeType: 'image/png', buffer: Buffer.from('x') });
+    expect(await page.getByTestId('error').textContent()).toContain('“photo.png” is not an audio file.');
+  });
+});

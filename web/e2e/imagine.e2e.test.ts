@@ -1,0 +1,146 @@
+import type { Browser, Page } from 'playwright-core';
+import sharp from 'sharp';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { StubApi } from '../test-support/stub-api.ts';
+import { launchBrowser, openPage, PHONE, screenshot } from './support/browser.ts';
+import { startTarget } from './support/target.ts';
+
+let target: StubApi;
+let browser: Browser;
+let page: Page;
+let closeContext: () => Promise<void>;
+
+beforeAll(async () => {
+  [target, browser] = await Promise.all([startTarget(), launchBrowser()]);
+});
+afterAll(async () => {
+  await browser?.close();
+  await target?.close();
+});
+beforeEach(async () => {
+  const opened = await openPage(browser, target.url);
+  page = opened.page;
+  closeContext = () => opened.context.close();
+  await page.goto('/#/imagine');
+});
+afterEach(() => closeContext());
+
+async function fillForm(options: { prompt: string; count: number; steps: string; sizeLabel?: string }) {
+  await page.locator('#imagine-prompt').fill(options.prompt);
+  await page.locator('#imagine-style').selectOption('油画');
+  if (options.sizeLabel) await page.locator('#imagine-size').selectOption({ label: options.sizeLabel });
+  await page.locator('#imagine-count').fill(String(options.count));
+  await page.getByText('Advanced').click();
+  await page.locator('#imagine-steps').fill(options.steps);
+  await page.locator('#imagine-seed').fill('42');
+}
+
+describe('Imagine', () => {
+  it('offers the five styles with their Chinese names and the sizes as width × height', async () => {
+    const styles = await page.locator('#imagine-style option').allTextContents();
+    expect(styles.slice(1)).toEqual([
+      'Photorealistic · 写实',
+      'Oil painting · 油画',
+      'Cartoon · 卡通',
+      'Watercolour · 水彩',
+      'Sketch · 素描',
+    ]);
+    expect(await page.locator('#imagine-size option').allTextContents()).toEqual([
+      '512 × 512',
+      '768 × 512',
+      '1024 × 768',
+    ]);
+    await page.getByText('Advanced').click();
+    expect(await page.locator('#imagine-negative').inputValue()).toBe(
+      'low quality, blurry, ugly, deformed, watermark, text, noise',
+    );
+    expect(await page.locator('#imagine-steps').inputValue()).toBe('60');
+  });
+
+  it('shows progress per step, then fills the gallery with downloadable images and their provenance', async () => {
+    target.eventDelayMs = 40; // slow enough to see the bar move
+    await fillForm({ prompt: 'a red apple', count: 2, steps: '12', sizeLabel: '768 × 512' });
+    await page.locator('#imagine-submit').click();
+    const bar = page.getByRole('progressbar');
+    await expect.poll(async () => Number(await bar.getAttribute('aria-valuenow'))).toBeGreaterThan(2);
+    expect(await bar.getAttribute('aria-valuemax')).toBe('12');
+    expect(await page.getByTestId('progress').textContent()).toMatch(/Step \d+ of 12/);
+    await expect.poll(() => page.getByTestId('gallery-item').count()).toBe(2);
+    target.eventDelayMs = 15;
+    await expect.poll(() => page.getByTestId('progress').count()).toBe(0);
+
+    const request = target.requests.findLast((entry) => entry.path === '/api/imagine');
+    expect(request?.body).toMatchObject({
+      prompt: 'a red apple',
+      style: '油画',
+      width: 768,
+      height: 512,
+      count: 2,
+      steps: 12,
+      seed: 42,
+    });
+
+    const first = page.getByTestId('gallery-item').first();
+    await expect.poll(() => first.locator('img').evaluate((image: HTMLImageElement) => image.naturalWidth)).toBe(768);
+    expect(await first.locator('img').evaluate((image: HTMLImageElement) => image.naturalHeight)).toBe(512);
+    expect(await page.locator('[data-field="seed"]').allTextContents()).toEqual(['42', '43']);
+    expect(await first.locator('[data-field="scheduler"]').textContent()).toBe('PNDMScheduler');
+    expect(await first.locator('[data-field="model"]').textContent()).toBe('mmkit-testkit/sd');
+    expect(await first.locator('[data-field="steps"]').textContent()).toBe('12');
+    expect(await first.locator('[data-field="prompt"]').textContent()).toContain('a red apple');
+
+    // The download link serves the PNG itself, and it is red.
+    const link = first.getByRole('link', { name: 'Download' });
+    expect(await link.getAttribute('download')).toMatch(/\.png$/);
+    const href = await link.evaluate((anchor: HTMLAnchorElement) => anchor.href);
+    const png = Buffer.from(await (await fetch(href)).arrayBuffer());
+    const { dominant } = await sharp(png).stats();
+    expect(dominant.r).toBeGreaterThan(150);
+    expect(dominant.g).toBeLessThan(80);
+
+    // Two columns on a desktop.
+    const boxes = await page
+      .getByTestId('gallery-item')
+      .evaluateAll((items) => items.map((item) => item.getBoundingClientRect().top));
+    expect(boxes[0]).toBe(boxes[1]);
+    await screenshot(page, 'imagine-desktop');
+    await page.setViewportSize(PHONE);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await screenshot(page, 'imagine-phone');
+  });
+
+  it('says which fields are wrong without sending anything', async () => {
+    const before = target.requests.filter((entry) => entry.path === '/api/imagine').length;
+    await page.getByText('Advanced').click();
+    await page.locator('#imagine-steps').fill('0');
+    await page.locator('#imagine-seed').fill('abc');
+    await page.locator('#imagine-submit').click();
+    expect(await page.locator('#imagine-prompt-error').textContent()).toBe('Describe the image you want.');
+    expect(await page.locator('#imagine-steps-error').textContent()).toBe('A whole number from 1 to 150.');
+    expect(await page.locator('#imagine-seed-error').textContent()).toContain('A whole number from 0 to');
+    expect(await page.locator('#imagine-steps').getAttribute('aria-invalid')).toBe('true');
+    expect(target.requests.filter((entry) => entry.path === '/api/imagine').length).toBe(before);
+  });
+
+  it('explains a connection dropped mid-generation and works again after', async () => {
+    // The stream stops after two progress events, with no `done`: what a dropped connection looks like.
+    await page.route('**/api/imagine', (route) =>
+      route.fulfill({
+        status: 200,
+        contentType: 'text/event-stream',
+        body: 'event: progress\ndata: {"step":1,"total_steps":12}\n\nevent: progress\ndata: {"step":2,"total_steps":12}\n\nevent: progr',
+      }),
+    );
+    await fillForm({ prompt: 'a blue sea', count: 1, steps: '12' });
+    await page.locator('#imagine-submit').click();
+    await expect.poll(() => page.getByTestId('error').textContent()).toContain('connection to the server was lost');
+    expect(await page.getByTestId('progress').count()).toBe(0);
+    expect(await page.getByTestId('gallery-item').count()).toBe(0);
+
+    await page.unroute('**/api/imagine');
+    await page.locator('#imagine-submit').click();
+    await expect.poll(() => page.getByTestId('gallery-item').count()).toBe(1);
+    expect(await page.getByTestId('error').count()).toBe(0);
+  });
+});
