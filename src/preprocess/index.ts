@@ -40,5 +40,6 @@ export {
   buildClipTokenizerJson,
   parseMerges,
 } from './text/clip-tokenizer-json.ts';
+export { splitSentences } from './text/sentences.ts';
 export type { TokenizedText, TokenizeOptions } from './text/tokenize.ts';
 export { DEFAULT_MAX_LENGTH, loadTextTokenizer, TextTokenizer } from './text/tokenize.ts';
