@@ -35,6 +35,8 @@ export type {
 } from './image/preprocess.ts';
 export { preprocessImage, preprocessImages } from './image/preprocess.ts';
 export { probeImage, sniffImageFormat } from './image/probe.ts';
+export type { TextDensity } from './image/text-density.ts';
+export { MIN_TEXT_TILE_FRACTION, MIN_TEXT_TILES, textDensity } from './image/text-density.ts';
 export {
   buildClipTokenizerConfig,
   buildClipTokenizerJson,
