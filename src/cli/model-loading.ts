@@ -43,10 +43,12 @@ export interface CliModelOptions extends RegistryOptions {
   model?: string;
   /** Applies to the model asked for, or to the capability's default. */
   dtype?: string;
+  /** Entry options from command flags (e.g. `scheduler`), on top of the config's. */
+  entryOptions?: Readonly<Record<string, unknown>>;
 }
 
-/** The config entry name that carries `--dtype` for one call. */
-const DTYPE_ENTRY = '--dtype';
+/** The config entry name that carries command-line options for one call. */
+const COMMAND_LINE_ENTRY = '--command-line';
 
 export async function loadCliModel<C extends Capability>(
   capability: C,
@@ -55,13 +57,17 @@ export async function loadCliModel<C extends Capability>(
   const { config } = await loadConfig(options.config === undefined ? {} : { path: options.config });
   let registry = registryOver(config, options);
   let requested = options.model;
-  if (options.dtype !== undefined) {
-    // The entry the registry would use, with the dtype on top, under a name only this call uses.
+  const flags = {
+    ...Object.fromEntries(Object.entries(options.entryOptions ?? {}).filter(([, value]) => value !== undefined)),
+    ...(options.dtype === undefined ? {} : { dtype: options.dtype }),
+  };
+  if (Object.keys(flags).length > 0) {
+    // The entry the registry would use, with the flags on top, under a name only this call uses.
     const entry = registry.resolve(capability, requested);
     const { baseURL: _baseURL, ...entryOptions } = entry.options;
-    const withDtype = { ...entryOptions, id: entry.id, dtype: options.dtype };
-    registry = registryOver({ ...config, models: { ...config.models, [DTYPE_ENTRY]: withDtype } }, options);
-    requested = DTYPE_ENTRY;
+    const withFlags = { ...entryOptions, id: entry.id, ...flags };
+    registry = registryOver({ ...config, models: { ...config.models, [COMMAND_LINE_ENTRY]: withFlags } }, options);
+    requested = COMMAND_LINE_ENTRY;
   }
   return registry.load(capability, requested);
 }

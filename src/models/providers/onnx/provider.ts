@@ -77,6 +77,7 @@ export function createOnnxProvider(options: OnnxProviderOptions = {}): ModelProv
         const { OnnxImageGenerationModel } = await import('./diffusion/onnx-image-generation-model.ts');
         const { dtype, scheduler, vaeSlicing } = entry.options;
         return OnnxImageGenerationModel.load(await folderOf(entry, context.signal), {
+          name: entry.model,
           ...(dtype === 'fp16' || dtype === 'fp32' ? { dtype } : {}),
           ...(typeof scheduler === 'string' ? { scheduler } : {}),
           ...(typeof vaeSlicing === 'boolean' ? { vaeSlicing } : {}),
