@@ -19,8 +19,11 @@ import {
   type ResolvedModel,
 } from './model-host.ts';
 
-/** The spec a runner loads for a request's model; `capability` is the family the runner hosts. */
-export type RunnerSpecBuilder = (model: ResolvedModel, capability: Capability) => RunnerSpec;
+/**
+ * The spec a runner loads for a request's model (`capability` is the family the runner hosts), or
+ * undefined for the default: the registry with the server's config.
+ */
+export type RunnerSpecBuilder = (model: ResolvedModel, capability: Capability) => RunnerSpec | undefined;
 
 export interface RunnerHostOptions {
   config?: MmkitConfig;
@@ -30,17 +33,9 @@ export interface RunnerHostOptions {
 
 export class RunnerModelHost implements ModelHost {
   readonly pool: ModelRunnerPool;
-  private readonly specFor: RunnerSpecBuilder;
 
-  constructor(options: RunnerHostOptions) {
+  constructor(private readonly options: RunnerHostOptions) {
     this.pool = new ModelRunnerPool(options.pool);
-    const config = options.config;
-    this.specFor =
-      options.specFor ??
-      ((model, capability) =>
-        // The runner resolves the id (not the name) so a vision default loads as its family's chat
-        // model; an id picks up the options its config entry gives it (dtype, device, threads…).
-        registryRunnerSpec(capability, { model: model.name ?? model.id, ...(config ? { config } : {}) }, {}));
   }
 
   async acquire<C extends Capability>(resolved: ResolvedModel<C>): Promise<ModelLease<C>> {
@@ -56,6 +51,15 @@ export class RunnerModelHost implements ModelHost {
       throw imagesNotSupported(resolved);
     }
     return { model: model as CapabilityModels[C], id: resolved.id, release: () => {} };
+  }
+
+  private specFor(model: ResolvedModel, capability: Capability): RunnerSpec {
+    const custom = this.options.specFor?.(model, capability);
+    if (custom) return custom;
+    const { config } = this.options;
+    // The runner is given the id for a default (not nothing), so a vision default loads as a chat
+    // model of its own; an id picks up the options its config entry gives it (dtype, device, threads).
+    return registryRunnerSpec(capability, { model: model.name ?? model.id, ...(config ? { config } : {}) });
   }
 
   status(): Promise<RunnerStatus[]> {
