@@ -57,6 +57,8 @@ async function main(kind: string): Promise<void> {
     registry,
     config,
     dataDir: join(root, 'data'),
+    // The free model lives in this process's registry only; tiny CLIP runs in a runner, the default.
+    runners: kind === 'mmkit-free-model' ? 'off' : {},
     // 64 connections must queue, not be refused.
     limits: { queueLength: 256, concurrencyPerModel: Number(process.env.MMKIT_BENCH_CONCURRENCY ?? 1) },
   });
