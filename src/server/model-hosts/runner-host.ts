@@ -9,7 +9,12 @@ import type { Capability, MmkitConfig } from '../../models/config.ts';
 import type { CapabilityModels } from '../../models/registry.ts';
 import { ModelRunnerPool } from '../../models/runner/pool.ts';
 import { registryRunnerSpec } from '../../models/runner/registry-factory.ts';
-import type { RunnerPoolOptions, RunnerSpec, RunnerStatus } from '../../models/runner/runner-spec.ts';
+import {
+  DEFAULT_POOL_OPTIONS,
+  type RunnerPoolOptions,
+  type RunnerSpec,
+  type RunnerStatus,
+} from '../../models/runner/runner-spec.ts';
 import {
   describeLoadFailure,
   family,
@@ -18,6 +23,7 @@ import {
   type ModelLease,
   type ResolvedModel,
 } from './model-host.ts';
+import { runnerEnvironment } from './runner-threads.ts';
 
 /**
  * The spec a runner loads for a request's model (`capability` is the family the runner hosts), or
@@ -35,7 +41,11 @@ export class RunnerModelHost implements ModelHost {
   readonly pool: ModelRunnerPool;
 
   constructor(private readonly options: RunnerHostOptions) {
-    this.pool = new ModelRunnerPool(options.pool);
+    const maxLoadedModels = options.pool.maxLoadedModels ?? DEFAULT_POOL_OPTIONS.maxLoadedModels;
+    this.pool = new ModelRunnerPool({
+      ...options.pool,
+      env: runnerEnvironment(maxLoadedModels, options.pool.env ?? process.env),
+    });
   }
 
   async acquire<C extends Capability>(resolved: ResolvedModel<C>): Promise<ModelLease<C>> {

@@ -13,11 +13,9 @@ describe('sessionOptionsFor', () => {
     expect(sessionOptionsFor({}, 'm', {})).toEqual({});
     expect(sessionOptionsFor({}, 'm', { MMKIT_ORT_THREADS: '1' })).toEqual({ intraOpNumThreads: 1 });
     expect(
-      sessionOptionsFor(
-        { intraOpNumThreads: 3, interOpNumThreads: 2, graphOptimizationLevel: 'basic' },
-        'm',
-        { MMKIT_ORT_THREADS: '1' },
-      ),
+      sessionOptionsFor({ intraOpNumThreads: 3, interOpNumThreads: 2, graphOptimizationLevel: 'basic' }, 'm', {
+        MMKIT_ORT_THREADS: '1',
+      }),
     ).toEqual({ intraOpNumThreads: 3, interOpNumThreads: 2, graphOptimizationLevel: 'basic' });
   });
 
@@ -62,7 +60,12 @@ describe('the onnx provider passes session options to every session it opens', (
 
   it('Transformers.js sessions (chat) get session_options', async () => {
     const chat = await registry().load('chat', 'llm');
-    const answer = await chat.generate({ messages: [{ role: 'user', content: 'hi' }], maxNewTokens: 8, temperature: 0, topP: 1 });
+    const answer = await chat.generate({
+      messages: [{ role: 'user', content: 'hi' }],
+      maxNewTokens: 8,
+      temperature: 0,
+      topP: 1,
+    });
     expect(answer.text).toBe('hi');
     expect(create).toHaveBeenCalled();
     for (const [, options] of create.mock.calls) {
