@@ -43,6 +43,10 @@ const modelEntryObjectSchema = z.looseObject({
   device: z.enum(['cpu', 'cuda']).optional(),
   baseURL: z.url({ protocol: /^https?$/ }).optional(),
   apiKey: z.string().optional(),
+  // ONNX Runtime session options for the onnx provider.
+  intraOpNumThreads: z.int().min(1).optional(),
+  interOpNumThreads: z.int().min(1).optional(),
+  graphOptimizationLevel: z.enum(['disabled', 'basic', 'extended', 'layout', 'all']).optional(),
 });
 
 /** A model entry: an id, or an id with options. Unknown options go to the provider as they are. */
