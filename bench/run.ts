@@ -14,6 +14,7 @@ const suites: Array<{ name: string; load: () => Promise<{ run: () => Promise<Ben
   { name: 'align', load: () => import('./align.bench.ts') },
   { name: 'classic', load: () => import('./classic.bench.ts') },
   { name: 'runner', load: () => import('./runner.bench.ts') },
+  { name: 'runner-threads', load: () => import('./runner-threads.bench.ts') },
   { name: 'diffusion', load: () => import('./diffusion.bench.ts') },
   { name: 'assistant', load: () => import('./assistant.bench.ts') },
   { name: 'vqa', load: () => import('./vqa.bench.ts') },
