@@ -34,6 +34,9 @@ export interface LoadedModelStatus {
   state: 'loading' | 'ready' | 'failed';
   running: number;
   waiting: number;
+  /** When it finished loading, and when its last request ended (epoch ms). */
+  loadedAt: number | null;
+  lastUsedAt: number | null;
 }
 
 export interface ModelServiceOptions {
@@ -53,6 +56,8 @@ interface Slot {
   state: LoadedModelStatus['state'];
   model: Promise<unknown>;
   queue: ModelQueue;
+  loadedAt: number | null;
+  lastUsedAt: number | null;
 }
 
 /** Chat and vision chat share one loaded model: a VLM answers text-only requests too. */
@@ -108,6 +113,8 @@ export class ModelService {
       capability: slot.capability,
       state: slot.state,
       ...slot.queue.status(),
+      loadedAt: slot.loadedAt,
+      lastUsedAt: slot.lastUsedAt,
     }));
   }
 
@@ -129,7 +136,15 @@ export class ModelService {
     const queueSlot: QueueSlot = await slot.queue.acquire(signal);
     try {
       const model = (await slot.model) as CapabilityModels[C];
-      return { model, id, release: () => queueSlot.release() };
+      const used = slot;
+      return {
+        model,
+        id,
+        release: () => {
+          used.lastUsedAt = Date.now();
+          queueSlot.release();
+        },
+      };
     } catch (error) {
       queueSlot.release();
       throw error;
@@ -180,10 +195,19 @@ export class ModelService {
     const queue =
       this.slots.get(key)?.queue ??
       new ModelQueue(name ?? id, this.options.concurrencyPerModel, this.options.queueLength);
-    const slot: Slot = { capability, id, state: 'loading', queue, model: Promise.resolve() };
+    const slot: Slot = {
+      capability,
+      id,
+      state: 'loading',
+      queue,
+      model: Promise.resolve(),
+      loadedAt: null,
+      lastUsedAt: null,
+    };
     slot.model = this.options.registry.load(capability, name).then(
       (model) => {
         slot.state = 'ready';
+        slot.loadedAt = Date.now();
         return model;
       },
       (error: unknown) => {

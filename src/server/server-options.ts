@@ -3,6 +3,7 @@
  * CLI and tests override only what they need.
  */
 import type { MmkitConfig } from '../models/config.ts';
+import type { HubSettings } from '../models/hub/settings.ts';
 import type { ModelRegistry } from '../models/registry.ts';
 
 export interface ServerLimits {
@@ -83,6 +84,10 @@ export interface ServerOptions {
   models?: string[];
   /** Fetch http(s) `image_url`s (default true); false allows data URLs only. */
   remoteImages?: boolean;
+  /** The model cache and Hub endpoint for `/api/models` (default: the environment's, as the CLI). */
+  hub?: Partial<HubSettings>;
+  /** The built web UI served at `/` (default: the package's `web/dist`; false serves none). */
+  webDir?: string | false;
   /** Where internal errors are logged (default stderr). */
   log?: (line: string) => void;
 }
