@@ -25,7 +25,9 @@ describe('POST /api/ask', () => {
     fetch(`${test.url}/api/ask`, { method: 'POST', body: form, ...init });
 
   it('streams upload, deltas and done with the dominant colour; a follow-up reuses image_id with history', async () => {
-    const response = await ask(askForm({ question: 'What colour is it?', ocr: 'off' }, await solidImage({ r: 230, g: 10, b: 10 })));
+    const response = await ask(
+      askForm({ question: 'What colour is it?', ocr: 'off' }, await solidImage({ r: 230, g: 10, b: 10 })),
+    );
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
     const events = await readEvents(response);
@@ -34,7 +36,9 @@ describe('POST /api/ask', () => {
     const [upload] = eventsOf<{ image_id: string; image_url: string }>(events, 'upload');
     expect(upload!.image_url).toBe(`/uploads/${upload!.image_id}`);
     expect(upload!.image_id).toMatch(/^\d{8}T\d{9}Z-[0-9a-f]{16}\.png$/);
-    const deltas = eventsOf<{ text: string }>(events, 'delta').map((delta) => delta.text).join('');
+    const deltas = eventsOf<{ text: string }>(events, 'delta')
+      .map((delta) => delta.text)
+      .join('');
     const [done] = eventsOf<{ answer: string; question: string; usage: { completion_tokens: number } }>(events, 'done');
     expect(done!.answer).toBe('red');
     expect(deltas).toBe(done!.answer);
@@ -69,14 +73,29 @@ describe('POST /api/ask', () => {
 
   it.each([
     ['traversal in image_id', { question: 'q', image_id: '../../etc/passwd' }, 404, 'image_not_found'],
-    ['an image_id that is a sidecar', { question: 'q', image_id: '20250101T000000000Z-0123456789abcdef.png.json' }, 404, 'image_not_found'],
+    [
+      'an image_id that is a sidecar',
+      { question: 'q', image_id: '20250101T000000000Z-0123456789abcdef.png.json' },
+      404,
+      'image_not_found',
+    ],
     ['no image at all', { question: 'q' }, 400, 'missing_parameter'],
     ['an empty question', { question: '   ', image_id: 'x' }, 400, 'question_empty'],
     ['history that is not JSON', { question: 'q', history: '[{', image_id: 'x' }, 400, 'invalid_request'],
-    ['history with a bad role', { question: 'q', history: '[{"role":"system","content":"x"},{"role":"assistant","content":"y"}]', image_id: 'x' }, 400, 'invalid_parameter'],
+    [
+      'history with a bad role',
+      { question: 'q', history: '[{"role":"system","content":"x"},{"role":"assistant","content":"y"}]', image_id: 'x' },
+      400,
+      'invalid_parameter',
+    ],
     ['an unknown ocr mode', { question: 'q', ocr: 'maybe', image_id: 'x' }, 400, 'invalid_parameter'],
     ['a negative max_new_tokens', { question: 'q', max_new_tokens: '-5', image_id: 'x' }, 400, 'invalid_parameter'],
-    ['a temperature that is not a number', { question: 'q', temperature: '1e999', image_id: 'x' }, 400, 'invalid_parameter'],
+    [
+      'a temperature that is not a number',
+      { question: 'q', temperature: '1e999', image_id: 'x' },
+      400,
+      'invalid_parameter',
+    ],
     ['an unknown field', { question: 'q', image_id: 'x', evil: '1' }, 400, 'unknown_parameter'],
     ['an unknown model', { question: 'q', model: 'nobody/nothing', image_id: 'x' }, 404, 'image_not_found'],
   ])('refuses %s before streaming', async (_name, fields, status, code) => {

@@ -67,7 +67,9 @@ describe('POST /api/imagine and GET /api/styles', () => {
   });
 
   it('applies a style (by its Chinese or English name) to the prompt', async () => {
-    const events = await readEvents(await imagine({ prompt: 'a red apple', style: 'watercolor', width: 64, height: 64, steps: 1 }));
+    const events = await readEvents(
+      await imagine({ prompt: 'a red apple', style: 'watercolor', width: 64, height: 64, steps: 1 }),
+    );
     const [done] = eventsOf<{ prompt: string }>(events, 'done');
     expect(done!.prompt).toMatch(/^a red apple, watercolor painting/);
   });
@@ -80,7 +82,7 @@ describe('POST /api/imagine and GET /api/styles', () => {
     ['a width not a multiple of 8', { prompt: 'x', width: 100 }, 'invalid_parameter'],
     ['too many pixels', { prompt: 'x', width: 2048, height: 2048 }, 'size_too_large'],
     ['an unknown style', { prompt: 'x', style: 'cubism' }, 'unknown_style'],
-    ['an unknown field', { prompt: 'x', evil: true }, 'invalid_parameter'],
+    ['an unknown field', { prompt: 'x', evil: true }, 'unknown_parameter'],
     ['a prompt with NUL', { prompt: 'a\u0000b' }, 'invalid_parameter'],
     ['a prompt too long', { prompt: 'x'.repeat(5000) }, 'invalid_parameter'],
     ['a fractional seed', { prompt: 'x', seed: 1.5 }, 'invalid_parameter'],

@@ -1,7 +1,8 @@
 /**
  * `GET /api/ps` (what `mmkit models ps` and the Models page show): the models this server has
  * loaded. They live in the server's own process today, so `pid` and `rss_bytes` are the server's;
- * they never expire (`expires_in_ms` null) until the server stops.
+ * they never expire (`expires_in_ms` null) until the server stops. Field names are the wire's
+ * snake_case (docs/http-api.md); `mmkit models ps` reads them into its `RunnerStatus`.
  */
 import { Hono } from 'hono';
 import type { LoadedModelStatus } from '../model-service.ts';
@@ -12,7 +13,7 @@ export interface RunningModelBody {
   capability: string;
   pid: number | null;
   rss_bytes: number;
-  state: 'loading' | 'idle' | 'busy' | 'failed';
+  state: 'loading' | 'idle' | 'busy';
   running: number;
   queue: number;
   idle_ms: number;
@@ -21,7 +22,7 @@ export interface RunningModelBody {
 }
 
 export function runningModelBody(status: LoadedModelStatus, now: number, rssBytes: number): RunningModelBody {
-  const state = status.state === 'ready' ? (status.running > 0 ? 'busy' : 'idle') : status.state;
+  const state = status.state === 'loading' ? 'loading' : status.running > 0 ? 'busy' : 'idle';
   const idleSince = status.lastUsedAt ?? status.loadedAt;
   return {
     key: `${status.capability}:${status.id}`,
@@ -42,7 +43,9 @@ export function apiPsRoutes(services: ServerServices): Hono<ServerEnv> {
   app.get('/api/ps', (c) => {
     const now = Date.now();
     const rss = process.memoryUsage.rss();
-    return c.json({ models: services.models.status().map((status) => runningModelBody(status, now, rss)) });
+    // A model that failed to load is not loaded: the next request retries it.
+    const loaded = services.models.status().filter((status) => status.state !== 'failed');
+    return c.json({ models: loaded.map((status) => runningModelBody(status, now, rss)) });
   });
   return app;
 }

@@ -41,7 +41,11 @@ describe('POST /v1/images/generations', () => {
   });
 
   it('answers absolute URLs the client can fetch', async () => {
-    const result = await client.images.generate({ prompt: 'a red apple', size: '64x64' as '256x256', ...({ steps: 3 } as object) });
+    const result = await client.images.generate({
+      prompt: 'a red apple',
+      size: '64x64' as '256x256',
+      ...({ steps: 3 } as object),
+    });
     const url = result.data![0]!.url!;
     expect(url).toMatch(new RegExp(`^${test.url}/outputs/\\d{8}T\\d{9}Z-[0-9a-f]{16}\\.png$`));
     expect(await isRed(Buffer.from(await (await fetch(url)).arrayBuffer()))).toBe(true);
@@ -51,7 +55,13 @@ describe('POST /v1/images/generations', () => {
     const response = await fetch(`${test.baseURL}/images/generations`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ prompt: 'a red apple', size: '64x64', steps: 2, stream: true, response_format: 'b64_json' }),
+      body: JSON.stringify({
+        prompt: 'a red apple',
+        size: '64x64',
+        steps: 2,
+        stream: true,
+        response_format: 'b64_json',
+      }),
     });
     const events = await readEvents(response);
     expect(eventsOf(events, 'progress').length).toBeGreaterThanOrEqual(2);
