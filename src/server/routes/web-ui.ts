@@ -4,9 +4,9 @@
  * `..`, a backslash, NUL or a dot-file segment, then resolved and checked to still be inside; the
  * content type comes from a fixed table of extensions. Registered after every other route.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { lstat, realpath } from 'node:fs/promises';
-import { extname, join, resolve, sep } from 'node:path';
+import { dirname, extname, join, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Hono } from 'hono';
@@ -14,8 +14,15 @@ import { notFound } from '../http-errors.ts';
 import { routeNotFound } from '../middleware/error-handler.ts';
 import type { ServerEnv } from '../server-context.ts';
 
-/** `web/dist` of this package: three folders up from `src/server/routes/` (or `dist/server/routes/`). */
-export const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../../web/dist', import.meta.url));
+/** `web/dist` of this package: beside the nearest package.json above this file (src/ or dist/src/). */
+export const DEFAULT_WEB_DIR = join(packageRoot(dirname(fileURLToPath(import.meta.url))), 'web', 'dist');
+
+function packageRoot(from: string): string {
+  for (let folder = from; ; folder = dirname(folder)) {
+    if (existsSync(join(folder, 'package.json'))) return folder;
+    if (dirname(folder) === folder) return from;
+  }
+}
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
