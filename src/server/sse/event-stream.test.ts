@@ -20,7 +20,11 @@ describe('event streams', () => {
     const form = new FormData();
     form.set('input_type', 'text');
     form.set('text', 'Tell me everything');
-    const response = await fetch(`${test.url}/api/assistant`, { method: 'POST', body: form, signal: controller.signal });
+    const response = await fetch(`${test.url}/api/assistant`, {
+      method: 'POST',
+      body: form,
+      signal: controller.signal,
+    });
     expect(response.status).toBe(200);
     const reader = response.body!.getReader();
     const first = new TextDecoder().decode((await reader.read()).value);
