@@ -16,8 +16,8 @@ import { EspeakSpeechModel } from '../src/models/providers/espeak/espeak-speech-
 import { languageFolder } from '../src/models/providers/tesseract/language-data.ts';
 import { TesseractTextRecognitionModel } from '../src/models/providers/tesseract/tesseract-text-recognition-model.ts';
 import { renderTextPng } from '../src/models/providers/tesseract/test-support/render-text.ts';
-import { textDensity } from '../src/models/providers/tesseract/text-density.ts';
 import { decodeWav } from '../src/preprocess/audio/wav.ts';
+import { textDensity } from '../src/preprocess/image/text-density.ts';
 import { type BenchmarkRow, medianMs } from './report.ts';
 
 const ENGLISH =

@@ -66,7 +66,7 @@ export async function run(): Promise<BenchmarkRow[]> {
           goal: 0.98,
         });
       } finally {
-        await model.release();
+        await model.dispose();
       }
     }
   } finally {

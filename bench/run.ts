@@ -16,6 +16,9 @@ const suites: Array<{ name: string; load: () => Promise<{ run: () => Promise<Ben
   { name: 'runner', load: () => import('./runner.bench.ts') },
   { name: 'diffusion', load: () => import('./diffusion.bench.ts') },
   { name: 'assistant', load: () => import('./assistant.bench.ts') },
+  { name: 'vqa', load: () => import('./vqa.bench.ts') },
+  { name: 'speech', load: () => import('./speech.bench.ts') },
+  { name: 'server', load: () => import('./server.bench.ts') },
 ];
 
 const only = process.argv.slice(2);

@@ -2,7 +2,7 @@
  * Runner benchmarks, all in one run:
  * - memory: RSS of this process plus its runners after unloading the tiny `llm` (Transformers.js
  *   in a runner) against before loading it (goal ≤ 1.1×), and the RSS an in-process load +
- *   `dispose()` leaves behind, for contrast;
+ *   `dispose()` leaves behind, for contrast; the same for a whole server (`server-memory.ts`);
  * - per-call overhead: the same model called in this process and through a runner (IPC), for a
  *   trivial echo model (pure overhead) and for the tiny llm.
  */
@@ -16,6 +16,7 @@ import { chatRequest, fakeSpec } from '../src/models/runner/test-support/fake-sp
 import type { ChatModel } from '../src/models/spec/index.ts';
 import { buildTinyModel } from '../testkit/build.ts';
 import type { BenchmarkRow } from './report.ts';
+import { serverMemoryRow } from './server-memory.ts';
 
 const MB = 1024 * 1024;
 const llmFactory = fileURLToPath(
@@ -53,6 +54,8 @@ export async function run(): Promise<BenchmarkRow[]> {
   const pool = new ModelRunnerPool();
   const rows: BenchmarkRow[] = [];
   try {
+    // First, while nothing has loaded Transformers.js into this process.
+    rows.push(await serverMemoryRow());
     await buildTinyModel('llm', folder);
     await pool.acquire(fakeSpec('warm-up'));
     await pool.unload('warm-up');

@@ -57,6 +57,9 @@ async function main(kind: string): Promise<void> {
     registry,
     config,
     dataDir: join(root, 'data'),
+    // The free model lives in this process's registry only; tiny CLIP runs in a runner, the default
+    // (MMKIT_BENCH_RUNNERS=off loads it in the server's process, for comparison).
+    runners: kind === 'mmkit-free-model' || process.env.MMKIT_BENCH_RUNNERS === 'off' ? 'off' : {},
     // 64 connections must queue, not be refused.
     limits: { queueLength: 256, concurrencyPerModel: Number(process.env.MMKIT_BENCH_CONCURRENCY ?? 1) },
   });

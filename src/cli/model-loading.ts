@@ -1,11 +1,13 @@
 /**
  * How commands get their models: the config file (`--config FILE`, else `$MMKIT_HOME/config.json`),
- * the default registry over it, a progress bar while a model is pulled on first use, and a way to
- * let go of in-process models when the command is done.
+ * the default registry over it (so `--model` takes a Hub id, a local folder, a provider id such as
+ * `espeak:cmn` or `openai:whisper-1@URL`, or a config name), a progress bar while a model is pulled
+ * on first use (none with `--json`), and a way to let go of in-process models when done.
  */
+import type { Capability, MmkitConfig } from '../models/config.ts';
 import { loadConfig } from '../models/config.ts';
 import { createDefaultRegistry } from '../models/default-registry.ts';
-import type { ModelRegistry } from '../models/registry.ts';
+import type { CapabilityModels, ModelRegistry } from '../models/registry.ts';
 import { type ProgressBar, progressBar } from './output.ts';
 
 export interface RegistryOptions {
@@ -15,6 +17,10 @@ export interface RegistryOptions {
 
 export async function openRegistry(options: RegistryOptions): Promise<ModelRegistry> {
   const { config } = await loadConfig(options.config === undefined ? {} : { path: options.config });
+  return registryOver(config, options);
+}
+
+function registryOver(config: MmkitConfig, options: RegistryOptions): ModelRegistry {
   let bar: ProgressBar | undefined;
   let file: string | undefined;
   return createDefaultRegistry({
@@ -31,6 +37,39 @@ export async function openRegistry(options: RegistryOptions): Promise<ModelRegis
       bar.update(progress.bytes, file);
     },
   });
+}
+
+export interface CliModelOptions extends RegistryOptions {
+  model?: string;
+  /** Applies to the model asked for, or to the capability's default. */
+  dtype?: string;
+  /** Entry options from command flags (e.g. `scheduler`), on top of the config's. */
+  entryOptions?: Readonly<Record<string, unknown>>;
+}
+
+/** The config entry name that carries command-line options for one call. */
+const COMMAND_LINE_ENTRY = '--command-line';
+
+export async function loadCliModel<C extends Capability>(
+  capability: C,
+  options: CliModelOptions,
+): Promise<CapabilityModels[C]> {
+  const { config } = await loadConfig(options.config === undefined ? {} : { path: options.config });
+  let registry = registryOver(config, options);
+  let requested = options.model;
+  const flags = {
+    ...Object.fromEntries(Object.entries(options.entryOptions ?? {}).filter(([, value]) => value !== undefined)),
+    ...(options.dtype === undefined ? {} : { dtype: options.dtype }),
+  };
+  if (Object.keys(flags).length > 0) {
+    // The entry the registry would use, with the flags on top, under a name only this call uses.
+    const entry = registry.resolve(capability, requested);
+    const { baseURL: _baseURL, ...entryOptions } = entry.options;
+    const withFlags = { ...entryOptions, id: entry.id, ...flags };
+    registry = registryOver({ ...config, models: { ...config.models, [COMMAND_LINE_ENTRY]: withFlags } }, options);
+    requested = COMMAND_LINE_ENTRY;
+  }
+  return registry.load(capability, requested);
 }
 
 /** Frees models that hold native resources (ONNX sessions); others need nothing. */

@@ -10,7 +10,8 @@
  *     "visionChat": { "id": "openai:llava@http://gpu-box:8000/v1", "apiKey": "sk-…" },
  *     "embeddings": { "id": "Xenova/clip-vit-base-patch32", "dtype": "fp16", "device": "cuda" }
  *   },
- *   "models": { "big-vlm": { "id": "onnx-community/Qwen2-VL-2B-Instruct", "dtype": "q4" } }
+ *   "models": { "big-vlm": { "id": "onnx-community/Qwen2-VL-2B-Instruct", "dtype": "q4" } },
+ *   "styles": { "水墨": "Chinese ink wash painting, monochrome, flowing brush strokes" }
  * }
  * ```
  * `models` names entries that `--model NAME` (or a default) can refer to. Other top-level sections
@@ -42,6 +43,10 @@ const modelEntryObjectSchema = z.looseObject({
   device: z.enum(['cpu', 'cuda']).optional(),
   baseURL: z.url({ protocol: /^https?$/ }).optional(),
   apiKey: z.string().optional(),
+  // ONNX Runtime session options for the onnx provider.
+  intraOpNumThreads: z.int().min(1).optional(),
+  interOpNumThreads: z.int().min(1).optional(),
+  graphOptimizationLevel: z.enum(['disabled', 'basic', 'extended', 'layout', 'all']).optional(),
 });
 
 /** A model entry: an id, or an id with options. Unknown options go to the provider as they are. */
@@ -57,6 +62,8 @@ export const configSchema = z.looseObject({
     )
     .optional(),
   models: z.record(z.string().min(1), modelEntrySchema).optional(),
+  /** Text-to-image styles of your own, name → template (may replace a built-in one). */
+  styles: z.record(z.string().trim().min(1), z.string().trim().min(1)).optional(),
 });
 export type MmkitConfig = z.infer<typeof configSchema>;
 

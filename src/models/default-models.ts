@@ -24,6 +24,6 @@ export const DEFAULT_MODELS: Readonly<Record<Capability, ModelEntryInput>> = {
   embeddings: { id: 'Xenova/clip-vit-base-patch32', dtype: 'q8' },
   // The seed's alignment model (English letters); model_quantized.onnx 95 MB.
   ctc: { id: 'Xenova/wav2vec2-base-960h', dtype: 'q8' },
-  // tesseract.js, simplified Chinese and English, offline.
-  ocr: 'tesseract:chi_sim+eng',
+  // tesseract.js, English and simplified Chinese, offline (in this order: chi_sim first makes tesseract print noise).
+  ocr: 'tesseract:eng+chi_sim',
 };

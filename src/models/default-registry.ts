@@ -83,7 +83,7 @@ function espeakProvider(): ModelProvider {
   };
 }
 
-/** `tesseract:chi_sim+eng`: OCR languages joined with `+`, as tesseract names them. */
+/** `tesseract:eng+chi_sim`: OCR languages joined with `+`, as tesseract names them. */
 function tesseractProvider(): ModelProvider {
   return {
     name: 'tesseract',

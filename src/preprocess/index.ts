@@ -35,10 +35,13 @@ export type {
 } from './image/preprocess.ts';
 export { preprocessImage, preprocessImages } from './image/preprocess.ts';
 export { probeImage, sniffImageFormat } from './image/probe.ts';
+export type { TextDensity } from './image/text-density.ts';
+export { MIN_TEXT_TILE_FRACTION, MIN_TEXT_TILES, textDensity } from './image/text-density.ts';
 export {
   buildClipTokenizerConfig,
   buildClipTokenizerJson,
   parseMerges,
 } from './text/clip-tokenizer-json.ts';
+export { splitSentences } from './text/sentences.ts';
 export type { TokenizedText, TokenizeOptions } from './text/tokenize.ts';
 export { DEFAULT_MAX_LENGTH, loadTextTokenizer, TextTokenizer } from './text/tokenize.ts';

@@ -15,6 +15,9 @@ import { EmbeddingBatcher } from './embedding-batcher.ts';
 import { requireApiKey } from './middleware/auth.ts';
 import { respondWithError, routeNotFound } from './middleware/error-handler.ts';
 import { ShutdownGate } from './middleware/request-context.ts';
+import { InProcessModelHost } from './model-hosts/in-process-host.ts';
+import type { ModelHost } from './model-hosts/model-host.ts';
+import { RunnerModelHost } from './model-hosts/runner-host.ts';
 import { ModelService } from './model-service.ts';
 import { apiAskRoutes } from './routes/api-ask.ts';
 import { apiAssistantRoutes } from './routes/api-assistant.ts';
@@ -33,7 +36,7 @@ import { qaRoutes } from './routes/qa.ts';
 import { storedFilesRoutes } from './routes/stored-files.ts';
 import { DEFAULT_WEB_DIR, webUiRoutes } from './routes/web-ui.ts';
 import type { ServerEnv, ServerServices } from './server-context.ts';
-import { resolveLimits, type ServerOptions } from './server-options.ts';
+import { resolveLimits, type ServerLimits, type ServerOptions } from './server-options.ts';
 import { FileStore } from './uploads/file-store.ts';
 
 export interface ListenOptions {
@@ -63,6 +66,23 @@ function malformedRequest(): Response {
   return Response.json(body, { status: 400 });
 }
 
+function createModelHost(options: ServerOptions, limits: ServerLimits): ModelHost {
+  const { runners } = options;
+  if (runners === 'off') {
+    return new InProcessModelHost({
+      registry: options.registry,
+      queueLength: limits.queueLength,
+      concurrencyPerModel: limits.concurrencyPerModel,
+    });
+  }
+  const { specFor, ...pool } = runners ?? {};
+  return new RunnerModelHost({
+    ...(options.config ? { config: options.config } : {}),
+    pool: { ...pool, parallelism: limits.concurrencyPerModel, maxQueue: limits.queueLength },
+    ...(specFor ? { specFor } : {}),
+  });
+}
+
 export async function createServer(options: ServerOptions): Promise<MmkitServer> {
   const limits = resolveLimits(options.limits);
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
@@ -70,9 +90,8 @@ export async function createServer(options: ServerOptions): Promise<MmkitServer>
   await files.init();
   const models = new ModelService({
     registry: options.registry,
+    host: createModelHost(options, limits),
     ...(options.config ? { config: options.config } : {}),
-    queueLength: limits.queueLength,
-    concurrencyPerModel: limits.concurrencyPerModel,
     ...(options.models ? { extraNames: options.models } : {}),
     listCachedIds: async () => (await listCachedModels(options.hub)).map((model) => model.id),
   });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ModelRegistry } from '../models/registry.ts';
 import type { EmbeddingModel } from '../models/spec/index.ts';
 import { EmbeddingBatcher, splitTokens } from './embedding-batcher.ts';
+import { InProcessModelHost } from './model-hosts/in-process-host.ts';
 import { ModelService } from './model-service.ts';
 
 /** A model whose vector is the text's length, and that records every call's batch. */
@@ -25,9 +26,8 @@ function recordingService() {
   });
   const service = new ModelService({
     registry,
+    host: new InProcessModelHost({ registry, queueLength: 4, concurrencyPerModel: 1 }),
     config: { models: { counter: 'count:texts' } },
-    queueLength: 4,
-    concurrencyPerModel: 1,
   });
   return { service, calls };
 }

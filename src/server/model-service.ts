@@ -1,24 +1,18 @@
 /**
  * The one place routes get models from. A request names a model (or none, for the capability's
  * default); the service checks the name is one this server serves (configured, default, cached or
- * listed at start; never an arbitrary path or Hub id from a client), loads it once, and hands it
- * out through a bounded per-model queue. Backed by the registry in-process today; the runner pool
- * (`src/models/runner/`) replaces `loadModel`/the queue behind the same `acquire`/`list`/`status`.
+ * listed at start; never an arbitrary path or Hub id from a client) and hands out a lease on it from
+ * its host: runner processes by default (`model-hosts/runner-host.ts`), or the server's own process.
  */
-import { describeError, isMmkitError, MmkitError } from '../errors.ts';
 import type { Capability, MmkitConfig, ModelEntryInput } from '../models/config.ts';
 import { DEFAULT_MODELS } from '../models/default-models.ts';
 import { parseModelId } from '../models/model-id.ts';
-import type { CapabilityModels, ModelRegistry } from '../models/registry.ts';
+import type { ModelRegistry } from '../models/registry.ts';
+import type { RunnerStatus } from '../models/runner/runner-spec.ts';
 import { notFound, shuttingDown } from './http-errors.ts';
-import { ModelQueue, type QueueSlot } from './model-queue.ts';
+import { family, type ModelHost, type ModelLease, type ResolvedModel } from './model-hosts/model-host.ts';
 
-export interface ModelLease<C extends Capability> {
-  model: CapabilityModels[C];
-  /** The canonical id the name resolved to. */
-  id: string;
-  release(): void;
-}
+export type { ModelLease };
 
 export interface ServedModel {
   /** The name clients send as `model`. */
@@ -28,41 +22,18 @@ export interface ServedModel {
   source: 'config' | 'default' | 'cache' | 'server';
 }
 
-export interface LoadedModelStatus {
-  id: string;
-  capability: Capability;
-  state: 'loading' | 'ready' | 'failed';
-  running: number;
-  waiting: number;
-  /** When it finished loading, and when its last request ended (epoch ms). */
-  loadedAt: number | null;
-  lastUsedAt: number | null;
-}
+/** One loaded model: a runner's row (`mmkit models ps`), or the in-process equivalent. */
+export type LoadedModelStatus = RunnerStatus;
 
 export interface ModelServiceOptions {
   registry: ModelRegistry;
+  /** Loads, queues and unloads the models (runners or in-process). */
+  host: ModelHost;
   config?: MmkitConfig;
-  queueLength: number;
-  concurrencyPerModel: number;
   /** Names allowed beyond the configured and default ones. */
   extraNames?: string[];
   /** Repo ids in the local model cache (`mmkit models list`). */
   listCachedIds?: () => Promise<string[]>;
-}
-
-interface Slot {
-  capability: Capability;
-  id: string;
-  state: LoadedModelStatus['state'];
-  model: Promise<unknown>;
-  queue: ModelQueue;
-  loadedAt: number | null;
-  lastUsedAt: number | null;
-}
-
-/** Chat and vision chat share one loaded model: a VLM answers text-only requests too. */
-function family(capability: Capability): string {
-  return capability === 'visionChat' ? 'chat' : capability;
 }
 
 function entryId(input: ModelEntryInput | undefined): string | undefined {
@@ -81,8 +52,7 @@ function canonical(name: string): string | undefined {
 const CACHE_LISTING_TTL_MS = 5_000;
 
 export class ModelService {
-  private readonly slots = new Map<string, Slot>();
-  private readonly resolved = new Map<string, { key: string; id: string; name: string | undefined }>();
+  private readonly resolved = new Map<string, ResolvedModel>();
   private closed = false;
   private cachedIds: { at: number; ids: string[] } | undefined;
 
@@ -107,15 +77,9 @@ export class ModelService {
     return [...served.values()];
   }
 
-  status(): LoadedModelStatus[] {
-    return [...this.slots.values()].map((slot) => ({
-      id: slot.id,
-      capability: slot.capability,
-      state: slot.state,
-      ...slot.queue.status(),
-      loadedAt: slot.loadedAt,
-      lastUsedAt: slot.lastUsedAt,
-    }));
+  /** What is loaded now: `GET /api/ps`, `mmkit models ps`. */
+  status(): Promise<LoadedModelStatus[]> {
+    return this.options.host.status();
   }
 
   /**
@@ -128,37 +92,15 @@ export class ModelService {
     signal?: AbortSignal,
   ): Promise<ModelLease<C>> {
     if (this.closed) throw shuttingDown();
-    const { key, id, name } = await this.resolveName(capability, requested);
-    let slot = this.slots.get(key);
-    if (!slot || slot.state === 'failed') {
-      slot = this.startLoading(key, capability, id, name);
-    }
-    const queueSlot: QueueSlot = await slot.queue.acquire(signal);
-    try {
-      const model = (await slot.model) as CapabilityModels[C];
-      const used = slot;
-      return {
-        model,
-        id,
-        release: () => {
-          used.lastUsedAt = Date.now();
-          queueSlot.release();
-        },
-      };
-    } catch (error) {
-      queueSlot.release();
-      throw error;
-    }
+    const resolved = (await this.resolveName(capability, requested)) as ResolvedModel<C>;
+    return this.options.host.acquire(resolved, signal);
   }
 
   /**
    * Which loaded model a request's name means. The registry and the config do not change while the
    * server runs, so answers are remembered (refusals are not: the model cache may gain a model).
    */
-  private async resolveName(
-    capability: Capability,
-    requested: string | undefined,
-  ): Promise<{ key: string; id: string; name: string | undefined }> {
+  private async resolveName(capability: Capability, requested: string | undefined): Promise<ResolvedModel> {
     const memoKey = `${capability}\u0000${requested ?? ''}`;
     const known = this.resolved.get(memoKey);
     if (known) return known;
@@ -173,7 +115,7 @@ export class ModelService {
     // The default's own id resolves as the default, so it keeps the default entry's options (dtype…).
     if (name !== undefined && canonical(name) === this.options.registry.resolve(capability).id) name = undefined;
     const entry = this.options.registry.resolve(capability, name);
-    const resolved = { key: `${family(capability)}:${entry.id}`, id: entry.id, name };
+    const resolved: ResolvedModel = { capability, key: `${family(capability)}:${entry.id}`, id: entry.id, name };
     if (this.resolved.size < 1_000) this.resolved.set(memoKey, resolved);
     return resolved;
   }
@@ -181,55 +123,7 @@ export class ModelService {
   /** Refuses new and waiting requests, then unloads every model once the running ones are done. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const slot of this.slots.values()) slot.queue.rejectWaiting(shuttingDown());
-    const models = await Promise.allSettled([...this.slots.values()].map((slot) => slot.model));
-    this.slots.clear();
-    for (const settled of models) {
-      if (settled.status !== 'fulfilled') continue;
-      const model = settled.value as { dispose?: () => Promise<void> | void };
-      await Promise.resolve(model.dispose?.()).catch(() => undefined);
-    }
-  }
-
-  private startLoading(key: string, capability: Capability, id: string, name: string | undefined): Slot {
-    const queue =
-      this.slots.get(key)?.queue ??
-      new ModelQueue(name ?? id, this.options.concurrencyPerModel, this.options.queueLength);
-    const slot: Slot = {
-      capability,
-      id,
-      state: 'loading',
-      queue,
-      model: Promise.resolve(),
-      loadedAt: null,
-      lastUsedAt: null,
-    };
-    slot.model = this.options.registry.load(capability, name).then(
-      (model) => {
-        slot.state = 'ready';
-        slot.loadedAt = Date.now();
-        return model;
-      },
-      (error: unknown) => {
-        slot.state = 'failed';
-        throw this.describeLoadFailure(error, capability, name ?? id, name !== undefined);
-      },
-    );
-    // A failed load is reported to the requests waiting on it; nobody else must see it unhandled.
-    slot.model.catch(() => undefined);
-    this.slots.set(key, slot);
-    return slot;
-  }
-
-  private describeLoadFailure(error: unknown, capability: Capability, name: string, named: boolean): unknown {
-    if (isMmkitError(error)) return error;
-    // A client naming a model that cannot do this job is a bad request; the default failing is ours.
-    return new MmkitError(`model ${name} cannot serve ${capability}: ${describeError(error)}`, {
-      code: named ? 'model_unusable' : 'model_load_failed',
-      param: 'model',
-      ...(named ? {} : { type: 'runtime_error' as const }),
-      cause: error,
-    });
+    await this.options.host.close(shuttingDown());
   }
 
   private async isServed(name: string): Promise<boolean> {

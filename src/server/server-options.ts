@@ -5,6 +5,7 @@
 import type { MmkitConfig } from '../models/config.ts';
 import type { HubSettings } from '../models/hub/settings.ts';
 import type { ModelRegistry } from '../models/registry.ts';
+import type { RunnerSpecBuilder } from './model-hosts/runner-host.ts';
 
 export interface ServerLimits {
   /** JSON bodies of /v1/chat/completions (data-URL images included). */
@@ -35,9 +36,9 @@ export interface ServerLimits {
   maxEmbeddingInputChars: number;
   /** Texts merged into one embeddings model call under concurrent load. */
   embeddingBatchInputs: number;
-  /** Requests waiting for one model beyond the ones running; more get 429. */
+  /** Requests waiting for one model beyond the ones running; more get 429 (`--max-queue`). */
   queueLength: number;
-  /** Requests one model runs at once. */
+  /** Requests one model runs at once (`--parallelism`). */
   concurrencyPerModel: number;
   /** How long `close()` lets in-flight requests finish before cancelling them. */
   shutdownGraceMs: number;
@@ -70,6 +71,20 @@ export interface CorsSettings {
   origins: string[] | '*';
 }
 
+/** How runner processes host the models (`mmkit serve --keep-alive … --max-loaded-models …`). */
+export interface RunnerSettings {
+  /** Unload a model this long after its last request (ms); 0 at once, negative never. Default 5 min. */
+  keepAliveMs?: number;
+  /** Models loaded at once; loading another unloads the least recently used idle one. Default 3. */
+  maxLoadedModels?: number;
+  /** Resident memory all runners together may use (bytes); idle models are unloaded to keep under it. */
+  memoryBudgetBytes?: number;
+  /** Copy runners' stdout/stderr to the server's stderr. */
+  inheritOutput?: boolean;
+  /** What a runner loads for a model (default: the registry with the server's config). */
+  specFor?: RunnerSpecBuilder;
+}
+
 export interface ServerOptions {
   registry: ModelRegistry;
   config?: MmkitConfig;
@@ -88,6 +103,12 @@ export interface ServerOptions {
   hub?: Partial<HubSettings>;
   /** The built web UI served at `/` (default: the package's `web/dist`; false serves none). */
   webDir?: string | false;
+  /**
+   * Runner processes host the models (the default: unloading frees memory, a crash fails one
+   * model's requests). Runners load through the default registry with `config`, so providers added
+   * to `registry` by hand are not seen there: pass `'off'` to load models in this process instead.
+   */
+  runners?: RunnerSettings | 'off';
   /** Where internal errors are logged (default stderr). */
   log?: (line: string) => void;
 }

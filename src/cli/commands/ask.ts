@@ -5,16 +5,14 @@
  * fast with one line and nothing else happens.
  */
 import { type Command, Option } from 'commander';
-import { loadConfig } from '../../models/config.ts';
-import { createDefaultRegistry } from '../../models/default-registry.ts';
-import type { PullProgress } from '../../models/hub/index.ts';
 import type { ChatModel, TextRecognitionModel } from '../../models/spec/index.ts';
 import { loadVqaImage } from '../../tasks/vqa/image-input.ts';
 import { OCR_MODES, type OcrMode } from '../../tasks/vqa/ocr-grounding.ts';
 import { requireQuestion, resolveSampling, VQA_DEFAULTS } from '../../tasks/vqa/settings.ts';
 import { type VqaResult, vqaStream } from '../../tasks/vqa/vqa.ts';
+import { openRegistry, releaseModels } from '../model-loading.ts';
 import { numberOption } from '../options.ts';
-import { type ProgressBar, printJson, progressBar } from '../output.ts';
+import { printJson } from '../output.ts';
 
 interface AskCommandOptions {
   model?: string;
@@ -62,15 +60,12 @@ export function registerAskCommand(program: Command): void {
       const imageStart = performance.now();
       const image = await loadVqaImage(imageInput);
       const imageMs = performance.now() - imageStart;
-      const { config } = await loadConfig(options.config === undefined ? {} : { path: options.config });
-      const pull = pullProgress(options.json);
-      const registry = createDefaultRegistry({ config, onPullProgress: pull.report });
+      const registry = await openRegistry(options);
       const loaded: { model?: ChatModel; ocr?: Promise<TextRecognitionModel> } = {};
       try {
         const loadStart = performance.now();
         loaded.model = await registry.load('visionChat', options.model);
         const loadMs = performance.now() - loadStart;
-        pull.finish();
         const loadOcr = () => {
           loaded.ocr ??= registry.load('ocr');
           return loaded.ocr;
@@ -99,31 +94,9 @@ export function registerAskCommand(program: Command): void {
           );
         }
       } finally {
-        pull.finish();
-        await dispose(loaded.model);
-        await dispose(await loaded.ocr?.catch(() => undefined));
+        await releaseModels([loaded.model, await loaded.ocr?.catch(() => undefined)]);
       }
     });
-}
-
-function pullProgress(json: boolean | undefined) {
-  let bar: ProgressBar | undefined;
-  return {
-    report: (progress: PullProgress) => {
-      if (progress.phase !== 'downloading' || progress.total <= 0) return;
-      bar ??= progressBar('pulling model', progress.total, { json });
-      bar.update(progress.bytes, progress.file);
-    },
-    finish: () => {
-      bar?.finish();
-      bar = undefined;
-    },
-  };
-}
-
-async function dispose(model: unknown): Promise<void> {
-  const disposable = model as { dispose?: () => Promise<void> } | undefined;
-  await disposable?.dispose?.();
 }
 
 const round = (value: number) => Math.round(value * 10) / 10;

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import sharp from 'sharp';
@@ -97,6 +97,28 @@ describe('mmkit imagine', () => {
     if (typeof message === 'string') expect(line).toBe(message);
     else expect(line).toMatch(message);
     expect(existsSync(out)).toBe(false);
+  });
+
+  it('takes your own styles from the config file, and the model from its defaults', async () => {
+    await mkdir(join(root, 'settings'));
+    const config = join(root, 'settings', 'config.json');
+    await writeFile(
+      config,
+      JSON.stringify({
+        defaults: { imageGeneration: model },
+        styles: { 水墨: 'Chinese ink wash painting, monochrome, flowing brush strokes' },
+      }),
+    );
+    const out = join(root, 'styled');
+    const args = ['imagine', 'a red apple', '--style', '水墨', '--steps', '2', '--size', '64x64'];
+    const result = await runCli([...args, '--config', config, '--out', out, '--json']);
+    expect(result.stderr).toBe('');
+    const report = JSON.parse(result.stdout);
+    expect(report.prompt).toContain('Chinese ink wash painting, monochrome, flowing brush strokes');
+    expect(report.style).toBe('水墨');
+    const unknown = await runCli(['imagine', 'a red apple', '--style', '水墨', '--out', out]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/^mmkit: unknown style "水墨"; styles: photorealistic/);
   });
 
   it('names a folder that is not a Stable Diffusion export', async () => {

@@ -4,9 +4,10 @@
  */
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { MmkitError } from '../../errors.ts';
-import { OnnxImageGenerationModel } from '../../models/providers/onnx/diffusion/onnx-image-generation-model.ts';
+import { loadConfig } from '../../models/config.ts';
 import { DEFAULT_NEGATIVE_PROMPT, IMAGINE_DEFAULTS, imagine } from '../../tasks/imagine/imagine.ts';
 import { styleNames, styleTemplate } from '../../tasks/imagine/styles.ts';
+import { loadCliModel, releaseModels } from '../model-loading.ts';
 import { numberOption } from '../options.ts';
 import { printJson, progressBar } from '../output.ts';
 
@@ -22,7 +23,8 @@ interface ImagineCommandOptions {
   count?: number;
   seed?: number;
   scheduler?: string;
-  model: string;
+  model?: string;
+  config?: string;
   dtype?: 'fp32' | 'fp16';
   vaeSlicing?: boolean;
   out: string;
@@ -74,30 +76,38 @@ export function registerImagineCommand(program: Command): void {
       numberOption('--seed', { integer: true, min: 0, max: 2 ** 52 }),
     )
     .option('--scheduler <name>', 'pndm, ddim, euler, euler-a, dpm++2m, lcm (default: the one model_index.json names)')
-    .option('--model <id|dir>', 'Hub id or local folder of a Stable Diffusion ONNX export', DEFAULT_IMAGE_MODEL)
+    .option(
+      '--model <id|dir>',
+      `Stable Diffusion ONNX export: Hub id, local folder, openai:MODEL@URL or a config name (default ${DEFAULT_IMAGE_MODEL})`,
+    )
+    .option('--config <file>', 'config file (default $MMKIT_HOME/config.json); its "styles" adds your own styles')
     .addOption(new Option('--dtype <dtype>', 'weights where the export has both').choices(['fp32', 'fp16']))
     .option('--vae-slicing', 'decode images one at a time (less memory for -n > 1)')
     .option('--out <dir>', 'output folder', DEFAULT_OUT_DIR)
     .option('--json', 'print the result as JSON')
     .action(async (prompt: string, options: ImagineCommandOptions) => {
-      if (options.style) styleTemplate(options.style); // An unknown style fails before the model loads.
+      const { config } = await loadConfig(options.config === undefined ? {} : { path: options.config });
+      const styles = config.styles;
+      if (options.style) styleTemplate(options.style, { styles }); // An unknown style fails before the model loads.
       const controller = new AbortController();
       const interrupt = () =>
         controller.abort(new MmkitError('image generation interrupted; nothing was written', { code: 'interrupted' }));
       process.once('SIGINT', interrupt);
       let bar: ReturnType<typeof progressBar> | undefined;
       try {
-        const model = await OnnxImageGenerationModel.load(options.model, {
-          scheduler: options.scheduler,
-          dtype: options.dtype,
-          vaeSlicing: options.vaeSlicing,
-          hub: { signal: controller.signal },
+        const model = await loadCliModel('imageGeneration', {
+          ...(options.model === undefined ? {} : { model: options.model }),
+          ...(options.config === undefined ? {} : { config: options.config }),
+          ...(options.dtype === undefined ? {} : { dtype: options.dtype }),
+          entryOptions: { scheduler: options.scheduler, vaeSlicing: options.vaeSlicing },
+          json: options.json,
         });
         try {
           const result = await imagine({
             prompt,
             negativePrompt: options.negative,
             style: options.style,
+            styles,
             width: options.size?.width,
             height: options.size?.height,
             steps: options.steps,
@@ -106,7 +116,7 @@ export function registerImagineCommand(program: Command): void {
             seed: options.seed,
             outDir: options.out,
             model,
-            modelName: options.model,
+            modelName: options.model ?? model.description.id,
             signal: controller.signal,
             onProgress: ({ step, totalSteps }) => {
               bar ??= progressBar('denoising', totalSteps, { json: options.json });
@@ -123,7 +133,7 @@ export function registerImagineCommand(program: Command): void {
               steps: result.steps,
               guidance: result.guidance,
               scheduler: result.scheduler,
-              model: options.model,
+              model: options.model ?? model.description.id,
               warnings: result.warnings,
               timings: result.timings,
               peak_memory_bytes: result.peakMemoryBytes ?? null,
@@ -133,7 +143,7 @@ export function registerImagineCommand(program: Command): void {
           for (const warning of result.warnings) process.stderr.write(`mmkit: warning: ${warning}\n`);
           for (const image of result.images) process.stdout.write(`${image.path}  (seed ${image.seed})\n`);
         } finally {
-          await model.release();
+          await releaseModels([model]);
         }
       } finally {
         bar?.finish();

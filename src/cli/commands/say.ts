@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { MmkitError } from '../../errors.ts';
 import { say } from '../../tasks/say/say.ts';
-import { disposeModel, loadCliModel } from '../load-model.ts';
+import { loadCliModel, releaseModels } from '../model-loading.ts';
 import { numberOption } from '../options.ts';
 import { printJson } from '../output.ts';
 
@@ -54,7 +54,7 @@ export function registerSayCommand(program: Command): void {
             `wrote ${result.path} (${result.durationSeconds.toFixed(2)} s, ${result.sampleRate} Hz)\n`,
           );
       } finally {
-        await disposeModel(model);
+        await releaseModels([model]);
       }
     });
 }

@@ -1,10 +1,23 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTinyModel } from '../../../testkit/build.ts';
 import { binPath, runCli } from '../test-support/run-cli.ts';
+
+/** Pids whose parent is `pid`, from /proc (Linux). */
+async function childProcessesOf(pid: number): Promise<number[]> {
+  const children: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    // Fields after the command name (which may hold spaces) start with state, then the parent pid.
+    const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (parent === pid) children.push(Number(entry));
+  }
+  return children;
+}
 
 describe('mmkit serve', () => {
   let root: string;
@@ -36,6 +49,10 @@ describe('mmkit serve', () => {
         dataDir,
         '--api-key',
         'k1',
+        '--keep-alive',
+        '10m',
+        '--max-loaded-models',
+        '2',
       ],
       {
         env: { ...process.env, MMKIT_HOME: join(root, 'home'), MMKIT_OFFLINE: '1' },
@@ -66,6 +83,8 @@ describe('mmkit serve', () => {
       expect(
         ((await answer.json()) as { choices: { message: { content: string } }[] }).choices[0]?.message.content,
       ).toBe('from the cli');
+      // The model answered from a runner: a child process of the server, kept for its keep-alive.
+      expect(await childProcessesOf(child.pid!)).toHaveLength(1);
       expect((await readdir(dataDir)).sort()).toEqual(['outputs', 'uploads']);
     } finally {
       child.kill('SIGTERM');
@@ -81,5 +100,17 @@ describe('mmkit serve', () => {
     expect(result.stderr.trim()).toBe(
       "mmkit: option '--port <port>' argument '70000' is invalid. --port must be an integer ≥ 0 and ≤ 65535, got '70000'",
     );
+  });
+
+  it('refuses bad runner options in one line', async () => {
+    const keepAlive = await runCli(['serve', '--keep-alive', 'soon']);
+    expect(keepAlive.code).not.toBe(0);
+    expect(keepAlive.stderr.trim()).toMatch(
+      /--keep-alive must be a duration such as 30s, 5m, 1h, 0 or -1 \(never\), got 'soon'$/,
+    );
+    const runners = await runCli(['serve', '--runners', 'maybe']);
+    expect(runners.stderr.trim()).toMatch(/--runners must be on or off, got 'maybe'$/);
+    const budget = await runCli(['serve', '--memory-budget', 'lots']);
+    expect(budget.stderr.trim()).toMatch(/--memory-budget must be a size such as 512M or 8G, got 'lots'$/);
   });
 });

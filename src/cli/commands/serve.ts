@@ -4,13 +4,19 @@
  * period), unload models, exit.
  */
 import { join } from 'node:path';
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { describeError, MmkitError } from '../../errors.ts';
 import { loadConfig, mmkitHome } from '../../models/config.ts';
 import { createDefaultRegistry } from '../../models/default-registry.ts';
 import { createServer } from '../../server/create-server.ts';
-import type { CorsSettings } from '../../server/server-options.ts';
+import {
+  type CorsSettings,
+  DEFAULT_LIMITS,
+  type RunnerSettings,
+  type ServerLimits,
+} from '../../server/server-options.ts';
 import { numberOption } from '../options.ts';
+import { byteSizeOption, durationOption } from '../quantity-options.ts';
 
 interface ServeOptions {
   host: string;
@@ -19,6 +25,12 @@ interface ServeOptions {
   dataDir?: string;
   apiKey?: string;
   cors?: string;
+  keepAlive: number;
+  maxLoadedModels: number;
+  memoryBudget?: number;
+  parallelism: number;
+  maxQueue: number;
+  runners: 'on' | 'off';
 }
 
 export function registerServeCommand(program: Command): void {
@@ -38,6 +50,41 @@ export function registerServeCommand(program: Command): void {
     .option('--data-dir <dir>', 'where uploads/ and outputs/ are kept (default $MMKIT_HOME/server)')
     .option('--api-key <key>', 'require Authorization: Bearer <key> (default $MMKIT_API_KEY)')
     .option('--cors <origins>', "allowed browser origins, comma-separated, or '*'")
+    .option(
+      '--runners <mode>',
+      'on: each model in its own process (unloading frees memory); off: in this one',
+      runnersMode,
+      'on',
+    )
+    .option(
+      '--keep-alive <duration>',
+      'unload a model this long after its last request (0: at once, -1: never)',
+      durationOption('--keep-alive'),
+      5 * 60 * 1000,
+    )
+    .option(
+      '--max-loaded-models <n>',
+      'models loaded at once; more unload the least recently used',
+      numberOption('--max-loaded-models', { integer: true, min: 1 }),
+      3,
+    )
+    .option(
+      '--memory-budget <size>',
+      'memory all model runners together may use, e.g. 8G',
+      byteSizeOption('--memory-budget'),
+    )
+    .option(
+      '--parallelism <n>',
+      'requests one model works on at once',
+      numberOption('--parallelism', { integer: true, min: 1, max: 64 }),
+      DEFAULT_LIMITS.concurrencyPerModel,
+    )
+    .option(
+      '--max-queue <n>',
+      'requests that may wait per model; beyond it 429 with Retry-After',
+      numberOption('--max-queue', { integer: true, min: 0, max: 10_000 }),
+      DEFAULT_LIMITS.queueLength,
+    )
     .action(async (options: ServeOptions) => {
       const { config } = await loadConfig(options.config === undefined ? {} : { path: options.config });
       const apiKey = options.apiKey ?? process.env.MMKIT_API_KEY;
@@ -47,6 +94,11 @@ export function registerServeCommand(program: Command): void {
         dataDir: options.dataDir ?? join(mmkitHome(), 'server'),
         ...(apiKey ? { apiKey } : {}),
         ...(options.cors ? { cors: parseCors(options.cors) } : {}),
+        limits: {
+          concurrencyPerModel: options.parallelism,
+          queueLength: options.maxQueue,
+        } satisfies Partial<ServerLimits>,
+        runners: options.runners === 'off' ? 'off' : runnerSettings(options),
       });
       const address = await server.listen({ host: options.host, port: options.port }).catch((error: unknown) => {
         throw new MmkitError(`cannot listen on ${options.host}:${options.port}: ${describeError(error)}`, {
@@ -68,6 +120,19 @@ export function registerServeCommand(program: Command): void {
       });
       process.stdout.write('mmkit serve: stopped\n');
     });
+}
+
+function runnersMode(value: string): 'on' | 'off' {
+  if (value !== 'on' && value !== 'off') throw new InvalidArgumentError(`--runners must be on or off, got '${value}'`);
+  return value;
+}
+
+function runnerSettings(options: ServeOptions): RunnerSettings {
+  return {
+    keepAliveMs: options.keepAlive,
+    maxLoadedModels: options.maxLoadedModels,
+    ...(options.memoryBudget === undefined ? {} : { memoryBudgetBytes: options.memoryBudget }),
+  };
 }
 
 function parseCors(value: string): CorsSettings {

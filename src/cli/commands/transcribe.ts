@@ -2,7 +2,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { formatTranscript, TRANSCRIPT_FORMATS, type TranscriptFormat } from '../../tasks/transcribe/formats.ts';
 import { DEFAULT_MAX_SECONDS, loadSpeech, transcribe } from '../../tasks/transcribe/transcribe.ts';
-import { disposeModel, loadCliModel } from '../load-model.ts';
+import { loadCliModel, releaseModels } from '../model-loading.ts';
 import { numberOption } from '../options.ts';
 import { progressBar } from '../output.ts';
 
@@ -71,7 +71,7 @@ export function registerTranscribeCommand(program: Command): void {
         process.stdout.write(formatTranscript(result, format));
       } finally {
         bar?.finish();
-        await disposeModel(model);
+        await releaseModels([model]);
       }
     });
 }

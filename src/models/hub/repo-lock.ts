@@ -55,8 +55,11 @@ async function acquire(lockPath: string, options: LockOptions): Promise<string> 
       await rm(lockPath, { force: true });
       continue;
     }
-    if (!waited && holder) options.onWait?.(holder.pid);
-    waited = true;
+    // A lock caught half-written has no owner to report yet; report the wait once one can be read.
+    if (!waited && holder) {
+      options.onWait?.(holder.pid);
+      waited = true;
+    }
     await sleep(options.pollMs ?? 100, undefined, { signal: options.signal }).catch(() =>
       options.signal?.throwIfAborted(),
     );

@@ -111,8 +111,8 @@ describe('/api/models, /api/models/pull, DELETE /api/models/<owner>/<name>, /api
       queue: 0,
       expires_in_ms: null,
     });
-    expect(models[0]!.key).toMatch(/^visionChat:.*llava$/);
-    expect(models[0]!.rss_bytes).toBeGreaterThan(0);
+    expect(models[0]!.key).toMatch(/^chat:onnx:.*llava$/);
+    expect(models[0]!.rss_bytes).toEqual(expect.any(Number));
     const cli = await runCli(['models', 'ps', '--json', '--url', test.url]);
     expect(cli.stderr).toBe('');
     expect(JSON.parse(cli.stdout)).toEqual([

@@ -38,7 +38,9 @@ export function apiModelsRoutes(services: ServerServices): Hono<ServerEnv> {
 
   app.get('/api/models', async (c) => {
     const [cached, served] = await Promise.all([listCachedModels(services.hub), services.models.list()]);
-    const loaded = new Set(services.models.status().map((status) => status.id));
+    const keys = (await services.models.status()).map((status) => status.key);
+    // A key is the model's id behind its capability or provider (`chat:<id>`, `onnx:<id>`).
+    const isLoaded = (id: string) => keys.some((key) => key === id || key.endsWith(`:${id}`));
     const capabilities = new Map(served.map((model) => [model.name, model.defaultFor]));
     return c.json({
       models: cached.map((model) => ({
@@ -47,7 +49,7 @@ export function apiModelsRoutes(services: ServerServices): Hono<ServerEnv> {
         revision: model.revision,
         files: model.files,
         size_bytes: model.sizeBytes,
-        loaded: loaded.has(model.id),
+        loaded: isLoaded(model.id),
       })),
     });
   });

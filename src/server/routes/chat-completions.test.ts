@@ -189,7 +189,7 @@ describe('POST /v1/chat/completions', () => {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     expect(probe.aborted).toBe(abortedBefore + 1);
-    const slow = test.server.models.status().find((status) => status.id === 'fake:slow');
-    expect(slow).toMatchObject({ running: 0, waiting: 0 });
+    const slow = (await test.server.models.status()).find((row) => row.key === 'chat:fake:slow');
+    expect(slow).toMatchObject({ running: 0, queueLength: 0 });
   });
 });

@@ -32,7 +32,7 @@ describe('event streams', () => {
     controller.abort();
     await expect.poll(() => fake.probe.aborted, { timeout: 5_000 }).toBe(1);
     // The model's slot was released: the next request gets it.
-    await expect.poll(() => test.server.models.status()[0]?.running, { timeout: 5_000 }).toBe(0);
+    await expect.poll(async () => (await test.server.models.status())[0]?.running, { timeout: 5_000 }).toBe(0);
     expect((await fetch(`${test.url}/api/styles`)).status).toBe(200);
   });
 });

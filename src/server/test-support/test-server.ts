@@ -2,6 +2,10 @@
  * A real server on 127.0.0.1 and a free port, with testkit models: the echo `llm` for chat, `clip`
  * for embeddings, `llava` (answers with the image's dominant colour) for /qa and image parts. Each
  * call gets its own temporary root holding the models and the data dir.
+ *
+ * Models load in the test's process unless `runners` says otherwise (runner processes cost a
+ * second or two each on a small machine); `MMKIT_TEST_RUNNERS=on` runs every server test whose
+ * models all come from the registry (no in-memory fakes) through runners instead.
  */
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -75,8 +79,10 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     withImageAndSpeech: _extra,
     ...serverOptions
   } = options;
+  const runnersFromEnvironment = process.env.MMKIT_TEST_RUNNERS === 'on' && !options.providers ? {} : 'off';
   const server = await createServer({
     log: (line) => logged.push(line),
+    runners: runnersFromEnvironment,
     webDir: false,
     hub: { home: join(root, 'home'), offline: true },
     ...serverOptions,

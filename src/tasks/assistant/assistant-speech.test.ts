@@ -124,7 +124,7 @@ describe('assistant input errors', () => {
       () => [{ audio: files.speech }, { transcriber: undefined }],
       'assistant: speech input needs a transcription model',
     ],
-    ['silent audio', () => [{ audio: files.silent }, {}], `${files.silent}: audio is silent: no question to answer`],
+    ['silent audio', () => [{ audio: files.silent }, {}], `${files.silent}: audio is silent (nothing above −80 dBFS)`],
     [
       'long audio',
       () => [{ audio: files.long }, { maxAudioSeconds: 2 }],

@@ -1,17 +1,15 @@
 /**
- * The assistant's ears: the question as audio → its text. The audio is decoded and resampled to
- * 16 kHz by our own loader (any common format), bounded in length, and refused when silent or when
- * nothing in it is understood, so the answering model is never asked about an empty question.
+ * The assistant's ears: the question as audio → its text, through the transcribe task (any format,
+ * any length up to the bound, silence refused), and refused when nothing in it is understood, so the
+ * answering model is never asked about an empty question.
  */
 import { MmkitError } from '../../errors.ts';
 import type { TranscriptionModel } from '../../models/spec/index.ts';
-import { loadAudio } from '../../preprocess/audio/load.ts';
+import { transcribe } from '../transcribe/transcribe.ts';
 
 export const LISTEN_SAMPLE_RATE = 16000;
-/** One Whisper window: a spoken question rarely runs longer. */
-export const DEFAULT_MAX_AUDIO_SECONDS = 30;
-/** Peak below which audio counts as silent (−80 dBFS). */
-const SILENCE_PEAK = 1e-4;
+/** A spoken question rarely runs longer; longer audio is refused before it is transcribed. */
+export const DEFAULT_MAX_AUDIO_SECONDS = 120;
 
 export interface ListenOptions {
   audio: string | Uint8Array;
@@ -32,17 +30,14 @@ export interface Heard {
 
 export async function listen(options: ListenOptions): Promise<Heard> {
   const { name, transcriber, language, maxSeconds, signal } = options;
-  const audio = await loadAudio(options.audio, { sampleRate: LISTEN_SAMPLE_RATE, maxSeconds, name, signal });
-  let peak = 0;
-  for (let index = 0; index < audio.samples.length; index++) peak = Math.max(peak, Math.abs(audio.samples[index]));
-  if (!(peak >= SILENCE_PEAK)) {
-    throw new MmkitError(`${name}: audio is silent: no question to answer`, { code: 'audio_silent', param: 'audio' });
-  }
-  const result = await transcriber.transcribe({
-    samples: audio.samples,
-    sampleRate: LISTEN_SAMPLE_RATE,
+  // The transcribe task decodes, bounds and windows the audio, so a long question is heard whole.
+  const result = await transcribe({
+    audio: options.audio,
+    model: transcriber,
     language,
     task: 'transcribe',
+    maxSeconds,
+    name,
     ...(signal === undefined ? {} : { signal }),
   });
   signal?.throwIfAborted();
@@ -53,5 +48,5 @@ export async function listen(options: ListenOptions): Promise<Heard> {
       param: 'audio',
     });
   }
-  return { text, language: result.language, durationSeconds: audio.durationSeconds };
+  return { text, language: result.language, durationSeconds: result.durationSeconds };
 }

@@ -21,7 +21,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await model?.release();
+  await model?.dispose();
   await rm(directory, { recursive: true, force: true });
 });
 

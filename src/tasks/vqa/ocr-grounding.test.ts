@@ -14,7 +14,7 @@ import { vqa } from './vqa.ts';
 const SCREENSHOT_LINES = ['Settings', 'About phone', 'Model: Pixel 8 Pro', 'Android version 14'];
 /** Non-empty lines (tesseract puts a blank line between text blocks). */
 const lines = (text: string) => text.split('\n').filter((line) => line.trim() !== '');
-const PHOTO = 'src/models/providers/tesseract/fixtures/chelsea.jpg';
+const PHOTO = 'src/preprocess/image/fixtures/photos/chelsea.jpg';
 
 /** Counts loads and recognitions of the real OCR model. */
 function countingOcr(model: TextRecognitionModel) {

@@ -5,9 +5,9 @@
  * text-density test says the image likely shows text; `off` never does.
  */
 import { MmkitError } from '../../errors.ts';
-// A pure image measure (sharp, no model): the text-density test that `--ocr auto` is defined by.
-import { textDensity } from '../../models/providers/tesseract/text-density.ts';
 import type { TextRecognitionModel } from '../../models/spec/index.ts';
+// A pure image measure (sharp, no model): the text-density test that `--ocr auto` is defined by.
+import { textDensity } from '../../preprocess/image/text-density.ts';
 import type { VqaImage } from './image-input.ts';
 
 export type OcrMode = 'auto' | 'on' | 'off';

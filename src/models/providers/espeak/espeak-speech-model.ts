@@ -7,10 +7,10 @@
 import { MmkitError } from '../../../errors.ts';
 import { resample } from '../../../preprocess/audio/resample.ts';
 import { decodeWav } from '../../../preprocess/audio/wav.ts';
+import { splitSentences } from '../../../preprocess/text/sentences.ts';
 import type { ModelDescription } from '../../spec/common.ts';
 import type { SpeechModel, SpeechRequest, SpeechResult } from '../../spec/speech-model.ts';
 import { runEspeak } from './espeak-runtime.ts';
-import { splitSentences } from './sentences.ts';
 import { runsToSsml } from './ssml.ts';
 import { type LanguageRun, type RunLanguage, splitLanguageRuns } from './text-runs.ts';
 import {
@@ -110,7 +110,7 @@ export class EspeakSpeechModel implements SpeechModel {
     const batches: Array<{ runs: LanguageRun[]; plain: string }> = [];
     let current: LanguageRun[] = [];
     let size = 0;
-    for (const sentence of splitSentences(request.text)) {
+    for (const sentence of splitSentences(request.text, { maxCharacters: 400 })) {
       if (size > 0 && size + sentence.length > this.batchCharacters) {
         batches.push({ runs: current, plain: current.map((run) => run.text).join(' ') });
         current = [];

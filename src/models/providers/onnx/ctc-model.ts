@@ -21,6 +21,8 @@ export interface OnnxCtcModelOptions {
   dtype?: Dtype;
   /** The id to report (default the folder). */
   id?: string;
+  /** ONNX Runtime session options for every session the model opens (threads, graph optimisation). */
+  sessionOptions?: InferenceSession.SessionOptions;
   /** Window length for long audio (default 30 s). */
   windowSeconds?: number;
   /** Audio each window sees beyond the frames it keeps, each side (default 1 s). */
@@ -105,7 +107,7 @@ export class OnnxCtcModel implements CtcModel {
     }
     let session: InferenceSession;
     try {
-      session = await InferenceSession.create(file);
+      session = await InferenceSession.create(file, options.sessionOptions ?? {});
     } catch (error) {
       throw modelError(folder, `cannot load ${file}: ${describeError(error)}`);
     }

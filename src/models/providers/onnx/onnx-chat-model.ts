@@ -13,6 +13,7 @@ import {
   type PreTrainedTokenizer,
   type Processor,
 } from '@huggingface/transformers';
+import type { InferenceSession } from 'onnxruntime-node';
 import { describeError, MmkitError } from '../../../errors.ts';
 import type { ChatModel, ChatRequest, ChatResult, ChatStreamPart, ModelDescription } from '../../spec/index.ts';
 import { AsyncQueue } from './async-queue.ts';
@@ -29,6 +30,7 @@ import {
   selectWeights,
   sessionBaseNames,
 } from './model-folder.ts';
+import { withSessionOptions } from './session-options.ts';
 
 export interface OnnxModelOptions {
   /** The registry id, for descriptions and messages (default `onnx:<folder>`). */
@@ -44,6 +46,8 @@ export interface OnnxModelOptions {
    * `generate()`; `transformers` always uses `generate()` (for comparison and diagnosis).
    */
   generationLoop?: 'auto' | 'transformers';
+  /** ONNX Runtime session options for every session the model opens (threads, graph optimisation). */
+  sessionOptions?: InferenceSession.SessionOptions;
 }
 
 interface LoadedParts {
@@ -89,8 +93,12 @@ async function loadParts(
   kind: 'vision' | 'text',
   dtype: DtypeSetting | undefined,
   device: OnnxDevice,
+  sessionOptions: InferenceSession.SessionOptions | undefined,
 ) {
-  const options = { local_files_only: true, device, ...(dtype === undefined ? {} : { dtype }) } as const;
+  const options = withSessionOptions(
+    { local_files_only: true, device, ...(dtype === undefined ? {} : { dtype }) },
+    sessionOptions,
+  );
   try {
     if (kind === 'vision') {
       const [processor, model] = await Promise.all([
@@ -153,7 +161,7 @@ export class OnnxChatModel implements ChatModel {
     const weights = await selectWeights(folder, await sessionBaseNames(folder), options.dtype);
     const templateFile = await readChatTemplateFile(folder.path);
     const rssBefore = process.memoryUsage().rss;
-    const parts = await loadParts(folder, kind, options.dtype, device);
+    const parts = await loadParts(folder, kind, options.dtype, device, options.sessionOptions);
     const loadRssDeltaBytes = Math.max(0, process.memoryUsage().rss - rssBefore);
     const builtInTemplate = parts.processor?.chat_template ?? parts.tokenizer.chat_template;
     if (!templateFile && !builtInTemplate) {

@@ -20,6 +20,7 @@ import type { CallOptions, EmbeddingModel, EmbeddingResult, ModelDescription } f
 import { checkDevice } from './device.ts';
 import { readModelFolder, selectWeights } from './model-folder.ts';
 import type { OnnxModelOptions } from './onnx-chat-model.ts';
+import { withSessionOptions } from './session-options.ts';
 
 const SUPPORTED_TYPES = new Set(['clip']);
 /** Inputs per tower run: bounds the activations a long list can allocate. */
@@ -75,7 +76,10 @@ export class OnnxEmbeddingModel implements EmbeddingModel {
     }
     const device = checkDevice(options.device);
     const weights = await selectWeights(folder, ['text_model', 'vision_model'], options.dtype);
-    const modelOptions = { local_files_only: true, device, ...(options.dtype ? { dtype: options.dtype } : {}) };
+    const modelOptions = withSessionOptions(
+      { local_files_only: true, device, ...(options.dtype ? { dtype: options.dtype } : {}) },
+      options.sessionOptions,
+    );
     try {
       const [tokenizer, processor, textModel, visionModel] = await Promise.all([
         AutoTokenizer.from_pretrained(folder.path, { local_files_only: true }),

@@ -11,6 +11,7 @@ import { looksLikePath } from '../../model-id.ts';
 import type { ModelEntry, ModelProvider } from '../../registry.ts';
 import type { OnnxCtcModelOptions } from './ctc-model.ts';
 import type { DtypeSetting } from './model-folder.ts';
+import { sessionOptionsFor } from './session-options.ts';
 
 export type FolderResolver = (
   idOrPath: string,
@@ -36,7 +37,12 @@ function loadOptions(entry: ModelEntry) {
   if (device !== undefined && device !== 'cpu' && device !== 'cuda') {
     throw new MmkitError(`${entry.id}: device must be cpu or cuda`, { code: 'device_unknown', param: 'device' });
   }
-  return { id: entry.id, ...(dtype === undefined ? {} : { dtype }), ...(device === undefined ? {} : { device }) };
+  return {
+    id: entry.id,
+    ...(dtype === undefined ? {} : { dtype }),
+    ...(device === undefined ? {} : { device }),
+    sessionOptions: sessionOptionsFor(entry.options, entry.id),
+  };
 }
 
 export function createOnnxProvider(options: OnnxProviderOptions = {}): ModelProvider {
@@ -70,6 +76,7 @@ export function createOnnxProvider(options: OnnxProviderOptions = {}): ModelProv
         const { dtype } = entry.options;
         return OnnxCtcModel.load(await folderOf(entry, context.signal), {
           id: entry.id,
+          sessionOptions: sessionOptionsFor(entry.options, entry.id),
           ...(typeof dtype === 'string' ? { dtype: dtype as OnnxCtcModelOptions['dtype'] } : {}),
         });
       },
@@ -77,9 +84,11 @@ export function createOnnxProvider(options: OnnxProviderOptions = {}): ModelProv
         const { OnnxImageGenerationModel } = await import('./diffusion/onnx-image-generation-model.ts');
         const { dtype, scheduler, vaeSlicing } = entry.options;
         return OnnxImageGenerationModel.load(await folderOf(entry, context.signal), {
+          name: entry.model,
           ...(dtype === 'fp16' || dtype === 'fp32' ? { dtype } : {}),
           ...(typeof scheduler === 'string' ? { scheduler } : {}),
           ...(typeof vaeSlicing === 'boolean' ? { vaeSlicing } : {}),
+          sessionOptions: sessionOptionsFor(entry.options, entry.id),
         });
       },
       transcription: async (entry, context) => {

@@ -10,15 +10,19 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { AutoTokenizer, type PreTrainedTokenizer, type Tensor, VitsModel } from '@huggingface/transformers';
+import type { InferenceSession } from 'onnxruntime-node';
 import { describeError, MmkitError } from '../../../errors.ts';
 import { timeStretch } from '../../../preprocess/audio/time-stretch.ts';
 import { splitSentences } from '../../../preprocess/text/sentences.ts';
 import type { ModelDescription, SpeechModel, SpeechRequest, SpeechResult } from '../../spec/index.ts';
+import { withSessionOptions } from './session-options.ts';
 
 export interface OnnxSpeechOptions {
   id?: string;
   dtype?: string | Record<string, string>;
   device?: 'cpu' | 'cuda';
+  /** ONNX Runtime session options for every session the model opens (threads, graph optimisation). */
+  sessionOptions?: InferenceSession.SessionOptions;
   /** Silence between sentences (default 0.2 s). */
   pauseSeconds?: number;
   /** Longest sentence given to the model at once (default 300 characters). */
@@ -145,11 +149,10 @@ async function loadVitsParts(folder: string, options: OnnxSpeechOptions) {
       type: 'unsupported_error',
     });
   }
-  const modelOptions = {
-    local_files_only: true,
-    device: options.device ?? 'cpu',
-    ...(options.dtype ? { dtype: options.dtype } : {}),
-  };
+  const modelOptions = withSessionOptions(
+    { local_files_only: true, device: options.device ?? 'cpu', ...(options.dtype ? { dtype: options.dtype } : {}) },
+    options.sessionOptions,
+  );
   try {
     const [model, tokenizer] = await Promise.all([
       VitsModel.from_pretrained(folder, modelOptions as never),

@@ -20,6 +20,7 @@ import {
   Tensor,
   WhisperForConditionalGeneration,
 } from '@huggingface/transformers';
+import type { InferenceSession } from 'onnxruntime-node';
 import { describeError, MmkitError } from '../../../errors.ts';
 import { whisperLogMel } from '../../../preprocess/audio/whisper-features.ts';
 import type {
@@ -28,6 +29,7 @@ import type {
   TranscriptionRequest,
   TranscriptionResult,
 } from '../../spec/index.ts';
+import { withSessionOptions } from './session-options.ts';
 import { pickLanguage, type WhisperTokenLayout, whisperSegments } from './whisper-output.ts';
 
 export const WHISPER_SAMPLE_RATE = 16000;
@@ -39,6 +41,8 @@ export interface OnnxTranscriptionOptions {
   /** Transformers.js dtype (`fp32`, `fp16`, `q8`, …, or one per session). */
   dtype?: string | Record<string, string>;
   device?: 'cpu' | 'cuda';
+  /** ONNX Runtime session options for every session the model opens (threads, graph optimisation). */
+  sessionOptions?: InferenceSession.SessionOptions;
   /** Most tokens generated per 30 s window (default: the model's limit, 448 for Whisper). */
   maxNewTokens?: number;
 }
@@ -262,11 +266,10 @@ async function loadWhisperParts(folder: string, options: OnnxTranscriptionOption
       },
     );
   }
-  const modelOptions = {
-    local_files_only: true,
-    device: options.device ?? 'cpu',
-    ...(options.dtype ? { dtype: options.dtype } : {}),
-  };
+  const modelOptions = withSessionOptions(
+    { local_files_only: true, device: options.device ?? 'cpu', ...(options.dtype ? { dtype: options.dtype } : {}) },
+    options.sessionOptions,
+  );
   try {
     const [model, tokenizer] = await Promise.all([
       WhisperForConditionalGeneration.from_pretrained(folder, modelOptions as never),

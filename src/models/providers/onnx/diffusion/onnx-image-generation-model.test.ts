@@ -40,7 +40,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await model?.release();
+  await model?.dispose();
   await rm(directory, { recursive: true, force: true });
 });
 
@@ -104,7 +104,7 @@ describe('OnnxImageGenerationModel on the tiny sd model', () => {
         expect(Buffer.from(image.pixels).equals(Buffer.from(reference.images[index].pixels))).toBe(true);
       });
     } finally {
-      await sliced.release();
+      await sliced.dispose();
     }
   });
 
@@ -186,7 +186,7 @@ describe.each([
       expect(green).toBeGreaterThan(200);
       expect(Math.max(red, blue)).toBeLessThan(40);
     } finally {
-      await scheduled.release();
+      await scheduled.dispose();
     }
   });
 });
@@ -205,7 +205,7 @@ describe('fp16 export in the SD-Turbo layout', () => {
       expect(blue).toBeGreaterThan(150);
       expect(Math.max(red, green)).toBeLessThan(80);
     } finally {
-      await turbo.release();
+      await turbo.dispose();
     }
   });
 });

@@ -37,6 +37,8 @@ export interface OnnxImageGenerationOptions {
   /** Most rows per UNet call; guidance doubles the rows (default: all in one call). */
   maxUnetBatch?: number | undefined;
   sessionOptions?: InferenceSession.SessionOptions | undefined;
+  /** The Hub id or folder to report and to recognise the model by (default: `source`). */
+  name?: string | undefined;
   /** Hub download options for a repo id (pull, offline settings, progress). */
   hub?: Omit<ResolveOptions, 'dtype'> | undefined;
 }
@@ -90,7 +92,8 @@ export class OnnxImageGenerationModel implements ImageGenerationModel {
     textEncoder.input('input_ids');
     vae.input('latent_sample');
     const memoryBytes = await weightBytes(Object.values(pipeline.models));
-    return new OnnxImageGenerationModel(pipeline, tokenizer, { textEncoder, unet, vae }, options, source, memoryBytes);
+    const name = options.name ?? source;
+    return new OnnxImageGenerationModel(pipeline, tokenizer, { textEncoder, unet, vae }, options, name, memoryBytes);
   }
 
   async generate(request: ImageGenerationRequest): Promise<OnnxImageGenerationResult> {
@@ -157,7 +160,7 @@ export class OnnxImageGenerationModel implements ImageGenerationModel {
     };
   }
 
-  async release(): Promise<void> {
+  async dispose(): Promise<void> {
     await Promise.all(Object.values(this.parts).map((part) => part.release()));
   }
 

@@ -12,7 +12,7 @@
  * second, relative rule.
  */
 import sharp from 'sharp';
-import { describeError, MmkitError } from '../../../errors.ts';
+import { describeError, MmkitError } from '../../errors.ts';
 
 const MAX_SIDE = 768;
 const TILE = 24;

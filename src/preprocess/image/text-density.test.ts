@@ -2,11 +2,11 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { isMmkitError } from '../../../errors.ts';
-import { renderTextPng } from './test-support/render-text.ts';
+import { isMmkitError } from '../../errors.ts';
+import { renderTextPng } from '../../models/providers/tesseract/test-support/render-text.ts';
 import { textDensity } from './text-density.ts';
 
-const photo = (name: string) => readFile(join(import.meta.dirname, 'fixtures', name));
+const photo = (name: string) => readFile(join(import.meta.dirname, 'fixtures', 'photos', name));
 
 /** A phone-settings-like screenshot: a few lines of text on a large plain page. */
 async function screenshot(): Promise<Buffer> {

@@ -1,0 +1,114 @@
+/**
+ * Models loaded in the server's own process through its registry, each behind a bounded queue.
+ * What `--runners off` uses, and what tests with in-memory fake providers need. Unloading here does
+ * not return memory (Transformers.js keeps it), which is why runners are the default.
+ */
+import type { Capability } from '../../models/config.ts';
+import type { CapabilityModels, ModelRegistry } from '../../models/registry.ts';
+import type { RunnerStatus } from '../../models/runner/runner-spec.ts';
+import { ModelQueue, type QueueSlot } from '../model-queue.ts';
+import { describeLoadFailure, type ModelHost, type ModelLease, type ResolvedModel } from './model-host.ts';
+
+interface Slot {
+  capability: Capability;
+  key: string;
+  state: 'loading' | 'ready' | 'failed';
+  model: Promise<unknown>;
+  queue: ModelQueue;
+  loadedAt: number | undefined;
+  lastUsedAt: number;
+}
+
+export interface InProcessHostOptions {
+  registry: ModelRegistry;
+  queueLength: number;
+  concurrencyPerModel: number;
+}
+
+export class InProcessModelHost implements ModelHost {
+  private readonly slots = new Map<string, Slot>();
+
+  constructor(private readonly options: InProcessHostOptions) {}
+
+  async acquire<C extends Capability>(resolved: ResolvedModel<C>, signal?: AbortSignal): Promise<ModelLease<C>> {
+    let slot = this.slots.get(resolved.key);
+    if (!slot || slot.state === 'failed') slot = this.startLoading(resolved);
+    const turn: QueueSlot = await slot.queue.acquire(signal);
+    const release = () => {
+      slot.lastUsedAt = Date.now();
+      turn.release();
+    };
+    try {
+      const model = (await slot.model) as CapabilityModels[C];
+      return { model, id: resolved.id, release };
+    } catch (error) {
+      release();
+      throw error;
+    }
+  }
+
+  async status(): Promise<RunnerStatus[]> {
+    const now = Date.now();
+    return [...this.slots.values()]
+      .filter((slot) => slot.state !== 'failed')
+      .map((slot) => {
+        const { running, waiting } = slot.queue.status();
+        const state = slot.state === 'loading' ? 'loading' : running > 0 ? 'busy' : 'idle';
+        return {
+          key: slot.key,
+          capability: slot.capability,
+          // The model shares the server's process: its memory is not told apart, and it never expires.
+          pid: process.pid,
+          rssBytes: 0,
+          state,
+          running,
+          queueLength: waiting,
+          idleMs: state === 'idle' ? now - slot.lastUsedAt : 0,
+          expiresInMs: null,
+          loadedAt: slot.loadedAt === undefined ? null : new Date(slot.loadedAt).toISOString(),
+        } satisfies RunnerStatus;
+      })
+      .sort((first, second) => first.key.localeCompare(second.key));
+  }
+
+  async close(error: unknown): Promise<void> {
+    for (const slot of this.slots.values()) slot.queue.rejectWaiting(error);
+    const models = await Promise.allSettled([...this.slots.values()].map((slot) => slot.model));
+    this.slots.clear();
+    for (const settled of models) {
+      if (settled.status !== 'fulfilled') continue;
+      const model = settled.value as { dispose?: () => Promise<void> | void };
+      await Promise.resolve(model.dispose?.()).catch(() => undefined);
+    }
+  }
+
+  private startLoading(resolved: ResolvedModel): Slot {
+    const queue =
+      this.slots.get(resolved.key)?.queue ??
+      new ModelQueue(resolved.name ?? resolved.id, this.options.concurrencyPerModel, this.options.queueLength);
+    const slot: Slot = {
+      capability: resolved.capability,
+      key: resolved.key,
+      state: 'loading',
+      queue,
+      model: Promise.resolve(),
+      loadedAt: undefined,
+      lastUsedAt: Date.now(),
+    };
+    slot.model = this.options.registry.load(resolved.capability, resolved.name).then(
+      (model) => {
+        slot.state = 'ready';
+        slot.loadedAt = Date.now();
+        return model;
+      },
+      (error: unknown) => {
+        slot.state = 'failed';
+        throw describeLoadFailure(error, resolved);
+      },
+    );
+    // A failed load is reported to the requests waiting on it; nobody else must see it unhandled.
+    slot.model.catch(() => undefined);
+    this.slots.set(resolved.key, slot);
+    return slot;
+  }
+}
