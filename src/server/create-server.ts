@@ -19,14 +19,22 @@ import { InProcessModelHost } from './model-hosts/in-process-host.ts';
 import type { ModelHost } from './model-hosts/model-host.ts';
 import { RunnerModelHost } from './model-hosts/runner-host.ts';
 import { ModelService } from './model-service.ts';
+import { apiAskRoutes } from './routes/api-ask.ts';
+import { apiAssistantRoutes } from './routes/api-assistant.ts';
+import { apiImagineRoutes } from './routes/api-imagine.ts';
+import { apiModelsRoutes } from './routes/api-models.ts';
+import { apiPsRoutes } from './routes/api-ps.ts';
+import { apiStylesRoutes } from './routes/api-styles.ts';
 import { audioSpeechRoutes } from './routes/audio-speech.ts';
 import { audioTranscriptionsRoutes } from './routes/audio-transcriptions.ts';
 import { chatCompletionsRoutes } from './routes/chat-completions.ts';
 import { embeddingsRoutes } from './routes/embeddings.ts';
 import { healthRoutes } from './routes/health.ts';
+import { imagesGenerationsRoutes } from './routes/images-generations.ts';
 import { modelsRoutes } from './routes/models.ts';
 import { qaRoutes } from './routes/qa.ts';
 import { storedFilesRoutes } from './routes/stored-files.ts';
+import { DEFAULT_WEB_DIR, webUiRoutes } from './routes/web-ui.ts';
 import type { ServerEnv, ServerServices } from './server-context.ts';
 import { resolveLimits, type ServerLimits, type ServerOptions } from './server-options.ts';
 import { FileStore } from './uploads/file-store.ts';
@@ -85,7 +93,7 @@ export async function createServer(options: ServerOptions): Promise<MmkitServer>
     host: createModelHost(options, limits),
     ...(options.config ? { config: options.config } : {}),
     ...(options.models ? { extraNames: options.models } : {}),
-    listCachedIds: async () => (await listCachedModels()).map((model) => model.id),
+    listCachedIds: async () => (await listCachedModels(options.hub)).map((model) => model.id),
   });
   const embeddingBatcher = new EmbeddingBatcher(
     models,
@@ -98,6 +106,7 @@ export async function createServer(options: ServerOptions): Promise<MmkitServer>
     files,
     limits,
     remoteImages: options.remoteImages ?? true,
+    hub: options.hub ?? {},
     log,
   };
   const gate = new ShutdownGate();
@@ -119,8 +128,17 @@ export async function createServer(options: ServerOptions): Promise<MmkitServer>
     embeddingsRoutes(services),
     audioTranscriptionsRoutes(services),
     audioSpeechRoutes(services),
+    imagesGenerationsRoutes(services),
     qaRoutes(services),
     storedFilesRoutes(services),
+    apiAskRoutes(services),
+    apiImagineRoutes(services),
+    apiAssistantRoutes(services),
+    apiStylesRoutes(),
+    apiModelsRoutes(services),
+    apiPsRoutes(services),
+    // Last: everything no route above claims is looked up in the built UI.
+    ...(options.webDir === false ? [] : [webUiRoutes(options.webDir ?? DEFAULT_WEB_DIR)]),
   ]) {
     app.route('/', routes);
   }

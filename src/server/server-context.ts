@@ -1,4 +1,5 @@
 /** What every route handler can reach: the services of this server and per-request variables. */
+import type { HubSettings } from '../models/hub/settings.ts';
 import type { EmbeddingBatcher } from './embedding-batcher.ts';
 import type { ModelService } from './model-service.ts';
 import type { ServerLimits } from './server-options.ts';
@@ -11,6 +12,8 @@ export interface ServerServices {
   files: FileStore;
   limits: ServerLimits;
   remoteImages: boolean;
+  /** The model cache and Hub endpoint (`/api/models`). */
+  hub: Partial<HubSettings>;
   log: (line: string) => void;
 }
 

@@ -3,6 +3,7 @@
  * CLI and tests override only what they need.
  */
 import type { MmkitConfig } from '../models/config.ts';
+import type { HubSettings } from '../models/hub/settings.ts';
 import type { ModelRegistry } from '../models/registry.ts';
 import type { RunnerSpecBuilder } from './model-hosts/runner-host.ts';
 
@@ -98,6 +99,10 @@ export interface ServerOptions {
   models?: string[];
   /** Fetch http(s) `image_url`s (default true); false allows data URLs only. */
   remoteImages?: boolean;
+  /** The model cache and Hub endpoint for `/api/models` (default: the environment's, as the CLI). */
+  hub?: Partial<HubSettings>;
+  /** The built web UI served at `/` (default: the package's `web/dist`; false serves none). */
+  webDir?: string | false;
   /**
    * Runner processes host the models (the default: unloading frees memory, a crash fails one
    * model's requests). Runners load through the default registry with `config`, so providers added

@@ -41,6 +41,10 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown): z.inf
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
+  if (issue.code === 'unrecognized_keys') {
+    const name = [...issue.path.map(String), issue.keys[0]!].join('.');
+    throw invalidRequest(`unknown parameter '${name}'`, name, 'unknown_parameter');
+  }
   const path = issuePath(issue);
   if (path !== '' && valueAt(value, issue.path) === undefined) {
     throw invalidRequest(`missing required parameter '${path}'`, path, 'missing_parameter');

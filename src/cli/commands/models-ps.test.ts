@@ -32,8 +32,25 @@ const LOADED: RunnerStatus[] = [
   },
 ];
 
+/** What `mmkit serve` sends for a status: docs/http-api.md's snake_case fields. */
+function onTheWire(status: RunnerStatus) {
+  return {
+    key: status.key,
+    capability: status.capability,
+    pid: status.pid,
+    rss_bytes: status.rssBytes,
+    state: status.state,
+    running: status.running,
+    queue: status.queueLength,
+    idle_ms: status.idleMs,
+    expires_in_ms: status.expiresInMs,
+    loaded_at: status.loadedAt,
+  };
+}
+const WIRE_BODY = JSON.stringify({ models: LOADED.map(onTheWire) });
+
 /** A stand-in for `mmkit serve`: answers GET /api/ps with whatever the test sets. */
-let answer: { status: number; body: string } = { status: 200, body: JSON.stringify({ models: LOADED }) };
+let answer: { status: number; body: string } = { status: 200, body: WIRE_BODY };
 let server: Server;
 let url: string;
 let closedUrl: string;
@@ -55,7 +72,7 @@ afterAll(() => new Promise((resolve) => server.close(resolve)));
 
 describe('mmkit models ps', () => {
   it('shows the server’s loaded models as a table: memory, state, queue, idle time and expiry', async () => {
-    answer = { status: 200, body: JSON.stringify({ models: LOADED }) };
+    answer = { status: 200, body: WIRE_BODY };
     const result = await runCli(['models', 'ps', '--url', `${url}/`]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);

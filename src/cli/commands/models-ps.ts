@@ -1,6 +1,6 @@
 /**
  * `mmkit models ps`: the models a running mmkit server has loaded. Runners belong to the server
- * process, so this asks the server (`GET /api/ps`, answered with `{models: RunnerStatus[]}`) at
+ * process, so this asks the server (`GET /api/ps`, docs/http-api.md's snake_case fields, read into `RunnerStatus`) at
  * `--url`, `MMKIT_SERVER`, or the address `mmkit serve` listens on by default.
  */
 import type { Command } from 'commander';
@@ -13,18 +13,34 @@ import { humanBytes } from './models.ts';
 export const DEFAULT_SERVER_URL = 'http://127.0.0.1:8000';
 const REQUEST_TIMEOUT_MS = 5000;
 
-const statusSchema = z.object({
-  key: z.string(),
-  capability: z.string(),
-  pid: z.number().nullable(),
-  rssBytes: z.number(),
-  state: z.enum(['loading', 'idle', 'busy']),
-  running: z.number(),
-  queueLength: z.number(),
-  idleMs: z.number(),
-  expiresInMs: z.number().nullable(),
-  loadedAt: z.string().nullable(),
-});
+/** The wire shape of docs/http-api.md (snake_case), read into `RunnerStatus`. */
+const statusSchema = z
+  .object({
+    key: z.string(),
+    capability: z.string(),
+    pid: z.number().nullable(),
+    rss_bytes: z.number(),
+    state: z.enum(['loading', 'idle', 'busy']),
+    running: z.number().optional(),
+    queue: z.number(),
+    idle_ms: z.number(),
+    expires_in_ms: z.number().nullable(),
+    loaded_at: z.string().nullable().optional(),
+  })
+  .transform(
+    (wire): RunnerStatus => ({
+      key: wire.key,
+      capability: wire.capability,
+      pid: wire.pid,
+      rssBytes: wire.rss_bytes,
+      state: wire.state,
+      running: wire.running ?? (wire.state === 'busy' ? 1 : 0),
+      queueLength: wire.queue,
+      idleMs: wire.idle_ms,
+      expiresInMs: wire.expires_in_ms,
+      loadedAt: wire.loaded_at ?? null,
+    }),
+  );
 const psResponseSchema = z.object({ models: z.array(statusSchema) });
 
 export function registerModelsPsCommand(models: Command): void {

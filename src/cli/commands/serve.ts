@@ -1,5 +1,5 @@
 /**
- * `mmkit serve`: the HTTP server (seed routes + OpenAI-compatible /v1) until SIGINT/SIGTERM, then a
+ * `mmkit serve`: the HTTP server (the web UI, /api/*, seed routes, OpenAI-compatible /v1) until SIGINT/SIGTERM, then a
  * graceful close: stop accepting, let running requests finish (or cancel them after the grace
  * period), unload models, exit.
  */
@@ -36,7 +36,9 @@ interface ServeOptions {
 export function registerServeCommand(program: Command): void {
   program
     .command('serve')
-    .description('Serve /qa, /uploads and an OpenAI-compatible API (/v1/chat/completions, /v1/embeddings, …).')
+    .description(
+      'Serve the web UI at /, the application API (/api/*), /qa, /uploads, /outputs and an OpenAI-compatible API (/v1/*).',
+    )
     .option('--host <host>', 'address to bind (0.0.0.0 exposes it to the network)', '127.0.0.1')
     .option(
       '--port <port>',

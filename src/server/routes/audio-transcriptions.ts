@@ -2,25 +2,33 @@
  * `POST /v1/audio/transcriptions`: OpenAI's multipart form (`file`, `model`, `language`, `prompt`,
  * `response_format`, `timestamp_granularities[]`). The audio's container is sniffed from its bytes
  * (415 when it is not audio), decoded to 16 kHz mono with a duration limit, and handed to the
- * `TranscriptionModel`; `tasks-bridge/transcription-formats.ts` shapes the answer.
+ * `transcribe` task (30 s windows for long audio); the task's `formatTranscript` shapes the answer.
  */
 import { Hono } from 'hono';
 import { loadAudio } from '../../preprocess/audio/load.ts';
 import { sniffAudioContainer } from '../../preprocess/audio/sniff.ts';
+import {
+  formatTranscript,
+  TRANSCRIPT_FORMATS,
+  type TranscriptFormat,
+  transcribe,
+} from '../../tasks/transcribe/index.ts';
 import { invalidRequest, unsupportedMediaType } from '../http-errors.ts';
 import { limitBody } from '../middleware/body-limit.ts';
 import { formField, formFieldList, formFile, readMultipart } from '../multipart.ts';
 import type { ServerEnv, ServerServices } from '../server-context.ts';
-import {
-  formatTranscription,
-  TRANSCRIPTION_FORMATS,
-  type TranscriptionFormat,
-} from '../tasks-bridge/transcription-formats.ts';
 import { NO_CONTROL_CHARACTERS } from '../validation.ts';
 
 const FORM_OVERHEAD_BYTES = 64 * 1024;
 const SAMPLE_RATE = 16_000;
 const MAX_PROMPT_CHARS = 2_000;
+const CONTENT_TYPES: Record<TranscriptFormat, string> = {
+  json: 'application/json; charset=utf-8',
+  verbose_json: 'application/json; charset=utf-8',
+  text: 'text/plain; charset=utf-8',
+  srt: 'application/x-subrip; charset=utf-8',
+  vtt: 'text/vtt; charset=utf-8',
+};
 
 export function audioTranscriptionsRoutes(services: ServerServices): Hono<ServerEnv> {
   const app = new Hono<ServerEnv>();
@@ -34,9 +42,9 @@ export function audioTranscriptionsRoutes(services: ServerServices): Hono<Server
       throw invalidRequest(`language must be an ISO 639-1 code such as zh or en, or auto`, 'language');
     }
     const prompt = checkedText(formField(form, 'prompt'), 'prompt', MAX_PROMPT_CHARS);
-    const format = (formField(form, 'response_format') ?? 'json') as TranscriptionFormat;
-    if (!TRANSCRIPTION_FORMATS.includes(format)) {
-      throw invalidRequest(`response_format must be one of ${TRANSCRIPTION_FORMATS.join(', ')}`, 'response_format');
+    const format = (formField(form, 'response_format') ?? 'json') as TranscriptFormat;
+    if (!TRANSCRIPT_FORMATS.includes(format)) {
+      throw invalidRequest(`response_format must be one of ${TRANSCRIPT_FORMATS.join(', ')}`, 'response_format');
     }
     const granularities = formFieldList(form, 'timestamp_granularities');
     for (const granularity of granularities) {
@@ -64,17 +72,18 @@ export function audioTranscriptionsRoutes(services: ServerServices): Hono<Server
     });
     const lease = await services.models.acquire('transcription', model, signal);
     try {
-      const result = await lease.model.transcribe({
-        samples: audio.samples,
-        sampleRate: audio.sampleRate,
+      const result = await transcribe({
+        audio: audio.samples,
+        model: lease.model,
         language: language ?? 'auto',
         task: 'transcribe',
         ...(prompt ? { prompt } : {}),
+        maxSeconds: limits.maxAudioSeconds,
         wordTimestamps: granularities.includes('word'),
+        name: 'file',
         signal,
       });
-      const formatted = formatTranscription(result, format, granularities as ('word' | 'segment')[]);
-      return c.body(formatted.body, 200, { 'Content-Type': formatted.contentType });
+      return c.body(formatTranscript(result, format), 200, { 'Content-Type': CONTENT_TYPES[format] });
     } finally {
       lease.release();
     }

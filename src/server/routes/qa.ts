@@ -1,17 +1,17 @@
 /**
  * `POST /qa`, the seed's visual question answering route: multipart `image` + form field `question`
  * (not a query parameter, the seed's bug) → `{status: "success", question, answer, image_url}`.
- * The upload is checked by its bytes and stored under a name the server makes. Failures keep the
+ * Answered by the `vqa` task. The upload is checked by its bytes and stored under a name the server makes. Failures keep the
  * seed's `{status: "error", message}` beside the usual `error` object, with a 4xx for bad input.
  */
 import { Hono } from 'hono';
+import { VQA_DEFAULTS, vqa } from '../../tasks/vqa/index.ts';
 import { invalidRequest } from '../http-errors.ts';
 import { acceptImage } from '../media/accept-image.ts';
 import { limitBody } from '../middleware/body-limit.ts';
 import { respondWithError } from '../middleware/error-handler.ts';
 import { formField, formFile, readMultipart } from '../multipart.ts';
 import type { ServerEnv, ServerServices } from '../server-context.ts';
-import { answerImageQuestion } from '../tasks-bridge/answer-image-question.ts';
 import { NO_CONTROL_CHARACTERS } from '../validation.ts';
 
 /** Room for the form's boundaries and text fields on top of the image itself. */
@@ -46,10 +46,11 @@ export function qaRoutes(services: ServerServices): Hono<ServerEnv> {
           width: image.width,
           height: image.height,
         });
-        const answer = await answerImageQuestion({
+        // The seed's settings (200 new tokens, temperature 0.3, top_p 0.9), no OCR: the seed had none.
+        const { answer } = await vqa({
+          ...VQA_DEFAULTS,
           model: lease.model,
-          image: bytes,
-          mediaType: image.mediaType,
+          image: { ...image, name: 'image', mediaType: `image/${image.format}` },
           question,
           signal,
         });

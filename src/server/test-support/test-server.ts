@@ -36,6 +36,8 @@ export interface TestServerOptions extends Partial<Omit<ServerOptions, 'registry
   /** Extra `models` entries merged into the config. */
   extraModels?: NonNullable<MmkitConfig['models']>;
   extraDefaults?: NonNullable<MmkitConfig['defaults']>;
+  /** Also build the tiny `sd` (default image generation) and `whisper` (default transcription). */
+  withImageAndSpeech?: boolean;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -44,8 +46,11 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   for (const architecture of ['llm', 'clip', 'llava'] as const) {
     await buildTinyModel(architecture, join(modelsFolder, architecture));
   }
+  const extra = options.withImageAndSpeech ? (['sd', 'whisper'] as const) : [];
+  for (const architecture of extra) await buildTinyModel(architecture, join(modelsFolder, architecture));
   const config: MmkitConfig = {
     defaults: {
+      ...(options.withImageAndSpeech ? { imageGeneration: 'tiny-sd', transcription: 'tiny-whisper' } : {}),
       chat: 'tiny-llm',
       visionChat: 'tiny-llava',
       embeddings: 'tiny-clip',
@@ -56,6 +61,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       'tiny-llm': { id: join(modelsFolder, 'llm') },
       'tiny-llava': { id: join(modelsFolder, 'llava') },
       'tiny-clip': { id: join(modelsFolder, 'clip') },
+      ...(options.withImageAndSpeech
+        ? { 'tiny-sd': { id: join(modelsFolder, 'sd') }, 'tiny-whisper': { id: join(modelsFolder, 'whisper') } }
+        : {}),
       ...options.extraModels,
     },
   };
@@ -64,11 +72,19 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const dataDir = join(root, 'data');
   await mkdir(dataDir);
   const logged: string[] = [];
-  const { providers: _providers, extraModels: _models, extraDefaults: _defaults, ...serverOptions } = options;
+  const {
+    providers: _providers,
+    extraModels: _models,
+    extraDefaults: _defaults,
+    withImageAndSpeech: _extra,
+    ...serverOptions
+  } = options;
   const runnersFromEnvironment = process.env.MMKIT_TEST_RUNNERS === 'on' && !options.providers ? {} : 'off';
   const server = await createServer({
     log: (line) => logged.push(line),
     runners: runnersFromEnvironment,
+    webDir: false,
+    hub: { home: join(root, 'home'), offline: true },
     ...serverOptions,
     registry,
     config,

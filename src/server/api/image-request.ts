@@ -1,0 +1,43 @@
+/**
+ * What an image-generation request may ask for, shared by `POST /api/imagine` and
+ * `POST /v1/images/generations`: sizes in multiples of 8 within bounds, at most 4 images, bounded
+ * steps, guidance and prompt length. Kept here so the two routes cannot drift apart.
+ */
+import { z } from 'zod';
+import { NO_CONTROL_CHARACTERS } from '../validation.ts';
+
+export const MAX_IMAGE_PROMPT_CHARS = 2_000;
+export const MIN_IMAGE_SIDE = 64;
+export const MAX_IMAGE_SIDE = 2_048;
+/** Width × height of one image: 1024 × 1024 (or 2048 × 512); beyond it memory use explodes. */
+export const MAX_IMAGE_PIXELS = 1024 * 1024;
+export const MAX_IMAGE_COUNT = 4;
+export const MAX_STEPS = 150;
+
+const promptText = z
+  .string()
+  .max(MAX_IMAGE_PROMPT_CHARS, `must be at most ${MAX_IMAGE_PROMPT_CHARS} characters`)
+  .regex(NO_CONTROL_CHARACTERS, 'must not contain NUL or other control characters');
+
+export const imagePrompt = promptText.refine((text) => text.trim() !== '', 'must not be empty');
+export const negativePrompt = promptText;
+export const imageSide = z
+  .number()
+  .int()
+  .min(MIN_IMAGE_SIDE)
+  .max(MAX_IMAGE_SIDE)
+  .refine((side) => side % 8 === 0, 'must be a multiple of 8');
+export const imageCount = z.number().int().min(1).max(MAX_IMAGE_COUNT);
+export const imageSteps = z.number().int().min(1).max(MAX_STEPS);
+export const guidanceScale = z.number().min(0).max(30);
+export const imageSeed = z
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 32 - 1);
+export const styleName = z.string().min(1).max(64).regex(NO_CONTROL_CHARACTERS);
+
+/** Refuses a size whose pixel count is over the bound (each side is checked by `imageSide`). */
+export function pixelsWithinBound(size: { width?: number | undefined; height?: number | undefined }): boolean {
+  return (size.width ?? 512) * (size.height ?? 512) <= MAX_IMAGE_PIXELS;
+}
