@@ -11,7 +11,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { encodeWav } from '../../media/wav.ts';
 import { sniffAudioContainer } from '../../preprocess/audio/sniff.ts';
-import { type AssistantEvent, assistant } from '../../tasks/assistant/index.ts';
+import { type AssistantEvent, assistant, DEFAULT_MAX_AUDIO_SECONDS } from '../../tasks/assistant/index.ts';
 import { invalidRequest, unsupportedMediaType } from '../http-errors.ts';
 import { limitBody } from '../middleware/body-limit.ts';
 import type { ModelLease } from '../model-service.ts';
@@ -21,8 +21,6 @@ import { eventStream } from '../sse/event-stream.ts';
 import { NO_CONTROL_CHARACTERS, parseWith } from '../validation.ts';
 
 const FORM_OVERHEAD_BYTES = 64 * 1024;
-/** A spoken question: one Whisper window, as the task's own default. */
-const MAX_QUESTION_SECONDS = 30;
 const FIELDS = ['input_type', 'text', 'language', 'voice'];
 
 const assistantFieldsSchema = z.strictObject({
@@ -147,7 +145,7 @@ export function apiAssistantRoutes(services: ServerServices): Hono<ServerEnv> {
               outDir: scratch,
               ...(fields.voice ? { voice: fields.voice } : {}),
               ...(fields.language ? { language: fields.language } : {}),
-              maxAudioSeconds: Math.min(MAX_QUESTION_SECONDS, limits.maxAudioSeconds),
+              maxAudioSeconds: Math.min(DEFAULT_MAX_AUDIO_SECONDS, limits.maxAudioSeconds),
               audioName: 'audio',
               signal: streamSignal,
               onEvent,
