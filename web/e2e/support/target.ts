@@ -18,6 +18,8 @@ export interface Target {
   url: string;
   /** The server's data folder: `uploads/` and `outputs/`. */
   dataDir: string;
+  /** Its MMKIT_HOME: `config.json` and the model cache (empty at the start). */
+  home: string;
   /** Internal errors the server logged. */
   logged: string[];
   close(): Promise<void>;
@@ -63,6 +65,7 @@ export async function startTarget(): Promise<Target> {
     return {
       url: address.url,
       dataDir,
+      home,
       logged,
       close: async () => {
         await server.close();
