@@ -43,7 +43,9 @@ async function recordProgress(): Promise<() => Promise<{ now: number[]; max: num
     }).observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
   });
   return () =>
-    page.evaluate(() => (window as unknown as { seenProgress: { now: number[]; max: number[]; texts: string[] } }).seenProgress);
+    page.evaluate(
+      () => (window as unknown as { seenProgress: { now: number[]; max: number[]; texts: string[] } }).seenProgress,
+    );
 }
 
 async function fillForm(options: { prompt: string; count: number; steps: string; sizeLabel?: string }) {

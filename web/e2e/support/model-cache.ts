@@ -11,7 +11,7 @@ export async function seedCachedModel(home: string, id: string): Promise<string>
   const paths = repoPaths(home, id, 'main');
   const { files } = await buildTinyModel('llm', paths.snapshot);
   const remoteFiles = await Promise.all(
-    files.map(async (path) => ({ path, size: (await stat(join(paths.snapshot, path))).size })),
+    files.map(async (path) => ({ path, size: (await stat(join(paths.snapshot, path))).size, lfs: false })),
   );
   await writeManifest(paths.manifest, {
     id,

@@ -7,10 +7,10 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildTinyModel } from '../../../testkit/build.ts';
 import { loadConfig } from '../../../src/models/config.ts';
 import { createDefaultRegistry } from '../../../src/models/default-registry.ts';
 import { createServer } from '../../../src/server/create-server.ts';
+import { buildTinyModel } from '../../../testkit/build.ts';
 import { distDir, ensureWebBuilt } from './web-build.ts';
 
 export interface Target {
