@@ -1,25 +1,28 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { encodeWav } from '../../src/media/wav.ts';
-import type { StubApi } from '../test-support/stub-api.ts';
+import { synthesizeWhisperSpeech, WHISPER_SAMPLE_RATE } from '../../testkit/whisper-speech.ts';
 import { launchBrowser, openPage, PHONE, screenshot } from './support/browser.ts';
-import { startTarget } from './support/target.ts';
+import { startTarget, type Target } from './support/target.ts';
 
-let target: StubApi;
+let target: Target;
 let browser: Browser;
 let page: Page;
 let closeContext: () => Promise<void>;
 let folder: string;
 
 beforeAll(async () => {
-  // Chromium's fake microphone plays this file: a 2 s, 440 Hz tone at 16 kHz.
+  // Chromium's fake microphone plays this file in a loop: "one two three" as the tiny Whisper's
+  // tone words, then a second of silence before it starts again.
   folder = mkdtempSync(join(tmpdir(), 'mmkit-e2e-'));
-  const samples = new Float32Array(32_000).map((_, index) => 0.4 * Math.sin((2 * Math.PI * 440 * index) / 16_000));
+  const words = synthesizeWhisperSpeech(['one', 'two', 'three']);
+  const samples = new Float32Array(words.length + WHISPER_SAMPLE_RATE);
+  samples.set(words);
   const microphone = join(folder, 'microphone.wav');
-  writeFileSync(microphone, encodeWav(samples, 16_000));
+  writeFileSync(microphone, encodeWav(samples, WHISPER_SAMPLE_RATE));
   [target, browser] = await Promise.all([startTarget(), launchBrowser({ fakeAudioFile: microphone })]);
 });
 afterAll(async () => {
@@ -46,25 +49,21 @@ describe('Voice assistant', () => {
   it('records through the microphone, shows the transcript and plays the answer sentence by sentence', async () => {
     expect(await page.getByTestId('status').textContent()).toBe('Ready.');
     await page.locator('#assistant-record').click();
+    // Record the three words (2.6 s) and a little of the silence after them.
     await expect
-      .poll(() => page.getByTestId('audio-chosen').textContent(), { timeout: 5000 })
-      .toMatch(/Recording… [1-9]\.\d s/);
+      .poll(() => page.getByTestId('audio-chosen').textContent(), { timeout: 10_000 })
+      .toMatch(/Recording… (2\.[89]|3\.\d) s/);
     await page.locator('#assistant-stop').click();
     await expect.poll(() => page.getByTestId('audio-chosen').textContent()).toMatch(/Recorded \d+\.\d s of audio/);
+    const uploadsBefore = readdirSync(join(target.dataDir, 'uploads')).length;
     await page.locator('#assistant-submit').click();
 
-    await expect.poll(() => page.getByTestId('transcript').textContent()).toMatch(/^heard \d+ bytes of audio\/webm/);
-    const request = target.requests.findLast((entry) => entry.path === '/api/assistant');
-    expect(request?.body.input_type).toBe('speech');
-    const audio = request?.body.audio as { name: string; type: string; size: number };
-    expect(audio.type).toMatch(/^audio\/webm/);
-    expect(audio.name).toBe('recording.webm');
-    expect(audio.size).toBeGreaterThan(2000);
-
+    // The tiny Whisper heard the words (the page sends no language, and it detects Chinese); the
+    // echo LLM answers with what it was told, and espeak speaks it.
+    await expect.poll(() => page.getByTestId('transcript').textContent()).toBe('一二三');
     await expect.poll(() => page.getByTestId('status').textContent()).toBe('Done.');
-    expect(await page.getByTestId('assistant-answer').textContent()).toBe(
-      `You said: ${await page.getByTestId('transcript').textContent()}. This is the stub assistant speaking!`,
-    );
+    expect(await page.getByTestId('assistant-answer').textContent()).toBe('一二三');
+    expect(readdirSync(join(target.dataDir, 'uploads')).length).toBe(uploadsBefore); // audio is not kept
     // The first sentence's WAV went into the player as soon as it came, and it played.
     expect(await page.getByTestId('sentence-audio').getAttribute('src')).toMatch(/\/outputs\/.+\.wav$/);
     await expect
@@ -72,7 +71,7 @@ describe('Voice assistant', () => {
       .toBeGreaterThan(0);
     expect(await loadedDuration('sentence-audio')).toBeGreaterThan(0.3);
     expect(await page.getByTestId('full-audio').getAttribute('src')).toMatch(/\/outputs\/.+\.wav$/);
-    expect(await loadedDuration('full-audio')).toBeCloseTo(0.8, 1);
+    expect(await loadedDuration('full-audio')).toBeGreaterThan(0.5); // espeak saying three words
     await screenshot(page, 'assistant-desktop');
   });
 
@@ -81,7 +80,7 @@ describe('Voice assistant', () => {
     expect(await page.getByTestId('speech-input').count()).toBe(0);
     await page.locator('#assistant-text').fill('hello there');
     await page.locator('#assistant-submit').click();
-    await expect.poll(() => page.getByTestId('assistant-answer').textContent()).toContain('You said: hello there.');
+    await expect.poll(() => page.getByTestId('assistant-answer').textContent()).toBe('hello there');
     expect(await page.getByTestId('transcript').count()).toBe(0);
     await expect.poll(() => page.getByTestId('status').textContent()).toBe('Done.');
     await page.getByLabel('Speech input').check();

@@ -41,7 +41,7 @@ export class OpenAiTranscriptionModel implements TranscriptionModel {
     const translate = request.task === 'translate';
     const form = new FormData();
     const wav = encodeWav(request.samples, request.sampleRate);
-    form.append('file', new Blob([wav], { type: 'audio/wav' }), 'audio.wav');
+    form.append('file', new Blob([new Uint8Array(wav)], { type: 'audio/wav' }), 'audio.wav');
     form.append('model', this.modelName);
     // The translations endpoint always answers in English and takes no language.
     if (!translate && request.language && request.language !== 'auto') form.append('language', request.language);
