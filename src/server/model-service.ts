@@ -4,6 +4,7 @@
  * listed at start; never an arbitrary path or Hub id from a client) and hands out a lease on it from
  * its host: runner processes by default (`model-hosts/runner-host.ts`), or the server's own process.
  */
+import { MmkitError } from '../errors.ts';
 import type { Capability, MmkitConfig, ModelEntryInput } from '../models/config.ts';
 import { DEFAULT_MODELS } from '../models/default-models.ts';
 import { parseModelId } from '../models/model-id.ts';
@@ -80,6 +81,17 @@ export class ModelService {
   /** What is loaded now: `GET /api/ps`, `mmkit models ps`. */
   status(): Promise<LoadedModelStatus[]> {
     return this.options.host.status();
+  }
+
+  /** Unloads a loaded model by its `status()` key; a key that is not loaded is a 404. */
+  async unload(key: string): Promise<void> {
+    if (!(await this.options.host.unload(key))) {
+      throw new MmkitError(`no loaded model has the key "${key}"; GET /api/ps lists them`, {
+        code: 'model_not_loaded',
+        param: 'key',
+        type: 'not_found_error',
+      });
+    }
   }
 
   /**

@@ -63,7 +63,7 @@ describe('Keyboard', () => {
 });
 
 describe('Models', () => {
-  it('lists cached and loaded models, explains a failed pull, and removes', async () => {
+  it('lists cached and loaded models, explains a failed pull, removes, and unloads', async () => {
     const cached = await seedCachedModel(target.home, 'acme/tiny-chat');
     // A text question to the assistant loads the default chat model, so that something is running.
     const question = new FormData();
@@ -94,6 +94,13 @@ describe('Models', () => {
     await expect.poll(() => page.getByText('No models').count()).toBeGreaterThan(0);
     expect(await page.getByTestId('installed-models').count()).toBe(0);
     expect(existsSync(cached)).toBe(false);
+
+    // Unload the chat model: its row leaves the loaded list, and the server no longer has it.
+    const chatRow = running.locator('tr', { hasText: 'models/llm' });
+    await chatRow.getByRole('button', { name: 'Unload' }).click();
+    await expect.poll(() => running.locator('tr', { hasText: 'models/llm' }).count()).toBe(0);
+    const ps = (await (await fetch(`${target.url}/api/ps`)).json()) as { models: { key: string }[] };
+    expect(ps.models.some((model) => model.key.includes('models/llm'))).toBe(false);
 
     await page.setViewportSize(PHONE);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

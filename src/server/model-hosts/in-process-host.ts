@@ -3,6 +3,7 @@
  * What `--runners off` uses, and what tests with in-memory fake providers need. Unloading here does
  * not return memory (Transformers.js keeps it), which is why runners are the default.
  */
+import { MmkitError } from '../../errors.ts';
 import type { Capability } from '../../models/config.ts';
 import type { CapabilityModels, ModelRegistry } from '../../models/registry.ts';
 import type { RunnerStatus } from '../../models/runner/runner-spec.ts';
@@ -69,6 +70,22 @@ export class InProcessModelHost implements ModelHost {
         } satisfies RunnerStatus;
       })
       .sort((first, second) => first.key.localeCompare(second.key));
+  }
+
+  async unload(key: string): Promise<boolean> {
+    const slot = this.slots.get(key);
+    if (!slot || slot.state !== 'ready') return false;
+    if (slot.queue.status().running > 0) {
+      throw new MmkitError(`model ${key} is answering a request; unload it when it is idle`, {
+        code: 'model_busy',
+        param: 'key',
+        status: 409,
+      });
+    }
+    this.slots.delete(key);
+    const model = (await slot.model) as { dispose?: () => Promise<void> | void };
+    await Promise.resolve(model.dispose?.()).catch(() => undefined);
+    return true;
   }
 
   async close(error: unknown): Promise<void> {

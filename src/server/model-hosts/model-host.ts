@@ -31,6 +31,8 @@ export interface ModelHost {
   acquire<C extends Capability>(model: ResolvedModel<C>, signal?: AbortSignal): Promise<ModelLease<C>>;
   /** One row per loaded (or loading) model: what `GET /api/ps` and `mmkit models ps` show. */
   status(): Promise<RunnerStatus[]>;
+  /** Unloads one model now (its key as `status()` shows it); false when it is not loaded. */
+  unload(key: string): Promise<boolean>;
   /** Fails waiting requests and unloads every model once running ones are done. */
   close(error: unknown): Promise<void>;
 }

@@ -76,6 +76,11 @@ export class RunnerModelHost implements ModelHost {
     return this.pool.status();
   }
 
+  /** Ends the model's runner, so its memory really returns (requests still running on it fail). */
+  unload(key: string): Promise<boolean> {
+    return this.pool.unload(key);
+  }
+
   close(): Promise<void> {
     return this.pool.shutdown();
   }

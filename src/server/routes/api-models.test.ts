@@ -118,5 +118,21 @@ describe('/api/models, /api/models/pull, DELETE /api/models/<owner>/<name>, /api
     expect(JSON.parse(cli.stdout)).toEqual([
       expect.objectContaining({ key: models[0]!.key, capability: 'visionChat', state: 'idle', queueLength: 0 }),
     ]);
+
+    const unload = (body: string) =>
+      json('/api/unload', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const unloaded = await unload(JSON.stringify({ key: models[0]!.key }));
+    expect(await unloaded.json()).toEqual({ key: models[0]!.key, unloaded: true });
+    expect(await (await json('/api/ps')).json()).toEqual({ models: [] });
+    const again = await unload(JSON.stringify({ key: models[0]!.key }));
+    expect(again.status).toBe(404);
+    expect(((await again.json()) as { error: { code: string } }).error.code).toBe('model_not_loaded');
+    expect((await unload('{"key": 1}')).status).toBe(400);
+    expect((await unload('not json')).status).toBe(400);
+    // The model loads again on the next request.
+    const green = new FormData();
+    green.set('question', 'colour?');
+    green.set('image', new Blob([await solidImage({ r: 0, g: 200, b: 0 })]), 'b.png');
+    expect(await (await json('/qa', { method: 'POST', body: green })).json()).toMatchObject({ answer: 'green' });
   });
 });

@@ -92,6 +92,21 @@ export function ModelsPage({ active }: { active: boolean }) {
     void refresh();
   };
 
+  const unload = async (key: string) => {
+    setNotice(undefined);
+    try {
+      await getJson('api/unload', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ key }),
+      });
+      setNotice(t('models.unloaded', { id: key }));
+    } catch (error) {
+      setFailure(error as Failure);
+    }
+    void refresh();
+  };
+
   const pullFiles = pull ? Object.values(pull.files) : [];
 
   return (
@@ -192,6 +207,7 @@ export function ModelsPage({ active }: { active: boolean }) {
                 <th>{t('models.column.state')}</th>
                 <th className="number">{t('models.column.memory')}</th>
                 <th className="number">{t('models.column.expires')}</th>
+                <th />
               </tr>
             </thead>
             <tbody>
@@ -203,6 +219,11 @@ export function ModelsPage({ active }: { active: boolean }) {
                   <td>{model.state}</td>
                   <td className="number">{formatBytes(model.rss_bytes)}</td>
                   <td className="number">{seconds(model.expires_in_ms)}</td>
+                  <td className="actions">
+                    <button type="button" className="button-quiet small" onClick={() => void unload(model.key)}>
+                      {t('models.unload')}
+                    </button>
+                  </td>
                 </tr>
               ))}
             </tbody>
