@@ -74,7 +74,7 @@ export class InProcessModelHost implements ModelHost {
 
   async unload(key: string): Promise<boolean> {
     const slot = this.slots.get(key);
-    if (!slot || slot.state !== 'ready') return false;
+    if (slot?.state !== 'ready') return false;
     if (slot.queue.status().running > 0) {
       throw new MmkitError(`model ${key} is answering a request; unload it when it is idle`, {
         code: 'model_busy',
