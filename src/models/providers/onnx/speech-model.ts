@@ -1,20 +1,11 @@
-/**
- * `SpeechModel` for VITS text-to-speech on Transformers.js (`VitsModel`: MMS-TTS and the like, one
- * ONNX graph from token ids to waveform). Text is spoken one sentence at a time (so any length works
- * and cancellation is checked between sentences), with a short pause between sentences. Speed is
- * applied by a pitch-preserving time stretch, since the ONNX export bakes VITS's `speaking_rate` in.
- *
- * The loading lines at the bottom (`loadVitsParts`) duplicate a little of the provider's model
- * loader on purpose, until the two are folded together.
- */
-import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { AutoTokenizer, type PreTrainedTokenizer, type Tensor, VitsModel } from '@huggingface/transformers';
 import type { InferenceSession } from 'onnxruntime-node';
 import { describeError, MmkitError } from '../../../errors.ts';
 import { timeStretch } from '../../../preprocess/audio/time-stretch.ts';
 import { splitSentences } from '../../../preprocess/text/sentences.ts';
 import type { ModelDescription, SpeechModel, SpeechRequest, SpeechResult } from '../../spec/index.ts';
+import { requireModelType } from './model-type.ts';
 import { withSessionOptions } from './session-options.ts';
 
 export interface OnnxSpeechOptions {
@@ -126,29 +117,7 @@ function concatenate(parts: readonly Float32Array[]): Float32Array {
 }
 
 async function loadVitsParts(folder: string, options: OnnxSpeechOptions) {
-  const config = await readFile(join(folder, 'config.json'), 'utf8').catch(() => undefined);
-  if (config === undefined) {
-    throw new MmkitError(`${folder} has no config.json: not a Hugging Face model folder`, {
-      code: 'model_invalid',
-      param: 'model',
-    });
-  }
-  let modelType: unknown;
-  try {
-    modelType = (JSON.parse(config) as { model_type?: unknown }).model_type;
-  } catch (error) {
-    throw new MmkitError(`${folder}/config.json: not valid JSON (${describeError(error)})`, {
-      code: 'model_invalid',
-      param: 'model',
-    });
-  }
-  if (modelType !== 'vits') {
-    throw new MmkitError(`${folder} holds a ${String(modelType ?? 'unknown')} model, not a VITS text-to-speech model`, {
-      code: 'unsupported_architecture',
-      param: 'model',
-      type: 'unsupported_error',
-    });
-  }
+  await requireModelType(folder, 'vits', 'a VITS text-to-speech model');
   const modelOptions = withSessionOptions(
     { local_files_only: true, device: options.device ?? 'cpu', ...(options.dtype ? { dtype: options.dtype } : {}) },
     options.sessionOptions,

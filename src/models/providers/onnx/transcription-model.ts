@@ -1,18 +1,4 @@
-/**
- * `TranscriptionModel` for Whisper on Transformers.js (`WhisperForConditionalGeneration`, ONNX
- * encoder + merged decoder). One call hears at most 30 s (Whisper's input): `tasks/transcribe`
- * windows longer audio and merges the windows. We build the decoder prompt ourselves
- * (`<|startofprev|> prompt <|startoftranscript|> <|lang|> <|task|>`), because Transformers.js
- * neither takes a text prompt nor detects the language; detection reads the decoder's scores for
- * the language tokens after `<|startoftranscript|>`. Timestamps are always on and read back into
- * segments by `whisper-output.ts`. Cancellation is checked at every generated token. Log-mel
- * features come from our own `whisperLogMel` (the processor's numbers, about 20× faster).
- *
- * The loading lines at the bottom (`loadWhisperParts`) duplicate a little of the provider's model
- * loader on purpose, until the two are folded together.
- */
-import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import {
   AutoTokenizer,
   LogitsProcessor,
@@ -29,6 +15,7 @@ import type {
   TranscriptionRequest,
   TranscriptionResult,
 } from '../../spec/index.ts';
+import { requireModelType } from './model-type.ts';
 import { withSessionOptions } from './session-options.ts';
 import { pickLanguage, type WhisperTokenLayout, whisperSegments } from './whisper-output.ts';
 
@@ -240,32 +227,7 @@ export class OnnxTranscriptionModel implements TranscriptionModel {
 
 /** Processor, tokenizer and model of a Whisper folder, with one-line errors. */
 async function loadWhisperParts(folder: string, options: OnnxTranscriptionOptions) {
-  const config = await readFile(join(folder, 'config.json'), 'utf8').catch(() => undefined);
-  if (config === undefined) {
-    throw new MmkitError(`${folder} has no config.json: not a Hugging Face model folder`, {
-      code: 'model_invalid',
-      param: 'model',
-    });
-  }
-  let modelType: unknown;
-  try {
-    modelType = (JSON.parse(config) as { model_type?: unknown }).model_type;
-  } catch (error) {
-    throw new MmkitError(`${folder}/config.json: not valid JSON (${describeError(error)})`, {
-      code: 'model_invalid',
-      param: 'model',
-    });
-  }
-  if (modelType !== 'whisper') {
-    throw new MmkitError(
-      `${folder} holds a ${String(modelType ?? 'unknown')} model, not a Whisper speech recognition model`,
-      {
-        code: 'unsupported_architecture',
-        param: 'model',
-        type: 'unsupported_error',
-      },
-    );
-  }
+  await requireModelType(folder, 'whisper', 'a Whisper speech recognition model');
   const modelOptions = withSessionOptions(
     { local_files_only: true, device: options.device ?? 'cpu', ...(options.dtype ? { dtype: options.dtype } : {}) },
     options.sessionOptions,
