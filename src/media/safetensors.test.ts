@@ -29,8 +29,12 @@ function handMadeFile(): Buffer {
     single: { dtype: 'F32', shape: [1, 2], data_offsets: [10, 18] },
   });
   const data = Buffer.alloc(18);
-  [0x3c00, 0xc000, 0x3555].forEach((bits, i) => data.writeUInt16LE(bits, 2 * i)); // 1, -2, ~0.3333
-  [0x3f80, 0x4049].forEach((bits, i) => data.writeUInt16LE(bits, 6 + 2 * i)); // 1, 3.140625
+  [0x3c00, 0xc000, 0x3555].forEach((bits, i) => {
+    data.writeUInt16LE(bits, 2 * i);
+  }); // 1, -2, ~0.3333
+  [0x3f80, 0x4049].forEach((bits, i) => {
+    data.writeUInt16LE(bits, 6 + 2 * i);
+  }); // 1, 3.140625
   data.writeFloatLE(0.5, 10);
   data.writeFloatLE(-7.25, 14);
   const length = Buffer.alloc(8);
