@@ -58,7 +58,7 @@ describe('Voice assistant', () => {
     const uploadsBefore = readdirSync(join(target.dataDir, 'uploads')).length;
     await page.locator('#assistant-submit').click();
 
-    // The tiny Whisper heard the words (the page sends no language, and it detects Chinese); the
+    // The tiny Whisper heard the words (the page sends language "zh", its default); the
     // echo LLM answers with what it was told, and espeak speaks it.
     await expect.poll(() => page.getByTestId('transcript').textContent()).toBe('一二三');
     await expect.poll(() => page.getByTestId('status').textContent()).toBe('Done.');
@@ -89,6 +89,14 @@ describe('Voice assistant', () => {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
     await screenshot(page, 'assistant-phone');
+  });
+
+  it('sends the spoken language it is told: English makes the tiny Whisper write English words', async () => {
+    await page.locator('#assistant-file').setInputFiles(join(folder, 'microphone.wav'));
+    await page.getByLabel('Spoken language').selectOption('en');
+    await page.locator('#assistant-submit').click();
+    await expect.poll(() => page.getByTestId('transcript').textContent()).toBe('one two three');
+    await expect.poll(() => page.getByTestId('status').textContent()).toBe('Done.');
   });
 
   it('refuses a non-audio upload and sending with nothing recorded, in words', async () => {

@@ -13,6 +13,9 @@ import { SentencePlayer } from './sentence-player.ts';
 import { type Recording, recordingSupported, useRecorder } from './use-recorder.ts';
 
 type InputType = 'speech' | 'text';
+/** Sent as `language` with speech; Chinese first, the seed's default. */
+const SPOKEN_LANGUAGES = ['zh', 'en', 'auto'] as const;
+type SpokenLanguage = (typeof SPOKEN_LANGUAGES)[number];
 type Status = 'idle' | 'sending' | 'transcribing' | 'answering' | 'speaking' | 'done';
 
 interface AudioInput {
@@ -31,6 +34,7 @@ export function AssistantPage() {
   const { t } = useI18n();
   const [inputType, setInputType] = useState<InputType>('speech');
   const [audio, setAudio] = useState<AudioInput>();
+  const [spokenLanguage, setSpokenLanguage] = useState<SpokenLanguage>('zh');
   const [text, setText] = useState('');
   const [status, setStatus] = useState<Status>('idle');
   const [transcript, setTranscript] = useState<string>();
@@ -82,6 +86,7 @@ export function AssistantPage() {
     if (inputType === 'speech') {
       if (!audio) return setFailure({ key: 'error.noAudio' });
       form.append('audio', audio.blob, audio.name);
+      form.append('language', spokenLanguage);
     } else {
       const problem = checkText(text, 'error.emptyText', MAX_QUESTION_CHARS);
       if (problem) return setFailure(problem);
@@ -183,6 +188,21 @@ export function AssistantPage() {
                 />
               </label>
             </div>
+            <label className="field">
+              <span className="field-label">{t('assistant.spokenLanguage')}</span>
+              <select
+                id="assistant-language"
+                value={spokenLanguage}
+                disabled={busy}
+                onChange={(event) => setSpokenLanguage(event.target.value as SpokenLanguage)}
+              >
+                {SPOKEN_LANGUAGES.map((language) => (
+                  <option key={language} value={language}>
+                    {t(`assistant.spokenLanguage.${language}`)}
+                  </option>
+                ))}
+              </select>
+            </label>
             {!recordingSupported() && <p className="muted">{t('error.noMicrophone')}</p>}
             <p className="muted" data-testid="audio-chosen">
               {recorder.recording
