@@ -53,7 +53,7 @@ describe('/api/models, /api/models/pull, DELETE /api/models/<owner>/<name>, /api
     expect(models).toEqual([
       {
         id: repoId,
-        capabilities: [],
+        capabilities: ['embeddings'], // not a default of anything: its config.json says it is CLIP
         revision: 'main',
         files: done!.files.length,
         size_bytes: done!.size_bytes,

@@ -6,6 +6,7 @@
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { capabilitiesOfFolder } from '../../models/folder-capabilities.ts';
 import { listCachedModels, parseDtypeChoice, pullModel, removeCachedModel } from '../../models/hub/index.ts';
 import { checkRepoId } from '../../models/hub/repo-id.ts';
 import { invalidRequest } from '../http-errors.ts';
@@ -41,11 +42,17 @@ export function apiModelsRoutes(services: ServerServices): Hono<ServerEnv> {
     const keys = (await services.models.status()).map((status) => status.key);
     // A key is the model's id behind its capability or provider (`chat:<id>`, `onnx:<id>`).
     const isLoaded = (id: string) => keys.some((key) => key === id || key.endsWith(`:${id}`));
-    const capabilities = new Map(served.map((model) => [model.name, model.defaultFor]));
+    const defaults = new Map(served.map((model) => [model.name, model.defaultFor]));
+    // What the default settings name it for, then what its own files say it can do.
+    const capabilities = await Promise.all(
+      cached.map(async (model) => [
+        ...new Set([...(defaults.get(model.id) ?? []), ...(await capabilitiesOfFolder(model.folder))]),
+      ]),
+    );
     return c.json({
-      models: cached.map((model) => ({
+      models: cached.map((model, index) => ({
         id: model.id,
-        capabilities: capabilities.get(model.id) ?? [],
+        capabilities: capabilities[index],
         revision: model.revision,
         files: model.files,
         size_bytes: model.sizeBytes,
