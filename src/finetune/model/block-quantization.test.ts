@@ -7,6 +7,7 @@ import {
   INT4_TABLE,
   NF4_TABLE,
   pairTable,
+  parseQuantizationFormat,
   type QuantizationFormat,
   quantizeMatrix,
 } from './block-quantization.ts';
@@ -132,5 +133,16 @@ describe('quantizeMatrix', () => {
       quantizeMatrix(new Float32Array(40), 4, 10, { format: 'nf4', blockSize: 4, axis: 1, name: 'model.x.weight' });
     expect(quantize).toThrow(MmkitError);
     expect(quantize).toThrow(/model\.x\.weight \[4, 10\].*blocks of 4/);
+  });
+});
+
+describe('parseQuantizationFormat', () => {
+  it('reads --qlora as nf4 unless int4 is named, and rejects anything else with the supported names', () => {
+    expect(parseQuantizationFormat(true)).toBe('nf4');
+    expect(parseQuantizationFormat(undefined)).toBe('nf4');
+    expect(parseQuantizationFormat('int4')).toBe('int4');
+    expect(() => parseQuantizationFormat('fp4')).toThrow(
+      /--qlora: unsupported 4-bit format "fp4" \(supported: nf4, int4\)/,
+    );
   });
 });

@@ -21,6 +21,16 @@ export const INT4_TABLE: readonly number[] = Array.from({ length: 16 }, (_, code
 
 export const DEFAULT_BLOCK_SIZE = 64;
 
+/** The `--qlora [FORMAT]` value: `nf4` (default, also for a bare flag) or `int4`. */
+export function parseQuantizationFormat(value: string | boolean | undefined): QuantizationFormat {
+  if (value === undefined || value === true || value === 'nf4') return 'nf4';
+  if (value === 'int4') return 'int4';
+  throw new MmkitError(`--qlora: unsupported 4-bit format "${String(value)}" (supported: nf4, int4)`, {
+    code: 'unsupported_quantization',
+    param: 'qlora',
+  });
+}
+
 /** The 16 values a code stands for, as float32 (what the graph stores). */
 export function codeTable(format: QuantizationFormat): Float32Array {
   return Float32Array.from(format === 'nf4' ? NF4_TABLE : INT4_TABLE);
