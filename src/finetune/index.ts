@@ -4,9 +4,20 @@ export { appendGradients } from './graph/gradient-builder.ts';
 export { IGNORE_INDEX, maskedCrossEntropy } from './graph/masked-cross-entropy.ts';
 export type { BackwardContext, BackwardStep, OperatorRule, ShapeContext } from './graph/operator-rule.ts';
 export { differentiableOperators, operatorRules } from './graph/rules/index.ts';
+export type { QuantizationFormat, QuantizedMatrix } from './model/block-quantization.ts';
+export {
+  DEFAULT_BLOCK_SIZE,
+  dequantizeMatrix,
+  INT4_TABLE,
+  NF4_TABLE,
+  parseQuantizationFormat,
+  quantizeMatrix,
+} from './model/block-quantization.ts';
 export type { DecoderArchitecture, DecoderConfig, LoraConfig, LoraTarget } from './model/decoder-config.ts';
 export { loraScale } from './model/decoder-config.ts';
 export type { FloatType, TrainableTensor } from './model/graph-context.ts';
+export type { FrozenQuantization } from './model/quantized-weights.ts';
+export { QUANTIZED_SESSION_OPTIONS } from './model/quantized-weights.ts';
 export type { TrainingGraph, TrainingGraphOptions } from './model/training-graph.ts';
 export { buildTrainingGraph } from './model/training-graph.ts';
 export type { WeightSource } from './model/weight-source.ts';

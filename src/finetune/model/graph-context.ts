@@ -5,6 +5,7 @@
  */
 import type { GraphBuilder } from '../../onnx/graph-builder.ts';
 import { int64Tensor, type TensorValue, tensor } from '../../onnx/tensor.ts';
+import { type FrozenQuantization, QuantizedWeights } from './quantized-weights.ts';
 import type { WeightSource } from './weight-source.ts';
 
 export type FloatType = 'float32' | 'float64';
@@ -17,12 +18,17 @@ export interface TrainableTensor {
 
 export class DecoderGraphContext {
   readonly trainable: TrainableTensor[] = [];
+  /** Present when frozen matrices are stored in 4-bit blocks (QLoRA). */
+  readonly quantized: QuantizedWeights | undefined;
 
   constructor(
     readonly graph: GraphBuilder,
     readonly type: FloatType,
     private readonly weights: WeightSource,
-  ) {}
+    quantization?: FrozenQuantization,
+  ) {
+    this.quantized = quantization ? new QuantizedWeights(graph, type, quantization) : undefined;
+  }
 
   floatTensor(values: ArrayLike<number>, dims: readonly number[]): TensorValue {
     return this.type === 'float64'
@@ -52,6 +58,22 @@ export class DecoderGraphContext {
       for (let column = 0; column < columns; column++) transposed[column * rows + row] = values[row * columns + column];
     }
     return this.graph.initializer(name, this.floatTensor(transposed, [columns, rows]));
+  }
+
+  /** input·Wᵀ for the frozen linear weight `name` [out, in]: a MatMul on W stored pre-transposed, or on its 4-bit form. */
+  frozenMatMul(input: string, name: string, outFeatures: number, inFeatures: number, quantize = true): string {
+    if (this.quantized && quantize) {
+      return this.quantized.matMul(input, name, this.weights(name, [outFeatures, inFeatures]), outFeatures, inFeatures);
+    }
+    return this.graph.op('MatMul', [input, this.frozen(name, [outFeatures, inFeatures], true)]);
+  }
+
+  /** Rows `ids` of the frozen embedding table `name` [vocabulary, hidden]. */
+  frozenEmbedding(name: string, vocabulary: number, hidden: number, ids: string): string {
+    if (this.quantized?.quantizesEmbeddings) {
+      return this.quantized.embeddingLookup(name, this.weights(name, [vocabulary, hidden]), vocabulary, hidden, ids);
+    }
+    return this.graph.op('Gather', [this.frozen(name, [vocabulary, hidden]), ids], { axis: 0 });
   }
 
   /** A trainable tensor, declared as a graph input. */

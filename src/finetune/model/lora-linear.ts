@@ -22,8 +22,7 @@ export function peftName(module: string, tensor: 'lora_A' | 'lora_B'): string {
 
 export function linear(context: DecoderGraphContext, input: string, options: LinearOptions): string {
   const { graph } = context;
-  const weight = context.frozen(`${options.name}.weight`, [options.outFeatures, options.inFeatures], true);
-  let output = graph.op('MatMul', [input, weight]);
+  let output = context.frozenMatMul(input, `${options.name}.weight`, options.outFeatures, options.inFeatures);
   if (options.bias) output = graph.op('Add', [output, context.frozen(`${options.name}.bias`, [options.outFeatures])]);
   if (!options.lora) return output;
 

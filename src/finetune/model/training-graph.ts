@@ -7,6 +7,7 @@
  * already aligned with positions, −100 where not trained) and the LoRA tensors. Outputs: `loss` and
  * `<lora name>.grad` for each LoRA tensor (and `logits` on request). Batch and sequence length are symbolic.
  */
+import type { InferenceSession } from 'onnxruntime-node';
 import { GraphBuilder } from '../../onnx/graph-builder.ts';
 import { appendGradients } from '../graph/gradient-builder.ts';
 import { maskedCrossEntropy } from '../graph/masked-cross-entropy.ts';
@@ -15,6 +16,7 @@ import type { DecoderConfig, LoraConfig } from './decoder-config.ts';
 import { validateDecoderConfig } from './decoder-config.ts';
 import { DecoderGraphContext, type FloatType, type TrainableTensor } from './graph-context.ts';
 import { gatedMlp } from './mlp.ts';
+import { type FrozenQuantization, QUANTIZED_SESSION_OPTIONS } from './quantized-weights.ts';
 import { rmsNorm } from './rms-norm.ts';
 import { rotaryTables } from './rotary.ts';
 import type { WeightSource } from './weight-source.ts';
@@ -26,6 +28,8 @@ export interface TrainingGraphOptions {
   type: FloatType;
   /** Also output `logits` [batch, sequence, vocabulary] (for evaluation and tests). */
   outputLogits?: boolean;
+  /** QLoRA (`--qlora`): keep frozen matrices in block-wise 4-bit form, dequantized inside the graph. */
+  frozenQuantization?: FrozenQuantization;
 }
 
 export interface TrainingGraph {
@@ -34,6 +38,8 @@ export interface TrainingGraph {
   trainable: TrainableTensor[];
   /** LoRA tensor name → its gradient output. */
   gradients: ReadonlyMap<string, string>;
+  /** Options the session running this graph needs (quantized graphs must not fold their weights back). */
+  sessionOptions: InferenceSession.SessionOptions;
 }
 
 const BATCH = 'batch_size';
@@ -43,7 +49,7 @@ export function buildTrainingGraph(options: TrainingGraphOptions): TrainingGraph
   const { config, lora, type } = options;
   validateDecoderConfig(config);
   const graph = new GraphBuilder('decoder_training');
-  const context = new DecoderGraphContext(graph, type, options.weights);
+  const context = new DecoderGraphContext(graph, type, options.weights, options.frozenQuantization);
   const tokenDims = [BATCH, SEQUENCE];
   const inputIds = graph.input('input_ids', 'int64', tokenDims);
   const attentionMask = graph.input('attention_mask', 'int64', tokenDims);
@@ -51,8 +57,7 @@ export function buildTrainingGraph(options: TrainingGraphOptions): TrainingGraph
   const labels = graph.input('labels', 'int64', tokenDims);
 
   const { hiddenSize, rmsNormEps } = config;
-  const embeddings = context.frozen('model.embed_tokens.weight', [config.vocabularySize, hiddenSize]);
-  let hidden = graph.op('Gather', [embeddings, inputIds], { axis: 0 });
+  let hidden = context.frozenEmbedding('model.embed_tokens.weight', config.vocabularySize, hiddenSize, inputIds);
   const rotary = rotaryTables(context, positionIds, config.headDim, config.ropeTheta);
   const allowed = attentionAllowed(context, inputIds, attentionMask);
 
@@ -68,8 +73,8 @@ export function buildTrainingGraph(options: TrainingGraphOptions): TrainingGraph
   }
 
   const normalized = rmsNorm(context, hidden, 'model.norm', hiddenSize, rmsNormEps);
-  const lmHead = context.frozen('lm_head.weight', [config.vocabularySize, hiddenSize], true);
-  const logits = graph.op('MatMul', [normalized, lmHead]);
+  const quantizeHead = context.quantized?.quantizesEmbeddings ?? false;
+  const logits = context.frozenMatMul(normalized, 'lm_head.weight', config.vocabularySize, hiddenSize, quantizeHead);
   graph.node('Identity', [maskedCrossEntropy(graph, logits, labels, { type })], ['loss']);
   graph.output('loss', type, []);
   if (options.outputLogits) {
@@ -81,7 +86,9 @@ export function buildTrainingGraph(options: TrainingGraphOptions): TrainingGraph
     loss: 'loss',
     trainable: context.trainable.map((tensor) => tensor.name),
     gradientName: (name) => `${name}.grad`,
+    rules: context.quantized?.rules(),
   });
   for (const tensor of context.trainable) graph.output(gradients.get(tensor.name)!, type, tensor.dims);
-  return { graph, trainable: context.trainable, gradients };
+  const sessionOptions = context.quantized ? QUANTIZED_SESSION_OPTIONS : {};
+  return { graph, trainable: context.trainable, gradients, sessionOptions };
 }

@@ -48,7 +48,7 @@ export class LoraTrainer {
     for (const { name } of training.trainable) {
       if (!parameters[name]) throw new Error(`no initial value for LoRA tensor "${name}"`);
     }
-    const session = await InferenceSession.create(training.graph.toBytes());
+    const session = await InferenceSession.create(training.graph.toBytes(), training.sessionOptions);
     return new LoraTrainer(session, training, parameters, options.maxGradientNorm ?? 1, options);
   }
 

@@ -1,0 +1,58 @@
+/**
+ * Child process of bench/finetune.bench.ts: loads one training graph (an .onnx file the parent
+ * wrote, so that building the graph's weights in JavaScript does not count), runs training steps on
+ * a random batch, and prints JSON with the process's peak resident memory (VmHWM, KiB): over the
+ * whole run, and over the steps alone (the peak is reset after session creation and one warm-up step).
+ *
+ * Usage: node --import tsx bench/finetune-step-memory.ts MODEL.onnx SETUP_JSON
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { InferenceSession, Tensor } from 'onnxruntime-node';
+
+interface Setup {
+  batch: number;
+  sequence: number;
+  vocabularySize: number;
+  trainable: { name: string; dims: number[] }[];
+  sessionOptions: InferenceSession.SessionOptions;
+  steps: number;
+}
+
+function peakKib(): number {
+  const match = /VmHWM:\s*(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'));
+  if (!match) throw new Error('no VmHWM in /proc/self/status');
+  return Number(match[1]);
+}
+
+const [modelPath, setupText] = process.argv.slice(2);
+const setup = JSON.parse(setupText) as Setup;
+const count = setup.batch * setup.sequence;
+const ids = (make: (index: number) => number) =>
+  new Tensor(
+    'int64',
+    BigInt64Array.from({ length: count }, (_, index) => BigInt(make(index))),
+    [setup.batch, setup.sequence],
+  );
+const feeds: Record<string, Tensor> = {
+  input_ids: ids((index) => (index * 7919) % setup.vocabularySize),
+  attention_mask: ids(() => 1),
+  position_ids: ids((index) => index % setup.sequence),
+  labels: ids((index) => (index * 104729) % setup.vocabularySize),
+};
+for (const { name, dims } of setup.trainable) {
+  const size = dims.reduce((product, dim) => product * dim, 1);
+  feeds[name] = new Tensor(
+    'float32',
+    Float32Array.from({ length: size }, (_, index) => Math.sin(index) * 0.01),
+    dims,
+  );
+}
+
+const session = await InferenceSession.create(modelPath, setup.sessionOptions);
+await session.run(feeds);
+const afterWarmup = peakKib();
+writeFileSync('/proc/self/clear_refs', '5');
+for (let step = 0; step < setup.steps; step++) await session.run(feeds);
+const steps = peakKib();
+await session.release();
+process.stdout.write(`${JSON.stringify({ wholeRunKib: Math.max(afterWarmup, steps), stepsKib: steps })}\n`);

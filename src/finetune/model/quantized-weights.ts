@@ -1,0 +1,188 @@
+/**
+ * QLoRA's frozen weights inside the training graph: each frozen matrix is stored as packed 4-bit
+ * codes (uint8) and float scales, and dequantized by graph nodes on every run (Cast → Gather on a
+ * [256, 2] byte table → Mul by the block scales), so the session keeps 4.5 bits per weight and only
+ * one dequantized matrix at a time. Two things would undo that, and are handled here:
+ * - the backward pass needs each weight again (dX = dY·Wᵀ): a MatMul rule re-emits the
+ *   dequantization there (rematerialization) instead of keeping every forward copy alive;
+ * - ONNX Runtime would fold the (constant) dequantization into float initializers at session
+ *   creation (QUANTIZED_SESSION_OPTIONS bounds constant folding to small outputs), and merge the
+ *   recomputation with the forward copy (the recomputation starts differently, see storeMatrix).
+ * Large matrices (MLP projections, the LM head) are split by output columns into chunks of at most CHUNK_ELEMENTS,
+ * each multiplied and concatenated, so that the transient float copy stays small too.
+ */
+import type { InferenceSession } from 'onnxruntime-node';
+import type { GraphBuilder } from '../../onnx/graph-builder.ts';
+import { type TensorValue, tensor } from '../../onnx/tensor.ts';
+import type { AttributeValue, BackwardContext, OperatorRule } from '../graph/operator-rule.ts';
+import { matrixProductRules } from '../graph/rules/matrix-product.ts';
+import { DEFAULT_BLOCK_SIZE, pairTable, type QuantizationFormat, quantizeMatrix } from './block-quantization.ts';
+import type { FloatType } from './graph-context.ts';
+
+export interface FrozenQuantization {
+  format: QuantizationFormat;
+  /** Values per scale along the input features (default 64, QLoRA's). */
+  blockSize?: number;
+  /**
+   * Also store the token embeddings and the LM head in 4 bits (default true). QLoRA's reference
+   * keeps them in 16 bits, but with a 150k vocabulary they are a third of a 0.5B model.
+   */
+  embeddings?: boolean;
+  /** Largest dequantized chunk of one matrix, in elements (default CHUNK_ELEMENTS). */
+  chunkElements?: number;
+}
+
+/**
+ * Session options a graph with quantized frozen weights must run with: constant folding only for
+ * outputs up to 1 KiB (shapes, tables), never for a dequantized matrix, and quiet about the skipped ones. (ONNX Runtime 1.30's
+ * `optimization.disable_specified_optimizers` has no effect from onnxruntime-node: measured.)
+ */
+export const QUANTIZED_SESSION_OPTIONS: InferenceSession.SessionOptions = {
+  extra: { optimization: { constant_folding_max_output_size_in_bytes: '1024' } },
+  // ONNX Runtime warns about every fold it skips.
+  logSeverityLevel: 3,
+  // The memory pattern adds a second, unshared block for the step's tensors: 509 instead of
+  // 314 MiB peak on the 2-layer Qwen2-0.5B-shaped bench model (measured).
+  enableMemPattern: false,
+};
+
+/** Largest dequantized chunk of one matrix, in elements (4 MiB in float32; 16 MiB peaked 35 MiB higher). */
+export const CHUNK_ELEMENTS = 1 << 20;
+
+type Emit = (
+  opType: string,
+  inputs: readonly string[],
+  attributes?: Readonly<Record<string, AttributeValue>>,
+) => string;
+
+const INT32 = 6;
+
+export class QuantizedWeights {
+  /** Dequantized value → how to emit it again (for the backward pass). */
+  private readonly recipes = new Map<string, (emit: Emit) => string>();
+  private table: string | undefined;
+  private readonly blockSize: number;
+
+  constructor(
+    private readonly graph: GraphBuilder,
+    private readonly type: FloatType,
+    readonly quantization: FrozenQuantization,
+  ) {
+    this.blockSize = quantization.blockSize ?? DEFAULT_BLOCK_SIZE;
+  }
+
+  get quantizesEmbeddings(): boolean {
+    return this.quantization.embeddings ?? true;
+  }
+
+  /**
+   * input·Wᵀ for a frozen W given in Hugging Face layout [out, in] (`values`), quantized in blocks
+   * along the input features (the blocks bitsandbytes makes on that layout).
+   */
+  matMul(input: string, name: string, values: ArrayLike<number>, outFeatures: number, inFeatures: number): string {
+    const limit = this.quantization.chunkElements ?? CHUNK_ELEMENTS;
+    const chunkColumns = Math.max(1, Math.min(outFeatures, Math.floor(limit / inFeatures)));
+    const products: string[] = [];
+    for (let start = 0; start < outFeatures; start += chunkColumns) {
+      const columns = Math.min(chunkColumns, outFeatures - start);
+      // [in, columns]: the transposed slice of rows start…start+columns of W.
+      const slice = new Float32Array(inFeatures * columns);
+      for (let column = 0; column < columns; column++) {
+        const row = (start + column) * inFeatures;
+        for (let feature = 0; feature < inFeatures; feature++)
+          slice[feature * columns + column] = values[row + feature];
+      }
+      const chunkName = columns === outFeatures ? name : `${name}.columns_${start}`;
+      const weight = this.storeMatrix(chunkName, slice, inFeatures, columns);
+      products.push(this.graph.op('MatMul', [input, weight]));
+    }
+    return products.length === 1 ? products[0] : this.graph.op('Concat', products, { axis: -1 });
+  }
+
+  /** Rows `ids` of a frozen [vocabulary, hidden] table, dequantizing only the rows gathered. */
+  embeddingLookup(name: string, values: ArrayLike<number>, vocabulary: number, hidden: number, ids: string): string {
+    const { graph } = this;
+    const matrix = quantizeMatrix(values, vocabulary, hidden, {
+      format: this.quantization.format,
+      blockSize: this.blockSize,
+      axis: 1,
+      name,
+    });
+    const blocks = hidden / this.blockSize;
+    const codes = graph.initializer(`${name}.codes`, tensor('uint8', matrix.packed, [vocabulary, hidden / 2]));
+    const scales = graph.initializer(`${name}.scales`, this.floats(matrix.scales, [vocabulary, blocks]));
+    const rows = graph.op('Gather', [codes, ids], { axis: 0 });
+    const pairs = graph.op('Gather', [this.pairs(), graph.op('Cast', [rows], { to: INT32 })], { axis: 0 });
+    const rowScales = graph.op('Unsqueeze', [graph.op('Gather', [scales, ids], { axis: 0 }), this.ints([-1])]);
+    const scaled = graph.op('Mul', [
+      graph.op('Reshape', [pairs, this.ints([0, 0, blocks, this.blockSize])]),
+      rowScales,
+    ]);
+    return graph.op('Reshape', [scaled, this.ints([0, 0, hidden])]);
+  }
+
+  /** Replacement gradient rules: MatMul recomputes a quantized right operand instead of reusing it. */
+  rules(): ReadonlyMap<string, OperatorRule> {
+    const base = matrixProductRules.MatMul;
+    const recipes = this.recipes;
+    const rematerializing: OperatorRule = {
+      inferShapes: base.inferShapes,
+      backward: (step, context) => {
+        const [left, right] = step.node.inputs;
+        const recipe = recipes.get(right);
+        if (!recipe || step.needs[1]) return base.backward!(step, context);
+        const again = recipe((opType, inputs, attributes) => context.op(opType, inputs, attributes));
+        const renamed: BackwardContext = Object.assign(Object.create(context) as BackwardContext, {
+          shape: (value: string) => context.shape(value === again ? right : value),
+        });
+        return base.backward!({ ...step, node: { ...step.node, inputs: [left, again] } }, renamed);
+      },
+    };
+    return new Map([['MatMul', rematerializing]]);
+  }
+
+  /** Stores [rows, columns] (blocks along rows) and emits its dequantization; returns the float value. */
+  private storeMatrix(name: string, values: Float32Array, rows: number, columns: number): string {
+    const matrix = quantizeMatrix(values, rows, columns, {
+      format: this.quantization.format,
+      blockSize: this.blockSize,
+      axis: 0,
+      name,
+    });
+    const { graph } = this;
+    const codes = graph.initializer(`${name}.codes`, tensor('uint8', matrix.packed, [matrix.packed.length]));
+    const scales = graph.initializer(`${name}.scales`, this.floats(matrix.scales, [rows / this.blockSize, 1, columns]));
+    const blockShape = this.ints([rows / this.blockSize, this.blockSize, columns]);
+    const matrixShape = this.ints([rows, columns]);
+    const table = this.pairs();
+    const columnCodes = this.ints([matrix.packed.length, 1]);
+    // The recomputation starts with a Reshape (a view) so that it differs from the forward chain
+    // from its first node on, and common-subexpression elimination cannot merge the two.
+    const recipe = (emit: Emit, again: boolean) => {
+      const source = again ? emit('Reshape', [codes, columnCodes]) : codes;
+      const pairs = emit('Gather', [table, emit('Cast', [source], { to: INT32 })], { axis: 0 });
+      return emit('Reshape', [emit('Mul', [emit('Reshape', [pairs, blockShape]), scales]), matrixShape]);
+    };
+    const weight = recipe((opType, inputs, attributes) => graph.op(opType, inputs, attributes ?? {}), false);
+    this.recipes.set(weight, (emit) => recipe(emit, true));
+    return weight;
+  }
+
+  private pairs(): string {
+    this.table ??= this.graph.initializer(
+      `${this.quantization.format}_byte_table`,
+      this.floats(pairTable(this.quantization.format), [256, 2]),
+    );
+    return this.table;
+  }
+
+  private floats(values: ArrayLike<number>, dims: readonly number[]): TensorValue {
+    return this.type === 'float64'
+      ? tensor('float64', Float64Array.from(values), dims)
+      : tensor('float32', Float32Array.from(values), dims);
+  }
+
+  private ints(values: readonly number[]): string {
+    return this.graph.constant(tensor('int64', BigInt64Array.from(values.map(BigInt)), [values.length]), 'ints');
+  }
+}
