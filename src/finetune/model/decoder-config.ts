@@ -18,7 +18,22 @@ export interface DecoderConfig {
   ropeTheta: number;
   /** Qwen2: q/k/v projections have biases (o_proj does not). */
   attentionBias: boolean;
+  /** The LM head reuses the embedding table (`tie_word_embeddings`); default false. */
+  tieWordEmbeddings?: boolean;
+  /** Rotary frequency scaling (`rope_scaling`); absent: plain θ^(−2i/d). */
+  ropeScaling?: RopeScaling;
 }
+
+/** The `rope_scaling` types we implement: both only rescale the inverse frequencies. */
+export type RopeScaling =
+  | { type: 'linear'; factor: number }
+  | {
+      type: 'llama3';
+      factor: number;
+      lowFrequencyFactor: number;
+      highFrequencyFactor: number;
+      originalMaxPositions: number;
+    };
 
 export type LoraTarget = 'q_proj' | 'k_proj' | 'v_proj' | 'o_proj' | 'gate_proj' | 'up_proj' | 'down_proj';
 
