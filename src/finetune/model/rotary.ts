@@ -28,7 +28,8 @@ export function rotaryInverseFrequencies(headDim: number, theta: number, scaling
     const wavelength = (2 * Math.PI) / frequency;
     if (wavelength < highFrequencyWavelength) return frequency;
     if (wavelength > lowFrequencyWavelength) return frequency / factor;
-    const smooth = (originalMaxPositions / wavelength - lowFrequencyFactor) / (highFrequencyFactor - lowFrequencyFactor);
+    const smooth =
+      (originalMaxPositions / wavelength - lowFrequencyFactor) / (highFrequencyFactor - lowFrequencyFactor);
     return (1 - smooth) * (frequency / factor) + smooth * frequency;
   });
 }
