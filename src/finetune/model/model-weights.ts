@@ -78,7 +78,8 @@ export function detectModulePrefix(names: Iterable<string>, where: string): stri
 
 /** Where the checkpoint keeps `lm_head.weight`: beside the decoder's wrapper, else at the top. */
 function lmHeadCandidates(prefix: string): string[] {
-  const wrapper = prefix.endsWith('model.') ? prefix.slice(0, -'model.'.length) : undefined;
+  // `language_model.model.` → `language_model.lm_head.weight`; `model.language_model.` has no such sibling.
+  const wrapper = prefix === 'model.' || prefix.endsWith('.model.') ? prefix.slice(0, -'model.'.length) : undefined;
   return [...new Set([...(wrapper !== undefined ? [`${wrapper}lm_head.weight`] : []), 'lm_head.weight'])];
 }
 
