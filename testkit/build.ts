@@ -7,7 +7,9 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { describeError, MmkitError } from '../src/errors.ts';
 import { clipFiles } from './clip.ts';
+import { llamaFiles } from './llama.ts';
 import { llavaFiles } from './llava.ts';
+import { llavaLlamaFiles } from './llava-llama.ts';
 import { llmFiles } from './llm.ts';
 import { type ModelFiles, writeModelFiles } from './model-files.ts';
 import { sdFiles } from './sd.ts';
@@ -23,6 +25,14 @@ const ARCHITECTURES: Record<string, { describe: string; files: () => ModelFiles 
   llava: {
     describe: 'vision-language model (LLaVA layout) that answers with the name of the dominant colour of the image',
     files: llavaFiles,
+  },
+  llama: {
+    describe: 'Llama chat model with seeded weights, safetensors + ONNX (a base model for fine-tuning tests)',
+    files: llamaFiles,
+  },
+  'llava-llama': {
+    describe: 'vision-language model (LLaVA layout, colour-share vision features) around a seeded Llama, to fine-tune',
+    files: llavaLlamaFiles,
   },
   llm: { describe: 'decoder-only chat model (Llama layout) that echoes the last user message', files: llmFiles },
   sd: {

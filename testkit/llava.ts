@@ -56,7 +56,7 @@ export const LLAVA_CHAT_TEMPLATE =
   "{% elif part['type'] == 'text' %}{{ part['text'] }}{% endif %}{% endfor %}{% endif %}" +
   "{{ '<|end|>\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|assistant|>\\n' }}{% endif %}";
 
-const VOCABULARY_SIZE = FIRST_COLOUR_TOKEN + LLAVA_COLOUR_TOKENS.length;
+export const LLAVA_VOCABULARY_SIZE = FIRST_COLOUR_TOKEN + LLAVA_COLOUR_TOKENS.length;
 const HIDDEN_SIZE = 32;
 const HEAD_DIM = 16;
 const COLOURS = LLAVA_COLOUR_NAMES.length;
@@ -80,8 +80,8 @@ const STOP_AFTER_COLOUR_LOGIT = 1000;
 const STOP_BIAS = 1;
 
 function tokenEmbeddings(): Float32Array {
-  const table = new WeightMatrix(VOCABULARY_SIZE, HIDDEN_SIZE);
-  for (let token = 0; token < VOCABULARY_SIZE; token++) table.set(token, SLOT.one, 1);
+  const table = new WeightMatrix(LLAVA_VOCABULARY_SIZE, HIDDEN_SIZE);
+  for (let token = 0; token < LLAVA_VOCABULARY_SIZE; token++) table.set(token, SLOT.one, 1);
   for (const token of LLAVA_COLOUR_TOKENS) table.set(token.id, SLOT.isColourWord, 1);
   return table.data;
 }
@@ -91,7 +91,7 @@ function buildEmbedTokens(): Uint8Array {
   const inputIds = graph.input('input_ids', 'int64', ['batch_size', 'sequence_length']);
   const table = graph.initializer(
     'embed_tokens.weight',
-    tensor('float32', tokenEmbeddings(), [VOCABULARY_SIZE, HIDDEN_SIZE]),
+    tensor('float32', tokenEmbeddings(), [LLAVA_VOCABULARY_SIZE, HIDDEN_SIZE]),
   );
   graph.node('Gather', [table, inputIds], ['inputs_embeds'], { axis: 0 });
   graph.output('inputs_embeds', 'float32', ['batch_size', 'sequence_length', HIDDEN_SIZE]);
@@ -114,7 +114,7 @@ function poolingLayer() {
 }
 
 function lmHead(): Float32Array {
-  const head = new WeightMatrix(HIDDEN_SIZE, VOCABULARY_SIZE);
+  const head = new WeightMatrix(HIDDEN_SIZE, LLAVA_VOCABULARY_SIZE);
   LLAVA_COLOUR_TOKENS.forEach((token, colour) => {
     head.set(SLOT.pooledVotes + colour, token.id, COLOUR_LOGIT);
   });
@@ -128,7 +128,7 @@ function buildDecoder(): Uint8Array {
     hiddenSize: HIDDEN_SIZE,
     numHeads: 1,
     headDim: HEAD_DIM,
-    vocabularySize: VOCABULARY_SIZE,
+    vocabularySize: LLAVA_VOCABULARY_SIZE,
     positionBasis: new Float32Array(HIDDEN_SIZE),
     positionSquaredBasis: new Float32Array(HIDDEN_SIZE),
     layers: [poolingLayer()],
@@ -136,29 +136,17 @@ function buildDecoder(): Uint8Array {
   });
 }
 
-export function llavaFiles(): ModelFiles {
+/** `config.json` of a LLaVA model around `textConfig`, with the colour-vote vision tower. */
+export function llavaConfigJson(textConfig: Record<string, unknown>): Record<string, unknown> {
   const { endOfText, end, image } = LLAVA_SPECIAL_TOKENS;
-  const config = {
+  return {
     architectures: ['LlavaForConditionalGeneration'],
     model_type: 'llava',
     image_token_index: image.id,
     projector_hidden_act: 'gelu',
     vision_feature_layer: -1,
     vision_feature_select_strategy: 'full',
-    text_config: {
-      model_type: 'llama',
-      vocab_size: VOCABULARY_SIZE,
-      hidden_size: HIDDEN_SIZE,
-      intermediate_size: 0,
-      num_hidden_layers: 1,
-      num_attention_heads: 1,
-      num_key_value_heads: 1,
-      head_dim: HEAD_DIM,
-      max_position_embeddings: 512,
-      bos_token_id: endOfText.id,
-      eos_token_id: end.id,
-      pad_token_id: endOfText.id,
-    },
+    text_config: textConfig,
     vision_config: {
       model_type: 'clip_vision_model',
       image_size: LLAVA_IMAGE_SIZE,
@@ -176,6 +164,15 @@ export function llavaFiles(): ModelFiles {
     torch_dtype: 'float32',
     'transformers.js_config': { dtype: 'fp32' },
   };
+}
+
+/**
+ * The processor side, shared with the `llava-llama` testkit model: image processor and
+ * LlavaProcessor settings, the byte-level tokenizer with colour words, the chat template, and
+ * generation settings.
+ */
+export function llavaProcessorFiles(): ModelFiles {
+  const { endOfText, end, image } = LLAVA_SPECIAL_TOKENS;
   const preprocessorConfig = {
     processor_class: 'LlavaProcessor',
     image_processor_type: 'CLIPImageProcessor',
@@ -219,7 +216,6 @@ export function llavaFiles(): ModelFiles {
   };
   const generationConfig = { bos_token_id: endOfText.id, eos_token_id: end.id, pad_token_id: endOfText.id };
   return {
-    'config.json': jsonFile(config),
     'generation_config.json': jsonFile(generationConfig),
     'preprocessor_config.json': jsonFile(preprocessorConfig),
     'processor_config.json': jsonFile(processorConfig),
@@ -230,6 +226,28 @@ export function llavaFiles(): ModelFiles {
       }),
     ),
     'tokenizer_config.json': jsonFile(tokenizerConfig),
+  };
+}
+
+export function llavaFiles(): ModelFiles {
+  const { endOfText, end } = LLAVA_SPECIAL_TOKENS;
+  const config = llavaConfigJson({
+    model_type: 'llama',
+    vocab_size: LLAVA_VOCABULARY_SIZE,
+    hidden_size: HIDDEN_SIZE,
+    intermediate_size: 0,
+    num_hidden_layers: 1,
+    num_attention_heads: 1,
+    num_key_value_heads: 1,
+    head_dim: HEAD_DIM,
+    max_position_embeddings: 512,
+    bos_token_id: endOfText.id,
+    eos_token_id: end.id,
+    pad_token_id: endOfText.id,
+  });
+  return {
+    'config.json': jsonFile(config),
+    ...llavaProcessorFiles(),
     'onnx/embed_tokens.onnx': buildEmbedTokens(),
     'onnx/vision_encoder.onnx': buildLlavaVisionEncoder({
       hiddenSize: HIDDEN_SIZE,

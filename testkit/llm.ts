@@ -148,6 +148,33 @@ export function buildLlmModel(): Uint8Array {
   });
 }
 
+/** The byte-level tokenizer, chat template and generation settings, shared with the `llama` testkit model. */
+export function llmTokenizerFiles(maxPositions = MAX_POSITIONS): ModelFiles {
+  const { endOfText, end } = LLM_SPECIAL_TOKENS;
+  const tokenizerConfig = {
+    tokenizer_class: 'PreTrainedTokenizerFast',
+    bos_token: null,
+    eos_token: end.content,
+    pad_token: endOfText.content,
+    unk_token: null,
+    model_max_length: maxPositions,
+    clean_up_tokenization_spaces: false,
+    added_tokens_decoder: Object.fromEntries(
+      Object.values(LLM_SPECIAL_TOKENS).map((token) => [
+        String(token.id),
+        { content: token.content, lstrip: false, normalized: false, rstrip: false, single_word: false, special: true },
+      ]),
+    ),
+    chat_template: LLM_CHAT_TEMPLATE,
+  };
+  const generationConfig = { bos_token_id: endOfText.id, eos_token_id: end.id, pad_token_id: endOfText.id };
+  return {
+    'generation_config.json': jsonFile(generationConfig),
+    'tokenizer.json': jsonFile(byteLevelTokenizerJson(Object.values(LLM_SPECIAL_TOKENS))),
+    'tokenizer_config.json': jsonFile(tokenizerConfig),
+  };
+}
+
 export function llmFiles(): ModelFiles {
   const { endOfText, end } = LLM_SPECIAL_TOKENS;
   const config = {
@@ -168,28 +195,11 @@ export function llmFiles(): ModelFiles {
     torch_dtype: 'float32',
     'transformers.js_config': { dtype: 'fp32' },
   };
-  const tokenizerConfig = {
-    tokenizer_class: 'PreTrainedTokenizerFast',
-    bos_token: null,
-    eos_token: end.content,
-    pad_token: endOfText.content,
-    unk_token: null,
-    model_max_length: MAX_POSITIONS,
-    clean_up_tokenization_spaces: false,
-    added_tokens_decoder: Object.fromEntries(
-      Object.values(LLM_SPECIAL_TOKENS).map((token) => [
-        String(token.id),
-        { content: token.content, lstrip: false, normalized: false, rstrip: false, single_word: false, special: true },
-      ]),
-    ),
-    chat_template: LLM_CHAT_TEMPLATE,
-  };
-  const generationConfig = { bos_token_id: endOfText.id, eos_token_id: end.id, pad_token_id: endOfText.id };
+  const { 'generation_config.json': generation, ...tokenizer } = llmTokenizerFiles();
   return {
     'config.json': jsonFile(config),
-    'generation_config.json': jsonFile(generationConfig),
-    'tokenizer.json': jsonFile(byteLevelTokenizerJson(Object.values(LLM_SPECIAL_TOKENS))),
-    'tokenizer_config.json': jsonFile(tokenizerConfig),
+    'generation_config.json': generation,
+    ...tokenizer,
     'onnx/model.onnx': buildLlmModel(),
     'README.md': [
       '# mmkit tiny llm',

@@ -18,7 +18,22 @@ export interface DecoderConfig {
   ropeTheta: number;
   /** Qwen2: q/k/v projections have biases (o_proj does not). */
   attentionBias: boolean;
+  /** The LM head reuses the embedding table (`tie_word_embeddings`); default false. */
+  tieWordEmbeddings?: boolean;
+  /** Rotary frequency scaling (`rope_scaling`); absent: plain θ^(−2i/d). */
+  ropeScaling?: RopeScaling;
 }
+
+/** The `rope_scaling` types we implement: both only rescale the inverse frequencies. */
+export type RopeScaling =
+  | { type: 'linear'; factor: number }
+  | {
+      type: 'llama3';
+      factor: number;
+      lowFrequencyFactor: number;
+      highFrequencyFactor: number;
+      originalMaxPositions: number;
+    };
 
 export type LoraTarget = 'q_proj' | 'k_proj' | 'v_proj' | 'o_proj' | 'gate_proj' | 'up_proj' | 'down_proj';
 
@@ -61,4 +76,28 @@ export function validateDecoderConfig(config: DecoderConfig): void {
     );
   }
   if (config.headDim % 2 !== 0) throw new RangeError(`head_dim (${config.headDim}) must be even for rotary embeddings`);
+}
+
+/**
+ * Every frozen tensor of the decoder under its canonical Hugging Face name (`model.…`, `lm_head.weight`)
+ * with its dims, in checkpoint order; `lm_head.weight` is left out when tied to the embeddings.
+ */
+export function decoderWeightShapes(config: DecoderConfig): [name: string, dims: number[]][] {
+  const { hiddenSize, vocabularySize } = config;
+  const shapes = projectionShapes(config);
+  const tensors: [string, number[]][] = [['model.embed_tokens.weight', [vocabularySize, hiddenSize]]];
+  for (let layer = 0; layer < config.numHiddenLayers; layer++) {
+    tensors.push([`model.layers.${layer}.input_layernorm.weight`, [hiddenSize]]);
+    for (const target of Object.keys(shapes) as LoraTarget[]) {
+      const module = projectionName(layer, target);
+      tensors.push([`${module}.weight`, [...shapes[target]]]);
+      if (config.attentionBias && ['q_proj', 'k_proj', 'v_proj'].includes(target)) {
+        tensors.push([`${module}.bias`, [shapes[target][0]]]);
+      }
+    }
+    tensors.push([`model.layers.${layer}.post_attention_layernorm.weight`, [hiddenSize]]);
+  }
+  tensors.push(['model.norm.weight', [hiddenSize]]);
+  if (!config.tieWordEmbeddings) tensors.push(['lm_head.weight', [vocabularySize, hiddenSize]]);
+  return tensors;
 }

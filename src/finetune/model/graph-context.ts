@@ -1,7 +1,10 @@
 /**
- * Shared state while emitting a decoder's training graph: the builder, the float type every
- * tensor uses, the frozen weights (initializers, converted to that type) and the trainable LoRA
- * tensors (graph inputs, so the optimizer can feed new values every step).
+ * Shared state while emitting a decoder graph: the builder, the float type every tensor uses, the
+ * frozen weights (initializers, converted to that type), the trainable LoRA tensors (graph inputs,
+ * so the optimizer can feed new values every step), and how things are named: LoRA inputs after
+ * the checkpoint's module names (PEFT's), and, for exported inference graphs, projections the way
+ * Optimum's ONNX exports name them (`/model/layers.0/self_attn/q_proj/MatMul` reading a transposed
+ * weight `onnx::MatMul_<n>`), which adapter patchers look for.
  */
 import type { GraphBuilder } from '../../onnx/graph-builder.ts';
 import { int64Tensor, type TensorValue, tensor } from '../../onnx/tensor.ts';
@@ -16,18 +19,42 @@ export interface TrainableTensor {
   dims: number[];
 }
 
+export interface NamingOptions {
+  /** Where the checkpoint keeps the decoder (`model.`, `language_model.model.`, …); default `model.`. */
+  modulePrefix?: string;
+  /** Name projections like Optimum's exports (inference graphs). */
+  optimumNames?: boolean;
+}
+
+/** `model.layers.0.self_attn.q_proj` → `/model/layers.0/self_attn/q_proj` (module list indices stay dotted). */
+export function exportedNodePath(module: string): string {
+  return `/${module.replace(/\.(?!\d)/g, '/')}`;
+}
+
+/** A canonical module name (`model.layers.0.self_attn.q_proj`) as the checkpoint names it. */
+export function checkpointModuleName(canonical: string, modulePrefix = 'model.'): string {
+  return canonical.startsWith('model.') ? `${modulePrefix}${canonical.slice('model.'.length)}` : canonical;
+}
+
 export class DecoderGraphContext {
   readonly trainable: TrainableTensor[] = [];
   /** Present when frozen matrices are stored in 4-bit blocks (QLoRA). */
   readonly quantized: QuantizedWeights | undefined;
+  private matMulWeights = 0;
 
   constructor(
     readonly graph: GraphBuilder,
     readonly type: FloatType,
     private readonly weights: WeightSource,
+    readonly naming: NamingOptions = {},
     quantization?: FrozenQuantization,
   ) {
     this.quantized = quantization ? new QuantizedWeights(graph, type, quantization) : undefined;
+  }
+
+  /** The checkpoint's (and so PEFT's) name of a canonical module. */
+  moduleName(canonical: string): string {
+    return checkpointModuleName(canonical, this.naming.modulePrefix);
   }
 
   floatTensor(values: ArrayLike<number>, dims: readonly number[]): TensorValue {
@@ -50,14 +77,43 @@ export class DecoderGraphContext {
 
   /** A frozen weight in Hugging Face layout `dims`; `transpose` stores a 2-D weight as [in, out] for MatMul. */
   frozen(name: string, dims: readonly number[], transpose = false): string {
+    if (transpose) return this.transposedWeight(name, dims, name);
+    return this.graph.initializer(name, this.floatTensor(this.weights(name, dims), dims));
+  }
+
+  /** Weight `name` [rows, columns] stored as the initializer `initializer` [columns, rows]. */
+  private transposedWeight(name: string, dims: readonly number[], initializer: string): string {
     const values = this.weights(name, dims);
-    if (!transpose) return this.graph.initializer(name, this.floatTensor(values, dims));
     const [rows, columns] = dims;
     const transposed = new Float64Array(values.length);
     for (let row = 0; row < rows; row++) {
       for (let column = 0; column < columns; column++) transposed[column * rows + row] = values[row * columns + column];
     }
-    return this.graph.initializer(name, this.floatTensor(transposed, [columns, rows]));
+    return this.graph.initializer(initializer, this.floatTensor(transposed, [columns, rows]));
+  }
+
+  /**
+   * x·Wᵀ for the linear module `module` (W [out, in] in Hugging Face layout). Training graphs name
+   * the stored Wᵀ `<module>.weight`; exported graphs follow Optimum (see the file comment).
+   */
+  projection(module: string, input: string, dims: readonly [number, number]): string {
+    if (!this.naming.optimumNames) {
+      // QLoRA keeps the LM head in 4 bits only together with the embeddings (the same choice for both tables).
+      const quantize = module !== 'lm_head' || (this.quantized?.quantizesEmbeddings ?? false);
+      return this.frozenMatMul(input, `${module}.weight`, dims[0], dims[1], quantize);
+    }
+    this.matMulWeights += 1;
+    const weight = this.transposedWeight(`${module}.weight`, dims, `onnx::MatMul_${this.matMulWeights}`);
+    const path = exportedNodePath(module);
+    return this.graph.node('MatMul', [input, weight], [`${path}/MatMul_output_0`], {}, { name: `${path}/MatMul` })[0];
+  }
+
+  /** output + b for the linear module `module` (Optimum's node name `/…/Add`, bias first). */
+  projectionBias(module: string, output: string, size: number): string {
+    const bias = this.frozen(`${module}.bias`, [size]);
+    if (!this.naming.optimumNames) return this.graph.op('Add', [output, bias]);
+    const path = exportedNodePath(module);
+    return this.graph.node('Add', [bias, output], [`${path}/Add_output_0`], {}, { name: `${path}/Add` })[0];
   }
 
   /** input·Wᵀ for the frozen linear weight `name` [out, in]: a MatMul on W stored pre-transposed, or on its 4-bit form. */

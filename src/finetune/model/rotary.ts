@@ -3,6 +3,7 @@
  * position ids and inverse frequencies θ^(−2i/d) (constants, no gradient), and
  * rope(x) = x·cos + rotate_half(x)·sin with rotate_half(x) = concat(−x₂, x₁).
  */
+import type { RopeScaling } from './decoder-config.ts';
 import type { DecoderGraphContext } from './graph-context.ts';
 
 export interface RotaryTables {
@@ -11,14 +12,37 @@ export interface RotaryTables {
   sin: string;
 }
 
+/**
+ * θ^(−2i/d) for i < d/2, rescaled as Hugging Face's `rope_scaling` says: `linear` divides every
+ * frequency by the factor; `llama3` divides only the low frequencies (wavelengths longer than
+ * original/low_freq_factor), keeps the high ones, and blends linearly in between.
+ */
+export function rotaryInverseFrequencies(headDim: number, theta: number, scaling?: RopeScaling): number[] {
+  const base = Array.from({ length: headDim / 2 }, (_, index) => 1 / theta ** ((2 * index) / headDim));
+  if (!scaling) return base;
+  if (scaling.type === 'linear') return base.map((frequency) => frequency / scaling.factor);
+  const { factor, lowFrequencyFactor, highFrequencyFactor, originalMaxPositions } = scaling;
+  const lowFrequencyWavelength = originalMaxPositions / lowFrequencyFactor;
+  const highFrequencyWavelength = originalMaxPositions / highFrequencyFactor;
+  return base.map((frequency) => {
+    const wavelength = (2 * Math.PI) / frequency;
+    if (wavelength < highFrequencyWavelength) return frequency;
+    if (wavelength > lowFrequencyWavelength) return frequency / factor;
+    const smooth =
+      (originalMaxPositions / wavelength - lowFrequencyFactor) / (highFrequencyFactor - lowFrequencyFactor);
+    return (1 - smooth) * (frequency / factor) + smooth * frequency;
+  });
+}
+
 export function rotaryTables(
   context: DecoderGraphContext,
   positionIds: string,
   headDim: number,
   theta: number,
+  scaling?: RopeScaling,
 ): RotaryTables {
   const { graph } = context;
-  const inverseFrequencies = Array.from({ length: headDim / 2 }, (_, index) => 1 / theta ** ((2 * index) / headDim));
+  const inverseFrequencies = rotaryInverseFrequencies(headDim, theta, scaling);
   const typeCode = context.type === 'float64' ? 11 : 1;
   const positions = graph.op('Unsqueeze', [graph.op('Cast', [positionIds], { to: typeCode }), context.ints([-1])]);
   const angles = graph.op('Mul', [

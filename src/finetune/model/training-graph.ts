@@ -11,14 +11,12 @@ import type { InferenceSession } from 'onnxruntime-node';
 import { GraphBuilder } from '../../onnx/graph-builder.ts';
 import { appendGradients } from '../graph/gradient-builder.ts';
 import { maskedCrossEntropy } from '../graph/masked-cross-entropy.ts';
-import { attentionAllowed, selfAttention } from './attention.ts';
+import { attentionAllowed } from './attention.ts';
 import type { DecoderConfig, LoraConfig } from './decoder-config.ts';
 import { validateDecoderConfig } from './decoder-config.ts';
+import { decoderStack } from './decoder-stack.ts';
 import { DecoderGraphContext, type FloatType, type TrainableTensor } from './graph-context.ts';
-import { gatedMlp } from './mlp.ts';
 import { type FrozenQuantization, QUANTIZED_SESSION_OPTIONS } from './quantized-weights.ts';
-import { rmsNorm } from './rms-norm.ts';
-import { rotaryTables } from './rotary.ts';
 import type { WeightSource } from './weight-source.ts';
 
 export interface TrainingGraphOptions {
@@ -30,6 +28,11 @@ export interface TrainingGraphOptions {
   outputLogits?: boolean;
   /** QLoRA (`--qlora`): keep frozen matrices in block-wise 4-bit form, dequantized inside the graph. */
   frozenQuantization?: FrozenQuantization;
+  /**
+   * Where the checkpoint keeps the decoder (`openModelWeights(…).modulePrefix`, default `model.`):
+   * LoRA inputs are named after it, `base_model.model.<prefix>layers.0.self_attn.q_proj.lora_A.weight`.
+   */
+  modulePrefix?: string;
 }
 
 export interface TrainingGraph {
@@ -49,32 +52,27 @@ export function buildTrainingGraph(options: TrainingGraphOptions): TrainingGraph
   const { config, lora, type } = options;
   validateDecoderConfig(config);
   const graph = new GraphBuilder('decoder_training');
-  const context = new DecoderGraphContext(graph, type, options.weights, options.frozenQuantization);
+  const context = new DecoderGraphContext(
+    graph,
+    type,
+    options.weights,
+    { modulePrefix: options.modulePrefix },
+    options.frozenQuantization,
+  );
   const tokenDims = [BATCH, SEQUENCE];
   const inputIds = graph.input('input_ids', 'int64', tokenDims);
   const attentionMask = graph.input('attention_mask', 'int64', tokenDims);
   const positionIds = graph.input('position_ids', 'int64', tokenDims);
   const labels = graph.input('labels', 'int64', tokenDims);
 
-  const { hiddenSize, rmsNormEps } = config;
-  let hidden = context.frozenEmbedding('model.embed_tokens.weight', config.vocabularySize, hiddenSize, inputIds);
-  const rotary = rotaryTables(context, positionIds, config.headDim, config.ropeTheta);
+  const embeddings = context.frozenEmbedding(
+    'model.embed_tokens.weight',
+    config.vocabularySize,
+    config.hiddenSize,
+    inputIds,
+  );
   const allowed = attentionAllowed(context, inputIds, attentionMask);
-
-  for (let layer = 0; layer < config.numHiddenLayers; layer++) {
-    const prefix = `model.layers.${layer}`;
-    const attentionInput = rmsNorm(context, hidden, `${prefix}.input_layernorm`, hiddenSize, rmsNormEps);
-    hidden = graph.op('Add', [
-      hidden,
-      selfAttention(context, config, layer, { hidden: attentionInput, rotary, allowed }, lora),
-    ]);
-    const mlpInput = rmsNorm(context, hidden, `${prefix}.post_attention_layernorm`, hiddenSize, rmsNormEps);
-    hidden = graph.op('Add', [hidden, gatedMlp(context, config, layer, mlpInput, lora)]);
-  }
-
-  const normalized = rmsNorm(context, hidden, 'model.norm', hiddenSize, rmsNormEps);
-  const quantizeHead = context.quantized?.quantizesEmbeddings ?? false;
-  const logits = context.frozenMatMul(normalized, 'lm_head.weight', config.vocabularySize, hiddenSize, quantizeHead);
+  const logits = decoderStack(context, config, { embeddings, positionIds, allowed, lora });
   graph.node('Identity', [maskedCrossEntropy(graph, logits, labels, { type })], ['loss']);
   graph.output('loss', type, []);
   if (options.outputLogits) {
