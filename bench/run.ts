@@ -20,6 +20,7 @@ const suites: Array<{ name: string; load: () => Promise<{ run: () => Promise<Ben
   { name: 'vqa', load: () => import('./vqa.bench.ts') },
   { name: 'speech', load: () => import('./speech.bench.ts') },
   { name: 'server', load: () => import('./server.bench.ts') },
+  { name: 'finetune', load: () => import('./finetune.bench.ts') },
 ];
 
 const only = process.argv.slice(2);
