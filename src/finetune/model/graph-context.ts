@@ -15,8 +15,21 @@ export interface TrainableTensor {
   dims: number[];
 }
 
+/** A LoRA dropout mask input: `name` [batch, sequence, features], for module `module`. */
+export interface DropoutMaskInput {
+  name: string;
+  module: string;
+  features: number;
+}
+
+/** The graph input holding a module's LoRA dropout mask. */
+export function dropoutMaskName(module: string): string {
+  return `${module}.lora_dropout_mask`;
+}
+
 export class DecoderGraphContext {
   readonly trainable: TrainableTensor[] = [];
+  readonly dropoutMasks: DropoutMaskInput[] = [];
 
   constructor(
     readonly graph: GraphBuilder,
@@ -52,6 +65,13 @@ export class DecoderGraphContext {
       for (let column = 0; column < columns; column++) transposed[column * rows + row] = values[row * columns + column];
     }
     return this.graph.initializer(name, this.floatTensor(transposed, [columns, rows]));
+  }
+
+  /** The dropout-mask input of a LoRA module, declared as a graph input. */
+  dropoutMask(module: string, features: number): string {
+    const name = dropoutMaskName(module);
+    this.dropoutMasks.push({ name, module, features });
+    return this.graph.input(name, this.type, ['batch_size', 'sequence_length', features]);
   }
 
   /** A trainable tensor, declared as a graph input. */

@@ -4,7 +4,11 @@
  * backward nodes for every LoRA tensor. One onnxruntime session run gives the loss and gradients.
  *
  * Inputs: `input_ids`, `attention_mask`, `position_ids`, `labels` ([batch, sequence], int64; labels
- * already aligned with positions, −100 where not trained) and the LoRA tensors. Outputs: `loss` and
+ * already aligned with positions, −100 where not trained) and the LoRA tensors. With `input:
+ * 'embeds'` the graph takes `inputs_embeds` [batch, sequence, hidden] instead of `input_ids` (a
+ * vision-language model's caller gathers token embeddings and writes the frozen image features over
+ * the image tokens, see `train/inputs-embeds.ts`). With LoRA dropout it also takes one
+ * `<module>.lora_dropout_mask` per LoRA module. Outputs: `loss` and
  * `<lora name>.grad` for each LoRA tensor (and `logits` on request). Batch and sequence length are symbolic.
  */
 import { GraphBuilder } from '../../onnx/graph-builder.ts';
@@ -13,7 +17,7 @@ import { maskedCrossEntropy } from '../graph/masked-cross-entropy.ts';
 import { attentionAllowed, selfAttention } from './attention.ts';
 import type { DecoderConfig, LoraConfig } from './decoder-config.ts';
 import { validateDecoderConfig } from './decoder-config.ts';
-import { DecoderGraphContext, type FloatType, type TrainableTensor } from './graph-context.ts';
+import { DecoderGraphContext, type DropoutMaskInput, type FloatType, type TrainableTensor } from './graph-context.ts';
 import { gatedMlp } from './mlp.ts';
 import { rmsNorm } from './rms-norm.ts';
 import { rotaryTables } from './rotary.ts';
@@ -26,6 +30,8 @@ export interface TrainingGraphOptions {
   type: FloatType;
   /** Also output `logits` [batch, sequence, vocabulary] (for evaluation and tests). */
   outputLogits?: boolean;
+  /** `ids` (default): token ids, embedded in the graph; `embeds`: `inputs_embeds` fed by the caller. */
+  input?: 'ids' | 'embeds';
 }
 
 export interface TrainingGraph {
@@ -34,6 +40,9 @@ export interface TrainingGraph {
   trainable: TrainableTensor[];
   /** LoRA tensor name → its gradient output. */
   gradients: ReadonlyMap<string, string>;
+  /** The LoRA dropout mask inputs (empty without dropout). */
+  dropoutMasks: DropoutMaskInput[];
+  input: 'ids' | 'embeds';
 }
 
 const BATCH = 'batch_size';
@@ -45,16 +54,22 @@ export function buildTrainingGraph(options: TrainingGraphOptions): TrainingGraph
   const graph = new GraphBuilder('decoder_training');
   const context = new DecoderGraphContext(graph, type, options.weights);
   const tokenDims = [BATCH, SEQUENCE];
-  const inputIds = graph.input('input_ids', 'int64', tokenDims);
+  const input = options.input ?? 'ids';
+  const inputIds = input === 'ids' ? graph.input('input_ids', 'int64', tokenDims) : undefined;
+  const inputsEmbeds =
+    input === 'embeds' ? graph.input('inputs_embeds', type, [BATCH, SEQUENCE, config.hiddenSize]) : undefined;
   const attentionMask = graph.input('attention_mask', 'int64', tokenDims);
   const positionIds = graph.input('position_ids', 'int64', tokenDims);
   const labels = graph.input('labels', 'int64', tokenDims);
 
   const { hiddenSize, rmsNormEps } = config;
-  const embeddings = context.frozen('model.embed_tokens.weight', [config.vocabularySize, hiddenSize]);
-  let hidden = graph.op('Gather', [embeddings, inputIds], { axis: 0 });
+  let hidden =
+    inputsEmbeds ??
+    graph.op('Gather', [context.frozen('model.embed_tokens.weight', [config.vocabularySize, hiddenSize]), inputIds!], {
+      axis: 0,
+    });
   const rotary = rotaryTables(context, positionIds, config.headDim, config.ropeTheta);
-  const allowed = attentionAllowed(context, inputIds, attentionMask);
+  const allowed = attentionAllowed(context, attentionMask);
 
   for (let layer = 0; layer < config.numHiddenLayers; layer++) {
     const prefix = `model.layers.${layer}`;
@@ -83,5 +98,5 @@ export function buildTrainingGraph(options: TrainingGraphOptions): TrainingGraph
     gradientName: (name) => `${name}.grad`,
   });
   for (const tensor of context.trainable) graph.output(gradients.get(tensor.name)!, type, tensor.dims);
-  return { graph, trainable: context.trainable, gradients };
+  return { graph, trainable: context.trainable, gradients, dropoutMasks: context.dropoutMasks, input };
 }
