@@ -81,4 +81,35 @@ describe('accumulateGradients', () => {
       await trainer.release();
     }
   });
+
+  it('evaluates without dropout: a dropout graph fed no draw gives the loss of the plain graph', async () => {
+    const weights = randomWeights(9);
+    const build = (dropout: number) =>
+      buildTrainingGraph({
+        config: CONFIG,
+        lora: { rank: 2, alpha: 4, targets: ['q_proj', 'o_proj'], dropout },
+        weights,
+        type: 'float32',
+      });
+    const [withDropout, plain] = [build(0.3), build(0)];
+    expect(withDropout.dropoutMasks).toHaveLength(2);
+    const parameters = Object.fromEntries(plain.trainable.map(({ name, dims }) => [name, weights(name, dims)]));
+    const losses: number[] = [];
+    for (const training of [withDropout, plain]) {
+      const trainer = await LoraTrainer.create(training, parameters);
+      const context: FeedContext = { training, config: CONFIG, padTokenId: 0 };
+      try {
+        losses.push((await trainer.run(microBatchFeeds(context, ROWS, undefined).feeds)).loss);
+        if (training === withDropout) {
+          const drawn = microBatchFeeds(context, ROWS, { probability: 0.3, seed: 1, stream: 'step 0/micro 0' });
+          losses.push((await trainer.run(drawn.feeds)).loss);
+        }
+      } finally {
+        await trainer.release();
+      }
+    }
+    const [evaluation, training, plainLoss] = losses;
+    expect(evaluation).toBe(plainLoss);
+    expect(Math.abs(training - plainLoss)).toBeGreaterThan(1e-4);
+  });
 });
