@@ -11,6 +11,7 @@ import { registerAssistantCommand } from './commands/assistant.ts';
 import { registerChatCommand } from './commands/chat.ts';
 import { registerDatasetCommands } from './commands/dataset.ts';
 import { registerDemoCommand } from './commands/demo.ts';
+import { registerFinetuneCommands } from './commands/finetune.ts';
 import { registerImagineCommand } from './commands/imagine.ts';
 import { registerModelsCommands } from './commands/models.ts';
 import { registerPreprocessCommands } from './commands/preprocess.ts';
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerAssistantCommand(program);
   registerAskCommand(program);
   registerTranscribeCommand(program);
+  registerFinetuneCommands(program);
   registerSayCommand(program);
   registerServeCommand(program);
   return program;

@@ -22,13 +22,33 @@ export type { TrainingGraph, TrainingGraphOptions } from './model/training-graph
 export { buildTrainingGraph } from './model/training-graph.ts';
 export type { WeightSource } from './model/weight-source.ts';
 export { randomWeights } from './model/weight-source.ts';
+export type { AccumulatedStep } from './train/accumulate.ts';
+export { accumulateGradients } from './train/accumulate.ts';
 export type { AdamWOptions, AdamWState } from './train/adamw.ts';
 export { AdamW } from './train/adamw.ts';
+export type { TrainedAdapter } from './train/adapter-folder.ts';
+export { peftAdapterConfig, peftTensorName, writeAdapterFolder } from './train/adapter-folder.ts';
+export { latestCheckpoint } from './train/checkpoint.ts';
 export type { CosineSchedule } from './train/cosine-schedule.ts';
 export { cosineSchedule, learningRateAt } from './train/cosine-schedule.ts';
+export { dropoutMask } from './train/dropout-mask.ts';
 export { clipGradientNorm } from './train/gradient-clipping.ts';
+export { mergeInputsEmbeds } from './train/inputs-embeds.ts';
 export { initialLoraTensors } from './train/lora-init.ts';
 export type { Evaluation, LoraTrainerOptions, StepResult } from './train/lora-trainer.ts';
 export { LoraTrainer } from './train/lora-trainer.ts';
 export type { TokenBatch, TrainingSequence } from './train/token-batch.ts';
 export { batchFeeds, causalBatch } from './train/token-batch.ts';
+export type { TrainingExample } from './train/training-example.ts';
+export { truncateExample } from './train/training-example.ts';
+export type {
+  TrainingData,
+  TrainingHistory,
+  TrainingLogEntry,
+  TrainingProgress,
+  TrainLoraOptions,
+  TrainLoraResult,
+} from './train/training-loop.ts';
+export { trainLora } from './train/training-loop.ts';
+export type { LoraTrainingSettings } from './train/training-settings.ts';
+export { LORA_TARGETS, resolveTrainingSettings, TRAINING_DEFAULTS } from './train/training-settings.ts';

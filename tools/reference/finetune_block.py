@@ -14,6 +14,12 @@ Run from the repository root with Debian's python (needs python3-torch, python3-
     /usr/bin/python3 tools/reference/finetune_block.py src/finetune/model/testdata/llama-tiny.case.json
     /usr/bin/python3 tools/reference/finetune_block.py src/finetune/model/testdata/qwen2-tiny.case.json
 
+Optional case fields: "loraDropout": {"probability", "seed"} applies PEFT's dropout to each LoRA
+branch's input with masks drawn as src/finetune/train/dropout-mask.ts draws them (stream = the
+module name), and "inputsEmbeds": {"imageTokenId", "seed"} feeds embeddings instead of ids, with
+seeded "image features" (stream "image features <row>", uniform ±1) written over the image-token
+rows as src/finetune/train/inputs-embeds.ts does.
+
 Each writes <name>.golden.json beside the case: the float64 loss and the gradient of every LoRA
 tensor (PEFT names, PEFT layout), plus, for context, how far PyTorch's own float32 run is from it.
 """
@@ -71,12 +77,20 @@ def random_weight(seed, name, dims):
     return torch.from_numpy(values.astype(np.float32).astype(np.float64).reshape(dims))
 
 
+def dropout_mask(seed, stream, count, probability):
+    """Keep where the stream's value mapped to [0, 1) is >= p; kept values scaled by 1/(1-p)."""
+    unit = uniform_values(seed, stream, count)
+    kept = 1 / (1 - probability)
+    return np.where((unit + 1) / 2 >= probability, kept, 0.0)
+
+
 class Decoder:
     def __init__(self, case, dtype):
         self.config = case["config"]
         self.lora = case["lora"]
         self.dtype = dtype
         self.seed = case["seed"]
+        self.case = case
         self.trainable = {}
 
     def weight(self, name, dims):
@@ -94,7 +108,12 @@ class Decoder:
         up = self.weight(names[1], [out_features, rank]).requires_grad_(True)
         self.trainable[names[0]] = down
         self.trainable[names[1]] = up
-        return y + (x @ down.T @ up.T) * (self.lora["alpha"] / rank)
+        branch = x
+        dropout = self.case.get("loraDropout")
+        if dropout:
+            mask = dropout_mask(dropout["seed"], module + ".lora_dropout_mask", x.numel(), dropout["probability"])
+            branch = x * torch.from_numpy(mask.astype(np.float32).astype(np.float64)).reshape(x.shape).to(self.dtype)
+        return y + (branch @ down.T @ up.T) * (self.lora["alpha"] / rank)
 
     def rms_norm(self, x, name):
         variance = x.pow(2).mean(-1, keepdim=True)
@@ -153,6 +172,17 @@ class Decoder:
         allowed = (causal[None] & attention_mask[:, None, :])[:, None]
         cos, sin = self.rotary(torch.tensor(case["positionIds"]))
         hidden = F.embedding(input_ids, self.weight("model.embed_tokens.weight", [c["vocabularySize"], c["hiddenSize"]]))
+        embeds = case.get("inputsEmbeds")
+        if embeds:
+            # Image features over the image-token rows, in order (Transformers.js's merge).
+            hidden = hidden.clone()
+            for row in range(input_ids.shape[0]):
+                positions = (input_ids[row] == embeds["imageTokenId"]).nonzero().flatten().tolist()
+                count = len(positions) * c["hiddenSize"]
+                features = uniform_values(embeds["seed"], "image features %d" % row, count)
+                features = torch.from_numpy(features.astype(np.float32).astype(np.float64)).reshape(len(positions), -1)
+                for index, position in enumerate(positions):
+                    hidden[row, position] = features[index].to(self.dtype)
         for layer in range(c["numHiddenLayers"]):
             prefix = f"model.layers.{layer}."
             hidden = hidden + self.attention(self.rms_norm(hidden, prefix + "input_layernorm"), layer, cos, sin, allowed)

@@ -116,13 +116,13 @@ export function cachedAttentionAllowed(context: DecoderGraphContext, sequenceSou
 
 /**
  * [batch, 1, sequence, sequence]: key j is visible to query i when j ≤ i and the attention mask
- * keeps j. Built from the ids' shape at run time, so batch and sequence stay symbolic.
+ * keeps j. Built from the mask's shape at run time, so batch and sequence stay symbolic.
  */
-export function attentionAllowed(context: DecoderGraphContext, inputIds: string, attentionMask: string): string {
+export function attentionAllowed(context: DecoderGraphContext, attentionMask: string): string {
   const { graph } = context;
   const sequence = graph.op(
     'Gather',
-    [graph.op('Shape', [inputIds]), graph.constant(context.int64Scalar(1), 'axis_one')],
+    [graph.op('Shape', [attentionMask]), graph.constant(context.int64Scalar(1), 'axis_one')],
     {
       axis: 0,
     },

@@ -41,6 +41,11 @@ export interface LoraConfig {
   rank: number;
   alpha: number;
   targets: readonly LoraTarget[];
+  /**
+   * PEFT's lora_dropout probability. Above 0 the training graph takes one mask input per LoRA
+   * module (see `lora-linear.ts`); the probability itself only matters to whoever draws the masks.
+   */
+  dropout?: number;
 }
 
 /** PEFT's scaling of the low-rank update: alpha / r. */

@@ -36,11 +36,24 @@ export function checkpointModuleName(canonical: string, modulePrefix = 'model.')
   return canonical.startsWith('model.') ? `${modulePrefix}${canonical.slice('model.'.length)}` : canonical;
 }
 
+/** A LoRA dropout mask input: `name` [batch, sequence, features], for module `module`. */
+export interface DropoutMaskInput {
+  name: string;
+  module: string;
+  features: number;
+}
+
+/** The graph input holding a module's LoRA dropout mask. */
+export function dropoutMaskName(module: string): string {
+  return `${module}.lora_dropout_mask`;
+}
+
 export class DecoderGraphContext {
   readonly trainable: TrainableTensor[] = [];
   /** Present when frozen matrices are stored in 4-bit blocks (QLoRA). */
   readonly quantized: QuantizedWeights | undefined;
   private matMulWeights = 0;
+  readonly dropoutMasks: DropoutMaskInput[] = [];
 
   constructor(
     readonly graph: GraphBuilder,
@@ -130,6 +143,13 @@ export class DecoderGraphContext {
       return this.quantized.embeddingLookup(name, this.weights(name, [vocabulary, hidden]), vocabulary, hidden, ids);
     }
     return this.graph.op('Gather', [this.frozen(name, [vocabulary, hidden]), ids], { axis: 0 });
+  }
+
+  /** The dropout-mask input of a LoRA module, declared as a graph input. */
+  dropoutMask(module: string, features: number): string {
+    const name = dropoutMaskName(module);
+    this.dropoutMasks.push({ name, module, features });
+    return this.graph.input(name, this.type, ['batch_size', 'sequence_length', features]);
   }
 
   /** A trainable tensor, declared as a graph input. */

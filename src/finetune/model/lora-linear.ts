@@ -2,7 +2,10 @@
  * A linear projection y = x·Wᵀ (+ b) with an optional LoRA update (alpha/r)·(x·Aᵀ)·Bᵀ, A [r, in]
  * and B [out, r] in PEFT's layout and naming (after the checkpoint's module names, so the adapter
  * loads in PEFT for the real model). The frozen W is stored pre-transposed for MatMul; A and B are
- * graph inputs. (LoRA dropout is not applied yet: gradient checks run without it.)
+ * graph inputs. With LoRA dropout the branch reads x·mask instead of x, as PEFT's
+ * `lora_B(lora_A(dropout(x)))` does: the mask (keep/(1 − p), one per module) is a graph input that
+ * the trainer draws from a seeded generator, so runs are reproducible and the gradient is exact;
+ * evaluation feeds ones.
  */
 import type { LoraConfig } from './decoder-config.ts';
 import { loraScale } from './decoder-config.ts';
@@ -31,7 +34,11 @@ export function linear(context: DecoderGraphContext, input: string, options: Lin
   const module = context.moduleName(options.name);
   const down = context.trainableInput(peftName(module, 'lora_A'), [rank, options.inFeatures]);
   const up = context.trainableInput(peftName(module, 'lora_B'), [options.outFeatures, rank]);
-  const reduced = graph.op('MatMul', [input, graph.op('Transpose', [down], { perm: [1, 0] })]);
+  const branchInput =
+    (options.lora.dropout ?? 0) > 0
+      ? graph.op('Mul', [input, context.dropoutMask(options.name, options.inFeatures)])
+      : input;
+  const reduced = graph.op('MatMul', [branchInput, graph.op('Transpose', [down], { perm: [1, 0] })]);
   const update = graph.op('MatMul', [reduced, graph.op('Transpose', [up], { perm: [1, 0] })]);
   const scaled = graph.op('Mul', [update, context.scalar(loraScale(options.lora), 'lora_scale')]);
   return graph.op('Add', [output, scaled]);

@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
+import { uniformValues } from '../random.ts';
+import { dropoutMask } from '../train/dropout-mask.ts';
+import { mergeInputsEmbeds } from '../train/inputs-embeds.ts';
 import type { DecoderConfig, LoraConfig } from './decoder-config.ts';
 import type { FloatType } from './graph-context.ts';
 import { buildTrainingGraph } from './training-graph.ts';
@@ -14,6 +17,8 @@ interface BlockCase {
   attentionMask: number[][];
   positionIds: number[][];
   labels: number[][];
+  loraDropout?: { probability: number; seed: number };
+  inputsEmbeds?: { imageTokenId: number; seed: number };
 }
 
 interface BlockGolden {
@@ -44,18 +49,49 @@ async function runCase(name: string, type: FloatType) {
   const testCase = readJson<BlockCase>(`${name}.case.json`);
   const golden = readJson<BlockGolden>(`${name}.golden.json`);
   const weights = randomWeights(testCase.seed);
-  const { graph, trainable, gradients } = buildTrainingGraph({
-    config: testCase.config,
+  const { config, inputsEmbeds, loraDropout } = testCase;
+  const { graph, trainable, gradients, dropoutMasks } = buildTrainingGraph({
+    config,
     lora: testCase.lora,
     weights,
     type,
+    input: inputsEmbeds ? 'embeds' : 'ids',
   });
+  const floats = (values: Float32Array, dims: number[]) =>
+    type === 'float64' ? new Tensor('float64', Float64Array.from(values), dims) : new Tensor('float32', values, dims);
   const feeds: Record<string, Tensor> = {
-    input_ids: tokens(testCase.inputIds),
     attention_mask: tokens(testCase.attentionMask),
     position_ids: tokens(testCase.positionIds),
     labels: tokens(testCase.labels),
   };
+  const [batch, sequence] = [testCase.inputIds.length, testCase.inputIds[0].length];
+  if (inputsEmbeds) {
+    const { hiddenSize } = config;
+    const imageFeatures = testCase.inputIds.map((row, index) => {
+      const count = row.filter((token) => token === inputsEmbeds.imageTokenId).length * hiddenSize;
+      return Float32Array.from(uniformValues(inputsEmbeds.seed, `image features ${index}`, count));
+    });
+    const embeddings = weights('model.embed_tokens.weight', [config.vocabularySize, hiddenSize]);
+    const merged = mergeInputsEmbeds({
+      inputIds: testCase.inputIds,
+      embeddings,
+      hiddenSize,
+      ...inputsEmbeds,
+      imageFeatures,
+    });
+    feeds.inputs_embeds = floats(merged, [batch, sequence, hiddenSize]);
+  } else {
+    feeds.input_ids = tokens(testCase.inputIds);
+  }
+  expect(dropoutMasks.length).toBe(loraDropout ? 8 : 0);
+  for (const mask of dropoutMasks) {
+    const count = batch * sequence * mask.features;
+    feeds[mask.name] = floats(dropoutMask(loraDropout!.seed, mask.name, count, loraDropout!.probability), [
+      batch,
+      sequence,
+      mask.features,
+    ]);
+  }
   for (const tensor of trainable) {
     const values = weights(tensor.name, tensor.dims);
     feeds[tensor.name] =
@@ -89,18 +125,21 @@ async function runCase(name: string, type: FloatType) {
   }
 }
 
-describe.each(['llama-tiny', 'qwen2-tiny'])('%s training graph vs PyTorch autograd', (name) => {
-  it('matches the float64 loss and every LoRA gradient in float64', async () => {
-    const { loss, golden, maxGradientError, gradientErrors } = await runCase(name, 'float64');
-    expect(Math.abs(loss - golden.loss) / golden.loss).toBeLessThan(1e-12);
-    expect(maxGradientError).toBeLessThan(1e-9);
-    // 2 layers × q/k/v/o × A and B.
-    expect(Object.keys(gradientErrors)).toHaveLength(16);
-  });
+describe.each(['llama-tiny', 'qwen2-tiny', 'llama-dropout', 'qwen2-embeds'])(
+  '%s training graph vs PyTorch autograd',
+  (name) => {
+    it('matches the float64 loss and every LoRA gradient in float64', async () => {
+      const { loss, golden, maxGradientError, gradientErrors } = await runCase(name, 'float64');
+      expect(Math.abs(loss - golden.loss) / golden.loss).toBeLessThan(1e-12);
+      expect(maxGradientError).toBeLessThan(1e-9);
+      // 2 layers × q/k/v/o × A and B.
+      expect(Object.keys(gradientErrors)).toHaveLength(16);
+    });
 
-  it('stays within 1e-5 relative error in float32 (the bar is 1e-4)', async () => {
-    const { loss, golden, maxGradientError } = await runCase(name, 'float32');
-    expect(Math.abs(loss - golden.loss) / golden.loss).toBeLessThan(1e-5);
-    expect(maxGradientError).toBeLessThan(1e-5);
-  });
-});
+    it('stays within 1e-5 relative error in float32 (the bar is 1e-4)', async () => {
+      const { loss, golden, maxGradientError } = await runCase(name, 'float32');
+      expect(Math.abs(loss - golden.loss) / golden.loss).toBeLessThan(1e-5);
+      expect(maxGradientError).toBeLessThan(1e-5);
+    });
+  },
+);

@@ -4,7 +4,11 @@
  * backward nodes for every LoRA tensor. One onnxruntime session run gives the loss and gradients.
  *
  * Inputs: `input_ids`, `attention_mask`, `position_ids`, `labels` ([batch, sequence], int64; labels
- * already aligned with positions, −100 where not trained) and the LoRA tensors. Outputs: `loss` and
+ * already aligned with positions, −100 where not trained) and the LoRA tensors. With `input:
+ * 'embeds'` the graph takes `inputs_embeds` [batch, sequence, hidden] instead of `input_ids` (a
+ * vision-language model's caller gathers token embeddings and writes the frozen image features over
+ * the image tokens, see `train/inputs-embeds.ts`). With LoRA dropout it also takes one
+ * `<module>.lora_dropout_mask` per LoRA module. Outputs: `loss` and
  * `<lora name>.grad` for each LoRA tensor (and `logits` on request). Batch and sequence length are symbolic.
  */
 import type { InferenceSession } from 'onnxruntime-node';
@@ -15,7 +19,7 @@ import { attentionAllowed } from './attention.ts';
 import type { DecoderConfig, LoraConfig } from './decoder-config.ts';
 import { validateDecoderConfig } from './decoder-config.ts';
 import { decoderStack } from './decoder-stack.ts';
-import { DecoderGraphContext, type FloatType, type TrainableTensor } from './graph-context.ts';
+import { DecoderGraphContext, type DropoutMaskInput, type FloatType, type TrainableTensor } from './graph-context.ts';
 import { type FrozenQuantization, QUANTIZED_SESSION_OPTIONS } from './quantized-weights.ts';
 import type { WeightSource } from './weight-source.ts';
 
@@ -33,6 +37,8 @@ export interface TrainingGraphOptions {
    * LoRA inputs are named after it, `base_model.model.<prefix>layers.0.self_attn.q_proj.lora_A.weight`.
    */
   modulePrefix?: string;
+  /** `ids` (default): token ids, embedded in the graph; `embeds`: `inputs_embeds` fed by the caller. */
+  input?: 'ids' | 'embeds';
 }
 
 export interface TrainingGraph {
@@ -43,6 +49,9 @@ export interface TrainingGraph {
   gradients: ReadonlyMap<string, string>;
   /** Options the session running this graph needs (quantized graphs must not fold their weights back). */
   sessionOptions: InferenceSession.SessionOptions;
+  /** The LoRA dropout mask inputs (empty without dropout). */
+  dropoutMasks: DropoutMaskInput[];
+  input: 'ids' | 'embeds';
 }
 
 const BATCH = 'batch_size';
@@ -60,18 +69,18 @@ export function buildTrainingGraph(options: TrainingGraphOptions): TrainingGraph
     options.frozenQuantization,
   );
   const tokenDims = [BATCH, SEQUENCE];
-  const inputIds = graph.input('input_ids', 'int64', tokenDims);
+  const input = options.input ?? 'ids';
+  const inputIds = input === 'ids' ? graph.input('input_ids', 'int64', tokenDims) : undefined;
+  const inputsEmbeds =
+    input === 'embeds' ? graph.input('inputs_embeds', type, [BATCH, SEQUENCE, config.hiddenSize]) : undefined;
   const attentionMask = graph.input('attention_mask', 'int64', tokenDims);
   const positionIds = graph.input('position_ids', 'int64', tokenDims);
   const labels = graph.input('labels', 'int64', tokenDims);
 
-  const embeddings = context.frozenEmbedding(
-    'model.embed_tokens.weight',
-    config.vocabularySize,
-    config.hiddenSize,
-    inputIds,
-  );
-  const allowed = attentionAllowed(context, inputIds, attentionMask);
+  const embeddings =
+    inputsEmbeds ??
+    context.frozenEmbedding('model.embed_tokens.weight', config.vocabularySize, config.hiddenSize, inputIds!);
+  const allowed = attentionAllowed(context, attentionMask);
   const logits = decoderStack(context, config, { embeddings, positionIds, allowed, lora });
   graph.node('Identity', [maskedCrossEntropy(graph, logits, labels, { type })], ['loss']);
   graph.output('loss', type, []);
@@ -88,5 +97,12 @@ export function buildTrainingGraph(options: TrainingGraphOptions): TrainingGraph
   });
   for (const tensor of context.trainable) graph.output(gradients.get(tensor.name)!, type, tensor.dims);
   const sessionOptions = context.quantized ? QUANTIZED_SESSION_OPTIONS : {};
-  return { graph, trainable: context.trainable, gradients, sessionOptions };
+  return {
+    graph,
+    trainable: context.trainable,
+    gradients,
+    sessionOptions,
+    dropoutMasks: context.dropoutMasks,
+    input,
+  };
 }

@@ -54,7 +54,16 @@ export class LoraTrainer {
 
   /** Loss and gradients at the current parameters, without updating them. */
   async evaluate(batch: TokenBatch): Promise<Evaluation> {
-    const feeds = batchFeeds(batch);
+    return this.run(batchFeeds(batch));
+  }
+
+  /**
+   * Loss and gradients for any feeds (token ids or `inputs_embeds`, dropout masks), with the
+   * current LoRA tensors added; feeds the graph does not take are left out.
+   */
+  async run(batchFeeds: Readonly<Record<string, Tensor>>): Promise<Evaluation> {
+    const feeds: Record<string, Tensor> = {};
+    for (const name of this.session.inputNames) if (batchFeeds[name]) feeds[name] = batchFeeds[name];
     for (const { name, dims } of this.training.trainable) {
       feeds[name] = new Tensor('float32', this.parameters[name], dims);
     }
@@ -68,10 +77,15 @@ export class LoraTrainer {
 
   async step(batch: TokenBatch, learningRate: number): Promise<StepResult> {
     const { loss, gradients } = await this.evaluate(batch);
+    return { loss, gradientNorm: this.update(gradients, learningRate) };
+  }
+
+  /** Clips `gradients` (in place) and lets AdamW apply them; returns the norm before clipping. */
+  update(gradients: Record<string, Float32Array>, learningRate: number): number {
     const limit = this.maxGradientNorm > 0 ? this.maxGradientNorm : Number.POSITIVE_INFINITY;
     const gradientNorm = clipGradientNorm(Object.values(gradients), limit);
     this.optimizer.step(this.parameters, gradients, learningRate);
-    return { loss, gradientNorm };
+    return gradientNorm;
   }
 
   async release(): Promise<void> {

@@ -15,7 +15,7 @@ interface TemplateMessage {
 }
 
 /** Processors whose call takes `(images, text)`; the rest take `(text, images)`. */
-const IMAGE_FIRST_PROCESSORS = new Set([
+export const IMAGE_FIRST_PROCESSORS = new Set([
   'LlavaProcessor',
   'PaliGemmaProcessor',
   'PixtralProcessor',

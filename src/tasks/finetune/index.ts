@@ -1,0 +1,16 @@
+/** Fine-tuning tasks: prepare a data set, train a LoRA adapter, compare before/after, export for TRL. */
+export type { ChrfStatistics } from './answer-metrics.ts';
+export { answerTokens, chrf, chrfScore, chrfStatistics, corpusChrf, exactMatch, tokenF1 } from './answer-metrics.ts';
+export type { AnswerScore, ComparedRow, CompareOptions, CompareResult, ModelSummary } from './compare.ts';
+export { compareAdapter, withAdapter } from './compare.ts';
+export { compareHtml, compareMarkdown, writeCompareReport } from './compare-report.ts';
+export type { TrlExport } from './export-trl.ts';
+export { exportTrl } from './export-trl.ts';
+export type { PrepareOptions } from './prepare.ts';
+export { PREPARE_DEFAULTS, prepareFinetuneData } from './prepare.ts';
+export type { PreparedDataset, PreparedManifest, PreparedRow } from './prepared-dataset.ts';
+export { openPreparedDataset, preparedTrainingData } from './prepared-dataset.ts';
+export type { TrainingModel } from './seams.ts';
+export { openTrainingModel, writeTrainedAdapter } from './seams.ts';
+export type { TrainAdapterOptions, TrainAdapterResult } from './train.ts';
+export { trainAdapter } from './train.ts';

@@ -1,0 +1,79 @@
+/**
+ * What `prepare` needs from a vision-language model folder: its processor (image preprocessing,
+ * image-token expansion, tokenizer), its chat template, the image and padding token ids from
+ * `config.json`, and its vision encoder (`onnx/vision_encoder.onnx`: `pixel_values` → image
+ * features already projected to the decoder's width, as Transformers.js's LLaVA export has it).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AutoProcessor, type Processor, type Tensor } from '@huggingface/transformers';
+import { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
+import { describeError, MmkitError } from '../../errors.ts';
+import { readChatTemplateFile } from '../../models/providers/onnx/chat-template.ts';
+
+export interface PreparationModel {
+  processor: Processor;
+  chatTemplate: string | undefined;
+  imageTokenId: number;
+  padTokenId: number;
+  /** pixel_values of one image → its features, [image tokens, hidden]. */
+  encodeImage(pixelValues: Tensor): Promise<{ data: Float32Array; shape: [number, number] }>;
+  release(): Promise<void>;
+}
+
+function unsupported(folder: string, reason: string): MmkitError {
+  return new MmkitError(`${folder}: ${reason}; fine-tuning needs a LLaVA-style vision-language model`, {
+    code: 'unsupported_model',
+    param: 'model',
+    type: 'unsupported_error',
+  });
+}
+
+export async function loadPreparationModel(folder: string): Promise<PreparationModel> {
+  let config: Record<string, unknown>;
+  try {
+    config = JSON.parse(readFileSync(join(folder, 'config.json'), 'utf8')) as Record<string, unknown>;
+  } catch (error) {
+    throw unsupported(folder, `no readable config.json (${describeError(error)})`);
+  }
+  const textConfig = (config.text_config ?? {}) as Record<string, unknown>;
+  const imageTokenId = config.image_token_index ?? config.image_token_id;
+  if (typeof imageTokenId !== 'number') throw unsupported(folder, 'config.json names no image token');
+  const padTokenId = config.pad_token_id ?? textConfig.pad_token_id ?? config.eos_token_id ?? 0;
+  const encoderPath = join(folder, 'onnx', 'vision_encoder.onnx');
+  if (!existsSync(encoderPath)) throw unsupported(folder, 'there is no onnx/vision_encoder.onnx');
+  try {
+    const [processor, session, templateFile] = await Promise.all([
+      AutoProcessor.from_pretrained(folder, { local_files_only: true }),
+      InferenceSession.create(encoderPath),
+      readChatTemplateFile(folder),
+    ]);
+    if (!processor.tokenizer) throw new Error('the processor has no tokenizer');
+    const chatTemplate =
+      templateFile?.template ?? (processor as unknown as { chat_template?: string }).chat_template ?? undefined;
+    return {
+      processor,
+      chatTemplate,
+      imageTokenId,
+      padTokenId: typeof padTokenId === 'number' ? padTokenId : 0,
+      async encodeImage(pixelValues) {
+        const feeds = {
+          [session.inputNames[0]]: new OrtTensor('float32', pixelValues.data as Float32Array, pixelValues.dims),
+        };
+        const output = (await session.run(feeds))[session.outputNames[0]];
+        const hidden = output.dims.at(-1) ?? 0;
+        const data = output.data as Float32Array;
+        return { data, shape: [data.length / hidden, hidden] };
+      },
+      release: () => session.release(),
+    };
+  } catch (error) {
+    if (error instanceof MmkitError) throw error;
+    throw new MmkitError(`cannot load the model in ${folder}: ${describeError(error)}`, {
+      code: 'model_load_failed',
+      param: 'model',
+      type: 'runtime_error',
+      cause: error,
+    });
+  }
+}
