@@ -75,16 +75,19 @@ export function tensorBytes(tensor: DecodedTensor, modelFolder: string): Uint8Ar
     throw new TensorDataError(`tensor "${tensor.name}": data type ${tensor.dataType} is not supported`);
   const out = new Uint8Array(count * width);
   const view = new DataView(out.buffer);
-  if (tensor.floatData) tensor.floatData.forEach((value, index) => view.setFloat32(index * 4, value, true));
-  else if (tensor.doubleData) tensor.doubleData.forEach((value, index) => view.setFloat64(index * 8, value, true));
-  else if (tensor.int64Data) tensor.int64Data.forEach((value, index) => view.setBigInt64(index * 8, value, true));
-  else if (tensor.int32Data) {
+  if (tensor.floatData) {
+    for (const [index, value] of tensor.floatData.entries()) view.setFloat32(index * 4, value, true);
+  } else if (tensor.doubleData) {
+    for (const [index, value] of tensor.doubleData.entries()) view.setFloat64(index * 8, value, true);
+  } else if (tensor.int64Data) {
+    for (const [index, value] of tensor.int64Data.entries()) view.setBigInt64(index * 8, value, true);
+  } else if (tensor.int32Data) {
     // int32_data carries every type of 4 bytes or fewer, one value per entry (float16 as its bits).
-    tensor.int32Data.forEach((value, index) => {
+    for (const [index, value] of tensor.int32Data.entries()) {
       if (width === 4) view.setInt32(index * 4, value, true);
       else if (width === 2) view.setUint16(index * 2, value & 0xffff, true);
       else view.setUint8(index, value & 0xff);
-    });
+    }
   } else if (count !== 0) throw new TensorDataError(`tensor "${tensor.name}" holds no data`);
   return out;
 }
