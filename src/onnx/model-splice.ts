@@ -13,12 +13,14 @@ export interface MessageEdit {
   fields: readonly ProtoField[];
   /** A field's replacement: complete encoded fields (none removes it), or an edit of its payload. */
   replace: Map<ProtoField, Uint8Array[] | MessageEdit>;
+  /** Complete encoded fields inserted right after a field (e.g. new nodes after their producer). */
+  insertAfter: Map<ProtoField, Uint8Array[]>;
   /** Complete encoded fields added after the last one. */
   append: Uint8Array[];
 }
 
 export function messageEdit(bytes: Uint8Array, fields: readonly ProtoField[]): MessageEdit {
-  return { bytes, fields, replace: new Map(), append: [] };
+  return { bytes, fields, replace: new Map(), insertAfter: new Map(), append: [] };
 }
 
 /** The tag and length of a length-delimited field, ahead of a payload of `length` bytes. */
@@ -69,6 +71,7 @@ export function encodeEdit(edit: MessageEdit): EncodedChunks {
   };
   for (const field of edit.fields) {
     const replacement = edit.replace.get(field);
+    const inserted = edit.insertAfter.get(field);
     if (replacement === undefined) {
       if (runStart >= 0 && runEnd === field.start) runEnd = field.end;
       else {
@@ -76,16 +79,20 @@ export function encodeEdit(edit: MessageEdit): EncodedChunks {
         runStart = field.start;
         runEnd = field.end;
       }
-      continue;
+    } else {
+      flushRun();
+      if (Array.isArray(replacement)) {
+        for (const chunk of replacement) push(chunk);
+      } else {
+        const inner = encodeEdit(replacement);
+        push(lengthDelimitedHeader(field.field, inner.length));
+        for (const chunk of inner.chunks) push(chunk);
+      }
     }
-    flushRun();
-    if (Array.isArray(replacement)) {
-      for (const chunk of replacement) push(chunk);
-      continue;
+    if (inserted) {
+      flushRun();
+      for (const chunk of inserted) push(chunk);
     }
-    const inner = encodeEdit(replacement);
-    push(lengthDelimitedHeader(field.field, inner.length));
-    for (const chunk of inner.chunks) push(chunk);
   }
   flushRun();
   for (const chunk of edit.append) push(chunk);
