@@ -9,6 +9,9 @@
  * TypeScript forward pass gives the expected outputs independently of ONNX Runtime.
  */
 import { GraphBuilder } from '../../../onnx/graph-builder.ts';
+import { decodeModel } from '../../../onnx/model-reader.ts';
+import { joinEdit, messageEdit, messageField } from '../../../onnx/model-splice.ts';
+import { ProtoWriter } from '../../../onnx/protobuf.ts';
 import { tensor } from '../../../onnx/tensor.ts';
 import type { LoraModule } from '../peft-adapter.ts';
 
@@ -199,4 +202,31 @@ export function adaptedWeights(
     }
   }
   return adapted;
+}
+
+/**
+ * The model with every initializer of 1 KiB or more moved to an external data file, as large
+ * exports are laid out (`model.onnx` + `model.onnx_data`); built by hand, not by the code under test.
+ */
+export function withExternalData(bytes: Uint8Array, dataName: string): { model: Uint8Array; data: Uint8Array } {
+  const model = decodeModel(bytes);
+  const root = messageEdit(bytes, model.fields);
+  const graph = messageEdit(bytes, model.graph.fields);
+  root.replace.set(model.graphField, graph);
+  const data: Uint8Array[] = [];
+  let offset = 0;
+  for (const { tensor: weight, field } of model.graph.initializers) {
+    const raw = weight.fields.find((each) => each.field === 9);
+    if (!raw || raw.valueEnd - raw.valueStart < 1024) continue;
+    const edit = messageEdit(bytes, weight.fields);
+    edit.replace.set(raw, []);
+    const length = raw.valueEnd - raw.valueStart;
+    const entry = (key: string, value: string) => messageField(13, new ProtoWriter().string(1, key).string(2, value));
+    edit.append.push(entry('location', dataName), entry('offset', String(offset)), entry('length', String(length)));
+    edit.append.push(new ProtoWriter().int(14, 1).finish());
+    graph.replace.set(field, edit);
+    data.push(bytes.slice(raw.valueStart, raw.valueEnd));
+    offset += length;
+  }
+  return { model: joinEdit(root), data: Buffer.concat(data) };
 }
