@@ -160,7 +160,10 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
 function withAdapterPathsFrom(folder: string, config: MmkitConfig): MmkitConfig {
   if (!config.adapters) return config;
   const adapters = Object.fromEntries(
-    Object.entries(config.adapters).map(([name, adapter]) => [name, { ...adapter, path: resolve(folder, adapter.path) }]),
+    Object.entries(config.adapters).map(([name, adapter]) => [
+      name,
+      { ...adapter, path: resolve(folder, adapter.path) },
+    ]),
   );
   return { ...config, adapters };
 }

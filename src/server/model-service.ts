@@ -137,7 +137,12 @@ export class ModelService {
     const entry = this.options.registry.resolve(capability, name);
     // An adapter is its own loaded model: the base with the adapter applied.
     const adapter = entry.adapter ? `+adapter:${entry.adapter.name}` : '';
-    const resolved: ResolvedModel = { capability, key: `${family(capability)}:${entry.id}${adapter}`, id: entry.id, name };
+    const resolved: ResolvedModel = {
+      capability,
+      key: `${family(capability)}:${entry.id}${adapter}`,
+      id: entry.id,
+      name,
+    };
     if (this.resolved.size < 1_000) this.resolved.set(memoKey, resolved);
     return resolved;
   }

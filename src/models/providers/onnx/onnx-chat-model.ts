@@ -186,7 +186,14 @@ export class OnnxChatModel implements ChatModel {
     const templateFile = await readChatTemplateFile(folder.path);
     const adapter = options.adapter === undefined ? undefined : applyAdapterAtLoad(folder, weights.files, options);
     const rssBefore = process.memoryUsage().rss;
-    const parts = await loadParts(folder, adapter?.path ?? folder.path, kind, options.dtype, device, options.sessionOptions);
+    const parts = await loadParts(
+      folder,
+      adapter?.path ?? folder.path,
+      kind,
+      options.dtype,
+      device,
+      options.sessionOptions,
+    );
     const loadRssDeltaBytes = Math.max(0, process.memoryUsage().rss - rssBefore);
     const builtInTemplate = parts.processor?.chat_template ?? parts.tokenizer.chat_template;
     if (!templateFile && !builtInTemplate) {
