@@ -172,8 +172,9 @@ export class ModelRegistry {
 
   /** An adapter entry: its base resolved as usual, with the adapter folder as the `adapter` option. */
   private resolveAdapter(capability: Capability, name: string): ModelEntry {
-    const adapter = (this.config.adapters ?? {})[name];
-    if (Object.hasOwn(this.config.adapters ?? {}, adapter.base)) {
+    const adapters = this.config.adapters ?? {};
+    const adapter = adapters[name];
+    if (Object.hasOwn(adapters, adapter.base)) {
       throw new MmkitError(`config adapters.${name}: base "${adapter.base}" is another adapter; name a model`, {
         code: 'config_invalid',
         param: 'config',

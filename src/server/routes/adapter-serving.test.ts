@@ -55,7 +55,9 @@ describe('adapters in the server', () => {
       choices: [{ message: { content: 'hello world' } }],
     });
     const base = await chat('named-llm');
-    expect((await base.json()).choices[0].message.content).toBe('Hello World');
+    expect(((await base.json()) as { choices: { message: { content: string } }[] }).choices[0].message.content).toBe(
+      'Hello World',
+    );
     // Two loaded models: the base, and the base with the adapter.
     const ps = (await (await fetch(`${test.url}/api/ps`)).json()) as { models: { key: string }[] };
     const keys = ps.models.map((model) => model.key).filter((key) => key.includes(join(root, 'llm')));
