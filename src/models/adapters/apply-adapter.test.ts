@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MmkitError } from '../../errors.ts';
+import { GraphBuilder } from '../../onnx/graph-builder.ts';
 import { decodeModel } from '../../onnx/model-reader.ts';
+import { tensor } from '../../onnx/tensor.ts';
 import { type ApplyAdapterOptions, applyAdapter } from './apply-adapter.ts';
 import type { LoraModule, PeftAdapter } from './peft-adapter.ts';
 import {
@@ -229,5 +231,81 @@ describe('applyAdapter on a 4-bit (MatMulNBits) export', () => {
     expect(() => patch(model, adapter, { mode: 'merge' })).toThrow(
       /\/model\/layers\.0\/self_attn\/v_proj is not a MatMul over a float weight/,
     );
+  });
+});
+
+describe('applyAdapter inside If branches (Optimum merged decoders keep their layers in subgraphs)', () => {
+  const weight = pseudoRandom(16 * 16, 77, 0.3);
+  function branchedModel(): string {
+    const graph = new GraphBuilder('merged_decoder');
+    const x = graph.input('x', 'float32', [1, 16]);
+    const usePast = graph.input('use_cache_branch', 'bool', [1]);
+    const shared = graph.initializer('onnx::MatMul_7', tensor('float32', weight, [16, 16]));
+    const branch = (name: string, negate: boolean) => {
+      const body = graph.subgraph(name);
+      const projected = body.node(
+        'MatMul',
+        [x, shared],
+        [`${name}/q`],
+        {},
+        { name: '/model/layers.0/self_attn/q_proj/MatMul' },
+      )[0];
+      const out = negate
+        ? body.node('Neg', [projected], [`${name}/out`])[0]
+        : body.node('Identity', [projected], [`${name}/out`])[0];
+      body.output(out, 'float32', [1, 16]);
+      return body;
+    };
+    graph.node('If', [usePast], ['y'], {
+      then_branch: branch('with_past', false),
+      else_branch: branch('without_past', true),
+    });
+    graph.output('y', 'float32', [1, 16]);
+    return writeModel(graph.toBytes());
+  }
+  const module: LoraModule = {
+    name: 'model.layers.0.self_attn.q_proj',
+    rank: 2,
+    alpha: 4,
+    inFeatures: 16,
+    outFeatures: 16,
+    loraA: pseudoRandom(32, 78, 0.3),
+    loraB: pseudoRandom(32, 79, 0.3),
+  };
+  const adapter: PeftAdapter = { ...toyAdapter().adapter, modules: [module] };
+  const input = pseudoRandom(16, 80, 1);
+
+  async function both(path: string): Promise<number[]> {
+    const session = await InferenceSession.create(path);
+    try {
+      const out: number[] = [];
+      for (const flag of [1, 0]) {
+        const result = await session.run({
+          x: new Tensor('float32', input, [1, 16]),
+          use_cache_branch: new Tensor('bool', Uint8Array.from([flag]), [1]),
+        });
+        out.push(...(result.y.data as Float32Array));
+      }
+      return out;
+    } finally {
+      await session.release();
+    }
+  }
+
+  it('merges the shared weight once and gives both branches side paths, with equal results', async () => {
+    const model = branchedModel();
+    const merged = patch(model, adapter);
+    expect(merged.application.merged).toEqual(['/model/layers.0/self_attn/q_proj', '/model/layers.0/self_attn/q_proj']);
+    const sided = patch(model, adapter, { mode: 'side-path' });
+    expect(sided.application.sidePaths).toHaveLength(2);
+    const adapted = adaptedWeights(new Map([['q', weight]]), [{ key: 'q', module, scale: 2 }]).get('q') as Float32Array;
+    const expected = Array.from({ length: 16 }, (_, column) => {
+      let sum = 0;
+      for (let row = 0; row < 16; row++) sum += input[row] * adapted[row * 16 + column];
+      return sum;
+    });
+    const reference = [...expected, ...expected.map((value) => -value)];
+    expect(largestDifference(await both(merged.output), reference)).toBeLessThan(1e-5);
+    expect(largestDifference(await both(sided.output), reference)).toBeLessThan(1e-5);
   });
 });
