@@ -4,6 +4,8 @@
  * `espeak:cmn` or `openai:whisper-1@URL`, or a config name), a progress bar while a model is pulled
  * on first use (none with `--json`), and a way to let go of in-process models when done.
  */
+import { resolve } from 'node:path';
+import { readPeftAdapter } from '../models/adapters/peft-adapter.ts';
 import type { Capability, MmkitConfig } from '../models/config.ts';
 import { loadConfig } from '../models/config.ts';
 import { createDefaultRegistry } from '../models/default-registry.ts';
@@ -70,6 +72,17 @@ export async function loadCliModel<C extends Capability>(
     requested = COMMAND_LINE_ENTRY;
   }
   return registry.load(capability, requested);
+}
+
+/**
+ * `--adapter DIR`: checked before any model loads (a bad folder fails fast), then passed to the
+ * provider as the entry option `adapter`.
+ */
+export function adapterEntryOptions(directory: string | undefined): Record<string, unknown> {
+  if (directory === undefined) return {};
+  const path = resolve(directory);
+  readPeftAdapter(path);
+  return { adapter: path };
 }
 
 /** Frees models that hold native resources (ONNX sessions); others need nothing. */

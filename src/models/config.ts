@@ -11,15 +11,19 @@
  *     "embeddings": { "id": "Xenova/clip-vit-base-patch32", "dtype": "fp16", "device": "cuda" }
  *   },
  *   "models": { "big-vlm": { "id": "onnx-community/Qwen2-VL-2B-Instruct", "dtype": "q4" } },
+ *   "adapters": { "radiology": { "base": "big-vlm", "path": "./adapters/radiology" } },
  *   "styles": { "水墨": "Chinese ink wash painting, monochrome, flowing brush strokes" }
  * }
  * ```
- * `models` names entries that `--model NAME` (or a default) can refer to. Other top-level sections
+ * `models` names entries that `--model NAME` (or a default) can refer to. `adapters` names LoRA
+ * adapters (PEFT folders; a relative path is relative to the config file) on a base model (an id or
+ * a `models` name): `--model radiology`, or `model: "radiology"` in a request, loads the base with
+ * the adapter applied, as vLLM serves LoRA adapters under their own names. Other top-level sections
  * belong to other parts of mmkit and are passed through untouched.
  */
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { describeError, MmkitError } from '../errors.ts';
 
@@ -62,6 +66,18 @@ export const configSchema = z.looseObject({
     )
     .optional(),
   models: z.record(z.string().min(1), modelEntrySchema).optional(),
+  /** LoRA adapters served under their own names: a base model (id or `models` name) and a PEFT folder. */
+  adapters: z
+    .record(
+      z.string().min(1),
+      z.strictObject({
+        base: z.string().min(1),
+        path: z.string().min(1),
+        /** `auto`: merge into float weights, a side path beside quantized ones. */
+        mode: z.enum(['auto', 'merge', 'side-path']).optional(),
+      }),
+    )
+    .optional(),
   /** Text-to-image styles of your own, name → template (may replace a built-in one). */
   styles: z.record(z.string().trim().min(1), z.string().trim().min(1)).optional(),
 });
@@ -137,5 +153,17 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
       param: 'config',
     });
   }
-  return { config: parseConfig(value, `config file ${path}`), path };
+  return { config: withAdapterPathsFrom(dirname(path), parseConfig(value, `config file ${path}`)), path };
+}
+
+/** Adapter folders given relative to the config file, made absolute (runners get the config as data). */
+function withAdapterPathsFrom(folder: string, config: MmkitConfig): MmkitConfig {
+  if (!config.adapters) return config;
+  const adapters = Object.fromEntries(
+    Object.entries(config.adapters).map(([name, adapter]) => [
+      name,
+      { ...adapter, path: resolve(folder, adapter.path) },
+    ]),
+  );
+  return { ...config, adapters };
 }

@@ -41,8 +41,10 @@ export interface ModelEntryOptions {
 /** A resolved entry: which provider, which model, with which options. */
 export interface ModelEntry extends ModelReference {
   options: ModelEntryOptions;
-  /** Where it came from: `--model`, `config models.NAME`, `config defaults.chat`, `built-in default`. */
+  /** Where it came from: `--model`, `config models.NAME`, `config defaults.chat`, `built-in default`, `config adapters.NAME`. */
   source: string;
+  /** A LoRA adapter from the config's `adapters`, loaded on top of the base model (`options.adapter`). */
+  adapter?: { name: string; path: string };
 }
 
 export interface LoadContext {
@@ -57,6 +59,8 @@ export type ModelFactory<C extends Capability> = (
 export interface ModelProvider {
   name: string;
   models: { [C in Capability]?: ModelFactory<C> };
+  /** Whether its chat models apply a LoRA adapter given as the entry option `adapter` (a PEFT folder). */
+  acceptsAdapters?: boolean;
 }
 
 function normaliseEntry(input: ModelEntryInput): { id: string; options: ModelEntryOptions } {
@@ -96,6 +100,16 @@ export class ModelRegistry {
       });
     }
     const named = this.config.models ?? {};
+    const adapters = this.config.adapters ?? {};
+    const adapterName =
+      requested !== undefined
+        ? requested
+        : typeof this.config.defaults?.[capability] === 'string'
+          ? (this.config.defaults[capability] as string)
+          : undefined;
+    if (adapterName !== undefined && Object.hasOwn(adapters, adapterName) && !Object.hasOwn(named, adapterName)) {
+      return this.resolveAdapter(capability, adapterName);
+    }
     let input: ModelEntryInput;
     let source: string;
     if (requested !== undefined && Object.hasOwn(named, requested)) {
@@ -139,6 +153,12 @@ export class ModelRegistry {
         { code: 'provider_unknown', param: 'model', type: 'not_found_error' },
       );
     }
+    if (entry.options.adapter !== undefined && !provider.acceptsAdapters) {
+      throw new MmkitError(
+        `${entry.id}: the ${entry.provider} provider does not apply LoRA adapters (a vLLM server serves each adapter under its own model name: use openai:ADAPTER_NAME@URL)`,
+        { code: 'adapter_unsupported', param: 'adapter', type: 'unsupported_error' },
+      );
+    }
     const factory = provider.models[capability] as ModelFactory<C> | undefined;
     if (!factory) {
       const served = Object.keys(provider.models).join(', ');
@@ -148,6 +168,25 @@ export class ModelRegistry {
       );
     }
     return factory(entry, context);
+  }
+
+  /** An adapter entry: its base resolved as usual, with the adapter folder as the `adapter` option. */
+  private resolveAdapter(capability: Capability, name: string): ModelEntry {
+    const adapters = this.config.adapters ?? {};
+    const adapter = adapters[name];
+    if (Object.hasOwn(adapters, adapter.base)) {
+      throw new MmkitError(`config adapters.${name}: base "${adapter.base}" is another adapter; name a model`, {
+        code: 'config_invalid',
+        param: 'config',
+      });
+    }
+    const base = this.resolve(capability, adapter.base);
+    return {
+      ...base,
+      options: { ...base.options, adapter: adapter.path, ...(adapter.mode ? { adapterMode: adapter.mode } : {}) },
+      source: `config adapters.${name}`,
+      adapter: { name, path: adapter.path },
+    };
   }
 
   private optionsConfiguredFor(id: string): ModelEntryOptions {

@@ -98,7 +98,7 @@ function graphMessage(graph: GraphData): ProtoWriter {
   return writer;
 }
 
-function nodeMessage(node: NodeData): ProtoWriter {
+export function nodeMessage(node: NodeData): ProtoWriter {
   const writer = new ProtoWriter();
   for (const input of node.inputs) writer.string(1, input);
   for (const output of node.outputs) writer.string(2, output);
@@ -141,7 +141,7 @@ function attributeMessage(name: string, attribute: Attribute): ProtoWriter {
   return writer;
 }
 
-function tensorMessage(value: TensorValue, name?: string): ProtoWriter {
+export function tensorMessage(value: TensorValue, name?: string): ProtoWriter {
   const writer = new ProtoWriter();
   if (value.dims.length > 0) writer.packedInts(1, value.dims);
   writer.int(2, ONNX_DATA_TYPE[value.type]);

@@ -20,7 +20,9 @@ export interface ServedModel {
   name: string;
   /** Capabilities it is configured as the default for. */
   defaultFor: Capability[];
-  source: 'config' | 'default' | 'cache' | 'server';
+  source: 'config' | 'default' | 'cache' | 'server' | 'adapter';
+  /** For a LoRA adapter (config `adapters`): the base model it applies to. */
+  base?: string;
 }
 
 /** One loaded model: a runner's row (`mmkit models ps`), or the in-process equivalent. */
@@ -69,6 +71,11 @@ export class ModelService {
     };
     const config = this.options.config ?? {};
     for (const name of Object.keys(config.models ?? {})) add(name, 'config');
+    for (const [name, adapter] of Object.entries(config.adapters ?? {})) {
+      if (served.has(name)) continue;
+      add(name, 'adapter');
+      (served.get(name) as ServedModel).base = adapter.base;
+    }
     for (const [capability, input] of Object.entries(DEFAULT_MODELS) as [Capability, ModelEntryInput][]) {
       const configured = entryId(config.defaults?.[capability]);
       add(configured ?? (entryId(input) as string), configured ? 'config' : 'default', capability);
@@ -125,9 +132,17 @@ export class ModelService {
       );
     }
     // The default's own id resolves as the default, so it keeps the default entry's options (dtype…).
-    if (name !== undefined && canonical(name) === this.options.registry.resolve(capability).id) name = undefined;
+    const fallback = this.options.registry.resolve(capability);
+    if (name !== undefined && !fallback.adapter && canonical(name) === fallback.id) name = undefined;
     const entry = this.options.registry.resolve(capability, name);
-    const resolved: ResolvedModel = { capability, key: `${family(capability)}:${entry.id}`, id: entry.id, name };
+    // An adapter is its own loaded model: the base with the adapter applied.
+    const adapter = entry.adapter ? `+adapter:${entry.adapter.name}` : '';
+    const resolved: ResolvedModel = {
+      capability,
+      key: `${family(capability)}:${entry.id}${adapter}`,
+      id: entry.id,
+      name,
+    };
     if (this.resolved.size < 1_000) this.resolved.set(memoKey, resolved);
     return resolved;
   }
@@ -142,7 +157,7 @@ export class ModelService {
     const wanted = canonical(name);
     if (wanted === undefined) return false;
     const config = this.options.config ?? {};
-    if (Object.hasOwn(config.models ?? {}, name)) return true;
+    if (Object.hasOwn(config.models ?? {}, name) || Object.hasOwn(config.adapters ?? {}, name)) return true;
     const allowed = [
       ...Object.values(config.defaults ?? {}).map(entryId),
       ...Object.values(DEFAULT_MODELS).map(entryId),

@@ -10,7 +10,7 @@ import { loadVqaImage } from '../../tasks/vqa/image-input.ts';
 import { OCR_MODES, type OcrMode } from '../../tasks/vqa/ocr-grounding.ts';
 import { requireQuestion, resolveSampling, VQA_DEFAULTS } from '../../tasks/vqa/settings.ts';
 import { type VqaResult, vqaStream } from '../../tasks/vqa/vqa.ts';
-import { openRegistry, releaseModels } from '../model-loading.ts';
+import { adapterEntryOptions, loadCliModel, openRegistry, releaseModels } from '../model-loading.ts';
 import { numberOption } from '../options.ts';
 import { printJson } from '../output.ts';
 
@@ -23,6 +23,7 @@ interface AskCommandOptions {
   ocr: OcrMode;
   config?: string;
   json?: boolean;
+  adapter?: string;
 }
 
 export function registerAskCommand(program: Command): void {
@@ -51,6 +52,7 @@ export function registerAskCommand(program: Command): void {
         .choices(OCR_MODES)
         .default('auto'),
     )
+    .option('--adapter <dir>', 'LoRA adapter folder (PEFT format) applied to the model at load')
     .option('--config <file>', 'config file (default $MMKIT_HOME/config.json)')
     .option('--json', 'print the result as JSON')
     .action(async (imageInput: string, questionInput: string, options: AskCommandOptions) => {
@@ -60,11 +62,12 @@ export function registerAskCommand(program: Command): void {
       const imageStart = performance.now();
       const image = await loadVqaImage(imageInput);
       const imageMs = performance.now() - imageStart;
+      const adapter = adapterEntryOptions(options.adapter);
       const registry = await openRegistry(options);
       const loaded: { model?: ChatModel; ocr?: Promise<TextRecognitionModel> } = {};
       try {
         const loadStart = performance.now();
-        loaded.model = await registry.load('visionChat', options.model);
+        loaded.model = await loadCliModel('visionChat', { ...options, entryOptions: adapter });
         const loadMs = performance.now() - loadStart;
         const loadOcr = () => {
           loaded.ocr ??= registry.load('ocr');

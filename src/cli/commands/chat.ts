@@ -1,7 +1,7 @@
 /** `mmkit chat TEXT`: a short, spoken-style answer from the chat model, streamed on a terminal. */
 import type { Command } from 'commander';
 import { CHAT_DEFAULTS, type ChatReply, chat } from '../../tasks/chat/chat.ts';
-import { openRegistry, releaseModels } from '../model-loading.ts';
+import { adapterEntryOptions, loadCliModel, releaseModels } from '../model-loading.ts';
 import { numberOption } from '../options.ts';
 import { printJson } from '../output.ts';
 
@@ -14,6 +14,7 @@ interface ChatCommandOptions {
   seed?: number;
   config?: string;
   json?: boolean;
+  adapter?: string;
 }
 
 export function registerChatCommand(program: Command): void {
@@ -37,11 +38,12 @@ export function registerChatCommand(program: Command): void {
     )
     .option('--top-p <p>', 'nucleus sampling mass', numberOption('--top-p', { min: 0.01, max: 1 }), CHAT_DEFAULTS.topP)
     .option('--seed <n>', 'sampling seed, for repeatable answers', numberOption('--seed', { integer: true, min: 0 }))
+    .option('--adapter <dir>', 'LoRA adapter folder (PEFT format) applied to the model at load')
     .option('--config <file>', 'config file (default $MMKIT_HOME/config.json)')
     .option('--json', 'print the answer and its details as JSON')
     .action(async (text: string, options: ChatCommandOptions) => {
-      const registry = await openRegistry(options);
-      const model = await registry.load('chat', options.model);
+      const entryOptions = adapterEntryOptions(options.adapter);
+      const model = await loadCliModel('chat', { ...options, entryOptions });
       try {
         const streaming = !options.json && process.stdout.isTTY === true;
         const reply = await chat({

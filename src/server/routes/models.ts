@@ -16,6 +16,8 @@ export function modelsRoutes(services: ServerServices): Hono<ServerEnv> {
         object: 'model',
         created: 0,
         owned_by: 'mmkit',
+        // As vLLM lists LoRA adapters: the base model they apply to.
+        ...(model.base ? { parent: model.base } : {}),
         mmkit: { source: model.source, default_for: model.defaultFor },
       })),
     });

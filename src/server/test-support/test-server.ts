@@ -36,6 +36,8 @@ export interface TestServerOptions extends Partial<Omit<ServerOptions, 'registry
   /** Extra `models` entries merged into the config. */
   extraModels?: NonNullable<MmkitConfig['models']>;
   extraDefaults?: NonNullable<MmkitConfig['defaults']>;
+  /** The config's `adapters`. */
+  adapters?: MmkitConfig['adapters'];
   /** Also build the tiny `sd` (default image generation) and `whisper` (default transcription). */
   withImageAndSpeech?: boolean;
 }
@@ -66,6 +68,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         : {}),
       ...options.extraModels,
     },
+    ...(options.adapters ? { adapters: options.adapters } : {}),
   };
   const registry = createDefaultRegistry({ config });
   for (const provider of options.providers ?? []) registry.registerProvider(provider);
@@ -76,6 +79,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     providers: _providers,
     extraModels: _models,
     extraDefaults: _defaults,
+    adapters: _adapters,
     withImageAndSpeech: _extra,
     ...serverOptions
   } = options;

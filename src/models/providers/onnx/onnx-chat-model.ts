@@ -15,6 +15,8 @@ import {
 } from '@huggingface/transformers';
 import type { InferenceSession } from 'onnxruntime-node';
 import { describeError, MmkitError } from '../../../errors.ts';
+import { type AdaptedFolder, adaptedModelFolder, DECODER_FILE } from '../../adapters/adapted-folder.ts';
+import type { AdapterMode } from '../../adapters/apply-adapter.ts';
 import type { ChatModel, ChatRequest, ChatResult, ChatStreamPart, ModelDescription } from '../../spec/index.ts';
 import { AsyncQueue } from './async-queue.ts';
 import { countImages, prepareTextPrompt, prepareVisionPrompt } from './chat-prompt.ts';
@@ -48,6 +50,11 @@ export interface OnnxModelOptions {
   generationLoop?: 'auto' | 'transformers';
   /** ONNX Runtime session options for every session the model opens (threads, graph optimisation). */
   sessionOptions?: InferenceSession.SessionOptions;
+  /** A LoRA adapter (PEFT folder) applied to the decoder at load: merged, or as side paths for quantized graphs. */
+  adapter?: string;
+  adapterMode?: AdapterMode;
+  /** Non-fatal notes from loading (adapter modules the decoder does not have). */
+  onWarning?: (message: string) => void;
 }
 
 interface LoadedParts {
@@ -90,6 +97,7 @@ function chatKind(folder: ModelFolder): 'vision' | 'text' {
 
 async function loadParts(
   folder: ModelFolder,
+  weightsFolder: string,
   kind: 'vision' | 'text',
   dtype: DtypeSetting | undefined,
   device: OnnxDevice,
@@ -103,14 +111,14 @@ async function loadParts(
     if (kind === 'vision') {
       const [processor, model] = await Promise.all([
         AutoProcessor.from_pretrained(folder.path, { local_files_only: true }),
-        AutoModelForImageTextToText.from_pretrained(folder.path, options as never),
+        AutoModelForImageTextToText.from_pretrained(weightsFolder, options as never),
       ]);
       if (!processor.tokenizer) throw new Error('the processor has no tokenizer');
       return { model, tokenizer: processor.tokenizer, processor } satisfies LoadedParts;
     }
     const [tokenizer, model] = await Promise.all([
       AutoTokenizer.from_pretrained(folder.path, { local_files_only: true }),
-      AutoModelForCausalLM.from_pretrained(folder.path, options as never),
+      AutoModelForCausalLM.from_pretrained(weightsFolder, options as never),
     ]);
     return { model, tokenizer, processor: undefined } satisfies LoadedParts;
   } catch (error) {
@@ -121,6 +129,18 @@ async function loadParts(
       cause: error,
     });
   }
+}
+
+/** The adapter applied to the decoder graphs among the selected weight files, in a cached folder. */
+function applyAdapterAtLoad(folder: ModelFolder, files: readonly string[], options: OnnxModelOptions) {
+  const adapterFolder = resolve(options.adapter as string);
+  const decoders = files.filter((file) => file.startsWith('onnx/') && DECODER_FILE.test(file.slice('onnx/'.length)));
+  const adapted = adaptedModelFolder(folder.path, adapterFolder, {
+    files: decoders,
+    ...(options.adapterMode ? { mode: options.adapterMode } : {}),
+    ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+  });
+  return { ...adapted, folder: adapterFolder };
 }
 
 export class OnnxChatModel implements ChatModel {
@@ -135,6 +155,8 @@ export class OnnxChatModel implements ChatModel {
   readonly weights: { dtype: string; files: readonly string[] };
   /** Resident memory the process grew by while loading (bytes; noisy, for diagnostics). */
   readonly loadRssDeltaBytes: number;
+  /** The adapter applied at load, with the patched folder and what was merged or side-pathed. */
+  readonly adapter: (AdaptedFolder & { folder: string }) | undefined;
 
   private constructor(
     private readonly parts: LoadedParts,
@@ -145,6 +167,7 @@ export class OnnxChatModel implements ChatModel {
       acceptsImages: boolean;
       weights: { dtype: string; files: readonly string[] };
       loadRssDeltaBytes: number;
+      adapter: (AdaptedFolder & { folder: string }) | undefined;
     },
   ) {
     this.description = init.description;
@@ -152,6 +175,7 @@ export class OnnxChatModel implements ChatModel {
     this.contextLength = target.contextLength;
     this.weights = init.weights;
     this.loadRssDeltaBytes = init.loadRssDeltaBytes;
+    this.adapter = init.adapter;
   }
 
   static async load(folderPath: string, options: OnnxModelOptions = {}): Promise<OnnxChatModel> {
@@ -160,8 +184,16 @@ export class OnnxChatModel implements ChatModel {
     const device = checkDevice(options.device);
     const weights = await selectWeights(folder, await sessionBaseNames(folder), options.dtype);
     const templateFile = await readChatTemplateFile(folder.path);
+    const adapter = options.adapter === undefined ? undefined : applyAdapterAtLoad(folder, weights.files, options);
     const rssBefore = process.memoryUsage().rss;
-    const parts = await loadParts(folder, kind, options.dtype, device, options.sessionOptions);
+    const parts = await loadParts(
+      folder,
+      adapter?.path ?? folder.path,
+      kind,
+      options.dtype,
+      device,
+      options.sessionOptions,
+    );
     const loadRssDeltaBytes = Math.max(0, process.memoryUsage().rss - rssBefore);
     const builtInTemplate = parts.processor?.chat_template ?? parts.tokenizer.chat_template;
     if (!templateFile && !builtInTemplate) {
@@ -190,6 +222,7 @@ export class OnnxChatModel implements ChatModel {
       acceptsImages: kind === 'vision',
       weights: { dtype: weights.dtype, files: weights.files },
       loadRssDeltaBytes,
+      adapter,
     });
   }
 
@@ -228,7 +261,7 @@ export class OnnxChatModel implements ChatModel {
     }
     if (request.adapter !== undefined) {
       throw new MmkitError(
-        `${this.description.id}: LoRA adapters are not supported by the onnx provider yet; merge the adapter into the model or leave it out`,
+        `${this.description.id}: an onnx model takes its LoRA adapter at load, not per request; load it with one (--adapter DIR, or an "adapters" entry in the config, chosen by model name)`,
         { code: 'adapter_unsupported', param: 'adapter', type: 'unsupported_error' },
       );
     }

@@ -32,6 +32,33 @@ export interface OnnxProviderOptions {
   resolveFolder?: FolderResolver;
 }
 
+/** `adapter` (a PEFT folder) and `adapterMode` entry options, for chat models. */
+function adapterOptions(entry: ModelEntry) {
+  const { adapter, adapterMode } = entry.options;
+  if (adapter === undefined) return {};
+  if (typeof adapter !== 'string' || adapter === '') {
+    throw new MmkitError(`${entry.id}: adapter must be the path of a PEFT adapter folder`, {
+      code: 'adapter_invalid',
+      param: 'adapter',
+    });
+  }
+  return {
+    adapter: resolve(adapter),
+    ...(adapterMode === 'merge' || adapterMode === 'side-path' ? { adapterMode } : {}),
+    onWarning: (message: string) => process.stderr.write(`mmkit: warning: ${message}\n`),
+  };
+}
+
+/** Adapters change a chat model's decoder; other models have none to change. */
+function refuseAdapter(entry: ModelEntry, capability: string): void {
+  if (entry.options.adapter === undefined) return;
+  throw new MmkitError(`${entry.id}: LoRA adapters apply to chat models, not to ${capability} models`, {
+    code: 'adapter_unsupported',
+    param: 'adapter',
+    type: 'unsupported_error',
+  });
+}
+
 function loadOptions(entry: ModelEntry) {
   const { dtype, device } = entry.options;
   if (device !== undefined && device !== 'cpu' && device !== 'cuda') {
@@ -54,14 +81,21 @@ export function createOnnxProvider(options: OnnxProviderOptions = {}): ModelProv
     });
   return {
     name: 'onnx',
+    acceptsAdapters: true,
     models: {
       chat: async (entry, context) => {
         const { OnnxChatModel } = await import('./onnx-chat-model.ts');
-        return OnnxChatModel.load(await folderOf(entry, context.signal), loadOptions(entry));
+        return OnnxChatModel.load(await folderOf(entry, context.signal), {
+          ...loadOptions(entry),
+          ...adapterOptions(entry),
+        });
       },
       visionChat: async (entry, context) => {
         const { OnnxChatModel } = await import('./onnx-chat-model.ts');
-        const model = await OnnxChatModel.load(await folderOf(entry, context.signal), loadOptions(entry));
+        const model = await OnnxChatModel.load(await folderOf(entry, context.signal), {
+          ...loadOptions(entry),
+          ...adapterOptions(entry),
+        });
         if (!model.acceptsImages) {
           await model.dispose();
           throw new MmkitError(
@@ -72,6 +106,7 @@ export function createOnnxProvider(options: OnnxProviderOptions = {}): ModelProv
         return model;
       },
       ctc: async (entry, context) => {
+        refuseAdapter(entry, 'ctc');
         const { OnnxCtcModel } = await import('./ctc-model.ts');
         const { dtype } = entry.options;
         return OnnxCtcModel.load(await folderOf(entry, context.signal), {
@@ -81,6 +116,7 @@ export function createOnnxProvider(options: OnnxProviderOptions = {}): ModelProv
         });
       },
       imageGeneration: async (entry, context) => {
+        refuseAdapter(entry, 'imageGeneration');
         const { OnnxImageGenerationModel } = await import('./diffusion/onnx-image-generation-model.ts');
         const { dtype, scheduler, vaeSlicing } = entry.options;
         return OnnxImageGenerationModel.load(await folderOf(entry, context.signal), {
@@ -92,14 +128,17 @@ export function createOnnxProvider(options: OnnxProviderOptions = {}): ModelProv
         });
       },
       transcription: async (entry, context) => {
+        refuseAdapter(entry, 'transcription');
         const { OnnxTranscriptionModel } = await import('./transcription-model.ts');
         return OnnxTranscriptionModel.load(await folderOf(entry, context.signal), loadOptions(entry));
       },
       speech: async (entry, context) => {
+        refuseAdapter(entry, 'speech');
         const { OnnxSpeechModel } = await import('./speech-model.ts');
         return OnnxSpeechModel.load(await folderOf(entry, context.signal), loadOptions(entry));
       },
       embeddings: async (entry, context) => {
+        refuseAdapter(entry, 'embeddings');
         const { OnnxEmbeddingModel } = await import('./onnx-embedding-model.ts');
         return OnnxEmbeddingModel.load(await folderOf(entry, context.signal), loadOptions(entry));
       },
