@@ -69,10 +69,10 @@ export class GaussianNoise {
       this.spare = undefined;
     }
     const state = this.state;
-    let s0 = state[0];
-    let s1 = state[1];
-    let s2 = state[2];
-    let s3 = state[3];
+    let s0 = state[0] | 0;
+    let s1 = state[1] | 0;
+    let s2 = state[2] | 0;
+    let s3 = state[3] | 0;
     const words = new Uint32Array(4);
     for (; index + 1 < target.length; index += 2) {
       // Four xoshiro128** draws: two 53-bit uniforms.
