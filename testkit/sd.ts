@@ -15,6 +15,10 @@
  *   (z/(1+|z|), which never saturates, so even strong guidance keeps seed texture), and upsamples
  *   ×8 (nearest).
  * So "a red apple" gives a mostly red image, and a negative prompt pushes away from its colour.
+ *
+ * `unetCompute` gives the UNet real work for benchmarks: a stack of 3×3 convolutions over the
+ * latents whose result is added to ε̂ times zero, so the picture is the same but every UNet call
+ * costs what the convolutions cost (about 2·layers·channels²·9·h·w flops per batch row).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
@@ -54,11 +58,21 @@ const TURBO_SCHEDULER = {
   interpolation_type: 'linear',
 };
 
+/** A convolution stack the UNet runs every call (a real SD 1.5 UNet's convolutions have 320–1280 channels). */
+export interface UnetCompute {
+  channels: number;
+  layers: number;
+}
+
 export interface TinySdOptions {
   /** Element type of the graphs' float inputs and outputs (weights stay float32). */
   precision?: 'float32' | 'float16';
   /** SD-Turbo's `model_index.json` and scheduler config (Euler, trailing) instead of SD 1.5's (PNDM). */
   turbo?: boolean;
+  /** Real compute per UNet call, for benchmarks; the images do not change. */
+  unetCompute?: UnetCompute;
+  /** A fixed UNet batch size, as some exports have (default: symbolic). */
+  unetBatch?: number;
 }
 
 /** OpenAI's CLIP merges: beside this file in the sources, two levels up when running from dist/testkit/. */
@@ -129,15 +143,38 @@ function textEncoder(precision: ElementType): Uint8Array {
   return graph.toBytes();
 }
 
-function unet(precision: ElementType): Uint8Array {
+/**
+ * Convolutions (tanh between, so values stay bounded) over `sample`, reduced to their mean and
+ * multiplied by 0: a [1, 1, 1, 1] zero that ONNX Runtime must compute (it does not fold x·0).
+ */
+function computeLoad(graph: GraphBuilder, sample: string, compute: UnetCompute): string {
+  let hidden = sample;
+  let inputs = LATENT_CHANNELS;
+  for (let layer = 0; layer < compute.layers; layer++) {
+    const size = compute.channels * inputs * 9;
+    const scale = 1 / Math.sqrt(inputs * 9);
+    const weights = Float32Array.from({ length: size }, (_, index) => scale * Math.sin(index * 12.9898 + layer));
+    const kernel = graph.initializer(
+      `compute_load.${layer}.weight`,
+      tensor('float32', weights, [compute.channels, inputs, 3, 3]),
+    );
+    hidden = graph.op('Tanh', [graph.op('Conv', [hidden, kernel], { pads: [1, 1, 1, 1] })]);
+    inputs = compute.channels;
+  }
+  const mean = graph.op('ReduceMean', [hidden], { keepdims: 1 });
+  return graph.op('Mul', [mean, graph.constant(floatTensor([0], []))]);
+}
+
+function unet(precision: ElementType, options: TinySdOptions): Uint8Array {
   const graph = new GraphBuilder('tiny_sd_unet');
-  const sample = floatInput(graph, 'sample', precision, ['batch_size', LATENT_CHANNELS, 'height', 'width']);
+  const batch = options.unetBatch ?? 'batch_size';
+  const sample = floatInput(graph, 'sample', precision, [batch, LATENT_CHANNELS, 'height', 'width']);
   // fp32: an int64 timestep per batch row; fp16: one float16 timestep for the whole batch.
   const timestep =
     precision === 'float32'
-      ? graph.input('timestep', 'int64', ['batch_size'])
+      ? graph.input('timestep', 'int64', [batch])
       : graph.op('Cast', [graph.input('timestep', 'float16', [1])], { to: 1 });
-  const text = floatInput(graph, 'encoder_hidden_states', precision, ['batch_size', 'sequence_length', HIDDEN_SIZE]);
+  const text = floatInput(graph, 'encoder_hidden_states', precision, [batch, 'sequence_length', HIDDEN_SIZE]);
 
   const summed = graph.op('ReduceSum', [text, graph.constant(int64Tensor([1]))], { keepdims: 0 });
   const slice = (start: number, end: number) =>
@@ -167,8 +204,9 @@ function unet(precision: ElementType): Uint8Array {
     graph.op('Mul', [column(alpha), graph.constant(floatTensor([DATA_STD * DATA_STD - 1], []))]),
     graph.constant(floatTensor([1], [])),
   ]);
-  const epsilon = graph.op('Div', [graph.op('Mul', [residual, noiseLevel]), variance]);
-  floatOutput(graph, epsilon, 'out_sample', precision, ['batch_size', LATENT_CHANNELS, 'height', 'width']);
+  let epsilon = graph.op('Div', [graph.op('Mul', [residual, noiseLevel]), variance]);
+  if (options.unetCompute) epsilon = graph.op('Add', [epsilon, computeLoad(graph, sample, options.unetCompute)]);
+  floatOutput(graph, epsilon, 'out_sample', precision, [batch, LATENT_CHANNELS, 'height', 'width']);
   return graph.toBytes();
 }
 
@@ -234,7 +272,7 @@ export function sdFiles(options: TinySdOptions = {}): ModelFiles {
       sample_size: 64,
       cross_attention_dim: HIDDEN_SIZE,
     }),
-    'unet/model.onnx': unet(precision),
+    'unet/model.onnx': unet(precision, options),
     'vae_decoder/config.json': jsonFile({
       _class_name: 'AutoencoderKL',
       latent_channels: LATENT_CHANNELS,

@@ -4,10 +4,15 @@
  * together, 2 × count rows, and ε = ε_uncond + g·(ε_cond − ε_uncond) — then the scheduler step.
  * Guidance ≤ 1 runs the conditional rows only. Exports with a fixed batch size (or a caller's
  * `maxBatch`) are run in chunks. The abort signal is checked between steps.
+ *
+ * Everything a step needs is allocated once, before the first step: the input tensors (the scaled
+ * latents are written straight into the UNet's sample tensor, and the text context tensor is built
+ * once per chunk), the guidance and noise buffers; the scheduler updates the latents in place.
+ * So the time a step spends outside ONNX Runtime is a few passes over the latents.
  */
 import type { Tensor } from 'onnxruntime-node';
 import type { GaussianNoise } from './gaussian-noise.ts';
-import type { OnnxPart } from './onnx-part.ts';
+import type { InputBuffer, OnnxPart } from './onnx-part.ts';
 import type { DiffusionScheduler } from './schedulers/scheduler.ts';
 
 export interface DenoiseInput {
@@ -19,7 +24,7 @@ export interface DenoiseInput {
   hiddenSize: number;
   guided: boolean;
   guidanceScale: number;
-  /** Initial latents `[count × channels × height × width]`, already scaled by `initNoiseSigma`. */
+  /** Initial latents `[count × channels × height × width]`, already scaled by `initNoiseSigma`; denoised in place. */
   latents: Float32Array;
   latentDims: readonly [number, number, number];
   /** One generator per image, for schedulers that add noise at each step. */
@@ -49,78 +54,100 @@ function timestepDims(unet: OnnxPart, rows: number): number[] {
   return typeof shape[0] === 'number' && shape[0] > 0 ? [shape[0]] : [rows];
 }
 
+/** One UNet call's rows `[start, start + size)` of the batch and its inputs, padded to `padded` rows. */
+interface Chunk {
+  start: number;
+  size: number;
+  sample: InputBuffer;
+  timestep: InputBuffer;
+  feeds: Record<string, Tensor>;
+}
+
+function planChunks(input: DenoiseInput, rows: number): Chunk[] {
+  const { unet, sequence, hiddenSize } = input;
+  const fixedBatch = unet.fixedBatch('sample');
+  const batch = Math.max(1, Math.min(rows, fixedBatch ?? input.maxBatch ?? rows));
+  const contextSize = sequence * hiddenSize;
+  const condition = unet.hasInput('timestep_cond') ? conditionEmbedding(unet, input.guidanceScale) : undefined;
+  const chunks: Chunk[] = [];
+  for (let start = 0; start < rows; start += batch) {
+    const size = Math.min(batch, rows - start);
+    // A fixed-batch export gets a full chunk; the padding rows stay zero and their outputs are dropped.
+    const padded = fixedBatch ?? size;
+    let context = input.context;
+    if (padded !== rows) {
+      context = new Float32Array(padded * contextSize);
+      context.set(input.context.subarray(start * contextSize, (start + size) * contextSize));
+    }
+    const sample = unet.inputBuffer('sample', [padded, ...input.latentDims]);
+    const timestep = unet.inputBuffer('timestep', timestepDims(unet, padded));
+    const feeds: Record<string, Tensor> = {
+      encoder_hidden_states: unet.tensor('encoder_hidden_states', context, [padded, sequence, hiddenSize]),
+    };
+    if (condition) {
+      const repeated = new Float32Array(padded * condition.length);
+      for (let row = 0; row < padded; row++) repeated.set(condition, row * condition.length);
+      feeds.timestep_cond = unet.tensor('timestep_cond', repeated, [padded, condition.length]);
+    }
+    chunks.push({ start, size, sample, timestep, feeds });
+  }
+  return chunks;
+}
+
 export async function denoise(input: DenoiseInput): Promise<Float32Array> {
-  const { unet, scheduler, guided, guidanceScale, latentDims } = input;
+  const { unet, scheduler, guided, guidanceScale, latentDims, latents } = input;
   const count = input.noises.length;
   const imageSize = latentDims[0] * latentDims[1] * latentDims[2];
   const rows = guided ? 2 * count : count;
-  const contextSize = input.sequence * input.hiddenSize;
-  const batch = Math.max(1, Math.min(rows, unet.fixedBatch('sample') ?? input.maxBatch ?? rows));
-  const condition = unet.hasInput('timestep_cond') ? conditionEmbedding(unet, guidanceScale) : undefined;
-  const modelInput = new Float32Array(rows * imageSize);
-  const fixedBatch = unet.fixedBatch('sample');
-  // One call for all rows (the usual case): the text context tensor is built once for the whole run.
-  const wholeContext =
-    batch === rows && fixedBatch === undefined
-      ? unet.tensor('encoder_hidden_states', input.context, [rows, input.sequence, input.hiddenSize])
-      : undefined;
-  let latents = input.latents;
+  const chunks = planChunks(input, rows);
+  // One chunk of exactly the batch: its output is the whole UNet output, used where ONNX Runtime left it.
+  const gathered = chunks.length === 1 && chunks[0].sample.values.length === rows * imageSize;
+  const output = gathered ? undefined : new Float32Array(rows * imageSize);
+  const prediction = guided ? new Float32Array(count * imageSize) : undefined;
+  let noise: Float32Array | undefined;
   const total = scheduler.timesteps.length;
 
   for (let step = 0; step < total; step++) {
     input.signal?.throwIfAborted();
-    const scaled = scheduler.scaleModelInput(latents, step);
-    modelInput.set(scaled, 0);
-    if (guided) modelInput.set(scaled, count * imageSize);
-    let output: Float32Array;
-    if (wholeContext) {
-      const feeds = stepFeeds(input, modelInput, wholeContext, rows, scheduler.timesteps[step], condition);
-      output = (await unet.run(feeds)).data;
-    } else {
-      output = new Float32Array(rows * imageSize);
-      for (let start = 0; start < rows; start += batch) {
-        const size = Math.min(batch, rows - start);
-        // A fixed-batch export gets a full chunk; the padding rows' outputs are dropped.
-        const padded = fixedBatch ?? size;
-        const sample = new Float32Array(padded * imageSize);
-        sample.set(modelInput.subarray(start * imageSize, (start + size) * imageSize));
-        const context = new Float32Array(padded * contextSize);
-        context.set(input.context.subarray(start * contextSize, (start + size) * contextSize));
-        const contextTensor = unet.tensor('encoder_hidden_states', context, [padded, input.sequence, input.hiddenSize]);
-        const feeds = stepFeeds(input, sample, contextTensor, padded, scheduler.timesteps[step], condition);
-        const result = await unet.run(feeds);
-        output.set(result.data.subarray(0, size * imageSize), start * imageSize);
-      }
+    const scale = scheduler.inputScale(step);
+    let unetOutput = output as Float32Array;
+    for (const chunk of chunks) {
+      writeRows(chunk.sample.values, latents, chunk.start, chunk.size, count * imageSize, imageSize, scale);
+      chunk.timestep.values.fill(scheduler.timesteps[step]);
+      chunk.feeds.sample = chunk.sample.tensor();
+      chunk.feeds.timestep = chunk.timestep.tensor();
+      const result = await unet.run(chunk.feeds);
+      if (output) output.set(result.data.subarray(0, chunk.size * imageSize), chunk.start * imageSize);
+      else unetOutput = result.data;
     }
-    const prediction = guided ? combineGuidance(output, count * imageSize, guidanceScale) : output;
-    const noise = scheduler.needsNoise(step) ? drawNoise(input.noises, imageSize) : undefined;
-    latents = scheduler.step(prediction, step, latents, noise);
+    const modelOutput = prediction ? combineGuidance(unetOutput, prediction, guidanceScale) : unetOutput;
+    if (scheduler.needsNoise(step)) {
+      noise ??= new Float32Array(count * imageSize);
+      drawNoise(input.noises, noise, imageSize);
+    }
+    scheduler.step(modelOutput, step, latents, scheduler.needsNoise(step) ? noise : undefined);
     input.onStep?.(step + 1, total);
   }
   return latents;
 }
 
-function stepFeeds(
-  input: DenoiseInput,
-  sample: Float32Array,
-  context: Tensor,
-  rows: number,
-  timestep: number,
-  condition: Float32Array | undefined,
-): Record<string, Tensor> {
-  const { unet } = input;
-  const timestepShape = timestepDims(unet, rows);
-  const feeds: Record<string, Tensor> = {
-    sample: unet.tensor('sample', sample, [rows, ...input.latentDims]),
-    timestep: unet.tensor('timestep', new Array(timestepShape[0] ?? 1).fill(timestep), timestepShape),
-    encoder_hidden_states: context,
-  };
-  if (condition) {
-    const repeated = new Float32Array(rows * condition.length);
-    for (let row = 0; row < rows; row++) repeated.set(condition, row * condition.length);
-    feeds.timestep_cond = unet.tensor('timestep_cond', repeated, [rows, condition.length]);
+/** Batch rows `[start, start + size)` of the UNet input: row r is image r mod count, times `scale`. */
+function writeRows(
+  target: Float32Array,
+  latents: Float32Array,
+  start: number,
+  size: number,
+  latentsSize: number,
+  imageSize: number,
+  scale: number,
+): void {
+  for (let row = 0; row < size; row++) {
+    const from = ((start + row) * imageSize) % latentsSize;
+    const source = latents.subarray(from, from + imageSize);
+    const offset = row * imageSize;
+    if (scale === 1) target.set(source, offset);
+    else for (let index = 0; index < imageSize; index++) target[offset + index] = source[index] * scale;
   }
-  return feeds;
 }
 
 function conditionEmbedding(unet: OnnxPart, guidanceScale: number): Float32Array {
@@ -128,9 +155,9 @@ function conditionEmbedding(unet: OnnxPart, guidanceScale: number): Float32Array
   return guidanceEmbedding(guidanceScale, typeof dimension === 'number' ? dimension : 256);
 }
 
-/** ε_u + g·(ε_c − ε_u) over the two halves of the UNet output. */
-function combineGuidance(output: Float32Array, half: number, scale: number): Float32Array {
-  const result = new Float32Array(half);
+/** ε_u + g·(ε_c − ε_u) over the two halves of the UNet output, into `result`. */
+function combineGuidance(output: Float32Array, result: Float32Array, scale: number): Float32Array {
+  const half = result.length;
   for (let index = 0; index < half; index++) {
     const unconditional = output[index];
     result[index] = unconditional + scale * (output[half + index] - unconditional);
@@ -138,10 +165,8 @@ function combineGuidance(output: Float32Array, half: number, scale: number): Flo
   return result;
 }
 
-function drawNoise(noises: readonly GaussianNoise[], imageSize: number): Float32Array {
-  const result = new Float32Array(noises.length * imageSize);
+function drawNoise(noises: readonly GaussianNoise[], target: Float32Array, imageSize: number): void {
   noises.forEach((noise, image) => {
-    noise.fill(result.subarray(image * imageSize, (image + 1) * imageSize));
+    noise.fill(target.subarray(image * imageSize, (image + 1) * imageSize));
   });
-  return result;
 }

@@ -10,6 +10,19 @@ describe('GaussianNoise', () => {
     expect(Array.from(other)).not.toEqual(Array.from(first));
   });
 
+  it('fill gives exactly the values of nextGaussian, across odd lengths and a carried-over spare', () => {
+    for (const seed of [0, 42, 2 ** 40 + 7]) {
+      const filled = new GaussianNoise(seed);
+      const single = new GaussianNoise(seed);
+      for (const length of [3, 1, 16, 0, 7, 1000, 1]) {
+        const values = filled.fill(new Float32Array(length));
+        const expected = Float32Array.from({ length }, () => single.nextGaussian());
+        expect(Array.from(values)).toEqual(Array.from(expected));
+      }
+      expect(filled.nextGaussian()).toBe(single.nextGaussian());
+    }
+  });
+
   it('uses the high bits of large seeds', () => {
     const low = new GaussianNoise(5).fill(new Float32Array(8));
     const high = new GaussianNoise(5 + 2 ** 40).fill(new Float32Array(8));

@@ -58,9 +58,46 @@ export class GaussianNoise {
     return radius * Math.cos(angle);
   }
 
-  /** Fills `target` with N(0, 1) samples. */
+  /**
+   * Fills `target` with N(0, 1) samples: the same values as calling `nextGaussian` for each, with
+   * the generator inlined on local state (ancestral schedulers draw a latent's worth every step).
+   */
   fill(target: Float32Array): Float32Array {
-    for (let index = 0; index < target.length; index++) target[index] = this.nextGaussian();
+    let index = 0;
+    if (this.spare !== undefined && target.length > 0) {
+      target[index++] = this.spare;
+      this.spare = undefined;
+    }
+    const state = this.state;
+    let s0 = state[0] | 0;
+    let s1 = state[1] | 0;
+    let s2 = state[2] | 0;
+    let s3 = state[3] | 0;
+    const words = new Uint32Array(4);
+    for (; index + 1 < target.length; index += 2) {
+      // Four xoshiro128** draws: two 53-bit uniforms.
+      for (let draw = 0; draw < 4; draw++) {
+        words[draw] = Math.imul(rotateLeft(Math.imul(s1, 5), 7), 9);
+        const shifted = s1 << 9;
+        s2 ^= s0;
+        s3 ^= s1;
+        s1 ^= s2;
+        s0 ^= s3;
+        s2 ^= shifted;
+        s3 = rotateLeft(s3, 11);
+      }
+      const first = ((words[0] >>> 5) * 67108864 + (words[1] >>> 6)) / 9007199254740992;
+      const second = ((words[2] >>> 5) * 67108864 + (words[3] >>> 6)) / 9007199254740992;
+      const radius = Math.sqrt(-2 * Math.log(1 - first));
+      const angle = 2 * Math.PI * second;
+      target[index] = radius * Math.cos(angle);
+      target[index + 1] = radius * Math.sin(angle);
+    }
+    state[0] = s0;
+    state[1] = s1;
+    state[2] = s2;
+    state[3] = s3;
+    if (index < target.length) target[index] = this.nextGaussian();
     return target;
   }
 }

@@ -7,12 +7,57 @@
 import { performance } from 'node:perf_hooks';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { describeError, MmkitError } from '../../../../errors.ts';
-import { float16ToFloat32, float32ToFloat16 } from './float16.ts';
+import { float16ToFloat32, float32ToFloat16, toFloat16Bits } from './float16.ts';
 
 export interface InputInfo {
   type: string;
   /** Dims as the graph declares them: numbers are fixed, strings symbolic. */
   shape: readonly (number | string)[];
+}
+
+const FEEDABLE_TYPES = ['float32', 'float16', 'float64', 'int64', 'int32'] as const;
+type FeedableType = (typeof FEEDABLE_TYPES)[number];
+
+/**
+ * A graph input that keeps its buffers from run to run, for loops that feed the same input every
+ * step: write float32 values into `values`, then `tensor()` converts them in place to the graph's
+ * element type and returns the same Tensor each time. For a float32 input `values` is the
+ * tensor's own data, so nothing is copied or allocated per run.
+ */
+export class InputBuffer {
+  readonly values: Float32Array;
+  private readonly target: Tensor;
+
+  constructor(
+    readonly type: FeedableType,
+    dims: readonly number[],
+  ) {
+    const size = dims.reduce((product, dim) => product * dim, 1);
+    this.values = new Float32Array(size);
+    const data = {
+      float32: () => this.values,
+      float16: () => new Uint16Array(size),
+      float64: () => new Float64Array(size),
+      int64: () => new BigInt64Array(size),
+      int32: () => new Int32Array(size),
+    }[type]();
+    this.target = new Tensor(type, data, dims);
+  }
+
+  tensor(): Tensor {
+    const { values } = this;
+    const data = this.target.data;
+    if (data instanceof Uint16Array) {
+      for (let index = 0; index < values.length; index++) data[index] = toFloat16Bits(values[index]);
+    } else if (data instanceof Float64Array) {
+      data.set(values);
+    } else if (data instanceof BigInt64Array) {
+      for (let index = 0; index < values.length; index++) data[index] = BigInt(Math.round(values[index]));
+    } else if (data instanceof Int32Array) {
+      for (let index = 0; index < values.length; index++) data[index] = Math.round(values[index]);
+    }
+    return this.target;
+  }
 }
 
 export class OnnxPart {
@@ -72,7 +117,7 @@ export class OnnxPart {
 
   /** A tensor for input `name` in the element type the graph declares. */
   tensor(name: string, values: ArrayLike<number>, dims: readonly number[]): Tensor {
-    const { type } = this.input(name);
+    const type = this.feedableType(name);
     switch (type) {
       case 'float32':
         return new Tensor('float32', values instanceof Float32Array ? values : Float32Array.from(values), dims);
@@ -82,15 +127,24 @@ export class OnnxPart {
         return new Tensor('float64', Float64Array.from(values), dims);
       case 'int64':
         return new Tensor('int64', BigInt64Array.from(Array.from(values, (value) => BigInt(Math.round(value)))), dims);
-      case 'int32':
-        return new Tensor('int32', Int32Array.from(values, Math.round), dims);
       default:
-        throw new MmkitError(`the ${this.label} (${this.path}) takes ${name} as ${type}, which mmkit cannot feed`, {
-          code: 'model_unsupported',
-          param: 'model',
-          type: 'unsupported_error',
-        });
+        return new Tensor('int32', Int32Array.from(values, Math.round), dims);
     }
+  }
+
+  /** A reusable input for `name` with fixed dims: see `InputBuffer`. */
+  inputBuffer(name: string, dims: readonly number[]): InputBuffer {
+    return new InputBuffer(this.feedableType(name), dims);
+  }
+
+  private feedableType(name: string): FeedableType {
+    const { type } = this.input(name);
+    if ((FEEDABLE_TYPES as readonly string[]).includes(type)) return type as FeedableType;
+    throw new MmkitError(`the ${this.label} (${this.path}) takes ${name} as ${type}, which mmkit cannot feed`, {
+      code: 'model_unsupported',
+      param: 'model',
+      type: 'unsupported_error',
+    });
   }
 
   /** Runs the graph and returns the named output (default: the first) as float32 with its dims. */

@@ -45,11 +45,14 @@ export async function decodeLatents(
 /** Planar [−1, 1] RGB → interleaved bytes; a clamped array clamps to 0–255 and rounds half to even, like numpy. */
 export function planarToRgb(data: Float32Array, offset: number, plane: number): Uint8Array {
   const pixels = new Uint8ClampedArray(plane * 3);
-  for (let channel = 0; channel < 3; channel++) {
-    const base = offset + channel * plane;
-    for (let index = 0, target = channel; index < plane; index++, target += 3) {
-      pixels[target] = (data[base + index] / 2 + 0.5) * 255;
-    }
+  const red = data.subarray(offset, offset + plane);
+  const green = data.subarray(offset + plane, offset + 2 * plane);
+  const blue = data.subarray(offset + 2 * plane, offset + 3 * plane);
+  // One pixel at a time: the writes go through memory in order.
+  for (let index = 0, target = 0; index < plane; index++, target += 3) {
+    pixels[target] = (red[index] / 2 + 0.5) * 255;
+    pixels[target + 1] = (green[index] / 2 + 0.5) * 255;
+    pixels[target + 2] = (blue[index] / 2 + 0.5) * 255;
   }
   return new Uint8Array(pixels.buffer);
 }

@@ -4,55 +4,43 @@
  * where t−1 is the next timestep of the inference grid (the paper's sub-sequence τ) and, after the
  * last one, ᾱ is 1 (`set_alpha_to_one`, DDIM's default) or ᾱ_0.
  */
+import { AlphaProductScheduler } from './alpha-product-scheduler.ts';
 import type { SchedulerConfig } from './config.ts';
-import { alphasCumprod, checkSteps, predictNoise, predictOriginal, spacedTimesteps } from './noise-schedule.ts';
+import { noiseEstimate, originalEstimate, spacedTimesteps } from './noise-schedule.ts';
 import type { DiffusionScheduler } from './scheduler.ts';
 
-export class DdimScheduler implements DiffusionScheduler {
-  readonly name = 'DDIMScheduler' as const;
+export class DdimScheduler extends AlphaProductScheduler implements DiffusionScheduler {
   readonly timesteps: readonly number[];
-  readonly initNoiseSigma = 1;
-  private readonly cumulative: Float64Array;
-  private readonly finalAlpha: number;
 
-  constructor(
-    private readonly config: SchedulerConfig,
-    steps: number,
-  ) {
-    checkSteps(steps, this.name, config);
-    this.cumulative = alphasCumprod(config);
-    this.finalAlpha = (config.setAlphaToOne ?? true) ? 1 : this.cumulative[0];
+  constructor(config: SchedulerConfig, steps: number) {
+    super('DDIMScheduler', config, steps, true);
     this.timesteps = spacedTimesteps(config.timestepSpacing ?? 'leading', config, steps, true);
   }
 
-  needsNoise(): boolean {
-    return false;
-  }
-
-  scaleModelInput(sample: Float32Array): Float32Array {
-    return sample;
-  }
-
-  step(modelOutput: Float32Array, stepIndex: number, sample: Float32Array): Float32Array {
+  step(modelOutput: Float32Array, stepIndex: number, sample: Float32Array): void {
     const alphaProduct = this.cumulative[this.timesteps[stepIndex]];
-    const next = this.timesteps[stepIndex + 1];
-    const alphaProductPrevious = next === undefined ? this.finalAlpha : this.cumulative[next];
+    const alphaProductPrevious = this.alphaAt(this.timesteps[stepIndex + 1]);
     const alpha = Math.sqrt(alphaProduct);
     const sigma = Math.sqrt(1 - alphaProduct);
-    const original = predictOriginal(this.config.predictionType, sample, modelOutput, alpha, sigma);
-    const noise = predictNoise(this.config.predictionType, sample, modelOutput, alpha, sigma);
-    if (this.config.clipSample ?? true) {
-      const range = this.config.clipSampleRange;
-      for (let index = 0; index < original.length; index++) {
-        original[index] = Math.min(range, Math.max(-range, original[index]));
-      }
-    }
+    const original = originalEstimate(this.config.predictionType, alpha, sigma);
+    const noise = noiseEstimate(this.config.predictionType, alpha, sigma);
     const originalWeight = Math.sqrt(alphaProductPrevious);
     const noiseWeight = Math.sqrt(1 - alphaProductPrevious);
-    const result = new Float32Array(sample.length);
-    for (let index = 0; index < sample.length; index++) {
-      result[index] = originalWeight * original[index] + noiseWeight * noise[index];
+    if (!(this.config.clipSample ?? true)) {
+      // Without clipping the step is linear in x and the output: one weight on each.
+      const sampleWeight = originalWeight * original.sample + noiseWeight * noise.sample;
+      const outputWeight = originalWeight * original.output + noiseWeight * noise.output;
+      for (let index = 0; index < sample.length; index++) {
+        sample[index] = sampleWeight * sample[index] + outputWeight * modelOutput[index];
+      }
+      return;
     }
-    return result;
+    const range = this.config.clipSampleRange;
+    for (let index = 0; index < sample.length; index++) {
+      const value = sample[index];
+      const output = modelOutput[index];
+      const clean = Math.min(range, Math.max(-range, original.sample * value + original.output * output));
+      sample[index] = originalWeight * clean + noiseWeight * (noise.sample * value + noise.output * output);
+    }
   }
 }

@@ -12,7 +12,7 @@ import {
   checkSteps,
   karrasSigmas,
   linspace,
-  predictOriginal,
+  originalEstimate,
   roundHalfEven,
   sigmaToTimestep,
   trainingSigmas,
@@ -43,6 +43,7 @@ export class DpmSolverMultistepScheduler implements DiffusionScheduler {
   readonly timesteps: readonly number[];
   readonly sigmas: readonly number[];
   readonly initNoiseSigma = 1;
+  /** x̂₀ of the previous step, for the second-order correction. */
   private previousDenoised: Float64Array | undefined;
 
   constructor(
@@ -65,14 +66,14 @@ export class DpmSolverMultistepScheduler implements DiffusionScheduler {
     return false;
   }
 
-  scaleModelInput(sample: Float32Array): Float32Array {
-    return sample;
+  inputScale(): number {
+    return 1;
   }
 
-  step(modelOutput: Float32Array, stepIndex: number, sample: Float32Array): Float32Array {
+  step(modelOutput: Float32Array, stepIndex: number, sample: Float32Array): void {
     const [alphaS, sigmaS] = alphaSigma(this.sigmas[stepIndex]);
     const [alphaT, sigmaT] = alphaSigma(this.sigmas[stepIndex + 1]);
-    const denoised = predictOriginal(this.config.predictionType, sample, modelOutput, alphaS, sigmaS);
+    const original = originalEstimate(this.config.predictionType, alphaS, sigmaS);
     const lambdaS = Math.log(alphaS) - Math.log(sigmaS);
     const lambdaT = Math.log(alphaT) - Math.log(sigmaT);
     const h = lambdaT - lambdaS;
@@ -80,23 +81,29 @@ export class DpmSolverMultistepScheduler implements DiffusionScheduler {
     const sampleWeight = sigmaT / sigmaS;
     const denoisedWeight = -alphaT * Math.expm1(-h);
     const last = stepIndex === this.timesteps.length - 1;
-    const secondOrder = this.config.solverOrder === 2 && this.previousDenoised !== undefined && !last;
-    const result = new Float32Array(sample.length);
+    const previous = this.previousDenoised;
+    const secondOrder = this.config.solverOrder === 2 && previous !== undefined && !last;
+    const denoised = previous ?? new Float64Array(sample.length);
     if (secondOrder) {
       const [alphaPrevious, sigmaPrevious] = alphaSigma(this.sigmas[stepIndex - 1]);
       const ratio = (lambdaS - (Math.log(alphaPrevious) - Math.log(sigmaPrevious))) / h;
-      const previous = this.previousDenoised!;
       for (let index = 0; index < sample.length; index++) {
-        const difference = (denoised[index] - previous[index]) / ratio;
-        result[index] = sampleWeight * sample[index] + denoisedWeight * (denoised[index] + 0.5 * difference);
+        const value = sample[index];
+        const clean = original.sample * value + original.output * modelOutput[index];
+        const difference = (clean - previous[index]) / ratio;
+        sample[index] = sampleWeight * value + denoisedWeight * (clean + 0.5 * difference);
+        denoised[index] = clean;
       }
     } else {
       for (let index = 0; index < sample.length; index++) {
-        result[index] = sampleWeight * sample[index] + denoisedWeight * denoised[index];
+        const value = sample[index];
+        const clean = original.sample * value + original.output * modelOutput[index];
+        sample[index] = sampleWeight * value + denoisedWeight * clean;
+        denoised[index] = clean;
       }
     }
+    // The same buffer every step: each element of the previous x̂₀ is read before it is replaced.
     this.previousDenoised = denoised;
-    return result;
   }
 }
 

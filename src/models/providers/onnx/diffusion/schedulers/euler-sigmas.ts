@@ -1,16 +1,19 @@
 /**
  * The σ grid the Euler samplers walk (Karras et al. 2022's variance-exploding view of a DDPM:
- * x_σ = x₀ + σ·ε with σ_t = √((1 − ᾱ_t)/ᾱ_t)), shared by Euler and Euler ancestral.
+ * x_σ = x₀ + σ·ε with σ_t = √((1 − ᾱ_t)/ᾱ_t)), and the set-up Euler and Euler ancestral share.
  */
 import type { PredictionType, SchedulerConfig } from './config.ts';
 import {
   alphasCumprod,
+  checkSteps,
   karrasSigmas,
+  type LinearEstimate,
   sigmaAt,
   sigmaToTimestep,
   spacedTimesteps,
   trainingSigmas,
 } from './noise-schedule.ts';
+import type { SchedulerClassName } from './scheduler.ts';
 
 export interface SigmaSchedule {
   /** Fractional training timesteps, descending. */
@@ -35,28 +38,34 @@ export function eulerSchedule(config: SchedulerConfig, steps: number, karras: bo
   return { timesteps, sigmas: [...sigmas, 0], initNoiseSigma };
 }
 
-/** x / √(σ² + 1): the variance-preserving x_t the UNet was trained on. */
-export function scaleBySigma(sample: Float32Array, sigma: number): Float32Array {
-  const scale = 1 / Math.sqrt(sigma * sigma + 1);
-  return sample.map((value) => value * scale);
+/** x̂₀ at noise level σ as weights on x and the output: ε-prediction x − σ·ε̂; v-prediction x/(σ²+1) − σ·v̂/√(σ²+1). */
+export function denoisedEstimate(predictionType: PredictionType, sigma: number): LinearEstimate {
+  if (predictionType === 'epsilon') return { sample: 1, output: -sigma };
+  const variance = sigma * sigma + 1;
+  return { sample: 1 / variance, output: -sigma / Math.sqrt(variance) };
 }
 
-/** x̂₀ at noise level σ: ε-prediction x − σ·ε̂; v-prediction x/(σ²+1) − σ·v̂/√(σ²+1). */
-export function denoisedAt(
-  predictionType: PredictionType,
-  sample: Float32Array,
-  modelOutput: Float32Array,
-  sigma: number,
-): Float64Array {
-  const result = new Float64Array(sample.length);
-  if (predictionType === 'epsilon') {
-    for (let index = 0; index < sample.length; index++) result[index] = sample[index] - sigma * modelOutput[index];
-  } else {
-    const variance = sigma * sigma + 1;
-    const outputWeight = -sigma / Math.sqrt(variance);
-    for (let index = 0; index < sample.length; index++) {
-      result[index] = modelOutput[index] * outputWeight + sample[index] / variance;
-    }
+/** Euler and Euler ancestral: the σ grid, and the UNet input x / √(σ² + 1), the variance-preserving x_t it was trained on. */
+export abstract class SigmaScheduler {
+  readonly timesteps: readonly number[];
+  readonly sigmas: readonly number[];
+  readonly initNoiseSigma: number;
+
+  constructor(
+    readonly name: SchedulerClassName,
+    protected readonly config: SchedulerConfig,
+    steps: number,
+    karras: boolean,
+  ) {
+    checkSteps(steps, name, config);
+    const schedule = eulerSchedule(config, steps, karras);
+    this.timesteps = schedule.timesteps;
+    this.sigmas = schedule.sigmas;
+    this.initNoiseSigma = schedule.initNoiseSigma;
   }
-  return result;
+
+  inputScale(stepIndex: number): number {
+    const sigma = this.sigmas[stepIndex];
+    return 1 / Math.sqrt(sigma * sigma + 1);
+  }
 }

@@ -4,43 +4,27 @@
  * the SD-Turbo path (its scheduler config asks for it); `use_karras_sigmas` swaps in Karras's σ grid.
  */
 import type { SchedulerConfig } from './config.ts';
-import { denoisedAt, eulerSchedule, scaleBySigma } from './euler-sigmas.ts';
-import { checkSteps } from './noise-schedule.ts';
+import { denoisedEstimate, SigmaScheduler } from './euler-sigmas.ts';
 import type { DiffusionScheduler } from './scheduler.ts';
 
-export class EulerScheduler implements DiffusionScheduler {
-  readonly name = 'EulerDiscreteScheduler' as const;
-  readonly timesteps: readonly number[];
-  readonly sigmas: readonly number[];
-  readonly initNoiseSigma: number;
-
-  constructor(
-    private readonly config: SchedulerConfig,
-    steps: number,
-  ) {
-    checkSteps(steps, this.name, config);
-    const schedule = eulerSchedule(config, steps, config.useKarrasSigmas);
-    this.timesteps = schedule.timesteps;
-    this.sigmas = schedule.sigmas;
-    this.initNoiseSigma = schedule.initNoiseSigma;
+export class EulerScheduler extends SigmaScheduler implements DiffusionScheduler {
+  constructor(config: SchedulerConfig, steps: number) {
+    super('EulerDiscreteScheduler', config, steps, config.useKarrasSigmas);
   }
 
   needsNoise(): boolean {
     return false;
   }
 
-  scaleModelInput(sample: Float32Array, stepIndex: number): Float32Array {
-    return scaleBySigma(sample, this.sigmas[stepIndex]);
-  }
-
-  step(modelOutput: Float32Array, stepIndex: number, sample: Float32Array): Float32Array {
+  step(modelOutput: Float32Array, stepIndex: number, sample: Float32Array): void {
     const sigma = this.sigmas[stepIndex];
     const delta = this.sigmas[stepIndex + 1] - sigma;
-    const denoised = denoisedAt(this.config.predictionType, sample, modelOutput, sigma);
-    const result = new Float32Array(sample.length);
+    const denoised = denoisedEstimate(this.config.predictionType, sigma);
+    // x + Δ·(x − x̂₀)/σ with x̂₀ = a·x + b·y is linear in x and the output y: one weight on each.
+    const sampleWeight = 1 + (delta * (1 - denoised.sample)) / sigma;
+    const outputWeight = (-delta * denoised.output) / sigma;
     for (let index = 0; index < sample.length; index++) {
-      result[index] = sample[index] + ((sample[index] - denoised[index]) / sigma) * delta;
+      sample[index] = sampleWeight * sample[index] + outputWeight * modelOutput[index];
     }
-    return result;
   }
 }

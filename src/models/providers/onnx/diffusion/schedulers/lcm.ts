@@ -7,41 +7,29 @@
  * `original_inference_steps`-point grid (t = k·⌊N/original⌋ − 1), spread evenly over it from the top.
  * This is the 1–4 step path of LCM-distilled models.
  */
+import { AlphaProductScheduler } from './alpha-product-scheduler.ts';
 import type { SchedulerConfig } from './config.ts';
-import { alphasCumprod, checkSteps, predictOriginal } from './noise-schedule.ts';
+import { originalEstimate } from './noise-schedule.ts';
 import { type DiffusionScheduler, requireNoise } from './scheduler.ts';
 
 const SIGMA_DATA = 0.5;
 
-export class LcmScheduler implements DiffusionScheduler {
-  readonly name = 'LCMScheduler' as const;
+export class LcmScheduler extends AlphaProductScheduler implements DiffusionScheduler {
   readonly timesteps: readonly number[];
-  readonly initNoiseSigma = 1;
-  private readonly cumulative: Float64Array;
-  private readonly finalAlpha: number;
 
-  constructor(
-    private readonly config: SchedulerConfig,
-    steps: number,
-  ) {
-    checkSteps(steps, this.name, config);
+  constructor(config: SchedulerConfig, steps: number) {
+    super('LCMScheduler', config, steps, true);
     const original = config.originalInferenceSteps;
     if (steps > original) {
       throw new RangeError(`${this.name}: steps must be at most original_inference_steps (${original}), got ${steps}`);
     }
-    this.cumulative = alphasCumprod(config);
-    this.finalAlpha = (config.setAlphaToOne ?? true) ? 1 : this.cumulative[0];
     const stride = Math.floor(config.numTrainTimesteps / original);
     const teacher = Array.from({ length: original }, (_, index) => (original - index) * stride - 1);
     this.timesteps = Array.from({ length: steps }, (_, index) => teacher[Math.floor((index * original) / steps)]);
   }
 
-  needsNoise(stepIndex: number): boolean {
+  override needsNoise(stepIndex: number): boolean {
     return stepIndex < this.timesteps.length - 1;
-  }
-
-  scaleModelInput(sample: Float32Array): Float32Array {
-    return sample;
   }
 
   /** The consistency model's boundary-condition weights at training timestep `timestep`. */
@@ -51,28 +39,27 @@ export class LcmScheduler implements DiffusionScheduler {
     return { skip: (SIGMA_DATA * SIGMA_DATA) / denominator, out: scaled / Math.sqrt(denominator) };
   }
 
-  step(modelOutput: Float32Array, stepIndex: number, sample: Float32Array, noise?: Float32Array): Float32Array {
+  step(modelOutput: Float32Array, stepIndex: number, sample: Float32Array, noise?: Float32Array): void {
     const timestep = this.timesteps[stepIndex];
     const alphaProduct = this.cumulative[timestep];
-    const original = predictOriginal(
-      this.config.predictionType,
-      sample,
-      modelOutput,
-      Math.sqrt(alphaProduct),
-      Math.sqrt(1 - alphaProduct),
-    );
+    const original = originalEstimate(this.config.predictionType, Math.sqrt(alphaProduct), Math.sqrt(1 - alphaProduct));
     const { skip, out } = this.boundaryScalings(timestep);
-    const result = new Float32Array(sample.length);
-    for (let index = 0; index < sample.length; index++) result[index] = out * original[index] + skip * sample[index];
-    if (!this.needsNoise(stepIndex)) return result;
+    // f = c_out·x̂₀ + c_skip·x, itself a linear combination of x and the model output.
+    const sampleWeight = out * original.sample + skip;
+    const outputWeight = out * original.output;
+    if (!this.needsNoise(stepIndex)) {
+      for (let index = 0; index < sample.length; index++) {
+        sample[index] = sampleWeight * sample[index] + outputWeight * modelOutput[index];
+      }
+      return;
+    }
     const fresh = requireNoise(this.name, noise, sample.length);
-    const next = this.timesteps[stepIndex + 1];
-    const alphaProductNext = next < 0 ? this.finalAlpha : this.cumulative[next];
+    const alphaProductNext = this.alphaAt(this.timesteps[stepIndex + 1]);
     const signalWeight = Math.sqrt(alphaProductNext);
     const noiseWeight = Math.sqrt(1 - alphaProductNext);
     for (let index = 0; index < sample.length; index++) {
-      result[index] = signalWeight * result[index] + noiseWeight * fresh[index];
+      const clean = sampleWeight * sample[index] + outputWeight * modelOutput[index];
+      sample[index] = signalWeight * clean + noiseWeight * fresh[index];
     }
-    return result;
   }
 }

@@ -119,41 +119,26 @@ export function spacedTimesteps(
   return Array.from({ length: steps }, (_, index) => roundHalfEven(count - index * ratio) - 1);
 }
 
+/** A per-element estimate as a linear combination of x_t and the model output: sample·x + output·y. */
+export interface LinearEstimate {
+  sample: number;
+  output: number;
+}
+
 /**
  * The model's estimate of the clean sample x₀ from x_t = α·x₀ + σ·ε (α = √ᾱ_t, σ = √(1−ᾱ_t)):
  * ε-prediction gives x₀ = (x_t − σ·ε̂)/α; v-prediction (v = α·ε − σ·x₀) gives x₀ = α·x_t − σ·v̂.
+ * As weights, so that a step is one pass over the latents with no intermediate arrays.
  */
-export function predictOriginal(
-  predictionType: PredictionType,
-  sample: Float32Array,
-  modelOutput: Float32Array,
-  alpha: number,
-  sigma: number,
-): Float64Array {
-  const result = new Float64Array(sample.length);
-  if (predictionType === 'epsilon') {
-    for (let index = 0; index < sample.length; index++)
-      result[index] = (sample[index] - sigma * modelOutput[index]) / alpha;
-  } else {
-    for (let index = 0; index < sample.length; index++)
-      result[index] = alpha * sample[index] - sigma * modelOutput[index];
-  }
-  return result;
+export function originalEstimate(predictionType: PredictionType, alpha: number, sigma: number): LinearEstimate {
+  return predictionType === 'epsilon'
+    ? { sample: 1 / alpha, output: -sigma / alpha }
+    : { sample: alpha, output: -sigma };
 }
 
 /** The model's estimate of ε from the same decomposition (v-prediction: ε = α·v̂ + σ·x_t). */
-export function predictNoise(
-  predictionType: PredictionType,
-  sample: Float32Array,
-  modelOutput: Float32Array,
-  alpha: number,
-  sigma: number,
-): Float64Array {
-  if (predictionType === 'epsilon') return Float64Array.from(modelOutput);
-  const result = new Float64Array(sample.length);
-  for (let index = 0; index < sample.length; index++)
-    result[index] = alpha * modelOutput[index] + sigma * sample[index];
-  return result;
+export function noiseEstimate(predictionType: PredictionType, alpha: number, sigma: number): LinearEstimate {
+  return predictionType === 'epsilon' ? { sample: 0, output: 1 } : { sample: sigma, output: alpha };
 }
 
 export function checkSteps(steps: number, name: string, config: SchedulerConfig): void {

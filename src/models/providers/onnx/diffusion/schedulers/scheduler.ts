@@ -1,12 +1,13 @@
 /**
  * What the diffusion loop needs from a scheduler. One instance serves one generation: multistep
- * solvers (PNDM, DPM-Solver++) keep the previous model outputs between `step` calls.
+ * solvers (PNDM, DPM-Solver++) keep what they need of earlier steps in their own buffers.
  *
  * The loop, per index i of `timesteps`:
- *   input  = scaleModelInput(sample, i)             (Euler divides by √(σ²+1); others pass through)
+ *   input  = inputScale(i) · sample                 (Euler: 1/√(σ²+1); the others: 1)
  *   output = UNet(input, timesteps[i], text)
- *   sample = step(output, i, sample, noise)         (noise only when `needsNoise(i)`)
- * starting from Gaussian noise × `initNoiseSigma`.
+ *   step(output, i, sample, noise)                  (sample updated in place; noise only when `needsNoise(i)`)
+ * starting from Gaussian noise × `initNoiseSigma`. The scale is a number rather than a scaled copy
+ * and the step works in place so that the loop copies and allocates nothing per step.
  */
 
 export type SchedulerClassName =
@@ -25,9 +26,13 @@ export interface DiffusionScheduler {
   readonly initNoiseSigma: number;
   /** Whether step `stepIndex` draws fresh Gaussian noise (ancestral and LCM sampling). */
   needsNoise(stepIndex: number): boolean;
-  scaleModelInput(sample: Float32Array, stepIndex: number): Float32Array;
-  /** x_{t−1} from the model output at step `stepIndex`; `sample` is not modified. */
-  step(modelOutput: Float32Array, stepIndex: number, sample: Float32Array, noise?: Float32Array): Float32Array;
+  /** The factor the UNet's input (the current sample) is multiplied by at step `stepIndex`. */
+  inputScale(stepIndex: number): number;
+  /**
+   * Replaces `sample` (x_t) with x_{t−1} from the model output at step `stepIndex`. Neither
+   * `modelOutput` nor `noise` is kept: the caller may overwrite them after the call.
+   */
+  step(modelOutput: Float32Array, stepIndex: number, sample: Float32Array, noise?: Float32Array): void;
 }
 
 export function requireNoise(name: string, noise: Float32Array | undefined, length: number): Float32Array {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseSchedulerConfig } from './config.ts';
 import { alphasCumprod } from './noise-schedule.ts';
+import prkGolden from './pndm-prk.golden.json' with { type: 'json' };
 import type { DiffusionScheduler } from './scheduler.ts';
 import golden from './schedulers.golden.json' with { type: 'json' };
 import { createScheduler, isSchedulerClassName, resolveSchedulerName } from './select.ts';
@@ -23,15 +24,21 @@ function expectClose(actual: ArrayLike<number>, expected: readonly number[], tol
 }
 
 function run(scheduler: DiffusionScheduler): Float32Array[] {
-  let sample: Float32Array = Float32Array.from(
+  const sample = Float32Array.from(
     { length: LENGTH },
     (_, index) => Math.sin(0.37 * index + 0.1) * scheduler.initNoiseSigma,
   );
-  const samples = [sample];
+  const samples = [sample.slice()];
   scheduler.timesteps.forEach((_, step) => {
-    const output = toyModel(scheduler.scaleModelInput(sample, step), step);
-    sample = scheduler.step(output, step, sample, scheduler.needsNoise(step) ? toyNoise(step) : undefined);
-    samples.push(sample);
+    const scale = scheduler.inputScale(step);
+    const output = toyModel(
+      sample.map((value) => value * scale),
+      step,
+    );
+    scheduler.step(output, step, sample, scheduler.needsNoise(step) ? toyNoise(step) : undefined);
+    // The caller may reuse the output buffer: poison it to catch a scheduler that kept it.
+    output.fill(Number.NaN);
+    samples.push(sample.slice());
   });
   return samples;
 }
@@ -73,6 +80,49 @@ describe.each(
     samples.forEach((sample, step) => {
       expectClose(sample, entry.samples[step], 2e-5, `sample after ${step} steps`);
     });
+  });
+});
+
+// Written by tools/reference/pndm_prk.py from the PNDM paper's eq. 11–13, in torch float64.
+describe('PNDM with its pseudo Runge–Kutta warm-up (skip_prk_steps false)', () => {
+  it('SD 1.5, 50 steps: three warm-up steps of four calls (t, t−δ/2, t−δ/2, t−δ), then PLMS: 59 calls', () => {
+    const config = parseSchedulerConfig({ ...golden.cases[0].config, skip_prk_steps: false });
+    const scheduler = createScheduler('PNDMScheduler', config, 50);
+    expect(scheduler.timesteps).toEqual(prkGolden.sd15_50_steps_timesteps);
+    expect(scheduler.timesteps.slice(0, 14)).toEqual([
+      981, 971, 971, 961, 961, 951, 951, 941, 941, 931, 931, 921, 921, 901,
+    ]);
+  });
+
+  it('a config without skip_prk_steps warms up with Runge–Kutta (the diffusers default)', () => {
+    const scheduler = createScheduler('PNDMScheduler', parseSchedulerConfig({}), 5);
+    expect(scheduler.timesteps).toEqual([800, 700, 700, 600, 600, 500, 500, 400, 400, 300, 300, 200, 200, 0]);
+  });
+
+  for (const entry of prkGolden.cases) {
+    const label = `${JSON.stringify(entry.config).slice(0, 60)}…, ${entry.steps} steps`;
+    it(`every call's sample matches the reference trajectory: ${label}`, () => {
+      const scheduler = createScheduler(
+        'PNDMScheduler',
+        parseSchedulerConfig(entry.config as Record<string, unknown>),
+        entry.steps,
+      );
+      expect(scheduler.timesteps).toEqual(entry.timesteps);
+      const samples = run(scheduler);
+      expect(samples.length).toBe(entry.samples.length);
+      samples.forEach((sample, call) => {
+        expectClose(sample, entry.samples[call], 2e-5, `sample after ${call} calls`);
+      });
+    });
+  }
+
+  it('differs from the improved-Euler warm-up of skip_prk_steps', () => {
+    const config = parseSchedulerConfig(golden.cases[0].config);
+    const skipping = run(createScheduler('PNDMScheduler', config, 10));
+    const rungeKutta = run(createScheduler('PNDMScheduler', { ...config, skipPrkSteps: false }, 10));
+    expect(rungeKutta.length).toBe(20);
+    expect(skipping.length).toBe(12);
+    expect(Math.abs(rungeKutta[19][0] - skipping[11][0])).toBeGreaterThan(1e-4);
   });
 });
 
