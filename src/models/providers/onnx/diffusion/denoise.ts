@@ -27,6 +27,13 @@ export interface DenoiseInput {
   maxBatch?: number | undefined;
   signal?: AbortSignal | undefined;
   onStep?: ((step: number, total: number) => void) | undefined;
+  /**
+   * Sees step `step` (1-based)'s UNet input x_t (`count` rows) and guided output before the
+   * scheduler uses them, and is awaited (partial images decode here). Must not keep the arrays.
+   */
+  onModelOutput?:
+    | ((step: number, modelInput: Float32Array, modelOutput: Float32Array, timestep: number) => Promise<void> | void)
+    | undefined;
 }
 
 /** LCM's guidance embedding (sinusoidal in w·1000, w = g − 1), for UNets with a `timestep_cond` input. */
@@ -93,6 +100,7 @@ export async function denoise(input: DenoiseInput): Promise<Float32Array> {
       }
     }
     const prediction = guided ? combineGuidance(output, count * imageSize, guidanceScale) : output;
+    await input.onModelOutput?.(step + 1, scaled, prediction, scheduler.timesteps[step]);
     const noise = scheduler.needsNoise(step) ? drawNoise(input.noises, imageSize) : undefined;
     latents = scheduler.step(prediction, step, latents, noise);
     input.onStep?.(step + 1, total);
