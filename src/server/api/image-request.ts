@@ -56,7 +56,23 @@ export const sharedImageFields = {
   model: modelName.nullish(),
 };
 
-/** A style with only spaces means none. */
-export function styleOf(style: string | null | undefined): string | undefined {
-  return style?.trim() || undefined;
+interface SharedImageBody {
+  prompt: string;
+  negative_prompt?: string | null | undefined;
+  style?: string | null | undefined;
+  steps?: number | null | undefined;
+  seed?: number | null | undefined;
+  model?: string | null | undefined;
+}
+
+/** The task's parameters from the shared fields (nulls as absent; a style of only spaces is none). */
+export function sharedParameters(body: SharedImageBody) {
+  return {
+    prompt: body.prompt,
+    negativePrompt: body.negative_prompt ?? undefined,
+    style: body.style?.trim() || undefined,
+    steps: body.steps ?? undefined,
+    seed: body.seed ?? undefined,
+    model: body.model ?? undefined,
+  };
 }

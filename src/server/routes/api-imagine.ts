@@ -14,7 +14,7 @@ import {
   MAX_IMAGE_PIXELS,
   pixelsWithinBound,
   sharedImageFields,
-  styleOf,
+  sharedParameters,
 } from '../api/image-request.ts';
 import { invalidRequest } from '../http-errors.ts';
 import { limitBody } from '../middleware/body-limit.ts';
@@ -38,16 +38,11 @@ export function apiImagineRoutes(services: ServerServices): Hono<ServerEnv> {
       throw invalidRequest(`width × height must be at most ${MAX_IMAGE_PIXELS} pixels`, 'width', 'size_too_large');
     }
     const parameters = {
-      prompt: body.prompt,
-      negativePrompt: body.negative_prompt ?? undefined,
-      style: styleOf(body.style),
+      ...sharedParameters(body),
       width: body.width,
       height: body.height,
-      steps: body.steps ?? undefined,
       guidance: body.guidance,
       count: body.count,
-      seed: body.seed ?? undefined,
-      model: body.model ?? undefined,
     };
     return streamImageGeneration(c, services, parameters, {
       progress: (progress, send) => send('progress', { step: progress.step, total_steps: progress.totalSteps }),

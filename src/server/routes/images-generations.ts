@@ -23,7 +23,7 @@ import {
   MAX_IMAGE_PIXELS,
   pixelsWithinBound,
   sharedImageFields,
-  styleOf,
+  sharedParameters,
 } from '../api/image-request.ts';
 import { invalidRequest } from '../http-errors.ts';
 import { limitBody } from '../middleware/body-limit.ts';
@@ -64,15 +64,10 @@ function parseSize(size: string | null | undefined): { width?: number; height?: 
 
 function parameters(body: GenerationBody): ImageGenerationParameters {
   return {
-    prompt: body.prompt,
-    negativePrompt: body.negative_prompt ?? undefined,
-    style: styleOf(body.style),
+    ...sharedParameters(body),
     ...parseSize(body.size),
-    steps: body.steps ?? undefined,
     guidance: body.guidance_scale ?? undefined,
     count: body.n ?? 1,
-    seed: body.seed ?? undefined,
-    model: body.model ?? undefined,
     partialImages: body.stream ? (body.partial_images ?? 0) : 0,
   };
 }
