@@ -9,7 +9,6 @@ import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
-import { requestId } from 'hono/request-id';
 import { listCachedModels } from '../models/hub/cache-inventory.ts';
 import { EmbeddingBatcher } from './embedding-batcher.ts';
 import { requireApiKey } from './middleware/auth.ts';
@@ -112,7 +111,7 @@ export async function createServer(options: ServerOptions): Promise<MmkitServer>
   const gate = new ShutdownGate();
 
   const app = new Hono<ServerEnv>();
-  app.use(requestId());
+  app.use(gate.requestContext());
   app.onError((error, c) => respondWithError(c, error, log));
   app.notFound((c) => respondWithError(c, routeNotFound(c), log));
   if (options.cors) {

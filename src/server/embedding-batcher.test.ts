@@ -1,11 +1,16 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { buildTinyModel } from '../../testkit/build.ts';
+import { createDefaultRegistry } from '../models/default-registry.ts';
 import { ModelRegistry } from '../models/registry.ts';
 import type { EmbeddingModel } from '../models/spec/index.ts';
 import { EmbeddingBatcher, splitTokens } from './embedding-batcher.ts';
 import { InProcessModelHost } from './model-hosts/in-process-host.ts';
 import { ModelService } from './model-service.ts';
 
-/** A model whose vector is the text's length, and that records every call's batch. */
+/** A model whose vector is the text's length, and that records every call's batch (`poison` fails it). */
 function recordingService() {
   const calls: string[][] = [];
   const model: EmbeddingModel = {
@@ -14,6 +19,7 @@ function recordingService() {
     embedTexts: async (texts) => {
       calls.push(texts);
       await new Promise((resolve) => setTimeout(resolve, 5));
+      if (texts.includes('poison')) throw new Error('the model cannot embed poison');
       return {
         embeddings: texts.map((text) => Float32Array.of(text.length)),
         usage: { tokens: texts.join('').length },
@@ -59,6 +65,55 @@ describe('EmbeddingBatcher', () => {
     await Promise.all(accepted);
     expect(calls).toEqual([['a'], ['b', 'c'], ['d', 'e']]);
     await expect(batcher.embedTexts('nope', ['a'])).rejects.toMatchObject({ code: 'model_not_found' });
+  });
+
+  it('keeps a failure with the request that caused it: the others in its batch still get vectors', async () => {
+    const { service, calls } = recordingService();
+    const batcher = new EmbeddingBatcher(service, 64, 256);
+    const first = batcher.embedTexts('counter', ['warm']);
+    const queued = [['aa'], ['poison', 'bbb'], ['cccc']].map((texts) =>
+      batcher.embedTexts('counter', texts).then(
+        (result) => result.vectors.map((vector) => vector[0]),
+        (error: Error) => error.message,
+      ),
+    );
+    await first;
+    expect(await Promise.all(queued)).toEqual([[2], 'the model cannot embed poison', [4]]);
+    // The merged call failed, then each request ran alone.
+    expect(calls).toEqual([['warm'], ['aa', 'poison', 'bbb', 'cccc'], ['aa'], ['poison', 'bbb'], ['cccc']]);
+  });
+
+  it('gives a real model (tiny CLIP) the same vectors batched as one request at a time', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'mmkit-batcher-'));
+    try {
+      await buildTinyModel('clip', join(root, 'clip'));
+      const config = { models: { clip: { id: join(root, 'clip') } } };
+      const registry = createDefaultRegistry({ config });
+      const service = new ModelService({
+        registry,
+        host: new InProcessModelHost({ registry, queueLength: 16, concurrencyPerModel: 1 }),
+        config,
+      });
+      const batcher = new EmbeddingBatcher(service, 64, 256);
+      // Texts of different lengths, so the batched call pads the shorter ones.
+      const requests = [['a red car'], ['blue', 'a small green apple on a wooden table'], ['sky'], ['red red red red']];
+      const alone: Float32Array[][] = [];
+      for (const texts of requests) alone.push((await batcher.embedTexts('clip', texts)).vectors);
+      const together = await Promise.all(requests.map((texts) => batcher.embedTexts('clip', texts)));
+      for (const [index, result] of together.entries()) {
+        expect(result.vectors).toHaveLength(requests[index]!.length);
+        for (const [position, vector] of result.vectors.entries()) {
+          const expected = alone[index]![position]!;
+          expect(vector.length).toBe(expected.length);
+          for (let i = 0; i < vector.length; i++) expect(vector[i]).toBeCloseTo(expected[i]!, 5);
+        }
+      }
+      // Different texts give different vectors, so the comparison above can fail.
+      expect(Array.from(alone[0]![0]!)).not.toEqual(Array.from(alone[2]![0]!));
+      await service.close();
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 
   it('splits a batch token count in whole numbers that add up', () => {

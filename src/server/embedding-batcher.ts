@@ -4,11 +4,13 @@
  * vectors are handed back to each request. Under concurrent load this turns N small model calls
  * into a few large ones, which is where an embeddings server's throughput comes from. Each batch
  * holds one lease from the `ModelService` (so it queues with every other use of the model), and the
- * texts waiting per model are bounded (beyond it: `queue_full`, a 429).
+ * texts waiting per model are bounded (beyond it: `queue_full`, a 429). A failed merged call is
+ * retried request by request, so one request's bad input fails that request only.
  */
 
+import type { EmbeddingModel, EmbeddingResult } from '../models/spec/index.ts';
 import { queueFull } from './http-errors.ts';
-import type { ModelService } from './model-service.ts';
+import type { ModelLease, ModelService } from './model-service.ts';
 
 export interface BatchedEmbeddings {
   vectors: Float32Array[];
@@ -89,26 +91,43 @@ export class EmbeddingBatcher {
   }
 
   private async runBatch(model: string, batch: Submission[]): Promise<void> {
+    let lease: ModelLease<'embeddings'>;
     try {
-      const lease = await this.models.acquire('embeddings', model);
-      try {
-        const texts = batch.flatMap((submission) => submission.texts);
-        const result = await lease.model.embedTexts(texts);
-        const shares = splitTokens(
-          result.usage.tokens,
-          batch.map((submission) => submission.texts.reduce((sum, text) => sum + text.length, 0)),
-        );
-        let offset = 0;
-        for (const [index, submission] of batch.entries()) {
-          const vectors = result.embeddings.slice(offset, offset + submission.texts.length);
-          offset += submission.texts.length;
-          submission.resolve({ vectors, tokens: shares[index]! });
-        }
-      } finally {
-        lease.release();
-      }
+      lease = await this.models.acquire('embeddings', model);
     } catch (error) {
+      // No model to run on (unknown, failed to load, shutting down): the same answer for everyone.
       for (const submission of batch) submission.reject(error);
+      return;
+    }
+    try {
+      await this.embedBatch(lease.model, batch);
+    } finally {
+      lease.release();
+    }
+  }
+
+  /**
+   * One model call for the whole batch. If it fails and the batch holds several requests, each is
+   * run again alone, so a failure caused by one request's input fails that request only.
+   */
+  private async embedBatch(model: EmbeddingModel, batch: Submission[]): Promise<void> {
+    let result: EmbeddingResult;
+    try {
+      result = await model.embedTexts(batch.flatMap((submission) => submission.texts));
+    } catch (error) {
+      if (batch.length === 1) batch[0]!.reject(error);
+      else for (const submission of batch) await this.embedBatch(model, [submission]);
+      return;
+    }
+    const shares = splitTokens(
+      result.usage.tokens,
+      batch.map((submission) => submission.texts.reduce((sum, text) => sum + text.length, 0)),
+    );
+    let offset = 0;
+    for (const [index, submission] of batch.entries()) {
+      const vectors = result.embeddings.slice(offset, offset + submission.texts.length);
+      offset += submission.texts.length;
+      submission.resolve({ vectors, tokens: shares[index]! });
     }
   }
 }

@@ -6,9 +6,10 @@
 import type { Context } from 'hono';
 import type { z } from 'zod';
 import { invalidRequest, unsupportedMediaType } from './http-errors.ts';
+import { requestHeader } from './middleware/request-context.ts';
 
 export function mediaTypeOf(c: Context): string {
-  return (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  return (requestHeader(c, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase();
 }
 
 export function requireMediaType(c: Context, expected: string): void {

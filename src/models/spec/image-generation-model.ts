@@ -6,6 +6,17 @@ export interface ImageGenerationProgress {
   totalSteps: number;
 }
 
+/** A preview while denoising runs: the current estimate of the finished images, decoded. */
+export interface PartialImages {
+  /** 0, 1, 2… in the order they are made. */
+  index: number;
+  /** The denoising step it was taken after (1-based), of `totalSteps`. */
+  step: number;
+  totalSteps: number;
+  /** One per requested image, in order. */
+  images: GeneratedImage[];
+}
+
 export interface ImageGenerationRequest extends CallOptions {
   prompt: string;
   negativePrompt?: string;
@@ -19,6 +30,12 @@ export interface ImageGenerationRequest extends CallOptions {
   /** Same seed, same request → the same images. */
   seed: number;
   onProgress?: (progress: ImageGenerationProgress) => void;
+  /**
+   * How many previews (0–3) to hand to `onPartialImages` while denoising, spread over the steps;
+   * fewer when there are too few steps (none for a 1-step model: its first image is the last).
+   */
+  partialImages?: number;
+  onPartialImages?: (partial: PartialImages) => void;
 }
 
 export interface GeneratedImage {

@@ -4,6 +4,7 @@
  * steps, guidance and prompt length. Kept here so the two routes cannot drift apart.
  */
 import { z } from 'zod';
+import { modelName } from '../openai/chat-request-schema.ts';
 import { NO_CONTROL_CHARACTERS } from '../validation.ts';
 
 export const MAX_IMAGE_PROMPT_CHARS = 2_000;
@@ -40,4 +41,38 @@ export const styleName = z.string().min(1).max(64).regex(NO_CONTROL_CHARACTERS);
 /** Refuses a size whose pixel count is over the bound (each side is checked by `imageSide`). */
 export function pixelsWithinBound(size: { width?: number | undefined; height?: number | undefined }): boolean {
   return (size.width ?? 512) * (size.height ?? 512) <= MAX_IMAGE_PIXELS;
+}
+
+/**
+ * The fields both routes spell the same way (each adds its own: `width`/`height` or `size`,
+ * `count` or `n`, `guidance` or `guidance_scale`). Nullable, as OpenAI's SDKs may send null.
+ */
+export const sharedImageFields = {
+  prompt: imagePrompt,
+  negative_prompt: negativePrompt.nullish(),
+  style: styleName.nullish(),
+  steps: imageSteps.nullish(),
+  seed: imageSeed.nullish(),
+  model: modelName.nullish(),
+};
+
+interface SharedImageBody {
+  prompt: string;
+  negative_prompt?: string | null | undefined;
+  style?: string | null | undefined;
+  steps?: number | null | undefined;
+  seed?: number | null | undefined;
+  model?: string | null | undefined;
+}
+
+/** The task's parameters from the shared fields (nulls as absent; a style of only spaces is none). */
+export function sharedParameters(body: SharedImageBody) {
+  return {
+    prompt: body.prompt,
+    negativePrompt: body.negative_prompt ?? undefined,
+    style: body.style?.trim() || undefined,
+    steps: body.steps ?? undefined,
+    seed: body.seed ?? undefined,
+    model: body.model ?? undefined,
+  };
 }

@@ -7,6 +7,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { payloadTooLarge } from '../http-errors.ts';
+import { requestHeader } from './request-context.ts';
 
 export function limitBody(maxBytes: number): MiddlewareHandler {
   const streamed = bodyLimit({
@@ -16,8 +17,8 @@ export function limitBody(maxBytes: number): MiddlewareHandler {
     },
   });
   return async (c, next) => {
-    const declared = c.req.header('content-length');
-    if (declared !== undefined && c.req.header('transfer-encoding') === undefined) {
+    const declared = requestHeader(c, 'content-length');
+    if (declared !== undefined && requestHeader(c, 'transfer-encoding') === undefined) {
       if (Number(declared) > maxBytes) throw payloadTooLarge(maxBytes);
       return next();
     }

@@ -3,6 +3,9 @@
  * `response_format`, `timestamp_granularities[]`). The audio's container is sniffed from its bytes
  * (415 when it is not audio), decoded to 16 kHz mono with a duration limit, and handed to the
  * `transcribe` task (30 s windows for long audio); the task's `formatTranscript` shapes the answer.
+ * With `stream=true` (json or text) the answer is OpenAI's streaming transcription: a
+ * `transcript.text.delta` event after each window with the text no later window can change, then
+ * `transcript.text.done` with the whole text; a client that disconnects stops the windows left.
  */
 import { Hono } from 'hono';
 import { loadAudio } from '../../preprocess/audio/load.ts';
@@ -17,6 +20,7 @@ import { invalidRequest, unsupportedMediaType } from '../http-errors.ts';
 import { limitBody } from '../middleware/body-limit.ts';
 import { formField, formFieldList, formFile, readMultipart } from '../multipart.ts';
 import type { ServerEnv, ServerServices } from '../server-context.ts';
+import { eventStream, orderedSends } from '../sse/event-stream.ts';
 import { NO_CONTROL_CHARACTERS } from '../validation.ts';
 
 const FORM_OVERHEAD_BYTES = 64 * 1024;
@@ -55,6 +59,10 @@ export function audioTranscriptionsRoutes(services: ServerServices): Hono<Server
     if (granularities.length > 0 && format !== 'verbose_json') {
       throw invalidRequest('timestamp_granularities need response_format verbose_json', 'timestamp_granularities');
     }
+    const stream = booleanField(formField(form, 'stream'), 'stream');
+    if (stream && format !== 'json' && format !== 'text') {
+      throw invalidRequest('stream=true gives text events: use response_format json or text', 'stream');
+    }
     const { bytes } = await formFile(form, 'file');
     if (bytes.length === 0) throw invalidRequest('file is empty (0 bytes)', 'file', 'audio_empty');
     if (sniffAudioContainer(bytes.subarray(0, 64)) === null) {
@@ -71,18 +79,41 @@ export function audioTranscriptionsRoutes(services: ServerServices): Hono<Server
       signal,
     });
     const lease = await services.models.acquire('transcription', model, signal);
+    const options = (workSignal: AbortSignal) => ({
+      audio: audio.samples,
+      model: lease.model,
+      language: language ?? 'auto',
+      task: 'transcribe' as const,
+      ...(prompt ? { prompt } : {}),
+      maxSeconds: limits.maxAudioSeconds,
+      wordTimestamps: granularities.includes('word'),
+      name: 'file',
+      signal: workSignal,
+    });
+    if (stream) {
+      return eventStream(
+        c,
+        services,
+        async (send, streamSignal) => {
+          const sent = orderedSends();
+          let text = '';
+          const result = await transcribe({
+            ...options(streamSignal),
+            onSettledText: (settled) => {
+              if (!settled.startsWith(text) || settled.length === text.length) return;
+              const delta = settled.slice(text.length);
+              text = settled;
+              sent.queue(() => send('transcript.text.delta', { type: 'transcript.text.delta', delta }));
+            },
+          });
+          await sent.done();
+          await send('transcript.text.done', { type: 'transcript.text.done', text: result.text });
+        },
+        () => lease.release(),
+      );
+    }
     try {
-      const result = await transcribe({
-        audio: audio.samples,
-        model: lease.model,
-        language: language ?? 'auto',
-        task: 'transcribe',
-        ...(prompt ? { prompt } : {}),
-        maxSeconds: limits.maxAudioSeconds,
-        wordTimestamps: granularities.includes('word'),
-        name: 'file',
-        signal,
-      });
+      const result = await transcribe(options(signal));
       return c.body(formatTranscript(result, format), 200, { 'Content-Type': CONTENT_TYPES[format] });
     } finally {
       lease.release();
@@ -90,6 +121,13 @@ export function audioTranscriptionsRoutes(services: ServerServices): Hono<Server
   });
 
   return app;
+}
+
+/** A multipart boolean as the SDKs send it: `true` / `false` (absent is false). */
+function booleanField(value: string | undefined, name: string): boolean {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  throw invalidRequest(`${name} must be true or false`, name, 'invalid_parameter');
 }
 
 function checkedText(value: string | undefined, name: string, maxChars: number): string | undefined {

@@ -1,12 +1,20 @@
 import OpenAI from 'openai';
+import type { ImageGenCompletedEvent, ImageGenPartialImageEvent } from 'openai/resources/images';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventsOf, readEvents } from '../test-support/sse-events.ts';
 import { startTestServer, type TestServer } from '../test-support/test-server.ts';
 
 async function isRed(png: Buffer): Promise<boolean> {
   const [red, green, blue] = (await sharp(png).stats()).channels.map((channel) => channel.mean);
   return red! > green! + 40 && red! > blue! + 40;
+}
+
+/** Mean absolute difference of two same-size images' RGB bytes (0–255). */
+async function meanDistance(first: Buffer, second: Buffer): Promise<number> {
+  const [a, b] = await Promise.all([first, second].map((png) => sharp(png).removeAlpha().raw().toBuffer()));
+  let sum = 0;
+  for (let index = 0; index < a!.length; index++) sum += Math.abs(a![index]! - b![index]!);
+  return sum / a!.length;
 }
 
 describe('POST /v1/images/generations', () => {
@@ -51,22 +59,65 @@ describe('POST /v1/images/generations', () => {
     expect(await isRed(Buffer.from(await (await fetch(url)).arrayBuffer()))).toBe(true);
   });
 
-  it('streams progress and then the same body when stream is true', async () => {
-    const response = await fetch(`${test.baseURL}/images/generations`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        prompt: 'a red apple',
-        size: '64x64',
-        steps: 2,
-        stream: true,
-        response_format: 'b64_json',
-      }),
+  it('streams partial images and the finished image as OpenAI events to the official SDK', async () => {
+    const stream = await client.images.generate({
+      prompt: 'a red apple',
+      size: '64x64' as '256x256',
+      stream: true,
+      partial_images: 2,
+      ...({ steps: 4, seed: 5 } as object),
     });
-    const events = await readEvents(response);
-    expect(eventsOf(events, 'progress').length).toBeGreaterThanOrEqual(2);
-    const [done] = eventsOf<{ data: { b64_json: string }[] }>(events, 'done');
-    expect(await isRed(Buffer.from(done!.data[0]!.b64_json, 'base64'))).toBe(true);
+    const events = [];
+    for await (const event of stream) events.push(event);
+    expect(events.map((event) => event.type)).toEqual([
+      'image_generation.partial_image',
+      'image_generation.partial_image',
+      'image_generation.completed',
+    ]);
+    const [first, second, completed] = events as [
+      ImageGenPartialImageEvent,
+      ImageGenPartialImageEvent,
+      ImageGenCompletedEvent,
+    ];
+    expect([first.partial_image_index, second.partial_image_index]).toEqual([0, 1]);
+    const pngs = events.map((event) => Buffer.from(event.b64_json, 'base64'));
+    for (const png of pngs) {
+      const meta = await sharp(png).metadata();
+      expect([meta.format, meta.width, meta.height]).toEqual(['png', 64, 64]);
+    }
+    expect(completed).toMatchObject({ size: '64x64', output_format: 'png', usage: { total_tokens: 0 } });
+    expect(await isRed(pngs[2]!)).toBe(true);
+    // Previews are the model's estimate of the finished image (the tiny UNet settles at once).
+    for (const preview of pngs.slice(0, 2)) {
+      expect(await isRed(preview)).toBe(true);
+      expect(await meanDistance(preview, pngs[2]!)).toBeLessThan(8);
+    }
+    // The same seed without streaming gives the same finished image.
+    const plain = await client.images.generate({
+      prompt: 'a red apple',
+      size: '64x64' as '256x256',
+      response_format: 'b64_json',
+      ...({ steps: 4, seed: 5 } as object),
+    });
+    expect(await meanDistance(Buffer.from(plain.data![0]!.b64_json!, 'base64'), pngs[2]!)).toBe(0);
+  });
+
+  it('sends no previews when partial_images is absent, and none for a 1-step run', async () => {
+    for (const [steps, partialImages] of [
+      [3, undefined],
+      [1, 3],
+    ] as const) {
+      const stream = await client.images.generate({
+        prompt: 'a red apple',
+        size: '64x64' as '256x256',
+        stream: true,
+        ...(partialImages === undefined ? {} : { partial_images: partialImages }),
+        ...({ steps } as object),
+      });
+      const types = [];
+      for await (const event of stream) types.push(event.type);
+      expect(types).toEqual(['image_generation.completed']);
+    }
   });
 
   it.each([
@@ -79,6 +130,7 @@ describe('POST /v1/images/generations', () => {
     ['no prompt', { n: 1 }],
     ['steps out of range', { prompt: 'x', steps: 100000 }],
     ['an unknown style', { prompt: 'x', style: 'cubism' }],
+    ['partial_images over 3', { prompt: 'x', stream: true, partial_images: 4 }],
   ])('refuses %s with a 400 the SDK reports', async (_name, body) => {
     const error = await client.images.generate(body as never).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);

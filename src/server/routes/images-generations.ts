@@ -1,47 +1,47 @@
 /**
  * `POST /v1/images/generations`: OpenAI's image API over the `imagine` task. `n`, `size` (`WxH`,
  * multiples of 8), `response_format` url | b64_json, and mmkit's extras `negative_prompt`, `steps`,
- * `guidance_scale`, `seed`, `style`. With `stream: true` the answer is an event stream: `progress`
- * per denoising step, then `done` whose data is the same body as the non-streamed answer.
+ * `guidance_scale`, `seed`, `style`. With `stream: true` the answer is OpenAI's image event stream:
+ * `image_generation.partial_image` previews (`partial_images`, 0–3: the model's estimate of the
+ * finished image at a few denoising steps), then one `image_generation.completed` per image.
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { styleTemplate } from '../../tasks/imagine/index.ts';
-import { type GenerationOutcome, generateImages, type ImageGenerationParameters } from '../api/generate-images.ts';
+import type { GeneratedImage } from '../../models/spec/image-generation-model.ts';
+import {
+  encodePng,
+  type GenerationOutcome,
+  generateImages,
+  type ImageGenerationParameters,
+  leaseImageModel,
+  streamImageGeneration,
+} from '../api/generate-images.ts';
 import {
   guidanceScale,
   imageCount,
-  imagePrompt,
-  imageSeed,
   imageSide,
-  imageSteps,
   MAX_IMAGE_PIXELS,
-  negativePrompt,
   pixelsWithinBound,
-  styleName,
+  sharedImageFields,
+  sharedParameters,
 } from '../api/image-request.ts';
 import { invalidRequest } from '../http-errors.ts';
 import { limitBody } from '../middleware/body-limit.ts';
-import { modelName } from '../openai/chat-request-schema.ts';
 import type { ServerEnv, ServerServices } from '../server-context.ts';
-import { eventStream } from '../sse/event-stream.ts';
+import type { SendEvent } from '../sse/event-stream.ts';
 import { parseWith, readJsonBody } from '../validation.ts';
 
 const SIZE = /^(\d{1,5})x(\d{1,5})$/;
 
 /** Loose like OpenAI's own: SDKs add fields; the known ones are checked strictly. */
 const generationSchema = z.looseObject({
-  prompt: imagePrompt,
-  model: modelName.nullish(),
+  ...sharedImageFields,
   n: imageCount.nullish(),
   size: z.string().max(20).regex(SIZE, 'must be WIDTHxHEIGHT, e.g. 512x512').or(z.literal('auto')).nullish(),
   response_format: z.enum(['url', 'b64_json']).nullish(),
-  negative_prompt: negativePrompt.nullish(),
-  steps: imageSteps.nullish(),
   guidance_scale: guidanceScale.nullish(),
-  seed: imageSeed.nullish(),
-  style: styleName.nullish(),
   stream: z.boolean().nullish(),
+  partial_images: z.int().min(0).max(3).nullish(),
 });
 
 type GenerationBody = z.infer<typeof generationSchema>;
@@ -63,18 +63,12 @@ function parseSize(size: string | null | undefined): { width?: number; height?: 
 }
 
 function parameters(body: GenerationBody): ImageGenerationParameters {
-  const style = body.style?.trim() || undefined;
-  if (style !== undefined) styleTemplate(style);
   return {
-    prompt: body.prompt,
-    negativePrompt: body.negative_prompt ?? undefined,
-    style,
+    ...sharedParameters(body),
     ...parseSize(body.size),
-    steps: body.steps ?? undefined,
     guidance: body.guidance_scale ?? undefined,
     count: body.n ?? 1,
-    seed: body.seed ?? undefined,
-    model: body.model ?? undefined,
+    partialImages: body.stream ? (body.partial_images ?? 0) : 0,
   };
 }
 
@@ -92,38 +86,69 @@ function openAiBody(outcome: GenerationOutcome, format: 'url' | 'b64_json', orig
   };
 }
 
+/** The fields every OpenAI image stream event carries. */
+function eventFields(image: Pick<GeneratedImage, 'width' | 'height'>) {
+  return {
+    background: 'opaque',
+    created_at: Math.floor(Date.now() / 1000),
+    output_format: 'png',
+    quality: 'auto',
+    size: `${image.width}x${image.height}`,
+  };
+}
+
+/** OpenAI's `image_generation.completed` per image (with its URL too: the file is stored anyway). */
+async function sendCompleted(outcome: GenerationOutcome, origin: string, send: SendEvent): Promise<void> {
+  for (const image of outcome.images) {
+    await send('image_generation.completed', {
+      type: 'image_generation.completed',
+      ...eventFields(image),
+      b64_json: Buffer.from(image.png).toString('base64'),
+      url: new URL(image.file.url, origin).href,
+      image_index: image.index,
+      revised_prompt: outcome.result.prompt,
+      // Nothing is billed: mmkit counts no image tokens.
+      usage: {
+        input_tokens: 0,
+        input_tokens_details: { image_tokens: 0, text_tokens: 0 },
+        output_tokens: 0,
+        total_tokens: 0,
+      },
+    });
+  }
+}
+
 export function imagesGenerationsRoutes(services: ServerServices): Hono<ServerEnv> {
   const app = new Hono<ServerEnv>();
 
   app.post('/v1/images/generations', limitBody(services.limits.jsonBodyBytes), async (c) => {
     const body = parseWith(generationSchema, await readJsonBody(c));
     const wanted = parameters(body);
-    const format = body.response_format ?? 'url';
     const origin = new URL(c.req.url).origin;
-    const lease = await services.models.acquire('imageGeneration', wanted.model, c.get('signal'));
-    if (!body.stream) {
-      try {
-        const outcome = await generateImages(services, lease, wanted, c.get('signal'));
-        return c.json(openAiBody(outcome, format, origin));
-      } finally {
-        lease.release();
-      }
+    if (body.stream) {
+      // OpenAI's image stream: previews of the denoising so far, then each finished image.
+      return streamImageGeneration(c, services, wanted, {
+        partialImages: async (partial, send) => {
+          for (const [index, image] of partial.images.entries()) {
+            await send('image_generation.partial_image', {
+              type: 'image_generation.partial_image',
+              ...eventFields(image),
+              b64_json: (await encodePng(image)).toString('base64'),
+              partial_image_index: partial.index,
+              image_index: index,
+            });
+          }
+        },
+        done: (outcome, send) => sendCompleted(outcome, origin, send),
+      });
     }
-    return eventStream(
-      c,
-      services,
-      async (send, signal) => {
-        let progressSent = Promise.resolve();
-        const outcome = await generateImages(services, lease, wanted, signal, (progress) => {
-          progressSent = progressSent
-            .then(() => send('progress', { step: progress.step, total_steps: progress.totalSteps }))
-            .catch(() => undefined);
-        });
-        await progressSent;
-        await send('done', openAiBody(outcome, format, origin));
-      },
-      () => lease.release(),
-    );
+    const lease = await leaseImageModel(c, services, wanted);
+    try {
+      const outcome = await generateImages(services, lease, wanted, c.get('signal'));
+      return c.json(openAiBody(outcome, body.response_format ?? 'url', origin));
+    } finally {
+      lease.release();
+    }
   });
 
   return app;

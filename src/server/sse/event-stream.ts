@@ -45,3 +45,24 @@ export function eventStream(
     }
   });
 }
+
+export interface OrderedSends {
+  /** Queues a send behind the ones queued before it. */
+  queue(sendOne: () => Promise<void>): void;
+  /** Resolves once every queued send is done. */
+  done(): Promise<void>;
+}
+
+/**
+ * Sends queued from synchronous callbacks (a denoising step, a finished window), kept in order.
+ * A failed send (the client went away) is dropped: the work notices through its signal.
+ */
+export function orderedSends(): OrderedSends {
+  let chain = Promise.resolve();
+  return {
+    queue: (sendOne) => {
+      chain = chain.then(sendOne).catch(() => undefined);
+    },
+    done: () => chain,
+  };
+}

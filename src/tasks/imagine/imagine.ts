@@ -9,7 +9,11 @@ import sharp from 'sharp';
 import { MmkitError } from '../../errors.ts';
 import { addPngText } from '../../media/png-text.ts';
 import type { Timings } from '../../models/spec/common.ts';
-import type { ImageGenerationModel, ImageGenerationProgress } from '../../models/spec/image-generation-model.ts';
+import type {
+  ImageGenerationModel,
+  ImageGenerationProgress,
+  PartialImages,
+} from '../../models/spec/image-generation-model.ts';
 import { version } from '../../version.ts';
 import { timestampName, writeNewPng } from './output-files.ts';
 import { optimizePrompt, type StyleOptions } from './styles.ts';
@@ -37,6 +41,9 @@ export interface ImagineOptions extends StyleOptions {
   modelName?: string | undefined;
   signal?: AbortSignal | undefined;
   onProgress?: ((progress: ImageGenerationProgress) => void) | undefined;
+  /** Previews (0–3) while denoising runs, handed to `onPartialImages` (see `ImageGenerationRequest`). */
+  partialImages?: number | undefined;
+  onPartialImages?: ((partial: PartialImages) => void) | undefined;
   /** For tests: the clock the file names come from. */
   now?: () => Date;
 }
@@ -88,6 +95,9 @@ export async function imagine(options: ImagineOptions): Promise<ImagineResult> {
     seed,
     signal: options.signal,
     onProgress: options.onProgress,
+    ...(options.onPartialImages
+      ? { partialImages: options.partialImages ?? 0, onPartialImages: options.onPartialImages }
+      : {}),
   });
   warnings.push(...(result.warnings ?? []));
 

@@ -48,6 +48,22 @@ export function mergeWindowTranscripts(windows: readonly WindowTranscript[]): Me
   return { text: joinTexts(segments.map((segment) => segment.text)), segments };
 }
 
+/**
+ * The merged text of the segments that end by `before` seconds (all of it when `before` is
+ * undefined). Merging a window that starts at `before` only rewrites words after it, so this text
+ * is a prefix of the final transcript: what a stream can send while later windows still run.
+ */
+export function settledText(windows: readonly WindowTranscript[], before?: number): string {
+  const merged = mergeWindowTranscripts(windows);
+  if (before === undefined) return merged.text;
+  const settled: string[] = [];
+  for (const segment of merged.segments) {
+    if (segment.end > before) break;
+    settled.push(segment.text);
+  }
+  return joinTexts(settled);
+}
+
 function timedPieces(segment: TranscriptionSegment, window: number): TimedPiece[] {
   const pieces = splitWords(segment.text);
   const words = segment.words?.length === pieces.length ? segment.words : undefined;

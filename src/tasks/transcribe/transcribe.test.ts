@@ -136,9 +136,23 @@ describe('transcribe with the testkit whisper', () => {
     }
     const path = join(directory, 'long.wav');
     await writeFile(path, encodeWav(samples, 16000));
-    const result = await transcribe({ audio: path, model, language: 'en' });
+    const settled: string[] = [];
+    const result = await transcribe({
+      audio: path,
+      model,
+      language: 'en',
+      onSettledText: (text) => settled.push(text),
+    });
     expect(spoken.length).toBeGreaterThan(40);
     expect(result.text).toBe(spoken.join(' '));
+    // Window by window, text that only grows: each a prefix of the next, the last the whole transcript.
+    expect(settled).toHaveLength(3);
+    expect(settled[0]!.length).toBeGreaterThan(0);
+    for (let index = 1; index < settled.length; index++) {
+      expect(settled[index]!.startsWith(settled[index - 1]!)).toBe(true);
+      expect(settled[index]!.length).toBeGreaterThan(settled[index - 1]!.length);
+    }
+    expect(settled.at(-1)).toBe(result.text);
     expect(result.segments).toHaveLength(spoken.length);
     expect(new Set(result.segments.map((segment) => segment.seek))).toEqual(new Set([0, 2000, 4000]));
     for (let index = 1; index < result.segments.length; index++) {

@@ -10,7 +10,7 @@ import { MmkitError } from '../../errors.ts';
 import type { TranscriptionModel, TranscriptionResult, TranscriptionSegment } from '../../models/spec/index.ts';
 import { audioError } from '../../preprocess/audio/errors.ts';
 import { loadAudio } from '../../preprocess/audio/load.ts';
-import { mergeWindowTranscripts, type WindowTranscript } from './merge.ts';
+import { mergeWindowTranscripts, settledText, type WindowTranscript } from './merge.ts';
 import { planWindows } from './windows.ts';
 
 export const TRANSCRIBE_SAMPLE_RATE = 16000;
@@ -40,6 +40,11 @@ export interface TranscribeOptions {
   strideSeconds?: number;
   /** Called after each window with the windows done and the total. */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Called after each window with the transcript's text so far that later windows cannot change
+   * (each call's text starts with the previous call's; the last call's is the whole text).
+   */
+  onSettledText?: (text: string) => void;
 }
 
 export interface TranscribeSegment extends TranscriptionSegment {
@@ -81,6 +86,7 @@ export async function transcribe(options: TranscribeOptions): Promise<Transcribe
     if (language === 'auto') language = result.language;
     transcripts.push({ start: window.start, end: window.end, segments: shiftSegments(result.segments, window.start) });
     options.onProgress?.(window.index + 1, windows.length);
+    options.onSettledText?.(settledText(transcripts, windows[window.index + 1]?.start));
   }
   const merged = mergeWindowTranscripts(transcripts);
   return {

@@ -32,6 +32,13 @@ export interface DenoiseInput {
   maxBatch?: number | undefined;
   signal?: AbortSignal | undefined;
   onStep?: ((step: number, total: number) => void) | undefined;
+  /**
+   * Sees step `step` (1-based)'s UNet input x_t (`count` rows) and guided output before the
+   * scheduler uses them, and is awaited (partial images decode here). Must not keep the arrays.
+   */
+  onModelOutput?:
+    | ((step: number, modelInput: Float32Array, modelOutput: Float32Array, timestep: number) => Promise<void> | void)
+    | undefined;
 }
 
 /** LCM's guidance embedding (sinusoidal in w·1000, w = g − 1), for UNets with a `timestep_cond` input. */
@@ -121,6 +128,11 @@ export async function denoise(input: DenoiseInput): Promise<Float32Array> {
       else unetOutput = result.data;
     }
     const modelOutput = prediction ? combineGuidance(unetOutput, prediction, guidanceScale) : unetOutput;
+    if (input.onModelOutput) {
+      // The hook sees what the UNet saw (the scaled latents); buffers are reused, so it must finish before the step.
+      const scaledInput = latents.map((value) => value * scale);
+      await input.onModelOutput(step + 1, scaledInput, modelOutput, scheduler.timesteps[step]);
+    }
     if (scheduler.needsNoise(step)) {
       noise ??= new Float32Array(count * imageSize);
       drawNoise(input.noises, noise, imageSize);

@@ -20,6 +20,7 @@ import type {
 import { denoise } from './denoise.ts';
 import { GaussianNoise } from './gaussian-noise.ts';
 import { OnnxPart } from './onnx-part.ts';
+import { OriginalEstimator, partialImageSteps } from './partial-images.ts';
 import { type PipelineFolder, readPipelineFolder } from './pipeline-folder.ts';
 import type { DiffusionScheduler, SchedulerClassName } from './schedulers/scheduler.ts';
 import { createScheduler, resolveSchedulerName } from './schedulers/select.ts';
@@ -121,6 +122,16 @@ export class OnnxImageGenerationModel implements ImageGenerationModel {
     });
 
     let firstOutputMs: number | undefined;
+    const previewSteps = request.onPartialImages
+      ? partialImageSteps(request.partialImages ?? 0, scheduler.timesteps.length)
+      : [];
+    const estimator = previewSteps.length > 0 ? new OriginalEstimator(this.pipeline.schedulerConfig) : undefined;
+    let previews = 0;
+    const decode = (values: Float32Array) =>
+      decodeLatents(vae, values, latentDims, this.pipeline.latentScale, {
+        slicing: this.options.vaeSlicing,
+        signal: request.signal,
+      });
     const final = await denoise({
       unet,
       scheduler,
@@ -138,11 +149,20 @@ export class OnnxImageGenerationModel implements ImageGenerationModel {
         firstOutputMs ??= performance.now() - started;
         request.onProgress?.({ step, totalSteps });
       },
+      onModelOutput: estimator
+        ? async (step, modelInput, modelOutput, timestep) => {
+            if (!previewSteps.includes(step)) return;
+            const images = await decode(estimator.estimate(modelInput, modelOutput, timestep));
+            request.onPartialImages?.({
+              index: previews++,
+              step,
+              totalSteps: scheduler.timesteps.length,
+              images: images.map((image, index) => ({ ...image, seed: request.seed + index })),
+            });
+          }
+        : undefined,
     });
-    const decoded = await decodeLatents(vae, final, latentDims, this.pipeline.latentScale, {
-      slicing: this.options.vaeSlicing,
-      signal: request.signal,
-    });
+    const decoded = await decode(final);
     return {
       images: decoded.map((image, index) => ({ ...image, seed: request.seed + index })),
       scheduler: scheduler.name,

@@ -2,6 +2,7 @@
 import { MmkitError } from '../../../../errors.ts';
 import type { ImageGenerationRequest } from '../../../spec/image-generation-model.ts';
 import { MAX_SEED } from './gaussian-noise.ts';
+import { MAX_PARTIAL_IMAGES } from './partial-images.ts';
 
 export const MIN_IMAGE_SIDE = 64;
 export const MAX_IMAGE_SIDE = 2048;
@@ -46,5 +47,9 @@ export function validateRequest(request: ImageGenerationRequest): void {
   }
   if (!Number.isSafeInteger(request.seed) || request.seed < 0 || request.seed + request.count - 1 > MAX_SEED) {
     invalid(`seed must be an integer from 0 to ${MAX_SEED - MAX_IMAGES}, got ${request.seed}`, 'seed');
+  }
+  const partial = request.partialImages;
+  if (partial !== undefined && (!Number.isInteger(partial) || partial < 0 || partial > MAX_PARTIAL_IMAGES)) {
+    invalid(`partial images must be an integer from 0 to ${MAX_PARTIAL_IMAGES}, got ${partial}`, 'partial_images');
   }
 }
