@@ -17,7 +17,7 @@ export type { DecoderArchitecture, DecoderConfig, LoraConfig, LoraTarget } from 
 export { loraScale } from './model/decoder-config.ts';
 export type { FloatType, TrainableTensor } from './model/graph-context.ts';
 export type { FrozenQuantization } from './model/quantized-weights.ts';
-export { QUANTIZED_SESSION_OPTIONS } from './model/quantized-weights.ts';
+export { blockSizeFor, QUANTIZED_SESSION_OPTIONS } from './model/quantized-weights.ts';
 export type { TrainingGraph, TrainingGraphOptions } from './model/training-graph.ts';
 export { buildTrainingGraph } from './model/training-graph.ts';
 export type { WeightSource } from './model/weight-source.ts';
@@ -26,8 +26,6 @@ export type { AccumulatedStep } from './train/accumulate.ts';
 export { accumulateGradients } from './train/accumulate.ts';
 export type { AdamWOptions, AdamWState } from './train/adamw.ts';
 export { AdamW } from './train/adamw.ts';
-export type { TrainedAdapter } from './train/adapter-folder.ts';
-export { peftAdapterConfig, peftTensorName, writeAdapterFolder } from './train/adapter-folder.ts';
 export { latestCheckpoint } from './train/checkpoint.ts';
 export type { CosineSchedule } from './train/cosine-schedule.ts';
 export { cosineSchedule, learningRateAt } from './train/cosine-schedule.ts';
