@@ -145,10 +145,9 @@ describe('fine-tuning llava-llama to name colours (CLI)', () => {
       ['new-red.png', 'red'],
       ['new-blue.png', 'blue'],
     ]) {
-      const ask = await runCli(
-        ['ask', '--model', model, '--adapter', adapter, join(root, image), QUESTION, '--json'],
-        { env: env() },
-      );
+      const ask = await runCli(['ask', '--model', model, '--adapter', adapter, join(root, image), QUESTION, '--json'], {
+        env: env(),
+      });
       expect(ask.stderr).toBe('');
       expect(JSON.parse(ask.stdout).answer).toBe(colour);
     }

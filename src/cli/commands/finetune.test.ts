@@ -142,7 +142,9 @@ describe('mmkit finetune', () => {
       );
       expect(result.code).toBe(1);
       expect(result.stderr).toMatch(
-        new RegExp(`^mmkit: .*config\\.json: model type "${type}" is not supported for fine-tuning; supported: llama, qwen2, mistral .*\\n$`),
+        new RegExp(
+          `^mmkit: .*config\\.json: model type "${type}" is not supported for fine-tuning; supported: llama, qwen2, mistral .*\\n$`,
+        ),
       );
       expect(result.stderr.trim().split('\n')).toHaveLength(1);
       expect(existsSync(join(root, `p-${type}`))).toBe(false);
