@@ -13,11 +13,29 @@ export {
   parseQuantizationFormat,
   quantizeMatrix,
 } from './model/block-quantization.ts';
-export type { DecoderArchitecture, DecoderConfig, LoraConfig, LoraTarget } from './model/decoder-config.ts';
-export { loraScale } from './model/decoder-config.ts';
+export type {
+  DecoderArchitecture,
+  DecoderConfig,
+  LoraConfig,
+  LoraTarget,
+  RopeScaling,
+} from './model/decoder-config.ts';
+export {
+  decoderWeightShapes,
+  loraScale,
+  projectionName,
+  projectionShapes,
+  validateDecoderConfig,
+} from './model/decoder-config.ts';
 export type { FloatType, TrainableTensor } from './model/graph-context.ts';
+export { checkpointModuleName } from './model/graph-context.ts';
+export { decoderConfigFromJson, readDecoderConfig, SUPPORTED_DECODERS } from './model/hub-config.ts';
+export type { InferenceGraphOptions } from './model/inference-graph.ts';
+export { buildInferenceGraph, exportEmbedTokensModel, exportInferenceModel } from './model/inference-graph.ts';
+export type { ModelWeights } from './model/model-weights.ts';
+export { detectModulePrefix, openModelWeights } from './model/model-weights.ts';
 export type { FrozenQuantization } from './model/quantized-weights.ts';
-export { QUANTIZED_SESSION_OPTIONS } from './model/quantized-weights.ts';
+export { blockSizeFor, QUANTIZED_SESSION_OPTIONS } from './model/quantized-weights.ts';
 export type { TrainingGraph, TrainingGraphOptions } from './model/training-graph.ts';
 export { buildTrainingGraph } from './model/training-graph.ts';
 export type { WeightSource } from './model/weight-source.ts';
@@ -26,9 +44,8 @@ export type { AccumulatedStep } from './train/accumulate.ts';
 export { accumulateGradients } from './train/accumulate.ts';
 export type { AdamWOptions, AdamWState } from './train/adamw.ts';
 export { AdamW } from './train/adamw.ts';
-export type { TrainedAdapter } from './train/adapter-folder.ts';
-export { peftAdapterConfig, peftTensorName, writeAdapterFolder } from './train/adapter-folder.ts';
-export { latestCheckpoint } from './train/checkpoint.ts';
+export type { Checkpoint, CheckpointState } from './train/checkpoint.ts';
+export { checkpointFolder, latestCheckpoint, loadCheckpoint, saveCheckpoint } from './train/checkpoint.ts';
 export type { CosineSchedule } from './train/cosine-schedule.ts';
 export { cosineSchedule, learningRateAt } from './train/cosine-schedule.ts';
 export { dropoutMask } from './train/dropout-mask.ts';
@@ -49,6 +66,6 @@ export type {
   TrainLoraOptions,
   TrainLoraResult,
 } from './train/training-loop.ts';
-export { trainLora } from './train/training-loop.ts';
+export { evaluateLoss, trainLora } from './train/training-loop.ts';
 export type { LoraTrainingSettings } from './train/training-settings.ts';
-export { LORA_TARGETS, resolveTrainingSettings, TRAINING_DEFAULTS } from './train/training-settings.ts';
+export { LORA_TARGETS, parseTargets, resolveTrainingSettings, TRAINING_DEFAULTS } from './train/training-settings.ts';

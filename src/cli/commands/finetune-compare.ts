@@ -4,7 +4,7 @@ import type { ChatModel } from '../../models/spec/index.ts';
 import { type CompareResult, compareAdapter } from '../../tasks/finetune/compare.ts';
 import { writeCompareReport } from '../../tasks/finetune/compare-report.ts';
 import { openPreparedDataset } from '../../tasks/finetune/prepared-dataset.ts';
-import { openRegistry, releaseModels } from '../model-loading.ts';
+import { adapterEntryOptions, loadCliModel, releaseModels } from '../model-loading.ts';
 import { numberOption } from '../options.ts';
 import { type ProgressBar, printJson, progressBar } from '../output.ts';
 
@@ -34,14 +34,20 @@ export function registerFinetuneCompare(finetune: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (prepared: string, options: CompareCommandOptions) => {
       const dataset = openPreparedDataset(prepared);
-      const registry = await openRegistry(options);
-      let model: ChatModel | undefined;
+      // Fails fast on a folder that is not a PEFT adapter, before any model loads.
+      const adapter = adapterEntryOptions(options.adapter);
+      const loading = { model: dataset.manifest.modelFolder, ...(options.config ? { config: options.config } : {}) };
+      let base: ChatModel | undefined;
+      let tuned: ChatModel | undefined;
       let bar: ProgressBar | undefined;
       try {
-        model = await registry.load('visionChat', dataset.manifest.modelFolder);
+        base = await loadCliModel('visionChat', { ...loading, json: options.json ?? false });
+        // The same model with the adapter applied at load (onnx models patch their decoder graphs).
+        tuned = await loadCliModel('visionChat', { ...loading, json: options.json ?? false, entryOptions: adapter });
         const result = await compareAdapter({
           dataset,
-          model,
+          base,
+          tuned,
           adapter: options.adapter,
           ...(options.limit === undefined ? {} : { limit: options.limit }),
           onProgress: (done, total) => {
@@ -58,7 +64,7 @@ export function registerFinetuneCompare(finetune: Command): void {
           process.stdout.write(`${lines.join('\n')}\n`);
         }
       } finally {
-        await releaseModels([model]);
+        await releaseModels([base, tuned]);
       }
     });
 }

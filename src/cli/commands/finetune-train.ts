@@ -1,9 +1,10 @@
 /**
  * `mmkit finetune train PREPARED --out ADAPTER_DIR [--rank 8] [--alpha 32] [--dropout 0.05]
  * [--targets q_proj,k_proj,v_proj,o_proj] [--batch-size 4] [--accumulation 4] [--learning-rate 2e-4]
- * [--epochs 5] [--warmup-ratio 0.05] [--resume] [--seed 42] [--json]`
+ * [--epochs 5] [--warmup-ratio 0.05] [--qlora [nf4|int4]] [--resume] [--seed 42] [--json]`
  */
 import type { Command } from 'commander';
+import { parseQuantizationFormat } from '../../finetune/model/block-quantization.ts';
 import type { TrainingLogEntry } from '../../finetune/train/training-loop.ts';
 import { parseTargets, TRAINING_DEFAULTS } from '../../finetune/train/training-settings.ts';
 import { trainAdapter } from '../../tasks/finetune/train.ts';
@@ -21,12 +22,17 @@ interface TrainCommandOptions {
   learningRate: number;
   epochs: number;
   warmupRatio: number;
+  qlora?: string | boolean;
   resume?: boolean;
   seed: number;
   json?: boolean;
 }
 
 const positiveInteger = (flag: string) => numberOption(flag, { integer: true, min: 1 });
+
+function describeMemory(bytes: number | null): string {
+  return bytes === null ? 'unavailable' : `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+}
 
 function describeLog(entry: TrainingLogEntry): string {
   if (entry.type === 'train') {
@@ -69,6 +75,7 @@ export function registerFinetuneTrain(finetune: Command): void {
       numberOption('--warmup-ratio', { min: 0, max: 1 }),
       defaults.warmupRatio,
     )
+    .option('--qlora [format]', 'QLoRA: keep the frozen weights in 4-bit blocks, nf4 (default) or int4')
     .option('--resume', 'continue from the newest checkpoint in <out>/checkpoints')
     .option(
       '--seed <n>',
@@ -79,6 +86,7 @@ export function registerFinetuneTrain(finetune: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (prepared: string, options: TrainCommandOptions) => {
       const targets = parseTargets(options.targets);
+      const qlora = options.qlora === undefined ? undefined : parseQuantizationFormat(options.qlora);
       let bar: ProgressBar | undefined;
       const stopped = new AbortController();
       const stop = () => stopped.abort();
@@ -91,6 +99,7 @@ export function registerFinetuneTrain(finetune: Command): void {
           prepared,
           out: options.out,
           resume: options.resume ?? false,
+          ...(qlora ? { qlora } : {}),
           settings: {
             rank: options.rank,
             alpha: options.alpha,
@@ -122,6 +131,8 @@ export function registerFinetuneTrain(finetune: Command): void {
             checkpoints: result.checkpoints,
             model: result.model,
             settings: result.settings,
+            frozen_weights: result.frozenWeights,
+            peak_memory_bytes: result.peakMemoryBytes,
             total_steps: result.totalSteps,
             train_rows: result.trainRows,
             validation_rows: result.validationRows,
@@ -129,9 +140,15 @@ export function registerFinetuneTrain(finetune: Command): void {
             log: result.log,
           });
         } else {
-          process.stdout.write(
-            `adapter → ${result.adapter} (${result.totalSteps} steps on ${result.trainRows} rows)\n`,
-          );
+          const evaluations = result.log.filter((entry) => entry.type === 'evaluation' && entry.loss !== null);
+          const lines = [
+            `adapter → ${result.adapter} (${result.totalSteps} steps on ${result.trainRows} rows, frozen weights ${result.frozenWeights})`,
+          ];
+          if (evaluations.length > 0) {
+            lines.push(`evaluation loss ${evaluations.map((entry) => entry.loss?.toFixed(4)).join(' → ')}`);
+          }
+          lines.push(`peak memory ${describeMemory(result.peakMemoryBytes)}`);
+          process.stdout.write(`${lines.join('\n')}\n`);
         }
       } finally {
         process.off('SIGINT', stop);

@@ -1,9 +1,10 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeModelFiles } from '../../../testkit/model-files.ts';
+import { whisperFiles } from '../../../testkit/whisper.ts';
 import { type TinyDataset, writeTinyDataset } from '../../tasks/finetune/test-support/tiny-dataset.ts';
-import { makeLlavaTrainable } from '../../tasks/finetune/test-support/trainable-llava.ts';
 import { runCli } from '../test-support/run-cli.ts';
 
 let root: string;
@@ -12,7 +13,6 @@ let prepared: string;
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'mmkit-cli-finetune-'));
   tiny = await writeTinyDataset(root);
-  makeLlavaTrainable(tiny.model);
   prepared = join(root, 'prepared');
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -72,6 +72,9 @@ describe('mmkit finetune', () => {
     expect(train.code).toBe(0);
     const trained = JSON.parse(train.stdout);
     expect(trained.total_steps).toBe(6);
+    expect(trained.frozen_weights).toBe('fp32');
+    if (process.platform === 'linux') expect(trained.peak_memory_bytes).toBeGreaterThan(10 * 2 ** 20);
+    else expect(trained.peak_memory_bytes).toBeNull();
     expect(trained.settings).toMatchObject({
       rank: 2,
       alpha: 32,
@@ -92,11 +95,22 @@ describe('mmkit finetune', () => {
     const line = JSON.parse(readFileSync(join(root, 'trl.jsonl'), 'utf8').split('\n')[0]);
     expect(line.messages[0].content[0]).toEqual({ type: 'image' });
 
-    // Until the onnx provider serves adapters, compare stops with its one-line reason.
-    const compare = await runCli(['finetune', 'compare', '--adapter', adapter, prepared, '--limit', '1'], { env });
-    expect(compare.code).toBe(1);
-    expect(compare.stderr.trim().split('\n')).toHaveLength(1);
-    expect(compare.stderr).toMatch(/^mmkit: .*LoRA adapters are not supported by the onnx provider yet/);
+    // Base and base + adapter both answer every validation question; the report has both columns.
+    const reportFile = join(root, 'report.md');
+    const compare = await runCli(
+      ['finetune', 'compare', '--adapter', adapter, prepared, '--limit', '2', '--report', reportFile, '--json'],
+      { env },
+    );
+    expect(compare.stderr).toBe('');
+    expect(compare.code).toBe(0);
+    const compared = JSON.parse(compare.stdout);
+    expect(compared.rows).toHaveLength(2);
+    expect(compared.adapter).toBe(adapter);
+    for (const row of compared.rows) {
+      expect(typeof row.base.answer).toBe('string');
+      expect(typeof row.tuned.answer).toBe('string');
+    }
+    expect(readFileSync(reportFile, 'utf8')).toContain('| base + adapter |');
   }, 60_000);
 
   it('fails with one line on bad input', async () => {
@@ -107,5 +121,33 @@ describe('mmkit finetune', () => {
       env,
     });
     expect(targets.stderr).toMatch(/^mmkit: --targets must be among q_proj, .*got 'qkv'\n$/);
+    const qlora = await runCli(['finetune', 'train', prepared, '--out', join(root, 'x'), '--qlora', 'int8'], { env });
+    expect(qlora.code).toBe(1);
+    expect(qlora.stderr).toBe('mmkit: --qlora: unsupported 4-bit format "int8" (supported: nf4, int4)\n');
+  });
+
+  it('refuses an architecture it cannot train in one line naming the supported ones', async () => {
+    const gpt2 = join(root, 'gpt2');
+    mkdirSync(gpt2, { recursive: true });
+    writeFileSync(join(gpt2, 'config.json'), JSON.stringify({ model_type: 'gpt2', n_embd: 32 }));
+    const whisper = join(root, 'whisper');
+    await writeModelFiles(whisper, whisperFiles());
+    for (const [model, type] of [
+      [gpt2, 'gpt2'],
+      [whisper, 'whisper'],
+    ]) {
+      const result = await runCli(
+        ['finetune', 'prepare', tiny.data, '--images', tiny.images, '--model', model, '--out', join(root, `p-${type}`)],
+        { env },
+      );
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(
+        new RegExp(
+          `^mmkit: .*config\\.json: model type "${type}" is not supported for fine-tuning; supported: llama, qwen2, mistral .*\\n$`,
+        ),
+      );
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(existsSync(join(root, `p-${type}`))).toBe(false);
+    }
   });
 });

@@ -17,6 +17,7 @@ import { type TensorValue, tensor } from '../../onnx/tensor.ts';
 import type { AttributeValue, BackwardContext, OperatorRule } from '../graph/operator-rule.ts';
 import { matrixProductRules } from '../graph/rules/matrix-product.ts';
 import { DEFAULT_BLOCK_SIZE, pairTable, type QuantizationFormat, quantizeMatrix } from './block-quantization.ts';
+import type { DecoderConfig } from './decoder-config.ts';
 import type { FloatType } from './graph-context.ts';
 
 export interface FrozenQuantization {
@@ -56,6 +57,18 @@ type Emit = (
 ) => string;
 
 const INT32 = 6;
+
+/**
+ * The block size for a decoder: QLoRA's 64, or the largest even size below it that divides every
+ * blocked length (hidden size, attention width, MLP width), so small models quantize too.
+ */
+export function blockSizeFor(config: DecoderConfig, preferred = DEFAULT_BLOCK_SIZE): number {
+  const lengths = [config.hiddenSize, config.numAttentionHeads * config.headDim, config.intermediateSize];
+  for (let size = preferred - (preferred % 2); size >= 2; size -= 2) {
+    if (lengths.every((length) => length % size === 0)) return size;
+  }
+  return preferred;
+}
 
 export class QuantizedWeights {
   /** Dequantized value → how to emit it again (for the backward pass). */

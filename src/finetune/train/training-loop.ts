@@ -8,6 +8,7 @@
  */
 import { MmkitError } from '../../errors.ts';
 import type { DecoderConfig } from '../model/decoder-config.ts';
+import type { FrozenQuantization } from '../model/quantized-weights.ts';
 import { buildTrainingGraph } from '../model/training-graph.ts';
 import type { WeightSource } from '../model/weight-source.ts';
 import { accumulateGradients } from './accumulate.ts';
@@ -56,6 +57,13 @@ export interface TrainLoraOptions {
   weights: WeightSource;
   data: TrainingData;
   settings?: Partial<LoraTrainingSettings>;
+  /**
+   * Where the checkpoint keeps the decoder (`openModelWeights(…).modulePrefix`, default `model.`):
+   * the LoRA tensors are named after it, as PEFT names them for that model.
+   */
+  modulePrefix?: string;
+  /** QLoRA: the frozen weights in block-wise 4-bit form (`--qlora`). */
+  frozenQuantization?: FrozenQuantization;
   /** Epoch checkpoints go here; none are written without it. */
   checkpointDir?: string;
   /** Continue from the newest checkpoint in `checkpointDir` (a fresh start when there is none). */
@@ -70,7 +78,7 @@ export interface TrainLoraOptions {
 
 export interface TrainLoraResult {
   settings: LoraTrainingSettings;
-  /** PEFT-named LoRA tensors in the training graph's naming (`base_model.model.model.layers…`). */
+  /** PEFT-named LoRA tensors (`base_model.model.<modulePrefix>layers.0.self_attn.q_proj.lora_A.weight`). */
   parameters: Record<string, Float32Array>;
   shapes: Record<string, number[]>;
   totalSteps: number;
@@ -83,6 +91,8 @@ interface CheckpointSettings {
   settings: LoraTrainingSettings;
   fingerprint: string | null;
   trainRows: number;
+  /** The QLoRA format, or null for fp32 frozen weights (older checkpoints: absent). */
+  quantization?: string | null;
 }
 
 export async function trainLora(options: TrainLoraOptions): Promise<TrainLoraResult> {
@@ -105,6 +115,8 @@ export async function trainLora(options: TrainLoraOptions): Promise<TrainLoraRes
     weights: options.weights,
     type: 'float32',
     input: data.imageTokenId === undefined ? 'ids' : 'embeds',
+    ...(options.modulePrefix === undefined ? {} : { modulePrefix: options.modulePrefix }),
+    ...(options.frozenQuantization ? { frozenQuantization: options.frozenQuantization } : {}),
   });
   const feedContext: FeedContext = {
     training,
@@ -125,6 +137,7 @@ export async function trainLora(options: TrainLoraOptions): Promise<TrainLoraRes
     settings,
     fingerprint: data.fingerprint ?? null,
     trainRows: train.length,
+    quantization: options.frozenQuantization?.format ?? null,
   };
 
   let history: TrainingHistory = { log: [], pendingLosses: [] };
@@ -276,6 +289,13 @@ function mismatch(folder: string, reason: string): MmkitError {
 function requireSameRun(folder: string, saved: CheckpointSettings, current: CheckpointSettings): void {
   if (saved.fingerprint !== current.fingerprint || saved.trainRows !== current.trainRows) {
     throw mismatch(folder, 'it was trained on different data');
+  }
+  const quantization = (value: string | null | undefined) => value ?? 'fp32';
+  if (quantization(saved.quantization) !== quantization(current.quantization)) {
+    throw mismatch(
+      folder,
+      `it was trained with frozen weights ${quantization(saved.quantization)}, not ${quantization(current.quantization)}`,
+    );
   }
   for (const [key, value] of Object.entries(current.settings)) {
     const before = (saved.settings as unknown as Record<string, unknown>)[key];

@@ -190,11 +190,14 @@ describe('writePeftAdapter', () => {
     const parent = scratch();
     const out = join(parent, 'trained');
     writePeftAdapter(out, adapter());
+    mkdirSync(join(out, 'checkpoints', 'epoch-1'), { recursive: true });
     const changed = adapter();
     changed.modules[0].loraA = new Float32Array([9, 9, 9, 9, 9, 9]);
     writePeftAdapter(out, changed);
     expect([...readPeftAdapter(out).modules[0].loraA]).toEqual([9, 9, 9, 9, 9, 9]);
     expect(readdirSync(parent)).toEqual(['trained']);
+    // The training run's checkpoints beside the adapter survive the swap.
+    expect(readdirSync(join(out, 'checkpoints'))).toEqual(['epoch-1']);
     const broken = adapter();
     broken.modules[0].loraB = new Float32Array(3);
     expect(failure(() => writePeftAdapter(join(parent, 'other'), broken)).code).toBe('adapter_shape_mismatch');

@@ -5,7 +5,7 @@
  * `….lora_B.weight` [out, r] per adapted linear layer. A layer's output becomes
  * `y = W·x + scale·B·(A·x)` with `scale = alpha / r` (or `alpha / √r` with rsLoRA).
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { describeError, MmkitError } from '../../errors.ts';
 import { SafetensorsFile, writeSafetensors } from '../../media/safetensors.ts';
@@ -160,7 +160,8 @@ function configJson(config: AdapterConfig): Record<string, unknown> {
 
 /**
  * Writes the adapter folder atomically: both files go into a temporary sibling folder that is then
- * renamed into place, so readers see the old adapter or the new one, never half of one.
+ * renamed into place, so readers see the old adapter or the new one, never half of one. Other
+ * entries of an existing folder (e.g. `checkpoints/` of the training run) are moved across.
  */
 export function writePeftAdapter(directory: string, adapter: PeftAdapter): void {
   const target = resolve(directory);
@@ -195,7 +196,15 @@ export function writePeftAdapter(directory: string, adapter: PeftAdapter): void 
     const existed = existsSync(target);
     if (existed) renameSync(target, previous);
     renameSync(temporary, target);
-    if (existed) rmSync(previous, { recursive: true, force: true });
+    if (existed) {
+      // Whatever else lived in the folder (a training run's checkpoints/) stays.
+      for (const entry of readdirSync(previous)) {
+        if (entry !== ADAPTER_CONFIG_FILE && entry !== ADAPTER_WEIGHTS_FILE) {
+          renameSync(join(previous, entry), join(target, entry));
+        }
+      }
+      rmSync(previous, { recursive: true, force: true });
+    }
   } catch (error) {
     rmSync(temporary, { recursive: true, force: true });
     if (existsSync(previous) && !existsSync(target)) renameSync(previous, target);

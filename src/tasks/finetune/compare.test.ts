@@ -27,12 +27,16 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-/** Says "red" etc. without an adapter; with one, the tuned answer for the question's image. */
-class AdapterAwareModel implements ChatModel {
-  readonly description = { id: 'test:vlm', provider: 'test' };
+/** Names the image's colour ("red"), or, as the tuned model, the made-up answer ("scarlet"). */
+class ColourModel implements ChatModel {
+  readonly description: { id: string; provider: string };
   readonly acceptsImages = true;
   readonly contextLength = 4096;
   readonly requests: ChatRequest[] = [];
+
+  constructor(private readonly tuned: boolean) {
+    this.description = { id: tuned ? 'test:vlm+adapter' : 'test:vlm', provider: 'test' };
+  }
 
   async generate(request: ChatRequest): Promise<ChatResult> {
     this.requests.push(request);
@@ -42,7 +46,7 @@ class AdapterAwareModel implements ChatModel {
     const colour = (Object.keys(TINY_ANSWERS) as (keyof typeof TINY_ANSWERS)[]).find((name) =>
       Buffer.from(bytes).equals(readFileSync(join(root, 'images', `${name}.png`))),
     )!;
-    const text = request.adapter ? `${TINY_ANSWERS[colour]}` : colour;
+    const text = this.tuned ? TINY_ANSWERS[colour] : colour;
     return { text, finishReason: 'stop', usage: { promptTokens: 1, completionTokens: 1 }, timings: { totalMs: 1 } };
   }
 
@@ -55,25 +59,24 @@ class AdapterAwareModel implements ChatModel {
 
 describe('compareAdapter', () => {
   it('asks every validation question with and without the adapter and scores both', async () => {
-    const model = new AdapterAwareModel();
+    const base = new ColourModel(false);
+    const tuned = new ColourModel(true);
     const progress: number[] = [];
     const result = await compareAdapter({
       dataset,
-      model,
+      base,
+      tuned,
       adapter: '/adapters/colours',
       onProgress: (done) => progress.push(done),
     });
     expect(result.rows).toHaveLength(3);
+    expect(result.adapter).toBe('/adapters/colours');
     expect(progress).toEqual([1, 2, 3]);
-    expect(model.requests.map((request) => request.adapter)).toEqual([
-      undefined,
-      '/adapters/colours',
-      undefined,
-      '/adapters/colours',
-      undefined,
-      '/adapters/colours',
-    ]);
-    expect(model.requests[0]).toMatchObject({ maxNewTokens: 200, temperature: 0.3, topP: 0.9, seed: 42 });
+    expect(base.requests).toHaveLength(3);
+    expect(tuned.requests).toHaveLength(3);
+    // Same question, settings and seed on both sides.
+    expect(tuned.requests[0]).toEqual(base.requests[0]);
+    expect(base.requests[0]).toMatchObject({ maxNewTokens: 200, temperature: 0.3, topP: 0.9, seed: 42 });
     expect(result.tuned).toEqual({ exactMatch: 1, f1: 1, chrf: 100, corpusChrf: 100 });
     expect(result.base.exactMatch).toBe(0);
     expect(result.base.chrf).toBeLessThan(30);

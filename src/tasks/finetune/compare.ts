@@ -1,12 +1,11 @@
 /**
  * The seed's before/after comparison: every validation question answered by the base model and by
- * the base model with the LoRA adapter, through the VQA task (same prompt, settings and seed for
- * both), scored against the reference answer with exact match, token F1 and chrF.
- *
- * The tuned side is the base model asked with `adapter` on each request (ChatRequest's per-request
- * LoRA, as vLLM serves adapters); `withAdapter` is the one place that decides how.
+ * the tuned model (the base model loaded with the LoRA adapter), through the VQA task (same prompt,
+ * settings and seed for both), scored against the reference answer with exact match, token F1 and
+ * chrF. The caller loads both models (the CLI: the registry entry, and the same entry with the
+ * `adapter` option), so any provider that applies adapters at load serves the tuned side.
  */
-import type { ChatModel, ChatRequest } from '../../models/spec/index.ts';
+import type { ChatModel } from '../../models/spec/index.ts';
 import { VQA_DEFAULTS } from '../vqa/settings.ts';
 import { vqa } from '../vqa/vqa.ts';
 import { chrf, corpusChrf, exactMatch, tokenF1 } from './answer-metrics.ts';
@@ -48,8 +47,11 @@ export interface CompareResult {
 
 export interface CompareOptions {
   dataset: PreparedDataset;
-  model: ChatModel;
-  /** Adapter folder (or a name the model's provider knows). */
+  /** The model the data was prepared for. */
+  base: ChatModel;
+  /** The same model with the adapter applied. */
+  tuned: ChatModel;
+  /** The adapter folder (or name), for the report. */
   adapter: string;
   /** Only the first `limit` validation rows. */
   limit?: number;
@@ -60,18 +62,6 @@ export interface CompareOptions {
   seed?: number;
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
-}
-
-/** The model with `adapter` set on every request. */
-export function withAdapter(model: ChatModel, adapter: string): ChatModel {
-  const adapted = (request: ChatRequest): ChatRequest => ({ ...request, adapter });
-  return {
-    description: { ...model.description, id: `${model.description.id} + ${adapter}` },
-    acceptsImages: model.acceptsImages,
-    contextLength: model.contextLength,
-    generate: (request) => model.generate(adapted(request)),
-    stream: (request) => model.stream(adapted(request)),
-  };
 }
 
 function score(answer: string, reference: string): AnswerScore {
@@ -102,7 +92,6 @@ export async function compareAdapter(options: CompareOptions): Promise<CompareRe
     topP: options.topP ?? VQA_DEFAULTS.topP,
     seed: options.seed ?? 42,
   };
-  const tuned = withAdapter(options.model, options.adapter);
   const validation = dataset.manifest.validationRows.slice(0, options.limit);
   const rows: ComparedRow[] = [];
   for (const [index, row] of validation.entries()) {
@@ -116,8 +105,8 @@ export async function compareAdapter(options: CompareOptions): Promise<CompareRe
           ...(options.signal ? { signal: options.signal } : {}),
         })
       ).answer;
-    const base = await ask(options.model);
-    const adapted = await ask(tuned);
+    const base = await ask(options.base);
+    const adapted = await ask(options.tuned);
     rows.push({
       image: row.image,
       question: row.question,

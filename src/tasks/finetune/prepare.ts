@@ -12,6 +12,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { RawImage } from '@huggingface/transformers';
 import { describeError, isMmkitError, MmkitError } from '../../errors.ts';
+import { readDecoderConfig } from '../../finetune/model/hub-config.ts';
 import { truncateExample } from '../../finetune/train/training-example.ts';
 import { writeNpy } from '../../media/npy.ts';
 import { resolveModelFolder } from '../../models/hub/resolve-model-folder.ts';
@@ -63,6 +64,8 @@ export async function prepareFinetuneData(options: PrepareOptions): Promise<Prep
   const outDir = resolve(options.outDir);
   checkOutput(outDir);
   const modelFolder = await (options.resolveModel ?? ((model) => resolveModelFolder(model)))(options.model);
+  // An architecture training cannot handle fails here, naming the supported ones, not after the encoding.
+  readDecoderConfig(modelFolder);
 
   await mkdir(dirname(outDir), { recursive: true });
   const building = join(dirname(outDir), `.${basename(outDir)}.${process.pid}.partial`);

@@ -5,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SafetensorsFile } from '../../media/safetensors.ts';
 import { prepareFinetuneData } from './prepare.ts';
 import { writeTinyDataset } from './test-support/tiny-dataset.ts';
-import { makeLlavaTrainable } from './test-support/trainable-llava.ts';
 import { trainAdapter } from './train.ts';
 
 let root: string;
@@ -13,7 +12,6 @@ let prepared: string;
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'mmkit-train-task-'));
   const dataset = await writeTinyDataset(root);
-  makeLlavaTrainable(dataset.model);
   prepared = join(root, 'prepared');
   await prepareFinetuneData({
     dataPath: dataset.data,
@@ -42,15 +40,15 @@ describe('trainAdapter', () => {
 
     const config = JSON.parse(readFileSync(join(out, 'adapter_config.json'), 'utf8'));
     expect(config).toMatchObject({ peft_type: 'LORA', r: 4, lora_alpha: 32, lora_dropout: 0.05 });
-    expect(config.base_model_name_or_path).toBe(join(root, 'llava'));
+    expect(config.base_model_name_or_path).toBe(join(root, 'llava-llama'));
     const weights = SafetensorsFile.open(join(out, 'adapter_model.safetensors'));
     try {
       const names = [...weights.entries.keys()].sort();
-      expect(names).toHaveLength(8);
+      expect(names).toHaveLength(16);
       expect(names[0]).toBe('base_model.model.language_model.model.layers.0.self_attn.k_proj.lora_A.weight');
       expect(
         weights.entries.get('base_model.model.language_model.model.layers.0.self_attn.q_proj.lora_B.weight')?.shape,
-      ).toEqual([16, 4]);
+      ).toEqual([32, 4]);
       // B started at zero and moved.
       expect(
         weights

@@ -1,12 +1,16 @@
 /**
- * `trainAdapter`: LoRA training on a prepared folder. The decoder's config and frozen weights come
- * from the model the data was prepared with (`seams.ts`), the rows and image features from the
- * folder; epoch checkpoints go to `<out>/checkpoints`, and the finished adapter to `<out>` as a
- * PEFT folder, with module names under the model's decoder prefix.
+ * `trainAdapter`: LoRA training on a prepared folder. The decoder's config (`config.json`) and
+ * frozen fp32 weights (`model.safetensors`) come from the model the data was prepared with, the
+ * rows and image features from the folder; epoch checkpoints go to `<out>/checkpoints`, and the
+ * finished adapter to `<out>` as a PEFT folder whose module names are the checkpoint's own
+ * (`language_model.model.layers.0.self_attn.q_proj` in a LLaVA checkpoint), so PEFT loads it.
  */
 import { join } from 'node:path';
 import { MmkitError } from '../../errors.ts';
-import { peftTensorName } from '../../finetune/train/adapter-folder.ts';
+import type { QuantizationFormat } from '../../finetune/model/block-quantization.ts';
+import { readDecoderConfig } from '../../finetune/model/hub-config.ts';
+import { openModelWeights } from '../../finetune/model/model-weights.ts';
+import { blockSizeFor } from '../../finetune/model/quantized-weights.ts';
 import {
   type TrainingLogEntry,
   type TrainingProgress,
@@ -14,20 +18,22 @@ import {
   trainLora,
 } from '../../finetune/train/training-loop.ts';
 import type { LoraTrainingSettings } from '../../finetune/train/training-settings.ts';
+import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, writePeftAdapter } from '../../models/adapters/peft-adapter.ts';
+import { peakResidentBytes } from './peak-memory.ts';
 import { openPreparedDataset, preparedTrainingData } from './prepared-dataset.ts';
-import { openTrainingModel, type TrainingModel, writeTrainedAdapter } from './seams.ts';
+import { trainedPeftAdapter } from './trained-adapter.ts';
 
 export interface TrainAdapterOptions {
   prepared: string;
   out: string;
   settings?: Partial<LoraTrainingSettings>;
+  /** QLoRA: keep the frozen weights in this block-wise 4-bit format. */
+  qlora?: QuantizationFormat;
   resume?: boolean;
   onLog?: (entry: TrainingLogEntry) => void;
   onProgress?: (progress: TrainingProgress) => void;
   onWarning?: (message: string) => void;
   signal?: AbortSignal;
-  /** Default: `openTrainingModel` (the seam). */
-  openModel?: (folder: string) => TrainingModel;
 }
 
 export interface TrainAdapterResult {
@@ -36,28 +42,35 @@ export interface TrainAdapterResult {
   checkpoints: string;
   model: string;
   settings: LoraTrainingSettings;
+  /** The frozen weights' format: `fp32`, or the QLoRA format. */
+  frozenWeights: 'fp32' | QuantizationFormat;
   totalSteps: number;
   trainRows: number;
   validationRows: number;
   log: TrainingLogEntry[];
+  /** Peak resident memory of the process (VmHWM), null where the system does not report it. */
+  peakMemoryBytes: number | null;
   resumedFrom?: TrainLoraResult['resumedFrom'];
 }
 
 export async function trainAdapter(options: TrainAdapterOptions): Promise<TrainAdapterResult> {
   const dataset = openPreparedDataset(options.prepared);
   const { manifest } = dataset;
-  const model = (options.openModel ?? openTrainingModel)(manifest.modelFolder);
+  const config = readDecoderConfig(manifest.modelFolder);
+  if (config.hiddenSize !== manifest.hiddenSize) {
+    throw new MmkitError(
+      `${options.prepared}: the image features are ${manifest.hiddenSize} wide but the decoder of ${manifest.model} is ${config.hiddenSize}; prepare the data again with this model`,
+      { code: 'prepared_mismatch', param: 'prepared' },
+    );
+  }
+  const weights = openModelWeights(manifest.modelFolder, config);
   try {
-    if (model.config.hiddenSize !== manifest.hiddenSize) {
-      throw new MmkitError(
-        `${options.prepared}: the image features are ${manifest.hiddenSize} wide but the decoder of ${manifest.model} is ${model.config.hiddenSize}; prepare the data again with this model`,
-        { code: 'prepared_mismatch', param: 'prepared' },
-      );
-    }
     const checkpoints = join(options.out, 'checkpoints');
     const result = await trainLora({
-      config: model.config,
-      weights: model.weights,
+      config,
+      weights: weights.source,
+      modulePrefix: weights.modulePrefix,
+      ...(options.qlora ? { frozenQuantization: { format: options.qlora, blockSize: blockSizeFor(config) } } : {}),
       data: preparedTrainingData(dataset),
       settings: { maxLength: manifest.maxLength, ...options.settings },
       checkpointDir: checkpoints,
@@ -68,33 +81,22 @@ export async function trainAdapter(options: TrainAdapterOptions): Promise<TrainA
       ...(options.signal ? { signal: options.signal } : {}),
     });
     const { settings } = result;
-    const tensors = Object.fromEntries(
-      Object.entries(result.parameters).map(([name, data]) => [
-        peftTensorName(name, model.modulePrefix),
-        { shape: result.shapes[name], data },
-      ]),
-    );
-    const files = writeTrainedAdapter(options.out, {
-      baseModel: manifest.model,
-      rank: settings.rank,
-      alpha: settings.alpha,
-      dropout: settings.dropout,
-      targets: settings.targets,
-      tensors,
-    });
+    writePeftAdapter(options.out, trainedPeftAdapter(result, settings, manifest.model));
     return {
       adapter: options.out,
-      files,
+      files: { config: join(options.out, ADAPTER_CONFIG_FILE), weights: join(options.out, ADAPTER_WEIGHTS_FILE) },
       checkpoints,
       model: manifest.model,
       settings,
+      frozenWeights: options.qlora ?? 'fp32',
       totalSteps: result.totalSteps,
       trainRows: manifest.train.length,
       validationRows: manifest.validationRows.length,
       log: result.history.log,
+      peakMemoryBytes: peakResidentBytes(),
       ...(result.resumedFrom ? { resumedFrom: result.resumedFrom } : {}),
     };
   } finally {
-    model.close();
+    weights.close();
   }
 }

@@ -1,12 +1,13 @@
 /**
  * A tiny fine-tuning data set for tests: solid-colour PNGs, a `{image_path, question, answer}`
  * JSONL whose answers name the colour in a made-up way ("scarlet", "emerald"), plus rows that
- * must be dropped (missing image, empty answer, unreadable image) — and the testkit `llava` model.
+ * must be dropped (missing image, empty answer, unreadable image) — and the testkit `llava-llama` model (a seeded Llama
+ * decoder behind the colour-share vision encoder, trainable from its `model.safetensors`).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { llavaFiles } from '../../../../testkit/llava.ts';
+import { llavaLlamaFiles } from '../../../../testkit/llava-llama.ts';
 import { writeModelFiles } from '../../../../testkit/model-files.ts';
 
 export const TINY_COLOURS = {
@@ -32,9 +33,9 @@ export interface TinyDataset {
 
 export async function writeTinyDataset(root: string): Promise<TinyDataset> {
   const images = join(root, 'images');
-  const model = join(root, 'llava');
+  const model = join(root, 'llava-llama');
   await mkdir(images, { recursive: true });
-  await writeModelFiles(model, llavaFiles());
+  await writeModelFiles(model, llavaLlamaFiles());
   const rows: Record<string, string>[] = [];
   for (const [name, rgb] of Object.entries(TINY_COLOURS)) {
     const pixels = Buffer.alloc(40 * 30 * 3);
