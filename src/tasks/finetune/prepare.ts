@@ -15,10 +15,10 @@ import { describeError, isMmkitError, MmkitError } from '../../errors.ts';
 import { readDecoderConfig } from '../../finetune/model/hub-config.ts';
 import { truncateExample } from '../../finetune/train/training-example.ts';
 import { writeNpy } from '../../media/npy.ts';
-import { resolveModelFolder } from '../../models/hub/resolve-model-folder.ts';
 import { splitDataset } from '../../preprocess/dataset/split.ts';
 import { PREPARED_FORMAT, type PreparedManifest, type PreparedRow } from './prepared-dataset.ts';
 import { tokenizeConversation } from './training-conversation.ts';
+import { resolveTrainingModelFolder } from './training-model-folder.ts';
 import { loadPreparationModel, type PreparationModel } from './vision-model.ts';
 
 export interface PrepareOptions {
@@ -63,7 +63,7 @@ export async function prepareFinetuneData(options: PrepareOptions): Promise<Prep
   if (!Number.isSafeInteger(maxLength) || maxLength < 2) throw invalid('max-length', `must be an integer ≥ 2`);
   const outDir = resolve(options.outDir);
   checkOutput(outDir);
-  const modelFolder = await (options.resolveModel ?? ((model) => resolveModelFolder(model)))(options.model);
+  const modelFolder = await (options.resolveModel ?? resolveTrainingModelFolder)(options.model);
   // An architecture training cannot handle fails here, naming the supported ones, not after the encoding.
   readDecoderConfig(modelFolder);
 
