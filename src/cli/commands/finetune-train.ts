@@ -92,7 +92,8 @@ export function registerFinetuneTrain(finetune: Command): void {
       const stop = () => stopped.abort();
       process.once('SIGINT', stop);
       const say = (line: string) => {
-        if (!options.json) process.stderr.write(`\r\x1b[2K${line}\n`);
+        // On a terminal the line first clears the progress bar drawn in its place.
+        if (!options.json) process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[2K' : ''}${line}\n`);
       };
       try {
         const result = await trainAdapter({
@@ -142,7 +143,7 @@ export function registerFinetuneTrain(finetune: Command): void {
         } else {
           const evaluations = result.log.filter((entry) => entry.type === 'evaluation' && entry.loss !== null);
           const lines = [
-            `adapter → ${result.adapter} (${result.totalSteps} steps on ${result.trainRows} rows, frozen weights ${result.frozenWeights})`,
+            `${prepared} → adapter ${result.adapter} (${result.totalSteps} steps on ${result.trainRows} rows, frozen weights ${result.frozenWeights})`,
           ];
           if (evaluations.length > 0) {
             lines.push(`evaluation loss ${evaluations.map((entry) => entry.loss?.toFixed(4)).join(' → ')}`);
