@@ -117,7 +117,7 @@ export async function prepareFinetuneData(options: PrepareOptions): Promise<Prep
         );
         let features_ = featureIndex.get(row.image_path);
         if (features_ === undefined) {
-          const encoded = await model!.encodeImage(tokenized.pixelValues);
+          const encoded = await model!.encodeImage(tokenized.imageInputs);
           hiddenSize = encoded.shape[1];
           features_ = features.length;
           const file = `features/${String(features_).padStart(6, '0')}.npy`;

@@ -12,7 +12,8 @@ import { IMAGE_FIRST_PROCESSORS } from '../../models/providers/onnx/chat-prompt.
 export interface TokenizedConversation {
   inputIds: number[];
   labelStart: number;
-  pixelValues: Tensor;
+  /** The processor's image tensors (`pixel_values`, and `pixel_attention_mask` for Idefics3/SmolVLM). */
+  imageInputs: Record<string, Tensor>;
 }
 
 type Part = { type: 'image' } | { type: 'text'; text: string };
@@ -65,5 +66,6 @@ export async function tokenizeConversation(
       { code: 'unsupported_chat_template', param: 'model', type: 'unsupported_error' },
     );
   }
-  return { inputIds, labelStart: promptIds.length, pixelValues: full.pixel_values };
+  const { input_ids: _ids, attention_mask: _mask, ...imageInputs } = full;
+  return { inputIds, labelStart: promptIds.length, imageInputs };
 }

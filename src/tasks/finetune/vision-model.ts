@@ -1,8 +1,9 @@
 /**
  * What `prepare` needs from a vision-language model folder: its processor (image preprocessing,
  * image-token expansion, tokenizer), its chat template, the image and padding token ids from
- * `config.json`, and its vision encoder (`onnx/vision_encoder.onnx`: `pixel_values` → image
- * features already projected to the decoder's width, as Transformers.js's LLaVA export has it).
+ * `config.json`, and its vision encoder (`onnx/vision_encoder.onnx`: `pixel_values`, and for
+ * Idefics3/SmolVLM `pixel_attention_mask` → image features already projected to the decoder's
+ * width, as Transformers.js's exports have them).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,8 +17,8 @@ export interface PreparationModel {
   chatTemplate: string | undefined;
   imageTokenId: number;
   padTokenId: number;
-  /** pixel_values of one image → its features, [image tokens, hidden]. */
-  encodeImage(pixelValues: Tensor): Promise<{ data: Float32Array; shape: [number, number] }>;
+  /** The processor's image tensors for one image → its features, [image tokens, hidden]. */
+  encodeImage(imageInputs: Record<string, Tensor>): Promise<{ data: Float32Array; shape: [number, number] }>;
   release(): Promise<void>;
 }
 
@@ -56,10 +57,14 @@ export async function loadPreparationModel(folder: string): Promise<PreparationM
       chatTemplate,
       imageTokenId,
       padTokenId: typeof padTokenId === 'number' ? padTokenId : 0,
-      async encodeImage(pixelValues) {
-        const feeds = {
-          [session.inputNames[0]]: new OrtTensor('float32', pixelValues.data as Float32Array, pixelValues.dims),
-        };
+      async encodeImage(imageInputs) {
+        const feeds: Record<string, OrtTensor> = {};
+        for (const name of session.inputNames) {
+          const input = imageInputs[name];
+          if (!input)
+            throw unsupported(folder, `its vision encoder wants "${name}", which its processor does not make`);
+          feeds[name] = new OrtTensor(input.type as 'float32', input.data as Float32Array, input.dims);
+        }
         const output = (await session.run(feeds))[session.outputNames[0]];
         const hidden = output.dims.at(-1) ?? 0;
         const data = output.data as Float32Array;
