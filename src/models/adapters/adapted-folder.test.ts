@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { afterEach, describe, expect, it } from 'vitest';
-import { adaptedModelFolder } from './adapted-folder.ts';
+import { adaptedModelFolder, removeAdaptedCopies } from './adapted-folder.ts';
 import { type LoraModule, writePeftAdapter } from './peft-adapter.ts';
 import {
   adaptedWeights,
@@ -148,5 +148,17 @@ describe('adaptedModelFolder', () => {
       adaptedModelFolder(modelFolder(false), adapterFolder(module), { files: ['onnx/model.onnx'], cacheRoot }),
     ).toThrow(/the adapter was trained for another model/);
     expect(readdirSync(cacheRoot)).toEqual([]);
+  });
+
+  it('forgets the copies of a removed model, and only those', () => {
+    const cacheRoot = join(scratch(), 'cache');
+    const removed = modelFolder(false);
+    const kept = modelFolder(true);
+    const adapter = adapterFolder(adapterModule(3));
+    const gone = adaptedModelFolder(removed, adapter, { files: ['onnx/model.onnx'], cacheRoot });
+    const stays = adaptedModelFolder(kept, adapter, { files: ['onnx/model.onnx'], cacheRoot });
+    expect(removeAdaptedCopies(join(removed, '..'), cacheRoot)).toBe(1);
+    expect(readdirSync(cacheRoot)).toEqual([stays.path.split('/').at(-1)]);
+    expect(gone.path).not.toBe(stays.path);
   });
 });

@@ -208,3 +208,28 @@ function relativeTo(folder: string, path: string): string {
     .split(/[\\/]/)
     .join('/');
 }
+
+/**
+ * Removes the adapted copies built from models under `modelRoot` (a removed model's folder): their
+ * hard-linked weights would otherwise keep the removed model's disk space in use.
+ */
+export function removeAdaptedCopies(modelRoot: string, cacheRoot = join(mmkitHome(), 'adapted')): number {
+  const removedRoot = resolve(modelRoot);
+  let removed = 0;
+  for (const entry of existsSync(cacheRoot) ? readdirSync(cacheRoot) : []) {
+    const folder = join(cacheRoot, entry);
+    let model: unknown;
+    try {
+      model = (JSON.parse(readFileSync(join(folder, MANIFEST_FILE), 'utf8')) as { model?: unknown }).model;
+    } catch {
+      continue; // a build in progress or not ours: leave it
+    }
+    if (typeof model !== 'string') continue;
+    const source = resolve(model);
+    if (source === removedRoot || source.startsWith(`${removedRoot}/`)) {
+      rmSync(folder, { recursive: true, force: true });
+      removed += 1;
+    }
+  }
+  return removed;
+}

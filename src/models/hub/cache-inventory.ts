@@ -2,6 +2,7 @@
 import { readdir, rm, rmdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MmkitError } from '../../errors.ts';
+import { removeAdaptedCopies } from '../adapters/adapted-folder.ts';
 import { modelsRoot, readManifest, repoPaths } from './cache-layout.ts';
 import { cacheWriteFailure } from './disk-errors.ts';
 import { checkRepoId } from './repo-id.ts';
@@ -88,6 +89,7 @@ export async function removeCachedModel(
     }
   });
   await rm(paths.root, { recursive: true, force: true }).catch(() => {});
+  removeAdaptedCopies(paths.root, join(home, 'adapted'));
   await rmdir(join(modelsRoot(home), id.split('/')[0]!)).catch(() => {}); // only when no other repo of that owner remains
   return { id, freedBytes: cached.reduce((total, model) => total + model.sizeBytes, 0) };
 }
