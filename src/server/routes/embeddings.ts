@@ -10,6 +10,7 @@ import { invalidRequest } from '../http-errors.ts';
 import { acceptImage } from '../media/accept-image.ts';
 import { imageUrlBytes } from '../media/image-url.ts';
 import { limitBody } from '../middleware/body-limit.ts';
+import { type CancellationCheck, requestSignal } from '../middleware/request-context.ts';
 import { modelName } from '../openai/chat-request-schema.ts';
 import type { ServerEnv, ServerServices } from '../server-context.ts';
 import type { ServerLimits } from '../server-options.ts';
@@ -47,10 +48,10 @@ export function embeddingsRoutes(services: ServerServices): Hono<ServerEnv> {
     if (texts.length > limits.maxEmbeddingInputs) {
       throw invalidRequest(`at most ${limits.maxEmbeddingInputs} inputs per request`, 'input', 'too_many_inputs');
     }
-    const signal = c.get('signal');
+    // Texts only poll for a disconnect (no signal to make); images reach the model with a real signal.
     const { vectors, tokens } = texts.some((input) => input.startsWith('data:'))
-      ? await embedWithImages(services, body.model, texts, signal)
-      : await embedTextsBatched(services, body.model, texts, signal);
+      ? await embedWithImages(services, body.model, texts, requestSignal(c))
+      : await embedTextsBatched(services, body.model, texts, c.get('cancellation'));
     const dimensions = vectors[0]?.length ?? 0;
     if (body.dimensions && body.dimensions !== dimensions) {
       throw invalidRequest(
@@ -81,10 +82,10 @@ async function embedTextsBatched(
   services: ServerServices,
   model: string,
   texts: string[],
-  signal: AbortSignal,
+  cancellation: CancellationCheck,
 ): Promise<{ vectors: Float32Array[]; tokens: number }> {
   for (const [index, text] of texts.entries()) checkTextLength(text, index, services.limits);
-  return services.embeddingBatcher.embedTexts(model, texts, signal);
+  return services.embeddingBatcher.embedTexts(model, texts, cancellation);
 }
 
 async function embedWithImages(
