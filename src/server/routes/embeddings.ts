@@ -39,17 +39,22 @@ export function embeddingsRoutes(services: ServerServices): Hono<ServerEnv> {
 
   app.post('/v1/embeddings', limitBody(limits.embeddingsBodyBytes), async (c) => {
     const body = parseWith(embeddingsSchema, await readJsonBody(c));
-    const inputs = [body.input].flat();
+    // One text (the usual request) needs no array building or scanning.
+    const inputs = typeof body.input === 'string' ? [body.input] : body.input;
     if (inputs.length === 0) throw invalidRequest('input must not be empty', 'input', 'invalid_parameter');
-    if (inputs.some((input) => typeof input !== 'string')) {
-      throw invalidRequest('token id inputs are not supported: send text', 'input', 'token_input_unsupported');
+    let hasImage = false;
+    for (const input of inputs) {
+      if (typeof input !== 'string') {
+        throw invalidRequest('token id inputs are not supported: send text', 'input', 'token_input_unsupported');
+      }
+      if (input.startsWith('data:')) hasImage = true;
     }
     const texts = inputs as string[];
     if (texts.length > limits.maxEmbeddingInputs) {
       throw invalidRequest(`at most ${limits.maxEmbeddingInputs} inputs per request`, 'input', 'too_many_inputs');
     }
     // Texts only poll for a disconnect (no signal to make); images reach the model with a real signal.
-    const { vectors, tokens } = texts.some((input) => input.startsWith('data:'))
+    const { vectors, tokens } = hasImage
       ? await embedWithImages(services, body.model, texts, requestSignal(c))
       : await embedTextsBatched(services, body.model, texts, c.get('cancellation'));
     const dimensions = vectors[0]?.length ?? 0;
@@ -72,7 +77,7 @@ async function embedTextsBatched(
   texts: string[],
   cancellation: CancellationCheck,
 ): Promise<{ vectors: Float32Array[]; tokens: number }> {
-  for (const [index, text] of texts.entries()) checkTextLength(text, index, services.limits);
+  for (let index = 0; index < texts.length; index++) checkTextLength(texts[index]!, index, services.limits);
   return services.embeddingBatcher.embedTexts(model, texts, cancellation);
 }
 
