@@ -111,7 +111,10 @@ export async function createServer(options: ServerOptions): Promise<MmkitServer>
   const gate = new ShutdownGate();
 
   const app = new Hono<ServerEnv>();
-  app.use(gate.requestContext());
+  // With neither CORS nor auth configured, nothing runs between the request context and the gate,
+  // so one middleware does both.
+  const nothingBeforeGate = !options.cors && !options.apiKey;
+  app.use(gate.requestContext(nothingBeforeGate));
   app.onError((error, c) => respondWithError(c, error, log));
   app.notFound((c) => respondWithError(c, routeNotFound(c), log));
   if (options.cors) {
@@ -119,7 +122,7 @@ export async function createServer(options: ServerOptions): Promise<MmkitServer>
     app.use(cors({ origin: origins === '*' ? '*' : origins, exposeHeaders: ['Retry-After', 'X-Request-Id'] }));
   }
   if (options.apiKey) app.use(requireApiKey(options.apiKey));
-  app.use(gate.middleware());
+  if (!nothingBeforeGate) app.use(gate.middleware());
   for (const routes of [
     healthRoutes(),
     modelsRoutes(services),

@@ -10,6 +10,7 @@
 
 import type { EmbeddingModel, EmbeddingResult } from '../models/spec/index.ts';
 import { queueFull } from './http-errors.ts';
+import type { CancellationCheck } from './middleware/request-context.ts';
 import type { ModelLease, ModelService } from './model-service.ts';
 
 export interface BatchedEmbeddings {
@@ -20,7 +21,7 @@ export interface BatchedEmbeddings {
 
 interface Submission {
   texts: string[];
-  signal: AbortSignal | undefined;
+  signal: CancellationCheck | undefined;
   resolve: (result: BatchedEmbeddings) => void;
   reject: (error: unknown) => void;
 }
@@ -40,7 +41,7 @@ export class EmbeddingBatcher {
     private readonly maxWaitingInputs: number,
   ) {}
 
-  embedTexts(model: string, texts: string[], signal?: AbortSignal): Promise<BatchedEmbeddings> {
+  embedTexts(model: string, texts: string[], signal?: CancellationCheck): Promise<BatchedEmbeddings> {
     signal?.throwIfAborted();
     let lane = this.lanes.get(model);
     if (!lane) {

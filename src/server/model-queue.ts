@@ -36,12 +36,17 @@ export class ModelQueue {
     return { running: this.running, waiting: this.waiters.length };
   }
 
+  /** A slot now if one is free (no waiting, no Promise), else undefined. */
+  tryAcquire(): QueueSlot | undefined {
+    if (this.running >= this.concurrency) return undefined;
+    this.running += 1;
+    return this.slot();
+  }
+
   acquire(signal?: AbortSignal): Promise<QueueSlot> {
     signal?.throwIfAborted();
-    if (this.running < this.concurrency) {
-      this.running += 1;
-      return Promise.resolve(this.slot());
-    }
+    const free = this.tryAcquire();
+    if (free) return Promise.resolve(free);
     if (this.waiters.length >= this.maxWaiting) {
       const waitSeconds = (this.averageHoldSeconds * (this.waiters.length + 1)) / this.concurrency;
       return Promise.reject(queueFull(this.name, waitSeconds));

@@ -54,6 +54,10 @@ function canonical(name: string): string | undefined {
 
 const CACHE_LISTING_TTL_MS = 5_000;
 
+function memoKeyOf(capability: Capability, requested: string | undefined): string {
+  return `${capability}\u0000${requested ?? ''}`;
+}
+
 export class ModelService {
   private readonly resolved = new Map<string, ResolvedModel>();
   private closed = false;
@@ -105,14 +109,18 @@ export class ModelService {
    * Waits for a turn on the model, loading it on first use. The caller must `release()` the lease
    * when its work (a whole stream included) is done.
    */
-  async acquire<C extends Capability>(
+  acquire<C extends Capability>(
     capability: C,
     requested: string | undefined,
     signal?: AbortSignal,
   ): Promise<ModelLease<C>> {
-    if (this.closed) throw shuttingDown();
-    const resolved = (await this.resolveName(capability, requested)) as ResolvedModel<C>;
-    return this.options.host.acquire(resolved, signal);
+    if (this.closed) return Promise.reject(shuttingDown());
+    // A name seen before goes straight to the host: no extra async step per request.
+    const known = this.resolved.get(memoKeyOf(capability, requested)) as ResolvedModel<C> | undefined;
+    if (known) return this.options.host.acquire(known, signal);
+    return this.resolveName(capability, requested).then((resolved) =>
+      this.options.host.acquire(resolved as ResolvedModel<C>, signal),
+    );
   }
 
   /**
@@ -120,7 +128,7 @@ export class ModelService {
    * server runs, so answers are remembered (refusals are not: the model cache may gain a model).
    */
   private async resolveName(capability: Capability, requested: string | undefined): Promise<ResolvedModel> {
-    const memoKey = `${capability}\u0000${requested ?? ''}`;
+    const memoKey = memoKeyOf(capability, requested);
     const known = this.resolved.get(memoKey);
     if (known) return known;
     let name = requested === undefined || requested === '' ? undefined : requested;

@@ -1,6 +1,7 @@
 /** What every route handler can reach: the services of this server and per-request variables. */
 import type { HubSettings } from '../models/hub/settings.ts';
 import type { EmbeddingBatcher } from './embedding-batcher.ts';
+import type { RequestCancellation } from './middleware/request-context.ts';
 import type { ModelService } from './model-service.ts';
 import type { ServerLimits } from './server-options.ts';
 import type { FileStore } from './uploads/file-store.ts';
@@ -20,7 +21,7 @@ export interface ServerServices {
 export interface ServerEnv {
   Variables: {
     requestId: string;
-    /** Aborts when the client goes away or the server's shutdown grace period ends. */
-    signal: AbortSignal;
+    /** When the client went away or the server's shutdown grace period ended (`requestSignal(c)`). */
+    cancellation: RequestCancellation;
   };
 }

@@ -9,7 +9,10 @@ import { invalidRequest, unsupportedMediaType } from './http-errors.ts';
 import { requestHeader } from './middleware/request-context.ts';
 
 export function mediaTypeOf(c: Context): string {
-  return (requestHeader(c, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  const header = requestHeader(c, 'content-type') ?? '';
+  // The usual exact value needs no splitting or copying.
+  if (header === 'application/json') return header;
+  return header.split(';')[0]!.trim().toLowerCase();
 }
 
 export function requireMediaType(c: Context, expected: string): void {

@@ -17,6 +17,7 @@ import type {
   PartialImages,
 } from '../../models/spec/image-generation-model.ts';
 import { type ImagineResult, imagine, styleTemplate } from '../../tasks/imagine/index.ts';
+import { requestSignal } from '../middleware/request-context.ts';
 import type { ModelLease } from '../model-service.ts';
 import type { ServerEnv, ServerServices } from '../server-context.ts';
 import { eventStream, orderedSends, type SendEvent } from '../sse/event-stream.ts';
@@ -108,7 +109,7 @@ export async function leaseImageModel(
   parameters: ImageGenerationParameters,
 ): Promise<ModelLease<'imageGeneration'>> {
   if (parameters.style !== undefined) styleTemplate(parameters.style);
-  return services.models.acquire('imageGeneration', parameters.model, c.get('signal'));
+  return services.models.acquire('imageGeneration', parameters.model, requestSignal(c));
 }
 
 /** What a streamed generation sends: each handler gets the stream's `send`, in the order things happen. */

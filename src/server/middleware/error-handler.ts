@@ -16,7 +16,7 @@ export function respondWithError(
 ): Response {
   const requestId = c.get('requestId') ?? 'unknown';
   // The client went away: nobody reads this answer, and it is not our bug.
-  if (isAbortError(error) && c.get('signal')?.aborted) {
+  if (isAbortError(error) && c.get('cancellation')?.aborted) {
     return c.json(
       { error: { message: 'request cancelled', type: 'invalid_request_error', param: null, code: 'cancelled' } },
       499 as 400,

@@ -1,12 +1,13 @@
 /**
- * Per-request id, signal and shutdown gate, in one middleware because it runs on every request.
+ * Per-request id, cancellation and shutdown gate, in one middleware because it runs on every request.
  * The id comes from the client's `X-Request-Id` (when it is a sane token) or is made up, and is
- * echoed back. The signal aborts when the client disconnects or when the server's shutdown grace
- * period ends, and reaches every model call; once shutdown starts, new requests get a 503.
+ * echoed back. The cancellation says when the client disconnected or the server's shutdown grace
+ * period ended, and its signal reaches every model call; once shutdown starts, new requests get a 503.
  *
- * Under Node the signal is one `AbortController` aborted from the response's `close` event (and
- * headers are read from the Node request), which is much cheaper per request than `AbortSignal.any`
- * over the web `Request`'s signal; `app.request()` in tests takes the portable path.
+ * Under Node nothing is allocated for cancellation until a route asks for it: `aborted` is read off
+ * the Node response, and the `AbortSignal` (one `AbortController` aborted from the response's
+ * `close` event) is made on first use, since an `AbortController` and its listener per request are a
+ * measurable share of a small request's cost. `app.request()` in tests takes the portable path.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -35,11 +36,61 @@ export function requestHeader(c: Context, name: string): string | undefined {
 
 const clientClosed = () => new DOMException('the client closed the connection', 'AbortError');
 
+/** What a route may poll without making a signal: `AbortSignal` has the same shape. */
+export interface CancellationCheck {
+  readonly aborted: boolean;
+  readonly reason: unknown;
+  throwIfAborted(): void;
+}
+
+/** One request's cancellation: polled cheaply, or as a real `AbortSignal` made on first use. */
+export class RequestCancellation implements CancellationCheck {
+  private made: AbortSignal | undefined;
+
+  constructor(
+    private readonly gate: ShutdownGate,
+    private readonly context: Context,
+  ) {}
+
+  get aborted(): boolean {
+    if (this.made) return this.made.aborted;
+    const outgoing = (this.context.env as NodeBindings | undefined)?.outgoing;
+    if (!outgoing) return this.signal.aborted;
+    return this.gate.cancelled.aborted || (outgoing.destroyed && !outgoing.writableFinished);
+  }
+
+  get reason(): unknown {
+    if (this.made) return this.made.reason;
+    if (this.gate.cancelled.aborted) return this.gate.cancelled.reason;
+    return this.aborted ? clientClosed() : undefined;
+  }
+
+  throwIfAborted(): void {
+    if (this.aborted) throw this.reason;
+  }
+
+  /** Aborts when the client disconnects or the shutdown grace period ends. */
+  get signal(): AbortSignal {
+    this.made ??= this.gate.signalFor(this.context);
+    return this.made;
+  }
+}
+
+/** The request's signal, for model calls and anything else that takes an `AbortSignal`. */
+export function requestSignal(c: Context<ServerEnv>): AbortSignal {
+  return c.get('cancellation').signal;
+}
+
 export class ShutdownGate {
   private readonly cancelAll = new AbortController();
   /** Requests whose response is not closed yet (Node path). */
   private readonly inFlight = new Set<AbortController>();
   private accepting = true;
+
+  /** Aborted when the shutdown grace period ends. */
+  get cancelled(): AbortSignal {
+    return this.cancelAll.signal;
+  }
 
   get isAccepting(): boolean {
     return this.accepting;
@@ -66,8 +117,12 @@ export class ShutdownGate {
     };
   }
 
-  /** The request's id and signal: the first middleware, so even a 401 names its request. */
-  requestContext(): MiddlewareHandler<ServerEnv> {
+  /**
+   * The request's id and cancellation: the first middleware, so even a 401 names its request. With
+   * `refuseWhenClosed` it also does `middleware()`'s job, for servers with no CORS or auth between
+   * the two (one middleware less on every request).
+   */
+  requestContext(refuseWhenClosed = false): MiddlewareHandler<ServerEnv> {
     return async (c, next) => {
       const offered = requestHeader(c, REQUEST_ID_HEADER);
       const id = offered !== undefined && SANE_REQUEST_ID.test(offered) ? offered : randomUUID();
@@ -77,14 +132,19 @@ export class ShutdownGate {
       const outgoing = (c.env as NodeBindings | undefined)?.outgoing;
       if (outgoing) outgoing.setHeader(REQUEST_ID_HEADER, id);
       else c.header(REQUEST_ID_HEADER, id);
-      c.set('signal', this.signalFor(c));
+      c.set('cancellation', new RequestCancellation(this, c));
+      if (refuseWhenClosed && !this.accepting) throw shuttingDown();
       await next();
     };
   }
 
-  private signalFor(c: Context): AbortSignal {
+  /** A signal for one request (made when its route first asks for one). */
+  signalFor(c: Context): AbortSignal {
     const outgoing = (c.env as NodeBindings | undefined)?.outgoing;
     if (!outgoing) return AbortSignal.any([c.req.raw.signal, this.cancelAll.signal]);
+    if (this.cancelAll.signal.aborted) return this.cancelAll.signal;
+    // Asked for after the client left: the `close` event is already past.
+    if (outgoing.destroyed && !outgoing.writableFinished) return AbortSignal.abort(clientClosed());
     const controller = new AbortController();
     this.inFlight.add(controller);
     outgoing.once('close', () => {

@@ -15,6 +15,8 @@ interface Slot {
   key: string;
   state: 'loading' | 'ready' | 'failed';
   model: Promise<unknown>;
+  /** The model once loaded, for the fast path that skips awaiting `model`. */
+  loaded: unknown;
   queue: ModelQueue;
   loadedAt: number | undefined;
   lastUsedAt: number;
@@ -31,14 +33,34 @@ export class InProcessModelHost implements ModelHost {
 
   constructor(private readonly options: InProcessHostOptions) {}
 
-  async acquire<C extends Capability>(resolved: ResolvedModel<C>, signal?: AbortSignal): Promise<ModelLease<C>> {
-    let slot = this.slots.get(resolved.key);
-    if (!slot || slot.state === 'failed') slot = this.startLoading(resolved);
-    const turn: QueueSlot = await slot.queue.acquire(signal);
-    const release = () => {
+  acquire<C extends Capability>(resolved: ResolvedModel<C>, signal?: AbortSignal): Promise<ModelLease<C>> {
+    const slot = this.slots.get(resolved.key);
+    // Loaded and a turn free: the lease at once, without the async steps of waiting.
+    if (slot?.state === 'ready' && !signal?.aborted) {
+      const turn = slot.queue.tryAcquire();
+      if (turn) {
+        const model = slot.loaded as CapabilityModels[C];
+        return Promise.resolve({ model, id: resolved.id, release: this.releaser(slot, turn) });
+      }
+    }
+    return this.acquireWaiting(resolved, signal);
+  }
+
+  private releaser(slot: Slot, turn: QueueSlot): () => void {
+    return () => {
       slot.lastUsedAt = Date.now();
       turn.release();
     };
+  }
+
+  private async acquireWaiting<C extends Capability>(
+    resolved: ResolvedModel<C>,
+    signal?: AbortSignal,
+  ): Promise<ModelLease<C>> {
+    let slot = this.slots.get(resolved.key);
+    if (!slot || slot.state === 'failed') slot = this.startLoading(resolved);
+    const turn: QueueSlot = await slot.queue.acquire(signal);
+    const release = this.releaser(slot, turn);
     try {
       const model = (await slot.model) as CapabilityModels[C];
       return { model, id: resolved.id, release };
@@ -109,12 +131,14 @@ export class InProcessModelHost implements ModelHost {
       state: 'loading',
       queue,
       model: Promise.resolve(),
+      loaded: undefined,
       loadedAt: undefined,
       lastUsedAt: Date.now(),
     };
     slot.model = this.options.registry.load(resolved.capability, resolved.name).then(
       (model) => {
         slot.state = 'ready';
+        slot.loaded = model;
         slot.loadedAt = Date.now();
         return model;
       },

@@ -11,6 +11,7 @@ import { type AskRequest, parseAskForm } from '../api/ask-request.ts';
 import { invalidRequest, notFound } from '../http-errors.ts';
 import { acceptImage } from '../media/accept-image.ts';
 import { limitBody } from '../middleware/body-limit.ts';
+import { requestSignal } from '../middleware/request-context.ts';
 import type { ModelLease } from '../model-service.ts';
 import { formFile, type MultipartForm, readMultipart } from '../multipart.ts';
 import type { ServerEnv, ServerServices } from '../server-context.ts';
@@ -27,7 +28,7 @@ export function apiAskRoutes(services: ServerServices): Hono<ServerEnv> {
     const form = await readMultipart(c);
     const request = parseAskForm(form, limits.maxQuestionChars, limits.maxPromptChars);
     const { image, upload } = await readImage(form, request, services);
-    const signal = c.get('signal');
+    const signal = requestSignal(c);
     const lease = await services.models.acquire('visionChat', request.model, signal);
     let ocrLease: Promise<ModelLease<'ocr'>> | undefined;
     const loadOcr = async (): Promise<TextRecognitionModel> => {

@@ -14,6 +14,7 @@ import { sniffAudioContainer } from '../../preprocess/audio/sniff.ts';
 import { type AssistantEvent, assistant, DEFAULT_MAX_AUDIO_SECONDS } from '../../tasks/assistant/index.ts';
 import { invalidRequest, unsupportedMediaType } from '../http-errors.ts';
 import { limitBody } from '../middleware/body-limit.ts';
+import { requestSignal } from '../middleware/request-context.ts';
 import type { ModelLease } from '../model-service.ts';
 import { formField, formFile, readMultipart } from '../multipart.ts';
 import type { ServerEnv, ServerServices } from '../server-context.ts';
@@ -77,7 +78,7 @@ export function apiAssistantRoutes(services: ServerServices): Hono<ServerEnv> {
       }
     }
 
-    const signal = c.get('signal');
+    const signal = requestSignal(c);
     const leases: ModelLease<'transcription' | 'chat' | 'speech'>[] = [];
     const releaseAll = () => {
       for (const lease of leases.splice(0)) lease.release();

@@ -10,6 +10,7 @@ import { encodeWav } from '../../media/wav.ts';
 import type { SpeechModel, SpeechResult } from '../../models/spec/index.ts';
 import { invalidRequest } from '../http-errors.ts';
 import { limitBody } from '../middleware/body-limit.ts';
+import { requestSignal } from '../middleware/request-context.ts';
 import { modelName } from '../openai/chat-request-schema.ts';
 import type { ServerEnv, ServerServices } from '../server-context.ts';
 import { NO_CONTROL_CHARACTERS, parseWith, readJsonBody } from '../validation.ts';
@@ -56,7 +57,7 @@ export function audioSpeechRoutes(services: ServerServices): Hono<ServerEnv> {
         'input_too_long',
       );
     }
-    const signal = c.get('signal');
+    const signal = requestSignal(c);
     const lease = await services.models.acquire('speech', body.model, signal);
     let result: SpeechResult;
     try {

@@ -18,6 +18,7 @@ import {
 } from '../../tasks/transcribe/index.ts';
 import { invalidRequest, unsupportedMediaType } from '../http-errors.ts';
 import { limitBody } from '../middleware/body-limit.ts';
+import { requestSignal } from '../middleware/request-context.ts';
 import { formField, formFieldList, formFile, readMultipart } from '../multipart.ts';
 import type { ServerEnv, ServerServices } from '../server-context.ts';
 import { eventStream, orderedSends } from '../sse/event-stream.ts';
@@ -71,7 +72,7 @@ export function audioTranscriptionsRoutes(services: ServerServices): Hono<Server
         'file',
       );
     }
-    const signal = c.get('signal');
+    const signal = requestSignal(c);
     const audio = await loadAudio(bytes, {
       name: 'file',
       sampleRate: SAMPLE_RATE,

@@ -9,6 +9,7 @@ import { streamSSE } from 'hono/streaming';
 import type { ChatModel, ChatRequest, ChatStreamPart } from '../../models/spec/index.ts';
 import { invalidRequest, mapError } from '../http-errors.ts';
 import { limitBody } from '../middleware/body-limit.ts';
+import { requestSignal } from '../middleware/request-context.ts';
 import { checkPromptLength, hasImageParts, toChatMessages } from '../openai/chat-messages.ts';
 import { type ChatRequestBody, chatRequestSchema } from '../openai/chat-request-schema.ts';
 import {
@@ -35,7 +36,7 @@ export function chatCompletionsRoutes(services: ServerServices): Hono<ServerEnv>
       throw invalidRequest(`at most ${limits.maxMessages} messages are accepted`, 'messages', 'too_many_messages');
     }
     checkPromptLength(body.messages, limits.maxPromptChars);
-    const signal = c.get('signal');
+    const signal = requestSignal(c);
     const wantsImages = hasImageParts(body.messages);
     const messages = await toChatMessages(body.messages, {
       limits,

@@ -3,6 +3,7 @@ import { embed, embedMany } from 'ai';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataUrl, solidImage, startTestServer, type TestServer } from '../test-support/test-server.ts';
+import { embeddingsJson } from './embeddings.ts';
 
 function cosine(a: readonly number[], b: readonly number[]): number {
   let dot = 0;
@@ -77,5 +78,40 @@ describe('POST /v1/embeddings', () => {
       status: 400,
       code: 'dimensions_unsupported',
     });
+  });
+});
+
+describe('embeddingsJson', () => {
+  /** What the route answered before it wrote the string itself. */
+  function viaStringify(vectors: Float32Array[], base64: boolean, model: string, tokens: number): string {
+    return JSON.stringify({
+      object: 'list',
+      data: vectors.map((vector, index) => ({
+        object: 'embedding',
+        index,
+        embedding: base64
+          ? Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength).toString('base64')
+          : Array.from(vector),
+      })),
+      model,
+      usage: { prompt_tokens: tokens, total_tokens: tokens },
+    });
+  }
+
+  it('writes exactly what JSON.stringify writes, odd floats and model names included', () => {
+    const shared = new Float32Array([9, 9, 0.1, -0, 1e-7, -3.5e38, 2 ** -149, 123456789]);
+    const vectors = [
+      new Float32Array([0.5, -0.25, 0.1]),
+      shared.subarray(2),
+      new Float32Array([Number.NaN, 1, Infinity]),
+    ];
+    for (const base64 of [false, true]) {
+      for (const model of ['tiny-clip', 'a "quoted"\\name\u2028']) {
+        const written = embeddingsJson(vectors, base64, model, 7);
+        expect(written).toBe(viaStringify(vectors, base64, model, 7));
+        expect(JSON.parse(written).data).toHaveLength(3);
+      }
+    }
+    expect(embeddingsJson([], false, 'm', 0)).toBe(viaStringify([], false, 'm', 0));
   });
 });

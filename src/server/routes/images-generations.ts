@@ -27,6 +27,7 @@ import {
 } from '../api/image-request.ts';
 import { invalidRequest } from '../http-errors.ts';
 import { limitBody } from '../middleware/body-limit.ts';
+import { requestSignal } from '../middleware/request-context.ts';
 import type { ServerEnv, ServerServices } from '../server-context.ts';
 import type { SendEvent } from '../sse/event-stream.ts';
 import { parseWith, readJsonBody } from '../validation.ts';
@@ -144,7 +145,7 @@ export function imagesGenerationsRoutes(services: ServerServices): Hono<ServerEn
     }
     const lease = await leaseImageModel(c, services, wanted);
     try {
-      const outcome = await generateImages(services, lease, wanted, c.get('signal'));
+      const outcome = await generateImages(services, lease, wanted, requestSignal(c));
       return c.json(openAiBody(outcome, body.response_format ?? 'url', origin));
     } finally {
       lease.release();

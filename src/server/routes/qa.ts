@@ -10,6 +10,7 @@ import { invalidRequest } from '../http-errors.ts';
 import { acceptImage } from '../media/accept-image.ts';
 import { limitBody } from '../middleware/body-limit.ts';
 import { respondWithError } from '../middleware/error-handler.ts';
+import { requestSignal } from '../middleware/request-context.ts';
 import { formField, formFile, readMultipart } from '../multipart.ts';
 import type { ServerEnv, ServerServices } from '../server-context.ts';
 import { NO_CONTROL_CHARACTERS } from '../validation.ts';
@@ -34,7 +35,7 @@ export function qaRoutes(services: ServerServices): Hono<ServerEnv> {
         throw invalidRequest(`image is over ${limits.imageUploadBytes} bytes`, 'image', 'image_too_large');
       }
       const image = await acceptImage(bytes, { maxPixels: limits.maxPixels, param: 'image', unknownFormatStatus: 415 });
-      const signal = c.get('signal');
+      const signal = requestSignal(c);
       const lease = await services.models.acquire('visionChat', modelName, signal);
       try {
         if (!lease.model.acceptsImages) {

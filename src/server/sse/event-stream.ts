@@ -7,6 +7,7 @@
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { isAbortError, mapError } from '../http-errors.ts';
+import { requestSignal } from '../middleware/request-context.ts';
 import type { ServerEnv, ServerServices } from '../server-context.ts';
 
 export type SendEvent = (type: string, data: unknown) => Promise<void>;
@@ -21,7 +22,7 @@ export function eventStream(
   cleanup?: () => void,
 ): Response {
   const cancel = new AbortController();
-  const signal = AbortSignal.any([c.get('signal'), cancel.signal]);
+  const signal = AbortSignal.any([requestSignal(c), cancel.signal]);
   c.header('Cache-Control', 'no-store');
   c.header('X-Accel-Buffering', 'no');
   return streamSSE(c, async (stream) => {
