@@ -1,15 +1,16 @@
 import { lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { adaptedModelFolder, removeAdaptedCopies } from './adapted-folder.ts';
 import { type LoraModule, writePeftAdapter } from './peft-adapter.ts';
 import {
   adaptedWeights,
   buildToyDecoder,
+  largestDifference,
   pseudoRandom,
   referenceForward,
+  runToyDecoder,
   type ToySpec,
   toyWeights,
   withExternalData,
@@ -79,23 +80,6 @@ function adapterFolder(module: LoraModule): string {
   return folder;
 }
 
-async function run(path: string): Promise<Float32Array> {
-  const session = await InferenceSession.create(path);
-  try {
-    const result = await session.run({ inputs_embeds: new Tensor('float32', INPUT, [1, 2, SPEC.hidden]) });
-    return result.last_hidden_state.data as Float32Array;
-  } finally {
-    await session.release();
-  }
-}
-
-function largestDifference(first: ArrayLike<number>, second: ArrayLike<number>): number {
-  let largest = 0;
-  for (let index = 0; index < first.length; index++)
-    largest = Math.max(largest, Math.abs(first[index] - second[index]));
-  return largest;
-}
-
 describe('adaptedModelFolder', () => {
   for (const external of [true, false]) {
     it(`mirrors the folder with links, patches the decoder, and reuses the build (${external ? 'external' : 'inline'} weights)`, async () => {
@@ -122,7 +106,9 @@ describe('adaptedModelFolder', () => {
         INPUT,
         2,
       );
-      expect(largestDifference(await run(join(built.path, 'onnx', 'model.onnx')), expected)).toBeLessThan(1e-5);
+      expect(
+        largestDifference(await runToyDecoder(join(built.path, 'onnx', 'model.onnx'), INPUT, 2, SPEC.hidden), expected),
+      ).toBeLessThan(1e-5);
 
       const again = adaptedModelFolder(model, adapter, { files: ['onnx/model.onnx'], cacheRoot });
       expect(again).toMatchObject({ path: built.path, reused: true });

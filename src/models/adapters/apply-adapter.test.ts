@@ -13,10 +13,12 @@ import {
   adaptedWeights,
   blockOf,
   buildToyDecoder,
+  largestDifference,
   PROJECTIONS,
   pseudoRandom,
   quantize4,
   referenceForward,
+  runToyDecoder,
   shapeOf,
   type ToySpec,
   type ToyWeights,
@@ -89,23 +91,6 @@ function toyAdapter(
   return { adapter, entries };
 }
 
-async function runModel(path: string): Promise<Float32Array> {
-  const session = await InferenceSession.create(path);
-  try {
-    const result = await session.run({ inputs_embeds: new Tensor('float32', INPUT, [1, ROWS, SPEC.hidden]) });
-    return result.last_hidden_state.data as Float32Array;
-  } finally {
-    await session.release();
-  }
-}
-
-function largestDifference(first: ArrayLike<number>, second: ArrayLike<number>): number {
-  let largest = 0;
-  for (let index = 0; index < first.length; index++)
-    largest = Math.max(largest, Math.abs(first[index] - second[index]));
-  return largest;
-}
-
 function writeModel(bytes: Uint8Array): string {
   const path = join(scratch(), 'model.onnx');
   writeFileSync(path, bytes);
@@ -129,7 +114,7 @@ describe('applyAdapter on an fp32 export', () => {
   it('merges LoRA into the MatMul weights: outputs equal base + adapter computed independently', async () => {
     const { adapter, entries } = toyAdapter();
     const model = source();
-    const base = await runModel(model);
+    const base = await runToyDecoder(model, INPUT, ROWS, SPEC.hidden);
     expect(largestDifference(base, referenceForward(SPEC, weights, INPUT, ROWS))).toBeLessThan(1e-5);
 
     const { output, application, warnings } = patch(model, adapter);
@@ -142,7 +127,7 @@ describe('applyAdapter on an fp32 export', () => {
     );
     expect(application.mergedDataFile).toBe(`${output}_lora_data`);
 
-    const adapted = await runModel(output);
+    const adapted = await runToyDecoder(output, INPUT, ROWS, SPEC.hidden);
     const expected = referenceForward(SPEC, adaptedWeights(weights, entries), INPUT, ROWS);
     expect(largestDifference(adapted, expected)).toBeLessThan(1e-5);
     // The adapter really changes the answer: far beyond the tolerance.
@@ -156,11 +141,11 @@ describe('applyAdapter on an fp32 export', () => {
   it('gives the same outputs through side paths (to 1e-5), with three nodes per adapted projection', async () => {
     const { adapter } = toyAdapter();
     const model = source();
-    const merged = await runModel(patch(model, adapter).output);
+    const merged = await runToyDecoder(patch(model, adapter).output, INPUT, ROWS, SPEC.hidden);
     const { output, application } = patch(model, adapter, { mode: 'side-path' });
     expect(application.sidePaths).toHaveLength(9);
     expect(application.mergedDataFile).toBeUndefined();
-    expect(largestDifference(await runModel(output), merged)).toBeLessThan(1e-5);
+    expect(largestDifference(await runToyDecoder(output, INPUT, ROWS, SPEC.hidden), merged)).toBeLessThan(1e-5);
     const nodes = decodeModel(readFileSync(output)).graph.nodes;
     expect(nodes.length).toBe(decodeModel(readFileSync(model)).graph.nodes.length + 27);
     const names = nodes.map((node) => node.name);
@@ -180,7 +165,7 @@ describe('applyAdapter on an fp32 export', () => {
     const { output } = patch(source(), adapter);
     const rescaled = entries.map((entry) => ({ ...entry, scale: 8 / 2 }));
     const expected = referenceForward(SPEC, adaptedWeights(weights, rescaled), INPUT, ROWS);
-    expect(largestDifference(await runModel(output), expected)).toBeLessThan(1e-5);
+    expect(largestDifference(await runToyDecoder(output, INPUT, ROWS, SPEC.hidden), expected)).toBeLessThan(1e-5);
   });
 
   it('refuses an adapter trained for another shape, and one that matches nothing', () => {
@@ -218,14 +203,14 @@ describe('applyAdapter on a 4-bit (MatMulNBits) export', () => {
 
   it('adds LoRA side paths that match base + adapter computed independently', async () => {
     const model = writeModel(buildToyDecoder(SPEC, weights, { quantized: true }));
-    const base = await runModel(model);
+    const base = await runToyDecoder(model, INPUT, ROWS, SPEC.hidden);
     expect(largestDifference(base, referenceForward(SPEC, dequantized, INPUT, ROWS))).toBeLessThan(1e-4);
     const { adapter, entries } = toyAdapter();
     const { output, application } = patch(model, adapter);
     expect(application.merged).toEqual([]);
     expect(application.sidePaths).toHaveLength(9);
     const expected = referenceForward(SPEC, adaptedWeights(dequantized, entries), INPUT, ROWS);
-    const adapted = await runModel(output);
+    const adapted = await runToyDecoder(output, INPUT, ROWS, SPEC.hidden);
     expect(largestDifference(adapted, expected)).toBeLessThan(1e-4);
     expect(largestDifference(adapted, base)).toBeGreaterThan(0.05);
     expect(() => patch(model, adapter, { mode: 'merge' })).toThrow(

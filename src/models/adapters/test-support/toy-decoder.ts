@@ -8,6 +8,7 @@
  * The quantized variant uses MatMulNBits (4-bit, block 16), as `*_q4.onnx` exports do. A plain
  * TypeScript forward pass gives the expected outputs independently of ONNX Runtime.
  */
+import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { GraphBuilder } from '../../../onnx/graph-builder.ts';
 import { decodeModel } from '../../../onnx/model-reader.ts';
 import { joinEdit, messageEdit, messageField } from '../../../onnx/model-splice.ts';
@@ -229,4 +230,27 @@ export function withExternalData(bytes: Uint8Array, dataName: string): { model: 
     offset += length;
   }
   return { model: joinEdit(root), data: Buffer.concat(data) };
+}
+
+/** The toy decoder's output for `input` ([1, rows, hidden]) from the model file at `path`. */
+export async function runToyDecoder(
+  path: string,
+  input: Float32Array,
+  rows: number,
+  hidden: number,
+): Promise<Float32Array> {
+  const session = await InferenceSession.create(path);
+  try {
+    const result = await session.run({ inputs_embeds: new Tensor('float32', input, [1, rows, hidden]) });
+    return result.last_hidden_state.data as Float32Array;
+  } finally {
+    await session.release();
+  }
+}
+
+export function largestDifference(first: ArrayLike<number>, second: ArrayLike<number>): number {
+  let largest = 0;
+  for (let index = 0; index < first.length; index++)
+    largest = Math.max(largest, Math.abs(first[index] - second[index]));
+  return largest;
 }
