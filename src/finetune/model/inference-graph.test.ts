@@ -1,23 +1,12 @@
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tinyLlamaConfig } from '../../../testkit/llama.ts';
 import { type DecoderConfig, type LoraTarget, projectionShapes } from './decoder-config.ts';
 import { buildInferenceGraph, exportEmbedTokensModel, exportInferenceModel } from './inference-graph.ts';
 import { buildTrainingGraph } from './training-graph.ts';
 import { randomWeights } from './weight-source.ts';
 
-const LLAMA: DecoderConfig = {
-  architecture: 'llama',
-  vocabularySize: 48,
-  hiddenSize: 32,
-  intermediateSize: 64,
-  numHiddenLayers: 2,
-  numAttentionHeads: 4,
-  numKeyValueHeads: 2,
-  headDim: 8,
-  rmsNormEps: 1e-6,
-  ropeTheta: 10000,
-  attentionBias: false,
-};
+const LLAMA: DecoderConfig = tinyLlamaConfig(48);
 const QWEN2: DecoderConfig = {
   architecture: 'qwen2',
   vocabularySize: 40,

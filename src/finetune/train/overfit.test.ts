@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { tinyLlamaConfig } from '../../../testkit/llama.ts';
 import type { DecoderConfig } from '../model/decoder-config.ts';
 import { buildTrainingGraph } from '../model/training-graph.ts';
 import { randomWeights, type WeightSource } from '../model/weight-source.ts';
@@ -8,19 +9,7 @@ import { initialLoraTensors } from './lora-init.ts';
 import { LoraTrainer } from './lora-trainer.ts';
 import { causalBatch, type TokenBatch } from './token-batch.ts';
 
-const CONFIG: DecoderConfig = {
-  architecture: 'llama',
-  vocabularySize: 48,
-  hiddenSize: 32,
-  intermediateSize: 64,
-  numHiddenLayers: 2,
-  numAttentionHeads: 4,
-  numKeyValueHeads: 2,
-  headDim: 8,
-  rmsNormEps: 1e-6,
-  ropeTheta: 10000,
-  attentionBias: false,
-};
+const CONFIG: DecoderConfig = tinyLlamaConfig(48);
 
 /**
  * Random weights, except a final norm four times larger: with RMSNorm fixing the hidden scale and
