@@ -6,10 +6,9 @@
  */
 import { resolve } from 'node:path';
 import { readPeftAdapter } from '../models/adapters/peft-adapter.ts';
-import type { Capability, MmkitConfig } from '../models/config.ts';
-import { loadConfig } from '../models/config.ts';
+import { type Capability, loadConfig } from '../models/config.ts';
 import { createDefaultRegistry } from '../models/default-registry.ts';
-import type { CapabilityModels, ModelRegistry } from '../models/registry.ts';
+import type { CapabilityModels, LoadOptions, ModelRegistry } from '../models/registry.ts';
 import { type ProgressBar, progressBar } from './output.ts';
 
 export interface RegistryOptions {
@@ -19,10 +18,6 @@ export interface RegistryOptions {
 
 export async function openRegistry(options: RegistryOptions): Promise<ModelRegistry> {
   const { config } = await loadConfig(options.config === undefined ? {} : { path: options.config });
-  return registryOver(config, options);
-}
-
-function registryOver(config: MmkitConfig, options: RegistryOptions): ModelRegistry {
   let bar: ProgressBar | undefined;
   let file: string | undefined;
   return createDefaultRegistry({
@@ -43,46 +38,24 @@ function registryOver(config: MmkitConfig, options: RegistryOptions): ModelRegis
 
 export interface CliModelOptions extends RegistryOptions {
   model?: string;
-  /** Applies to the model asked for, or to the capability's default. */
-  dtype?: string;
-  /** Entry options from command flags (e.g. `scheduler`), on top of the config's. */
-  entryOptions?: Readonly<Record<string, unknown>>;
 }
 
-/** The config entry name that carries command-line options for one call. */
-const COMMAND_LINE_ENTRY = '--command-line';
-
+/** The model `--model` (or the config) names, with this command's flags (`load`) on top of its config entry. */
 export async function loadCliModel<C extends Capability>(
   capability: C,
   options: CliModelOptions,
+  load: LoadOptions = {},
 ): Promise<CapabilityModels[C]> {
-  const { config } = await loadConfig(options.config === undefined ? {} : { path: options.config });
-  let registry = registryOver(config, options);
-  let requested = options.model;
-  const flags = {
-    ...Object.fromEntries(Object.entries(options.entryOptions ?? {}).filter(([, value]) => value !== undefined)),
-    ...(options.dtype === undefined ? {} : { dtype: options.dtype }),
-  };
-  if (Object.keys(flags).length > 0) {
-    // The entry the registry would use, with the flags on top, under a name only this call uses.
-    const entry = registry.resolve(capability, requested);
-    const { baseURL: _baseURL, ...entryOptions } = entry.options;
-    const withFlags = { ...entryOptions, id: entry.id, ...flags };
-    registry = registryOver({ ...config, models: { ...config.models, [COMMAND_LINE_ENTRY]: withFlags } }, options);
-    requested = COMMAND_LINE_ENTRY;
-  }
-  return registry.load(capability, requested);
+  const registry = await openRegistry(options);
+  return registry.load(capability, options.model, { options: load });
 }
 
-/**
- * `--adapter DIR`: checked before any model loads (a bad folder fails fast), then passed to the
- * provider as the entry option `adapter`.
- */
-export function adapterEntryOptions(directory: string | undefined): Record<string, unknown> {
-  if (directory === undefined) return {};
+/** `--adapter DIR`: checked before any model loads (a bad folder fails fast); its absolute path. */
+export function adapterFolder(directory: string | undefined): string | undefined {
+  if (directory === undefined) return undefined;
   const path = resolve(directory);
   readPeftAdapter(path);
-  return { adapter: path };
+  return path;
 }
 
 /** Frees models that hold native resources (ONNX sessions); others need nothing. */

@@ -7,8 +7,8 @@ import { MmkitError } from '../errors.ts';
 import { parseConfig } from './config.ts';
 import { DEFAULT_MODELS } from './default-models.ts';
 import { createOnnxProvider } from './providers/onnx/provider.ts';
-import { type ModelProvider, ModelRegistry } from './registry.ts';
-import type { ChatModel } from './spec/index.ts';
+import { type ModelEntry, type ModelProvider, ModelRegistry } from './registry.ts';
+import type { ChatModel, ImageGenerationModel } from './spec/index.ts';
 
 async function failure(run: () => unknown): Promise<MmkitError> {
   const error = await Promise.resolve()
@@ -152,5 +152,43 @@ describe('ModelRegistry', () => {
     const model = (await registry.load('chat', 'tiny')) as ChatModel;
     expect(calls).toEqual([{ id: 'org/tiny', dtype: 'fp32' }]);
     expect(model.description.id).toBe('onnx:org/tiny');
+  });
+
+  it('puts per-call load options on top of the entry, for that load only', async () => {
+    const seen: ModelEntry[] = [];
+    const fake: ModelProvider = {
+      name: 'onnx',
+      models: {
+        imageGeneration: async (entry) => {
+          seen.push(entry);
+          return { description: { id: entry.id, provider: 'onnx' } } as ImageGenerationModel;
+        },
+      },
+    };
+    const registry = new ModelRegistry({
+      config: parseConfig({ models: { sd: { id: 'org/sd', dtype: 'fp16', scheduler: 'ddim' } } }, 'test'),
+      providers: [fake],
+    });
+    const chosen = await registry.load('imageGeneration', 'sd', {
+      options: { scheduler: 'euler', vaeSlicing: true, dtype: undefined },
+    });
+    const plain = await registry.load('imageGeneration', 'sd');
+    // Two loads of one entry with different options are two models: the registry remembers neither.
+    expect(chosen).not.toBe(plain);
+    expect(seen.map((entry) => [entry.id, entry.source, entry.options])).toEqual([
+      ['onnx:org/sd', 'config models.sd', { dtype: 'fp16', scheduler: 'euler', vaeSlicing: true }],
+      ['onnx:org/sd', 'config models.sd', { dtype: 'fp16', scheduler: 'ddim' }],
+    ]);
+  });
+
+  it('checks a per-call adapter like a configured one: refused by providers that do not apply adapters', async () => {
+    const registry = new ModelRegistry({
+      providers: [{ name: 'openai', models: { chat: async () => ({}) as ChatModel } }],
+    });
+    const refused = await failure(() =>
+      registry.load('chat', 'openai:llava@http://gpu:8000/v1', { options: { adapter: '/adapters/tuned' } }),
+    );
+    expect(refused.code).toBe('adapter_unsupported');
+    await expect(registry.load('chat', 'openai:llava@http://gpu:8000/v1')).resolves.toBeDefined();
   });
 });

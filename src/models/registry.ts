@@ -47,8 +47,24 @@ export interface ModelEntry extends ModelReference {
   adapter?: { name: string; path: string };
 }
 
+/**
+ * Options for one load, chosen by the caller (command-line flags such as `--adapter`, `--scheduler`):
+ * they go on top of the entry's options from the config, for this load only.
+ */
+export interface LoadOptions {
+  /** ONNX weights variant: `fp32`, `fp16`, `q8`, `q4`, … */
+  dtype?: string;
+  /** A LoRA adapter (PEFT folder) applied to a chat model at load. */
+  adapter?: string;
+  /** The Stable Diffusion scheduler: `euler`, `ddim`, `pndm`, … */
+  scheduler?: string;
+  /** Decode generated images one at a time. */
+  vaeSlicing?: boolean;
+}
+
 export interface LoadContext {
   signal?: AbortSignal;
+  options?: LoadOptions;
 }
 
 export type ModelFactory<C extends Capability> = (
@@ -67,6 +83,12 @@ function normaliseEntry(input: ModelEntryInput): { id: string; options: ModelEnt
   if (typeof input === 'string') return { id: input, options: {} };
   const { id, ...options } = input;
   return { id, options: options as ModelEntryOptions };
+}
+
+/** The entry with the options set for this load on top (unset ones leave the entry's as they are). */
+function withLoadOptions(entry: ModelEntry, options: LoadOptions | undefined): ModelEntry {
+  const set = Object.entries(options ?? {}).filter(([, value]) => value !== undefined);
+  return set.length === 0 ? entry : { ...entry, options: { ...entry.options, ...Object.fromEntries(set) } };
 }
 
 export interface ModelRegistryOptions {
@@ -144,7 +166,7 @@ export class ModelRegistry {
     requested?: string,
     context: LoadContext = {},
   ): Promise<CapabilityModels[C]> {
-    const entry = this.resolve(capability, requested);
+    const entry = withLoadOptions(this.resolve(capability, requested), context.options);
     const provider = this.providers.get(entry.provider);
     if (!provider) {
       const known = this.providerNames();

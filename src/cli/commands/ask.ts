@@ -10,7 +10,7 @@ import { loadVqaImage } from '../../tasks/vqa/image-input.ts';
 import { OCR_MODES, type OcrMode } from '../../tasks/vqa/ocr-grounding.ts';
 import { requireQuestion, resolveSampling, VQA_DEFAULTS } from '../../tasks/vqa/settings.ts';
 import { type VqaResult, vqaStream } from '../../tasks/vqa/vqa.ts';
-import { adapterEntryOptions, loadCliModel, openRegistry, releaseModels } from '../model-loading.ts';
+import { adapterFolder, openRegistry, releaseModels } from '../model-loading.ts';
 import { numberOption } from '../options.ts';
 import { printJson } from '../output.ts';
 
@@ -62,12 +62,12 @@ export function registerAskCommand(program: Command): void {
       const imageStart = performance.now();
       const image = await loadVqaImage(imageInput);
       const imageMs = performance.now() - imageStart;
-      const adapter = adapterEntryOptions(options.adapter);
+      const adapter = adapterFolder(options.adapter);
       const registry = await openRegistry(options);
       const loaded: { model?: ChatModel; ocr?: Promise<TextRecognitionModel> } = {};
       try {
         const loadStart = performance.now();
-        loaded.model = await loadCliModel('visionChat', { ...options, entryOptions: adapter });
+        loaded.model = await registry.load('visionChat', options.model, { options: { adapter } });
         const loadMs = performance.now() - loadStart;
         const loadOcr = () => {
           loaded.ocr ??= registry.load('ocr');

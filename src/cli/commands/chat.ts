@@ -1,7 +1,7 @@
 /** `mmkit chat TEXT`: a short, spoken-style answer from the chat model, streamed on a terminal. */
 import type { Command } from 'commander';
 import { CHAT_DEFAULTS, type ChatReply, chat } from '../../tasks/chat/chat.ts';
-import { adapterEntryOptions, loadCliModel, releaseModels } from '../model-loading.ts';
+import { adapterFolder, loadCliModel, releaseModels } from '../model-loading.ts';
 import { numberOption } from '../options.ts';
 import { printJson } from '../output.ts';
 
@@ -42,8 +42,7 @@ export function registerChatCommand(program: Command): void {
     .option('--config <file>', 'config file (default $MMKIT_HOME/config.json)')
     .option('--json', 'print the answer and its details as JSON')
     .action(async (text: string, options: ChatCommandOptions) => {
-      const entryOptions = adapterEntryOptions(options.adapter);
-      const model = await loadCliModel('chat', { ...options, entryOptions });
+      const model = await loadCliModel('chat', options, { adapter: adapterFolder(options.adapter) });
       try {
         const streaming = !options.json && process.stdout.isTTY === true;
         const reply = await chat({

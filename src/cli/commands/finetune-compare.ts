@@ -4,7 +4,7 @@ import type { ChatModel } from '../../models/spec/index.ts';
 import { type CompareResult, compareAdapter } from '../../tasks/finetune/compare.ts';
 import { writeCompareReport } from '../../tasks/finetune/compare-report.ts';
 import { openPreparedDataset } from '../../tasks/finetune/prepared-dataset.ts';
-import { adapterEntryOptions, loadCliModel, releaseModels } from '../model-loading.ts';
+import { adapterFolder, openRegistry, releaseModels } from '../model-loading.ts';
 import { numberOption } from '../options.ts';
 import { type ProgressBar, printJson, progressBar } from '../output.ts';
 
@@ -35,15 +35,16 @@ export function registerFinetuneCompare(finetune: Command): void {
     .action(async (prepared: string, options: CompareCommandOptions) => {
       const dataset = openPreparedDataset(prepared);
       // Fails fast on a folder that is not a PEFT adapter, before any model loads.
-      const adapter = adapterEntryOptions(options.adapter);
-      const loading = { model: dataset.manifest.modelFolder, ...(options.config ? { config: options.config } : {}) };
+      const adapter = adapterFolder(options.adapter);
+      const model = dataset.manifest.modelFolder;
+      const registry = await openRegistry(options);
       let base: ChatModel | undefined;
       let tuned: ChatModel | undefined;
       let bar: ProgressBar | undefined;
       try {
-        base = await loadCliModel('visionChat', { ...loading, json: options.json ?? false });
+        base = await registry.load('visionChat', model);
         // The same model with the adapter applied at load (onnx models patch their decoder graphs).
-        tuned = await loadCliModel('visionChat', { ...loading, json: options.json ?? false, entryOptions: adapter });
+        tuned = await registry.load('visionChat', model, { options: { adapter } });
         const result = await compareAdapter({
           dataset,
           base,

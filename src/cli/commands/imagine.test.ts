@@ -99,13 +99,13 @@ describe('mmkit imagine', () => {
     expect(existsSync(out)).toBe(false);
   });
 
-  it('takes your own styles from the config file, and the model from its defaults', async () => {
+  it('takes your own styles from the config file, and the model (with its scheduler) from its defaults', async () => {
     await mkdir(join(root, 'settings'));
     const config = join(root, 'settings', 'config.json');
     await writeFile(
       config,
       JSON.stringify({
-        defaults: { imageGeneration: model },
+        defaults: { imageGeneration: { id: model, scheduler: 'ddim' } },
         styles: { 水墨: 'Chinese ink wash painting, monochrome, flowing brush strokes' },
       }),
     );
@@ -116,6 +116,11 @@ describe('mmkit imagine', () => {
     const report = JSON.parse(result.stdout);
     expect(report.prompt).toContain('Chinese ink wash painting, monochrome, flowing brush strokes');
     expect(report.style).toBe('水墨');
+    expect(report.scheduler).toBe('DDIMScheduler');
+    // A scheduler chosen on the command line wins over the config's, for this call.
+    const chosen = await runCli([...args, '--config', config, '--scheduler', 'euler-a', '--out', out, '--json']);
+    expect(chosen.stderr).toBe('');
+    expect(JSON.parse(chosen.stdout).scheduler).toBe('EulerAncestralDiscreteScheduler');
     const unknown = await runCli(['imagine', 'a red apple', '--style', '水墨', '--out', out]);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/^mmkit: unknown style "水墨"; styles: photorealistic/);

@@ -95,12 +95,10 @@ export function registerImagineCommand(program: Command): void {
       process.once('SIGINT', interrupt);
       let bar: ReturnType<typeof progressBar> | undefined;
       try {
-        const model = await loadCliModel('imageGeneration', {
-          ...(options.model === undefined ? {} : { model: options.model }),
-          ...(options.config === undefined ? {} : { config: options.config }),
-          ...(options.dtype === undefined ? {} : { dtype: options.dtype }),
-          entryOptions: { scheduler: options.scheduler, vaeSlicing: options.vaeSlicing },
-          json: options.json,
+        const model = await loadCliModel('imageGeneration', options, {
+          dtype: options.dtype,
+          scheduler: options.scheduler,
+          vaeSlicing: options.vaeSlicing,
         });
         try {
           const result = await imagine({

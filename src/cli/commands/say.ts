@@ -32,7 +32,7 @@ export function registerSayCommand(program: Command): void {
     .action(async (text: string, options: SayCommandOptions) => {
       if (text.trim() === '')
         throw new MmkitError('text is empty: give something to say', { code: 'text_empty', param: 'text' });
-      const model = await loadCliModel('speech', options);
+      const model = await loadCliModel('speech', options, { dtype: options.dtype });
       try {
         const result = await say({
           text,

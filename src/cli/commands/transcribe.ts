@@ -51,7 +51,11 @@ export function registerTranscribeCommand(program: Command): void {
       // Bad audio is reported before a model is loaded.
       const samples = await loadSpeech(audio, { maxSeconds: options.maxSeconds });
       const format = options.json ? 'verbose_json' : options.format;
-      const model = await loadCliModel('transcription', { ...options, json: format.endsWith('json') });
+      const model = await loadCliModel(
+        'transcription',
+        { ...options, json: format.endsWith('json') },
+        { dtype: options.dtype },
+      );
       let bar: ReturnType<typeof progressBar> | undefined;
       try {
         const result = await transcribe({
