@@ -42,7 +42,7 @@ export {
 export * from './providers/onnx/index.ts';
 export * from './providers/openai/index.ts';
 export * from './providers/tesseract/index.ts';
-export type { CapabilityModels, ModelEntry, ModelProvider } from './registry.ts';
+export type { CapabilityModels, LoadContext, LoadOptions, ModelEntry, ModelProvider } from './registry.ts';
 export { ModelRegistry } from './registry.ts';
 export * from './runner/index.ts';
 export type * from './spec/index.ts';
