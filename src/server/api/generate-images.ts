@@ -16,32 +16,20 @@ import type {
   ImageGenerationProgress,
   PartialImages,
 } from '../../models/spec/image-generation-model.ts';
-import { type ImagineResult, imagine, styleTemplate } from '../../tasks/imagine/index.ts';
+import { type ImagineOptions, type ImagineResult, imagine, styleTemplate } from '../../tasks/imagine/index.ts';
 import { requestSignal } from '../middleware/request-context.ts';
 import type { ModelLease } from '../model-service.ts';
 import type { ServerEnv, ServerServices } from '../server-context.ts';
 import { eventStream, orderedSends, type SendEvent } from '../sse/event-stream.ts';
 import type { StoredFile } from '../uploads/file-store.ts';
 
-export interface ImageGenerationParameters {
-  prompt: string;
-  negativePrompt?: string | undefined;
-  style?: string | undefined;
-  width?: number | undefined;
-  height?: number | undefined;
-  steps?: number | undefined;
-  guidance?: number | undefined;
-  count?: number | undefined;
-  seed?: number | undefined;
-  model?: string | undefined;
-  /** Previews while denoising runs (0–3), for `onPartialImages`. */
-  partialImages?: number | undefined;
-}
+/** What a request asks the `imagine` task for; `model` is the name the request gave (none: the default). */
+export type ImageGenerationParameters = Pick<
+  ImagineOptions,
+  'prompt' | 'negativePrompt' | 'style' | 'width' | 'height' | 'steps' | 'guidance' | 'count' | 'seed' | 'partialImages'
+> & { model?: string | undefined };
 
-export interface GenerationHooks {
-  onProgress?: ((progress: ImageGenerationProgress) => void) | undefined;
-  onPartialImages?: ((partial: PartialImages) => void) | undefined;
-}
+export type GenerationHooks = Pick<ImagineOptions, 'onProgress' | 'onPartialImages'>;
 
 export interface GeneratedFile {
   index: number;
@@ -70,23 +58,14 @@ export async function generateImages(
   const scratch = join(services.files.folder('outputs'), `.imagine-${randomBytes(8).toString('hex')}`);
   try {
     await mkdir(scratch);
+    const { model: modelName, ...request } = parameters;
     const result = await imagine({
-      prompt: parameters.prompt,
-      negativePrompt: parameters.negativePrompt,
-      style: parameters.style,
-      width: parameters.width,
-      height: parameters.height,
-      steps: parameters.steps,
-      guidance: parameters.guidance,
-      count: parameters.count,
-      seed: parameters.seed,
+      ...request,
+      ...hooks,
       outDir: scratch,
       model: lease.model,
-      modelName: parameters.model ?? lease.id,
+      modelName: modelName ?? lease.id,
       signal,
-      onProgress: hooks.onProgress,
-      partialImages: parameters.partialImages,
-      onPartialImages: hooks.onPartialImages,
     });
     signal.throwIfAborted();
     const images: GeneratedFile[] = [];

@@ -1,11 +1,14 @@
 /**
- * What an image-generation request may ask for, shared by `POST /api/imagine` and
+ * What an image-generation request may ask for, for `POST /api/imagine` and
  * `POST /v1/images/generations`: sizes in multiples of 8 within bounds, at most 4 images, bounded
- * steps, guidance and prompt length. Kept here so the two routes cannot drift apart.
+ * steps, guidance and prompt length. Both request formats live here, on the same limits, so the
+ * two routes cannot drift apart; each route turns its body into the task's parameters here.
  */
 import { z } from 'zod';
+import { invalidRequest } from '../http-errors.ts';
 import { modelName } from '../openai/chat-request-schema.ts';
 import { NO_CONTROL_CHARACTERS } from '../validation.ts';
+import type { ImageGenerationParameters } from './generate-images.ts';
 
 export const MAX_IMAGE_PROMPT_CHARS = 2_000;
 export const MIN_IMAGE_SIDE = 64;
@@ -20,26 +23,26 @@ const promptText = z
   .max(MAX_IMAGE_PROMPT_CHARS, `must be at most ${MAX_IMAGE_PROMPT_CHARS} characters`)
   .regex(NO_CONTROL_CHARACTERS, 'must not contain NUL or other control characters');
 
-export const imagePrompt = promptText.refine((text) => text.trim() !== '', 'must not be empty');
-export const negativePrompt = promptText;
-export const imageSide = z
+const imagePrompt = promptText.refine((text) => text.trim() !== '', 'must not be empty');
+const negativePrompt = promptText;
+const imageSide = z
   .number()
   .int()
   .min(MIN_IMAGE_SIDE)
   .max(MAX_IMAGE_SIDE)
   .refine((side) => side % 8 === 0, 'must be a multiple of 8');
-export const imageCount = z.number().int().min(1).max(MAX_IMAGE_COUNT);
-export const imageSteps = z.number().int().min(1).max(MAX_STEPS);
-export const guidanceScale = z.number().min(0).max(30);
-export const imageSeed = z
+const imageCount = z.number().int().min(1).max(MAX_IMAGE_COUNT);
+const imageSteps = z.number().int().min(1).max(MAX_STEPS);
+const guidanceScale = z.number().min(0).max(30);
+const imageSeed = z
   .number()
   .int()
   .min(0)
   .max(2 ** 32 - 1);
-export const styleName = z.string().min(1).max(64).regex(NO_CONTROL_CHARACTERS);
+const styleName = z.string().min(1).max(64).regex(NO_CONTROL_CHARACTERS);
 
 /** Refuses a size whose pixel count is over the bound (each side is checked by `imageSide`). */
-export function pixelsWithinBound(size: { width?: number | undefined; height?: number | undefined }): boolean {
+function pixelsWithinBound(size: { width?: number | undefined; height?: number | undefined }): boolean {
   return (size.width ?? 512) * (size.height ?? 512) <= MAX_IMAGE_PIXELS;
 }
 
@@ -47,7 +50,7 @@ export function pixelsWithinBound(size: { width?: number | undefined; height?: n
  * The fields both routes spell the same way (each adds its own: `width`/`height` or `size`,
  * `count` or `n`, `guidance` or `guidance_scale`). Nullable, as OpenAI's SDKs may send null.
  */
-export const sharedImageFields = {
+const sharedImageFields = {
   prompt: imagePrompt,
   negative_prompt: negativePrompt.nullish(),
   style: styleName.nullish(),
@@ -66,7 +69,7 @@ interface SharedImageBody {
 }
 
 /** The task's parameters from the shared fields (nulls as absent; a style of only spaces is none). */
-export function sharedParameters(body: SharedImageBody) {
+function sharedParameters(body: SharedImageBody) {
   return {
     prompt: body.prompt,
     negativePrompt: body.negative_prompt ?? undefined,
@@ -74,5 +77,66 @@ export function sharedParameters(body: SharedImageBody) {
     steps: body.steps ?? undefined,
     seed: body.seed ?? undefined,
     model: body.model ?? undefined,
+  };
+}
+
+/** `POST /api/imagine`: mmkit's own names (`width`, `height`, `guidance`, `count`), strict. */
+export const imagineRequestSchema = z.strictObject({
+  ...sharedImageFields,
+  width: imageSide.optional(),
+  height: imageSide.optional(),
+  guidance: guidanceScale.optional(),
+  count: imageCount.optional(),
+});
+
+export function imagineParameters(body: z.infer<typeof imagineRequestSchema>): ImageGenerationParameters {
+  if (!pixelsWithinBound(body)) {
+    throw invalidRequest(`width × height must be at most ${MAX_IMAGE_PIXELS} pixels`, 'width', 'size_too_large');
+  }
+  return {
+    ...sharedParameters(body),
+    width: body.width,
+    height: body.height,
+    guidance: body.guidance,
+    count: body.count,
+  };
+}
+
+const SIZE = /^(\d{1,5})x(\d{1,5})$/;
+
+/** `POST /v1/images/generations`: loose like OpenAI's own (SDKs add fields); the known ones are checked strictly. */
+export const generationRequestSchema = z.looseObject({
+  ...sharedImageFields,
+  n: imageCount.nullish(),
+  size: z.string().max(20).regex(SIZE, 'must be WIDTHxHEIGHT, e.g. 512x512').or(z.literal('auto')).nullish(),
+  response_format: z.enum(['url', 'b64_json']).nullish(),
+  guidance_scale: guidanceScale.nullish(),
+  stream: z.boolean().nullish(),
+  partial_images: z.int().min(0).max(3).nullish(),
+});
+
+function parseSize(size: string | null | undefined): { width?: number; height?: number } {
+  if (size === null || size === undefined || size === 'auto') return {};
+  const match = SIZE.exec(size)!;
+  const sides = { width: Number(match[1]), height: Number(match[2]) };
+  for (const [name, side] of Object.entries(sides)) {
+    const checked = imageSide.safeParse(side);
+    if (!checked.success) {
+      throw invalidRequest(`invalid 'size': ${name} ${side}: ${checked.error.issues[0]!.message}`, 'size');
+    }
+  }
+  if (!pixelsWithinBound(sides)) {
+    throw invalidRequest(`invalid 'size': at most ${MAX_IMAGE_PIXELS} pixels per image`, 'size', 'size_too_large');
+  }
+  return sides;
+}
+
+export function generationParameters(body: z.infer<typeof generationRequestSchema>): ImageGenerationParameters {
+  return {
+    ...sharedParameters(body),
+    ...parseSize(body.size),
+    guidance: body.guidance_scale ?? undefined,
+    count: body.n ?? 1,
+    partialImages: body.stream ? (body.partial_images ?? 0) : 0,
   };
 }

@@ -5,45 +5,17 @@
  * the stream starts.
  */
 import { Hono } from 'hono';
-import { z } from 'zod';
 import { streamImageGeneration } from '../api/generate-images.ts';
-import {
-  guidanceScale,
-  imageCount,
-  imageSide,
-  MAX_IMAGE_PIXELS,
-  pixelsWithinBound,
-  sharedImageFields,
-  sharedParameters,
-} from '../api/image-request.ts';
-import { invalidRequest } from '../http-errors.ts';
+import { imagineParameters, imagineRequestSchema } from '../api/image-request.ts';
 import { limitBody } from '../middleware/body-limit.ts';
 import type { ServerEnv, ServerServices } from '../server-context.ts';
 import { parseWith, readJsonBody } from '../validation.ts';
-
-const imagineSchema = z.strictObject({
-  ...sharedImageFields,
-  width: imageSide.optional(),
-  height: imageSide.optional(),
-  guidance: guidanceScale.optional(),
-  count: imageCount.optional(),
-});
 
 export function apiImagineRoutes(services: ServerServices): Hono<ServerEnv> {
   const app = new Hono<ServerEnv>();
 
   app.post('/api/imagine', limitBody(services.limits.jsonBodyBytes), async (c) => {
-    const body = parseWith(imagineSchema, await readJsonBody(c));
-    if (!pixelsWithinBound(body)) {
-      throw invalidRequest(`width × height must be at most ${MAX_IMAGE_PIXELS} pixels`, 'width', 'size_too_large');
-    }
-    const parameters = {
-      ...sharedParameters(body),
-      width: body.width,
-      height: body.height,
-      guidance: body.guidance,
-      count: body.count,
-    };
+    const parameters = imagineParameters(parseWith(imagineRequestSchema, await readJsonBody(c)));
     return streamImageGeneration(c, services, parameters, {
       progress: (progress, send) => send('progress', { step: progress.step, total_steps: progress.totalSteps }),
       done: async (outcome, send) => {

@@ -136,4 +136,14 @@ describe('POST /v1/images/generations', () => {
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
     expect((error as InstanceType<typeof OpenAI.BadRequestError>).message).not.toMatch(/\.ts:\d+/);
   });
+
+  it.each([
+    ['2048x2048', "invalid 'size': at most 1048576 pixels per image", 'size_too_large'],
+    ['4096x64', "invalid 'size': width 4096: ", 'invalid_request'],
+  ])('names the size %s as the parameter at fault', async (size, message, code) => {
+    const error = await client.images.generate({ prompt: 'x', size } as never).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    const refused = error as InstanceType<typeof OpenAI.BadRequestError>;
+    expect([refused.param, refused.code, refused.message.includes(message)]).toEqual(['size', code, true]);
+  });
 });

@@ -6,72 +6,20 @@
  * finished image at a few denoising steps), then one `image_generation.completed` per image.
  */
 import { Hono } from 'hono';
-import { z } from 'zod';
 import type { GeneratedImage } from '../../models/spec/image-generation-model.ts';
 import {
   encodePng,
   type GenerationOutcome,
   generateImages,
-  type ImageGenerationParameters,
   leaseImageModel,
   streamImageGeneration,
 } from '../api/generate-images.ts';
-import {
-  guidanceScale,
-  imageCount,
-  imageSide,
-  MAX_IMAGE_PIXELS,
-  pixelsWithinBound,
-  sharedImageFields,
-  sharedParameters,
-} from '../api/image-request.ts';
-import { invalidRequest } from '../http-errors.ts';
+import { generationParameters, generationRequestSchema } from '../api/image-request.ts';
 import { limitBody } from '../middleware/body-limit.ts';
 import { requestSignal } from '../middleware/request-context.ts';
 import type { ServerEnv, ServerServices } from '../server-context.ts';
 import type { SendEvent } from '../sse/event-stream.ts';
 import { parseWith, readJsonBody } from '../validation.ts';
-
-const SIZE = /^(\d{1,5})x(\d{1,5})$/;
-
-/** Loose like OpenAI's own: SDKs add fields; the known ones are checked strictly. */
-const generationSchema = z.looseObject({
-  ...sharedImageFields,
-  n: imageCount.nullish(),
-  size: z.string().max(20).regex(SIZE, 'must be WIDTHxHEIGHT, e.g. 512x512').or(z.literal('auto')).nullish(),
-  response_format: z.enum(['url', 'b64_json']).nullish(),
-  guidance_scale: guidanceScale.nullish(),
-  stream: z.boolean().nullish(),
-  partial_images: z.int().min(0).max(3).nullish(),
-});
-
-type GenerationBody = z.infer<typeof generationSchema>;
-
-function parseSize(size: string | null | undefined): { width?: number; height?: number } {
-  if (size === null || size === undefined || size === 'auto') return {};
-  const match = SIZE.exec(size)!;
-  const sides = { width: Number(match[1]), height: Number(match[2]) };
-  for (const [name, side] of Object.entries(sides)) {
-    const checked = imageSide.safeParse(side);
-    if (!checked.success) {
-      throw invalidRequest(`invalid 'size': ${name} ${side}: ${checked.error.issues[0]!.message}`, 'size');
-    }
-  }
-  if (!pixelsWithinBound(sides)) {
-    throw invalidRequest(`invalid 'size': at most ${MAX_IMAGE_PIXELS} pixels per image`, 'size', 'size_too_large');
-  }
-  return sides;
-}
-
-function parameters(body: GenerationBody): ImageGenerationParameters {
-  return {
-    ...sharedParameters(body),
-    ...parseSize(body.size),
-    guidance: body.guidance_scale ?? undefined,
-    count: body.n ?? 1,
-    partialImages: body.stream ? (body.partial_images ?? 0) : 0,
-  };
-}
 
 function openAiBody(outcome: GenerationOutcome, format: 'url' | 'b64_json', origin: string) {
   return {
@@ -123,8 +71,8 @@ export function imagesGenerationsRoutes(services: ServerServices): Hono<ServerEn
   const app = new Hono<ServerEnv>();
 
   app.post('/v1/images/generations', limitBody(services.limits.jsonBodyBytes), async (c) => {
-    const body = parseWith(generationSchema, await readJsonBody(c));
-    const wanted = parameters(body);
+    const body = parseWith(generationRequestSchema, await readJsonBody(c));
+    const wanted = generationParameters(body);
     const origin = new URL(c.req.url).origin;
     if (body.stream) {
       // OpenAI's image stream: previews of the denoising so far, then each finished image.
