@@ -55,9 +55,26 @@ export class BackwardEmitter implements BackwardContext {
   }
 
   shapeTensor(value: string): string {
-    const known = staticDims(this.shape(value).dims);
+    const { dims } = this.shape(value);
+    const known = staticDims(dims);
     if (known) return this.int64s(known);
+    const pieces = dims.map((dim) => (typeof dim === 'number' ? this.int64s([dim]) : this.namedDim(dim)));
+    if (pieces.every((piece) => piece !== undefined)) {
+      return this.shared(`dims:${dims.join(',')}`, () => this.graph.op('Concat', pieces as string[], { axis: 0 }));
+    }
     return this.shared(`shape:${value}`, () => this.graph.op('Shape', [value]));
+  }
+
+  /**
+   * A symbolic dim (batch, sequence) read from a graph input that declares it, as a 1-element
+   * tensor. A Shape node on the forward value itself would keep that value alive until the
+   * backward pass reaches it; graph inputs live through the whole run anyway.
+   */
+  private namedDim(dim: string): string | undefined {
+    const source = this.graph.inputs.find((input) => input.dims?.includes(dim));
+    if (!source) return undefined;
+    const axis = source.dims!.indexOf(dim);
+    return this.shared(`named-dim:${dim}`, () => this.graph.op('Shape', [source.name], { start: axis, end: axis + 1 }));
   }
 
   dimTensor(value: string, axis: number): string {
@@ -65,6 +82,8 @@ export class BackwardEmitter implements BackwardContext {
     if (typeof dim === 'number') {
       return this.shared(`int64-scalar:${dim}`, () => this.graph.constant(int64Tensor([dim], []), 'grad_int'));
     }
+    const named = this.namedDim(dim);
+    if (named) return this.shared(`named-dim-scalar:${dim}`, () => this.graph.op('Squeeze', [named, this.int64s([0])]));
     return this.shared(`dim:${value}:${axis}`, () =>
       this.graph.op('Gather', [this.shapeTensor(value), this.graph.constant(int64Tensor([axis], []), 'grad_axis')], {
         axis: 0,

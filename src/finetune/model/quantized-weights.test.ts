@@ -206,6 +206,8 @@ describe('session options of a quantized graph', () => {
     );
     const folded = await optimizedBytes({}, quantization);
     expect(kept).toBeLessThan(0.25 * float32);
-    expect(folded).toBeGreaterThan(0.9 * float32);
+    // Default folding turns every forward dequantization into a float32 initializer (the backward
+    // recomputation waits for a gradient, so it stays).
+    expect(folded).toBeGreaterThan(0.5 * float32);
   });
 });

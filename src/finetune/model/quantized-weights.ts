@@ -72,7 +72,7 @@ export function blockSizeFor(config: DecoderConfig, preferred = DEFAULT_BLOCK_SI
 
 export class QuantizedWeights {
   /** Dequantized value → how to emit it again (for the backward pass). */
-  private readonly recipes = new Map<string, (emit: Emit) => string>();
+  private readonly recipes = new Map<string, (emit: Emit, after: string) => string>();
   private table: string | undefined;
   private readonly blockSize: number;
 
@@ -144,7 +144,10 @@ export class QuantizedWeights {
         const [left, right] = step.node.inputs;
         const recipe = recipes.get(right);
         if (!recipe || step.needs[1]) return base.backward!(step, context);
-        const again = recipe((opType, inputs, attributes) => context.op(opType, inputs, attributes));
+        const again = recipe(
+          (opType, inputs, attributes) => context.op(opType, inputs, attributes),
+          step.outputGradients[0]!,
+        );
         const renamed: BackwardContext = Object.assign(Object.create(context) as BackwardContext, {
           shape: (value: string) => context.shape(value === again ? right : value),
         });
@@ -171,13 +174,20 @@ export class QuantizedWeights {
     const columnCodes = this.ints([matrix.packed.length, 1]);
     // The recomputation starts with a Reshape (a view) so that it differs from the forward chain
     // from its first node on, and common-subexpression elimination cannot merge the two.
-    const recipe = (emit: Emit, again: boolean) => {
-      const source = again ? emit('Reshape', [codes, columnCodes]) : codes;
+    const recipe = (emit: Emit, again: boolean, after?: string) => {
+      const source = again
+        ? emit('Reshape', [
+            codes,
+            after
+              ? emit('Concat', [columnCodes, emit('Shape', [after], { start: 0, end: 0 })], { axis: 0 })
+              : columnCodes,
+          ])
+        : codes;
       const pairs = emit('Gather', [table, emit('Cast', [source], { to: INT32 })], { axis: 0 });
       return emit('Reshape', [emit('Mul', [emit('Reshape', [pairs, blockShape]), scales]), matrixShape]);
     };
     const weight = recipe((opType, inputs, attributes) => graph.op(opType, inputs, attributes ?? {}), false);
-    this.recipes.set(weight, (emit) => recipe(emit, true));
+    this.recipes.set(weight, (emit, after) => recipe(emit, true, after));
     return weight;
   }
 

@@ -82,7 +82,8 @@ export function buildTrainingGraph(options: TrainingGraphOptions): TrainingGraph
     context.frozenEmbedding('model.embed_tokens.weight', config.vocabularySize, config.hiddenSize, inputIds!);
   const allowed = attentionAllowed(context, attentionMask);
   const logits = decoderStack(context, config, { embeddings, positionIds, allowed, lora });
-  graph.node('Identity', [maskedCrossEntropy(graph, logits, labels, { type })], ['loss']);
+  const crossEntropy = maskedCrossEntropy(graph, logits, labels, { type });
+  graph.node('Identity', [crossEntropy.loss], ['loss']);
   graph.output('loss', type, []);
   if (options.outputLogits) {
     graph.node('Identity', [logits], ['logits']);
@@ -94,6 +95,7 @@ export function buildTrainingGraph(options: TrainingGraphOptions): TrainingGraph
     trainable: context.trainable.map((tensor) => tensor.name),
     gradientName: (name) => `${name}.grad`,
     rules: context.quantized?.rules(),
+    shortcuts: [{ value: logits, gradient: crossEntropy.logitsGradient }],
   });
   for (const tensor of context.trainable) graph.output(gradients.get(tensor.name)!, type, tensor.dims);
   const sessionOptions = context.quantized ? QUANTIZED_SESSION_OPTIONS : {};

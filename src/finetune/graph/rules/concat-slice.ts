@@ -31,8 +31,16 @@ const concat: OperatorRule = {
       if (typeof size !== 'number') throw new Error(`Concat gradient needs fixed sizes along axis ${axis}`);
       return size;
     });
-    const pieces = context.ops('Split', [onlyGradient(step), context.int64s(sizes)], sizes.length, { axis });
-    return pieces.map((piece, index) => (step.needs[index] ? piece : undefined));
+    // One Slice per needed input rather than a Split: each piece is made just before its consumer
+    // and freed after it, where a Split would hold every piece at once (with the gradient of a
+    // chunked LM head, a second copy of the vocabulary-sized logits gradient).
+    const gradient = onlyGradient(step);
+    let start = 0;
+    return sizes.map((size, index) => {
+      const [from, to] = [start, (start += size)];
+      if (!step.needs[index]) return undefined;
+      return context.op('Slice', [gradient, context.int64s([from]), context.int64s([to]), context.int64s([axis])]);
+    });
   },
 };
 

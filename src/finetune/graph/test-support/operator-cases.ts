@@ -125,6 +125,16 @@ export const operatorCases: Record<string, GradientCase[]> = {
       inputs: [{ name: 'x', dims: [2, 3, 4] }],
       build: (graph, { x }) => graph.op('ReduceMean', [x], { axes: [0, 2], keepdims: 0 }),
     },
+    {
+      name: 'ReduceLogSumExp axes [-1], keepdims 1',
+      inputs: [{ name: 'x', dims: [2, 3, 4] }],
+      build: (graph, { x }) => graph.op('ReduceLogSumExp', [x], { axes: [-1], keepdims: 1 }),
+    },
+    {
+      name: 'ReduceLogSumExp axes [0, 2], keepdims 0',
+      inputs: [{ name: 'x', dims: [2, 3, 4] }],
+      build: (graph, { x }) => graph.op('ReduceLogSumExp', [x], { axes: [0, 2], keepdims: 0 }),
+    },
   ],
   softmax: [
     {
@@ -265,7 +275,26 @@ export const operatorCases: Record<string, GradientCase[]> = {
         { name: 'labels', dims: [2, 3], type: 'int64', values: [1, -100, 4, 4, 0, -100] },
       ],
       scalarLoss: true,
-      build: (graph, { logits, labels }) => maskedCrossEntropy(graph, logits, labels, { type: 'float64' }),
+      build: (graph, { logits, labels }) => maskedCrossEntropy(graph, logits, labels, { type: 'float64' }).loss,
+    },
+    {
+      name: 'masked cross-entropy from its closed-form logits gradient, plus a term beside it',
+      inputs: [
+        { name: 'logits', dims: [2, 3, 5] },
+        { name: 'labels', dims: [2, 3], type: 'int64', values: [1, -100, 4, 4, 0, 2] },
+        { name: 'other', dims: [3] },
+      ],
+      scalarLoss: true,
+      build: (graph, { logits, labels, other }) => {
+        // logits·2 so that the builder still has a rule to run below the shortcut.
+        const scaled = graph.op('Mul', [logits, graph.constant(tensor('float64', Float64Array.of(2), []))]);
+        const crossEntropy = maskedCrossEntropy(graph, scaled, labels, { type: 'float64' });
+        const square = graph.op('ReduceSum', [graph.op('Mul', [other, other])], { keepdims: 0 });
+        return {
+          output: graph.op('Add', [crossEntropy.loss, square]),
+          shortcuts: [{ value: scaled, gradient: crossEntropy.logitsGradient }],
+        };
+      },
     },
   ],
 };
