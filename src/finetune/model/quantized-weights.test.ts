@@ -129,8 +129,14 @@ describe.each<[string, QuantizationFormat, number | undefined]>([
     const codes = graph.initializers.filter(({ name }) => name.endsWith('.codes'));
     const { hiddenSize, intermediateSize, vocabularySize, numAttentionHeads, numKeyValueHeads, headDim } =
       testCase.config;
-    const chunks = ([inFeatures, outFeatures]: number[]) =>
-      chunkElements ? Math.ceil(outFeatures / Math.floor(chunkElements / inFeatures)) : 1;
+    // Chunked by output columns, or by whole blocks of input features when those outnumber the outputs.
+    const chunks = ([inFeatures, outFeatures]: number[]) => {
+      if (!chunkElements || inFeatures * outFeatures <= chunkElements) return 1;
+      if (inFeatures > outFeatures) {
+        return Math.ceil(inFeatures / (Math.max(1, Math.floor(chunkElements / outFeatures / blockSize)) * blockSize));
+      }
+      return Math.ceil(outFeatures / Math.floor(chunkElements / inFeatures));
+    };
     const attention = [numAttentionHeads, numKeyValueHeads, numKeyValueHeads].map((heads) => [
       hiddenSize,
       heads * headDim,

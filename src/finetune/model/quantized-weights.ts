@@ -8,8 +8,9 @@
  * - ONNX Runtime would fold the (constant) dequantization into float initializers at session
  *   creation (QUANTIZED_SESSION_OPTIONS bounds constant folding to small outputs), and run the
  *   recomputation early or merge it with the forward copy (it waits for its gradient, see storeMatrix).
- * Large matrices (MLP projections, the LM head) are split by output columns into chunks of at most CHUNK_ELEMENTS,
- * each multiplied and concatenated, so that the transient float copy stays small too.
+ * Large matrices (MLP projections, the LM head) are split into chunks of at most CHUNK_ELEMENTS (by
+ * output columns, concatenated; or by input features, summed), so that the transient float copy
+ * stays small too.
  */
 import type { InferenceSession } from 'onnxruntime-node';
 import type { GraphBuilder } from '../../onnx/graph-builder.ts';
@@ -58,6 +59,16 @@ type Emit = (
 
 const INT32 = 6;
 
+/** [in, columns]: the transposed rows start…start+columns of W given as [out, in]. */
+function transposedRows(values: ArrayLike<number>, inFeatures: number, start: number, columns: number): Float32Array {
+  const slice = new Float32Array(inFeatures * columns);
+  for (let column = 0; column < columns; column++) {
+    const row = (start + column) * inFeatures;
+    for (let feature = 0; feature < inFeatures; feature++) slice[feature * columns + column] = values[row + feature];
+  }
+  return slice;
+}
+
 /**
  * The block size for a decoder: QLoRA's 64, or the largest even size below it that divides every
  * blocked length (hidden size, attention width, MLP width), so small models quantize too.
@@ -94,22 +105,58 @@ export class QuantizedWeights {
    */
   matMul(input: string, name: string, values: ArrayLike<number>, outFeatures: number, inFeatures: number): string {
     const limit = this.quantization.chunkElements ?? CHUNK_ELEMENTS;
+    if (inFeatures > outFeatures && inFeatures * outFeatures > limit) {
+      return this.matMulByInputChunks(input, name, values, outFeatures, inFeatures, limit);
+    }
     const chunkColumns = Math.max(1, Math.min(outFeatures, Math.floor(limit / inFeatures)));
     const products: string[] = [];
     for (let start = 0; start < outFeatures; start += chunkColumns) {
       const columns = Math.min(chunkColumns, outFeatures - start);
-      // [in, columns]: the transposed slice of rows start…start+columns of W.
-      const slice = new Float32Array(inFeatures * columns);
-      for (let column = 0; column < columns; column++) {
-        const row = (start + column) * inFeatures;
-        for (let feature = 0; feature < inFeatures; feature++)
-          slice[feature * columns + column] = values[row + feature];
-      }
       const chunkName = columns === outFeatures ? name : `${name}.columns_${start}`;
-      const weight = this.storeMatrix(chunkName, slice, inFeatures, columns);
+      const weight = this.storeMatrix(
+        chunkName,
+        transposedRows(values, inFeatures, start, columns),
+        inFeatures,
+        columns,
+      );
       products.push(this.graph.op('MatMul', [input, weight]));
     }
     return products.length === 1 ? products[0] : this.graph.op('Concat', products, { axis: -1 });
+  }
+
+  /**
+   * A matrix wider in its inputs than its outputs (the MLP's down projection) is chunked along the
+   * input features instead: Σₖ Xₖ·Wₖ. Chunked by output columns, each chunk's backward would make a
+   * full-size input gradient (dY·Wₖᵀ) to be summed; here each makes only its slice of it.
+   */
+  private matMulByInputChunks(
+    input: string,
+    name: string,
+    values: ArrayLike<number>,
+    outFeatures: number,
+    inFeatures: number,
+    limit: number,
+  ): string {
+    // Chunk boundaries on whole quantization blocks, so the blocks match an unchunked matrix.
+    const chunkRows = Math.max(1, Math.floor(limit / outFeatures / this.blockSize)) * this.blockSize;
+    const sizes: number[] = [];
+    for (let start = 0; start < inFeatures; start += chunkRows) sizes.push(Math.min(chunkRows, inFeatures - start));
+    const pieces = this.graph.node('Split', [input, this.ints(sizes)], sizes.length, { axis: -1 });
+    let sum: string | undefined;
+    let start = 0;
+    sizes.forEach((rows, index) => {
+      // [rows, out]: input features start…start+rows of every output row of W.
+      const slice = new Float32Array(rows * outFeatures);
+      for (let output = 0; output < outFeatures; output++) {
+        for (let feature = 0; feature < rows; feature++)
+          slice[feature * outFeatures + output] = values[output * inFeatures + start + feature];
+      }
+      const weight = this.storeMatrix(`${name}.rows_${start}`, slice, rows, outFeatures);
+      const product = this.graph.op('MatMul', [pieces[index], weight]);
+      sum = sum ? this.graph.op('Add', [sum, product]) : product;
+      start += rows;
+    });
+    return sum!;
   }
 
   /** Rows `ids` of a frozen [vocabulary, hidden] table, dequantizing only the rows gathered. */

@@ -225,6 +225,14 @@ export const operatorCases: Record<string, GradientCase[]> = {
       inputs: [{ name: 'x', dims: [4, 5] }],
       build: (graph, { x }) => graph.op('Slice', [x, graph.constant(ints([1, -4])), graph.constant(ints([-1, 4]))]),
     },
+    {
+      name: 'Split axis -1 into three, one piece unused',
+      inputs: [{ name: 'x', dims: [2, 7] }],
+      build: (graph, { x }) => {
+        const [first, , third] = graph.node('Split', [x, graph.constant(ints([2, 3, 2]))], 3, { axis: -1 });
+        return graph.op('Mul', [first, third]);
+      },
+    },
   ],
   gather: [
     {
