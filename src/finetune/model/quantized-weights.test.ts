@@ -96,7 +96,8 @@ function maxRelativeError(actual: Map<string, ArrayLike<number>>, expected: Map<
 describe.each<[string, QuantizationFormat, number | undefined]>([
   ['llama-tiny', 'nf4', undefined],
   ['qwen2-tiny', 'int4', undefined],
-  // The LM head [40 → 24] split into 5-column chunks, concatenated.
+  // Chunks of 120 weights: the LM head [40 → 24] in 5-column chunks, concatenated; the MLP's down
+  // projection in 8-feature (one block) input chunks, summed.
   ['qwen2-tiny', 'nf4', 24 * 5],
 ])('%s with %s frozen weights (chunk %s)', (name, format, chunkElements) => {
   const testCase = readCase(name);
