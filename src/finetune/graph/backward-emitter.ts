@@ -11,6 +11,8 @@ import { broadcastAxes, type Dim, staticDims, type ValueShape } from './value-sh
 
 export class BackwardEmitter implements BackwardContext {
   private readonly cache = new Map<string, string>();
+  /** Backward copies of forward values (recomputations) → the forward value, for shapes. */
+  private readonly aliases = new Map<string, string>();
 
   constructor(
     private readonly graph: GraphBuilder,
@@ -18,11 +20,30 @@ export class BackwardEmitter implements BackwardContext {
   ) {}
 
   shape(value: string): ValueShape {
-    return this.shapes.shape(value);
+    return this.shapes.shape(this.aliases.get(value) ?? value);
   }
 
   constantValue(value: string): TensorValue | undefined {
-    return this.shapes.constantValue(value);
+    return this.shapes.constantValue(this.aliases.get(value) ?? value);
+  }
+
+  /** Declares `copy` a backward recomputation of the forward value `original`. */
+  alias(copy: string, original: string): void {
+    this.aliases.set(copy, original);
+  }
+
+  /**
+   * `value` through a Reshape to its own shape that also reads an empty slice of `gradient`'s
+   * shape: the same data, available only once `gradient` exists.
+   */
+  waitingView(value: string, gradient: string): string {
+    return this.shared(`waiting:${value}:${gradient}`, () => {
+      const gradientShapeSlice = this.graph.op('Shape', [gradient], { start: 0, end: 0 });
+      const target = this.graph.op('Concat', [this.shapeTensor(value), gradientShapeSlice], { axis: 0 });
+      const view = this.graph.op('Reshape', [value, target]);
+      this.alias(view, value);
+      return view;
+    });
   }
 
   freshUnknownDim(): Dim {

@@ -9,6 +9,7 @@ import type { GraphBuilder } from '../../onnx/graph-builder.ts';
 import type { NodeData } from '../../onnx/model-proto.ts';
 import { BackwardEmitter } from './backward-emitter.ts';
 import type { OperatorRule } from './operator-rule.ts';
+import { Recomputation } from './recomputation.ts';
 import { operatorRules } from './rules/index.ts';
 import { ShapeTable } from './shape-table.ts';
 import { isFloatType } from './value-shape.ts';
@@ -22,6 +23,11 @@ export interface GradientOptions {
   gradientName?: (trainable: string) => string;
   /** Extra or replacement rules, keyed by op type. */
   rules?: ReadonlyMap<string, OperatorRule>;
+  /**
+   * Forward values the backward pass recomputes from their inputs where a rule reads them, rather
+   * than keeping them alive from the forward pass (cheap elementwise values over wide tensors).
+   */
+  recompute?: ReadonlySet<string>;
   /**
    * Forward values whose whole loss gradient the caller emits in closed form (`gradient(seed)`,
    * seed the loss's own gradient): backward passes start there, and the nodes that read them (or
@@ -97,12 +103,15 @@ export function appendGradients(graph: GraphBuilder, options: GradientOptions): 
     contribute(shortcut.value, shortcut.gradient(seed));
   }
 
+  const recomputation = new Recomputation(graph, forwardNodes, options.recompute ?? new Set(), emitter);
   for (let index = forwardNodes.length - 1; index >= 0; index--) {
-    const node = forwardNodes[index];
-    const needs = node.inputs.map((input) => input !== '' && onPath.has(input));
+    const forwardNode = forwardNodes[index];
+    const needs = forwardNode.inputs.map((input) => input !== '' && onPath.has(input));
     if (!needs.some(Boolean)) continue;
-    const outputGradients = node.outputs.map((output) => (onPath.has(output) ? total(output) : undefined));
-    if (!outputGradients.some(Boolean)) continue;
+    const outputGradients = forwardNode.outputs.map((output) => (onPath.has(output) ? total(output) : undefined));
+    const firstGradient = outputGradients.find(Boolean);
+    if (!firstGradient) continue;
+    const node = recomputation.substitute(forwardNode, firstGradient);
     const backward = rules.get(node.opType)?.backward;
     const where = describeNode(node);
     if (!backward) throw new Error(`no gradient rule for ${where}`);
@@ -112,7 +121,7 @@ export function appendGradients(graph: GraphBuilder, options: GradientOptions): 
     } catch (error) {
       throw new Error(`gradient of ${where} failed: ${(error as Error).message}`, { cause: error });
     }
-    node.inputs.forEach((input, inputIndex) => {
+    forwardNode.inputs.forEach((input, inputIndex) => {
       if (!needs[inputIndex]) return;
       const gradient = inputGradients[inputIndex];
       if (!gradient) throw new Error(`gradient rule for ${where} gave no gradient for input "${input}"`);

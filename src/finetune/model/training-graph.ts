@@ -96,6 +96,7 @@ export function buildTrainingGraph(options: TrainingGraphOptions): TrainingGraph
     gradientName: (name) => `${name}.grad`,
     rules: context.quantized?.rules(),
     shortcuts: [{ value: logits, gradient: crossEntropy.logitsGradient }],
+    recompute: context.recomputed,
   });
   for (const tensor of context.trainable) graph.output(gradients.get(tensor.name)!, type, tensor.dims);
   const sessionOptions = context.quantized ? QUANTIZED_SESSION_OPTIONS : {};
