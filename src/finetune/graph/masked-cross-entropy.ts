@@ -6,9 +6,11 @@
  *
  * The forward nodes all have gradient rules, and the loss also gives its logits gradient in closed
  * form, w ⊙ (softmax(logits) − onehot(label)) with w = [counted] / count, for the gradient builder
- * to start from (`GradientOptions.shortcuts`). The rules alone would keep a vocabulary-sized
- * exponential alive from the forward pass and scatter into a vocabulary-sized zero tensor; the
- * closed form makes one softmax in the backward pass and subtracts w at the labels in place.
+ * to start from (`GradientOptions.shortcuts`), per slice of the vocabulary where the logits are a
+ * concatenation (a chunked LM head): each slice's gradient is exp(slice − logsumexp) ⊙ w minus w at
+ * the labels that fall in it. The rules alone would keep a vocabulary-sized exponential alive from
+ * the forward pass and scatter into a vocabulary-sized zero tensor; slices never make anything
+ * vocabulary-sized in the backward pass.
  */
 import type { GraphBuilder } from '../../onnx/graph-builder.ts';
 import { int64Tensor, tensor } from '../../onnx/tensor.ts';
@@ -21,11 +23,18 @@ export interface CrossEntropyOptions {
   ignoreIndex?: number;
 }
 
+/** Logits columns offset…offset+width, made by one value. */
+export interface LogitsSlice {
+  value: string;
+  offset: number;
+  width: number;
+}
+
 export interface CrossEntropy {
   /** The scalar loss. */
   loss: string;
-  /** Emits d loss / d logits times `seed` (a scalar), the loss's own gradient. */
-  logitsGradient(seed: string): string;
+  /** Emits d loss / d slice times `seed` (a scalar): the loss's own gradient for those logits. */
+  sliceGradient(seed: string, slice: LogitsSlice): string;
 }
 
 /** logits [..., vocabulary], labels [...] (int64) → the scalar loss and its logits gradient. */
@@ -58,18 +67,32 @@ export function maskedCrossEntropy(
   const countedAsFloat = graph.op('Cast', [counted], { to: typeCode });
   // No counted position at all: loss 0 rather than 0/0.
   const count = graph.op('Max', [graph.op('ReduceSum', [countedAsFloat, allAxes], { keepdims: 0 }), scalar(1)]);
+  let weight: { seed: string; value: string } | undefined;
   return {
     loss: graph.op('Div', [total, count]),
-    logitsGradient: (seed) => {
-      const weight = graph.op('Unsqueeze', [
-        graph.op('Mul', [countedAsFloat, graph.op('Div', [seed, count])]),
-        lastAxis,
+    sliceGradient: (seed, slice) => {
+      if (weight?.seed !== seed) {
+        const perPosition = graph.op('Mul', [countedAsFloat, graph.op('Div', [seed, count])]);
+        weight = { seed, value: graph.op('Unsqueeze', [perPosition, lastAxis]) };
+      }
+      const probabilities = graph.op('Exp', [graph.op('Sub', [slice.value, logSumExp])]);
+      const scaled = graph.op('Mul', [probabilities, weight.value]);
+      // The labels' columns within the slice; labels outside it subtract 0 at column 0.
+      const column = graph.op('Sub', [labelColumn, graph.constant(int64Tensor([slice.offset], []))]);
+      const inside = graph.op('And', [
+        graph.op('GreaterOrEqual', [column, graph.constant(int64Tensor([0], []))]),
+        graph.op('Less', [column, graph.constant(int64Tensor([slice.width], []))]),
       ]);
-      const scaled = graph.op('Mul', [graph.op('Softmax', [logits], { axis: -1 }), weight]);
-      return graph.op('ScatterElements', [scaled, labelColumn, graph.op('Neg', [weight])], {
-        axis: -1,
-        reduction: 'add',
-      });
+      const zero = graph.constant(int64Tensor([0], []));
+      return graph.op(
+        'ScatterElements',
+        [
+          scaled,
+          graph.op('Where', [inside, column, zero]),
+          graph.op('Where', [inside, graph.op('Neg', [weight.value]), scalar(0)]),
+        ],
+        { axis: -1, reduction: 'add' },
+      );
     },
   };
 }

@@ -51,6 +51,13 @@ export const QUANTIZED_SESSION_OPTIONS: InferenceSession.SessionOptions = {
 /** Largest dequantized chunk of one matrix, in elements (4 MiB in float32; 16 MiB peaked 35 MiB higher). */
 export const CHUNK_ELEMENTS = 1 << 20;
 
+/** Output columns offset…offset+width of a chunked product, made by `value`. */
+export interface ColumnChunk {
+  value: string;
+  offset: number;
+  width: number;
+}
+
 type Emit = (
   opType: string,
   inputs: readonly string[],
@@ -85,6 +92,7 @@ export class QuantizedWeights {
   /** Dequantized value → how to emit it again (for the backward pass). */
   private readonly recipes = new Map<string, (emit: Emit, gradient: string) => string>();
   private table: string | undefined;
+  private readonly columnChunks = new Map<string, ColumnChunk[]>();
   private readonly blockSize: number;
 
   constructor(
@@ -109,19 +117,27 @@ export class QuantizedWeights {
       return this.matMulByInputChunks(input, name, values, outFeatures, inFeatures, limit);
     }
     const chunkColumns = Math.max(1, Math.min(outFeatures, Math.floor(limit / inFeatures)));
-    const products: string[] = [];
+    const products: ColumnChunk[] = [];
     for (let start = 0; start < outFeatures; start += chunkColumns) {
       const columns = Math.min(chunkColumns, outFeatures - start);
       const chunkName = columns === outFeatures ? name : `${name}.columns_${start}`;
-      const weight = this.storeMatrix(
-        chunkName,
-        transposedRows(values, inFeatures, start, columns),
-        inFeatures,
-        columns,
-      );
-      products.push(this.graph.op('MatMul', [input, weight]));
+      const slice = transposedRows(values, inFeatures, start, columns);
+      const weight = this.storeMatrix(chunkName, slice, inFeatures, columns);
+      products.push({ value: this.graph.op('MatMul', [input, weight]), offset: start, width: columns });
     }
-    return products.length === 1 ? products[0] : this.graph.op('Concat', products, { axis: -1 });
+    if (products.length === 1) return products[0].value;
+    const joined = this.graph.op(
+      'Concat',
+      products.map(({ value }) => value),
+      { axis: -1 },
+    );
+    this.columnChunks.set(joined, products);
+    return joined;
+  }
+
+  /** The column chunks a product was concatenated from, if it was. */
+  chunksOf(value: string): readonly ColumnChunk[] | undefined {
+    return this.columnChunks.get(value);
   }
 
   /**

@@ -95,7 +95,10 @@ export function buildTrainingGraph(options: TrainingGraphOptions): TrainingGraph
     trainable: context.trainable.map((tensor) => tensor.name),
     gradientName: (name) => `${name}.grad`,
     rules: context.quantized?.rules(),
-    shortcuts: [{ value: logits, gradient: crossEntropy.logitsGradient }],
+    // A chunked (QLoRA) LM head gets its gradient per chunk, never as a whole.
+    shortcuts: (
+      context.quantized?.chunksOf(logits) ?? [{ value: logits, offset: 0, width: config.vocabularySize }]
+    ).map((slice) => ({ value: slice.value, gradient: (seed: string) => crossEntropy.sliceGradient(seed, slice) })),
     recompute: context.recomputed,
   });
   for (const tensor of context.trainable) graph.output(gradients.get(tensor.name)!, type, tensor.dims);

@@ -286,21 +286,30 @@ export const operatorCases: Record<string, GradientCase[]> = {
       build: (graph, { logits, labels }) => maskedCrossEntropy(graph, logits, labels, { type: 'float64' }).loss,
     },
     {
-      name: 'masked cross-entropy from its closed-form logits gradient, plus a term beside it',
+      name: 'masked cross-entropy from its closed-form gradient on concatenated logits, plus a term beside it',
       inputs: [
-        { name: 'logits', dims: [2, 3, 5] },
+        { name: 'first', dims: [2, 3, 2] },
+        { name: 'second', dims: [2, 3, 3] },
         { name: 'labels', dims: [2, 3], type: 'int64', values: [1, -100, 4, 4, 0, 2] },
         { name: 'other', dims: [3] },
       ],
       scalarLoss: true,
-      build: (graph, { logits, labels, other }) => {
-        // logits·2 so that the builder still has a rule to run below the shortcut.
-        const scaled = graph.op('Mul', [logits, graph.constant(tensor('float64', Float64Array.of(2), []))]);
-        const crossEntropy = maskedCrossEntropy(graph, scaled, labels, { type: 'float64' });
+      build: (graph, { first, second, labels, other }) => {
+        // second·2 so that the builder still has a rule to run below a shortcut.
+        const scaled = graph.op('Mul', [second, graph.constant(tensor('float64', Float64Array.of(2), []))]);
+        const logits = graph.op('Concat', [first, scaled], { axis: -1 });
+        const crossEntropy = maskedCrossEntropy(graph, logits, labels, { type: 'float64' });
         const square = graph.op('ReduceSum', [graph.op('Mul', [other, other])], { keepdims: 0 });
+        const slices = [
+          { value: first, offset: 0, width: 2 },
+          { value: scaled, offset: 2, width: 3 },
+        ];
         return {
           output: graph.op('Add', [crossEntropy.loss, square]),
-          shortcuts: [{ value: scaled, gradient: crossEntropy.logitsGradient }],
+          shortcuts: slices.map((slice) => ({
+            value: slice.value,
+            gradient: (seed: string) => crossEntropy.sliceGradient(seed, slice),
+          })),
         };
       },
     },
