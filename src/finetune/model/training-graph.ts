@@ -41,14 +41,18 @@ export interface TrainingGraphOptions {
   input?: 'ids' | 'embeds';
 }
 
-export interface TrainingGraph {
+export interface TrainingGraph extends TrainingLayout {
   graph: GraphBuilder;
+  /** Options the session running this graph needs (quantized graphs must not fold their weights back). */
+  sessionOptions: InferenceSession.SessionOptions;
+}
+
+/** What running a training graph needs to know of it, once its session exists (no weights). */
+export interface TrainingLayout {
   /** The LoRA tensors (graph inputs), in graph order. */
   trainable: TrainableTensor[];
   /** LoRA tensor name → its gradient output. */
   gradients: ReadonlyMap<string, string>;
-  /** Options the session running this graph needs (quantized graphs must not fold their weights back). */
-  sessionOptions: InferenceSession.SessionOptions;
   /** The LoRA dropout mask inputs (empty without dropout). */
   dropoutMasks: DropoutMaskInput[];
   input: 'ids' | 'embeds';
