@@ -121,14 +121,8 @@ async function stepPeakMib(training: TrainingGraph, folder: string, name: string
     sessionOptions: { ...training.sessionOptions, intraOpNumThreads: THREADS },
     steps: 2,
   };
-  const script = fileURLToPath(new URL('./finetune-step-memory.ts', import.meta.url));
-  const { stdout } = await promisify(execFile)(process.execPath, [
-    '--import',
-    'tsx',
-    script,
-    path,
-    JSON.stringify(setup),
-  ]);
+  const script = fileURLToPath(new URL('./finetune-step-memory.mjs', import.meta.url));
+  const { stdout } = await promisify(execFile)(process.execPath, [script, path, JSON.stringify(setup)]);
   const result = JSON.parse(stdout) as { wholeRunKib: number; stepsKib: number };
   return { wholeRun: result.wholeRunKib / 1024, steps: result.stepsKib / 1024 };
 }

@@ -24,9 +24,15 @@ export function printRows(suite: string, rows: BenchmarkRow[]): void {
     const ratio = speedup(row);
     const goal = row.goal === undefined ? '' : ` (goal ≥ ${row.goal}× ${ratio >= row.goal ? 'met' : 'NOT met'})`;
     process.stdout.write(
-      `${row.name}: ${format(row.ours)} ${row.unit} vs ${row.anchorName} ${format(row.anchor)} ${row.unit} → ${ratio.toFixed(2)}× ${row.better === 'lower' ? 'faster' : 'the throughput'}${goal}\n`,
+      `${row.name}: ${format(row.ours)} ${row.unit} vs ${row.anchorName} ${format(row.anchor)} ${row.unit} → ${ratio.toFixed(2)}× ${ratioWord(row)}${goal}\n`,
     );
   }
+}
+
+/** Lower times are faster; lower sizes (MiB) are smaller; higher rates are throughput. */
+function ratioWord(row: BenchmarkRow): string {
+  if (row.better === 'higher') return 'the throughput';
+  return /^(ns|µs|us|ms|s)(\b|\/)/.test(row.unit) ? 'faster' : 'smaller';
 }
 
 function format(value: number): string {

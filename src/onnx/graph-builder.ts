@@ -145,6 +145,16 @@ export class GraphBuilder {
     return outputNames;
   }
 
+  /**
+   * Moves the nodes from index `from` on for which `first` holds before the others, each group
+   * keeping its order. The caller keeps the list topological (nothing moved may read a value
+   * that a node it passes defines).
+   */
+  partitionNodes(from: number, first: (node: NodeData) => boolean): void {
+    const tail = this.nodeList.splice(from);
+    this.nodeList.push(...tail.filter(first), ...tail.filter((node) => !first(node)));
+  }
+
   /** A single-output node with a fresh output name. */
   op(
     opType: string,

@@ -11,6 +11,8 @@ import { broadcastAxes, type Dim, staticDims, type ValueShape } from './value-sh
 
 export class BackwardEmitter implements BackwardContext {
   private readonly cache = new Map<string, string>();
+  /** Backward copies of forward values (recomputations) → the forward value, for shapes. */
+  private readonly aliases = new Map<string, string>();
 
   constructor(
     private readonly graph: GraphBuilder,
@@ -18,11 +20,30 @@ export class BackwardEmitter implements BackwardContext {
   ) {}
 
   shape(value: string): ValueShape {
-    return this.shapes.shape(value);
+    return this.shapes.shape(this.aliases.get(value) ?? value);
   }
 
   constantValue(value: string): TensorValue | undefined {
-    return this.shapes.constantValue(value);
+    return this.shapes.constantValue(this.aliases.get(value) ?? value);
+  }
+
+  /** Declares `copy` a backward recomputation of the forward value `original`. */
+  alias(copy: string, original: string): void {
+    this.aliases.set(copy, original);
+  }
+
+  /**
+   * `value` through a Reshape to its own shape that also reads an empty slice of `gradient`'s
+   * shape: the same data, available only once `gradient` exists.
+   */
+  waitingView(value: string, gradient: string): string {
+    return this.shared(`waiting:${value}:${gradient}`, () => {
+      const gradientShapeSlice = this.graph.op('Shape', [gradient], { start: 0, end: 0 });
+      const target = this.graph.op('Concat', [this.shapeTensor(value), gradientShapeSlice], { axis: 0 });
+      const view = this.graph.op('Reshape', [value, target]);
+      this.alias(view, value);
+      return view;
+    });
   }
 
   freshUnknownDim(): Dim {
@@ -55,9 +76,26 @@ export class BackwardEmitter implements BackwardContext {
   }
 
   shapeTensor(value: string): string {
-    const known = staticDims(this.shape(value).dims);
+    const { dims } = this.shape(value);
+    const known = staticDims(dims);
     if (known) return this.int64s(known);
+    const pieces = dims.map((dim) => (typeof dim === 'number' ? this.int64s([dim]) : this.namedDim(dim)));
+    if (pieces.every((piece) => piece !== undefined)) {
+      return this.shared(`dims:${dims.join(',')}`, () => this.graph.op('Concat', pieces as string[], { axis: 0 }));
+    }
     return this.shared(`shape:${value}`, () => this.graph.op('Shape', [value]));
+  }
+
+  /**
+   * A symbolic dim (batch, sequence) read from a graph input that declares it, as a 1-element
+   * tensor. A Shape node on the forward value itself would keep that value alive until the
+   * backward pass reaches it; graph inputs live through the whole run anyway.
+   */
+  private namedDim(dim: string): string | undefined {
+    const source = this.graph.inputs.find((input) => input.dims?.includes(dim));
+    if (!source) return undefined;
+    const axis = source.dims!.indexOf(dim);
+    return this.shared(`named-dim:${dim}`, () => this.graph.op('Shape', [source.name], { start: axis, end: axis + 1 }));
   }
 
   dimTensor(value: string, axis: number): string {
@@ -65,6 +103,8 @@ export class BackwardEmitter implements BackwardContext {
     if (typeof dim === 'number') {
       return this.shared(`int64-scalar:${dim}`, () => this.graph.constant(int64Tensor([dim], []), 'grad_int'));
     }
+    const named = this.namedDim(dim);
+    if (named) return this.shared(`named-dim-scalar:${dim}`, () => this.graph.op('Squeeze', [named, this.int64s([0])]));
     return this.shared(`dim:${value}:${axis}`, () =>
       this.graph.op('Gather', [this.shapeTensor(value), this.graph.constant(int64Tensor([axis], []), 'grad_axis')], {
         axis: 0,

@@ -10,7 +10,7 @@ async function lossOf(logits: number[], dims: number[], labels: number[]): Promi
   const graph = new GraphBuilder('loss');
   const logitsName = graph.input('logits', 'float32', dims);
   const labelsName = graph.input('labels', 'int64', dims.slice(0, -1));
-  graph.node('Identity', [maskedCrossEntropy(graph, logitsName, labelsName, { type: 'float32' })], ['loss']);
+  graph.node('Identity', [maskedCrossEntropy(graph, logitsName, labelsName, { type: 'float32' }).loss], ['loss']);
   graph.output('loss', 'float32');
   const session = await InferenceSession.create(graph.toBytes());
   const result = await session.run({

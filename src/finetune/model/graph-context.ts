@@ -54,6 +54,8 @@ export class DecoderGraphContext {
   readonly quantized: QuantizedWeights | undefined;
   private matMulWeights = 0;
   readonly dropoutMasks: DropoutMaskInput[] = [];
+  /** Values the backward pass recomputes instead of keeping (see GradientOptions.recompute). */
+  readonly recomputed = new Set<string>();
 
   constructor(
     readonly graph: GraphBuilder,

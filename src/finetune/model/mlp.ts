@@ -22,6 +22,10 @@ export function gatedMlp(
       lora: lora?.targets.includes(target) ? lora : undefined,
     });
   const gate = project('gate_proj', hidden);
-  const activated = graph.op('Mul', [gate, graph.op('Sigmoid', [gate])]);
+  const sigmoid = graph.op('Sigmoid', [gate]);
+  const activated = graph.op('Mul', [gate, sigmoid]);
+  // Training keeps gate and up for the backward pass and recomputes these two from gate: each is
+  // as wide as the MLP, and recomputing costs one elementwise pass.
+  context.recomputed.add(sigmoid).add(activated);
   return project('down_proj', graph.op('Mul', [activated, project('up_proj', hidden)]));
 }

@@ -96,7 +96,8 @@ function maxRelativeError(actual: Map<string, ArrayLike<number>>, expected: Map<
 describe.each<[string, QuantizationFormat, number | undefined]>([
   ['llama-tiny', 'nf4', undefined],
   ['qwen2-tiny', 'int4', undefined],
-  // The LM head [40 → 24] split into 5-column chunks, concatenated.
+  // Chunks of 120 weights: the LM head [40 → 24] in 5-column chunks, concatenated; the MLP's down
+  // projection in 8-feature (one block) input chunks, summed.
   ['qwen2-tiny', 'nf4', 24 * 5],
 ])('%s with %s frozen weights (chunk %s)', (name, format, chunkElements) => {
   const testCase = readCase(name);
@@ -129,8 +130,14 @@ describe.each<[string, QuantizationFormat, number | undefined]>([
     const codes = graph.initializers.filter(({ name }) => name.endsWith('.codes'));
     const { hiddenSize, intermediateSize, vocabularySize, numAttentionHeads, numKeyValueHeads, headDim } =
       testCase.config;
-    const chunks = ([inFeatures, outFeatures]: number[]) =>
-      chunkElements ? Math.ceil(outFeatures / Math.floor(chunkElements / inFeatures)) : 1;
+    // Chunked by output columns, or by whole blocks of input features when those outnumber the outputs.
+    const chunks = ([inFeatures, outFeatures]: number[]) => {
+      if (!chunkElements || inFeatures * outFeatures <= chunkElements) return 1;
+      if (inFeatures > outFeatures) {
+        return Math.ceil(inFeatures / (Math.max(1, Math.floor(chunkElements / outFeatures / blockSize)) * blockSize));
+      }
+      return Math.ceil(outFeatures / Math.floor(chunkElements / inFeatures));
+    };
     const attention = [numAttentionHeads, numKeyValueHeads, numKeyValueHeads].map((heads) => [
       hiddenSize,
       heads * headDim,
@@ -206,6 +213,8 @@ describe('session options of a quantized graph', () => {
     );
     const folded = await optimizedBytes({}, quantization);
     expect(kept).toBeLessThan(0.25 * float32);
-    expect(folded).toBeGreaterThan(0.9 * float32);
+    // Default folding turns every forward dequantization into a float32 initializer (the backward
+    // recomputation waits for a gradient, so it stays).
+    expect(folded).toBeGreaterThan(0.5 * float32);
   });
 });

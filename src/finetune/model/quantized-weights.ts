@@ -6,15 +6,16 @@
  * - the backward pass needs each weight again (dX = dY·Wᵀ): a MatMul rule re-emits the
  *   dequantization there (rematerialization) instead of keeping every forward copy alive;
  * - ONNX Runtime would fold the (constant) dequantization into float initializers at session
- *   creation (QUANTIZED_SESSION_OPTIONS bounds constant folding to small outputs), and merge the
- *   recomputation with the forward copy (the recomputation starts differently, see storeMatrix).
- * Large matrices (MLP projections, the LM head) are split by output columns into chunks of at most CHUNK_ELEMENTS,
- * each multiplied and concatenated, so that the transient float copy stays small too.
+ *   creation (QUANTIZED_SESSION_OPTIONS bounds constant folding to small outputs), and run the
+ *   recomputation early or merge it with the forward copy (it waits for its gradient, see storeMatrix).
+ * Large matrices (MLP projections, the LM head) are split into chunks of at most CHUNK_ELEMENTS (by
+ * output columns, concatenated; or by input features, summed), so that the transient float copy
+ * stays small too.
  */
 import type { InferenceSession } from 'onnxruntime-node';
 import type { GraphBuilder } from '../../onnx/graph-builder.ts';
 import { type TensorValue, tensor } from '../../onnx/tensor.ts';
-import type { AttributeValue, BackwardContext, OperatorRule } from '../graph/operator-rule.ts';
+import { type AttributeValue, type BackwardContext, type OperatorRule, onlyGradient } from '../graph/operator-rule.ts';
 import { matrixProductRules } from '../graph/rules/matrix-product.ts';
 import { DEFAULT_BLOCK_SIZE, pairTable, type QuantizationFormat, quantizeMatrix } from './block-quantization.ts';
 import type { DecoderConfig } from './decoder-config.ts';
@@ -50,6 +51,13 @@ export const QUANTIZED_SESSION_OPTIONS: InferenceSession.SessionOptions = {
 /** Largest dequantized chunk of one matrix, in elements (4 MiB in float32; 16 MiB peaked 35 MiB higher). */
 export const CHUNK_ELEMENTS = 1 << 20;
 
+/** Output columns offset…offset+width of a chunked product, made by `value`. */
+export interface ColumnChunk {
+  value: string;
+  offset: number;
+  width: number;
+}
+
 type Emit = (
   opType: string,
   inputs: readonly string[],
@@ -57,6 +65,16 @@ type Emit = (
 ) => string;
 
 const INT32 = 6;
+
+/** [in, columns]: the transposed rows start…start+columns of W given as [out, in]. */
+function transposedRows(values: ArrayLike<number>, inFeatures: number, start: number, columns: number): Float32Array {
+  const slice = new Float32Array(inFeatures * columns);
+  for (let column = 0; column < columns; column++) {
+    const row = (start + column) * inFeatures;
+    for (let feature = 0; feature < inFeatures; feature++) slice[feature * columns + column] = values[row + feature];
+  }
+  return slice;
+}
 
 /**
  * The block size for a decoder: QLoRA's 64, or the largest even size below it that divides every
@@ -72,8 +90,9 @@ export function blockSizeFor(config: DecoderConfig, preferred = DEFAULT_BLOCK_SI
 
 export class QuantizedWeights {
   /** Dequantized value → how to emit it again (for the backward pass). */
-  private readonly recipes = new Map<string, (emit: Emit) => string>();
+  private readonly recipes = new Map<string, (emit: Emit, gradient: string) => string>();
   private table: string | undefined;
+  private readonly columnChunks = new Map<string, ColumnChunk[]>();
   private readonly blockSize: number;
 
   constructor(
@@ -94,22 +113,66 @@ export class QuantizedWeights {
    */
   matMul(input: string, name: string, values: ArrayLike<number>, outFeatures: number, inFeatures: number): string {
     const limit = this.quantization.chunkElements ?? CHUNK_ELEMENTS;
+    if (inFeatures > outFeatures && inFeatures * outFeatures > limit) {
+      return this.matMulByInputChunks(input, name, values, outFeatures, inFeatures, limit);
+    }
     const chunkColumns = Math.max(1, Math.min(outFeatures, Math.floor(limit / inFeatures)));
-    const products: string[] = [];
+    const products: ColumnChunk[] = [];
     for (let start = 0; start < outFeatures; start += chunkColumns) {
       const columns = Math.min(chunkColumns, outFeatures - start);
-      // [in, columns]: the transposed slice of rows start…start+columns of W.
-      const slice = new Float32Array(inFeatures * columns);
-      for (let column = 0; column < columns; column++) {
-        const row = (start + column) * inFeatures;
-        for (let feature = 0; feature < inFeatures; feature++)
-          slice[feature * columns + column] = values[row + feature];
-      }
       const chunkName = columns === outFeatures ? name : `${name}.columns_${start}`;
+      const slice = transposedRows(values, inFeatures, start, columns);
       const weight = this.storeMatrix(chunkName, slice, inFeatures, columns);
-      products.push(this.graph.op('MatMul', [input, weight]));
+      products.push({ value: this.graph.op('MatMul', [input, weight]), offset: start, width: columns });
     }
-    return products.length === 1 ? products[0] : this.graph.op('Concat', products, { axis: -1 });
+    if (products.length === 1) return products[0].value;
+    const joined = this.graph.op(
+      'Concat',
+      products.map(({ value }) => value),
+      { axis: -1 },
+    );
+    this.columnChunks.set(joined, products);
+    return joined;
+  }
+
+  /** The column chunks a product was concatenated from, if it was. */
+  chunksOf(value: string): readonly ColumnChunk[] | undefined {
+    return this.columnChunks.get(value);
+  }
+
+  /**
+   * A matrix wider in its inputs than its outputs (the MLP's down projection) is chunked along the
+   * input features instead: Σₖ Xₖ·Wₖ. Chunked by output columns, each chunk's backward would make a
+   * full-size input gradient (dY·Wₖᵀ) to be summed; here each makes only its slice of it.
+   */
+  private matMulByInputChunks(
+    input: string,
+    name: string,
+    values: ArrayLike<number>,
+    outFeatures: number,
+    inFeatures: number,
+    limit: number,
+  ): string {
+    // Chunk boundaries on whole quantization blocks, so the blocks match an unchunked matrix.
+    const chunkRows = Math.max(1, Math.floor(limit / outFeatures / this.blockSize)) * this.blockSize;
+    const sizes: number[] = [];
+    for (let start = 0; start < inFeatures; start += chunkRows) sizes.push(Math.min(chunkRows, inFeatures - start));
+    const pieces = this.graph.node('Split', [input, this.ints(sizes)], sizes.length, { axis: -1 });
+    let sum: string | undefined;
+    let start = 0;
+    sizes.forEach((rows, index) => {
+      // [rows, out]: input features start…start+rows of every output row of W.
+      const slice = new Float32Array(rows * outFeatures);
+      for (let output = 0; output < outFeatures; output++) {
+        for (let feature = 0; feature < rows; feature++)
+          slice[feature * outFeatures + output] = values[output * inFeatures + start + feature];
+      }
+      const weight = this.storeMatrix(`${name}.rows_${start}`, slice, rows, outFeatures);
+      const product = this.graph.op('MatMul', [pieces[index], weight]);
+      sum = sum ? this.graph.op('Add', [sum, product]) : product;
+      start += rows;
+    });
+    return sum!;
   }
 
   /** Rows `ids` of a frozen [vocabulary, hidden] table, dequantizing only the rows gathered. */
@@ -144,7 +207,10 @@ export class QuantizedWeights {
         const [left, right] = step.node.inputs;
         const recipe = recipes.get(right);
         if (!recipe || step.needs[1]) return base.backward!(step, context);
-        const again = recipe((opType, inputs, attributes) => context.op(opType, inputs, attributes));
+        const again = recipe(
+          (opType, inputs, attributes) => context.op(opType, inputs, attributes),
+          onlyGradient(step),
+        );
         const renamed: BackwardContext = Object.assign(Object.create(context) as BackwardContext, {
           shape: (value: string) => context.shape(value === again ? right : value),
         });
@@ -169,15 +235,20 @@ export class QuantizedWeights {
     const matrixShape = this.ints([rows, columns]);
     const table = this.pairs();
     const columnCodes = this.ints([matrix.packed.length, 1]);
-    // The recomputation starts with a Reshape (a view) so that it differs from the forward chain
-    // from its first node on, and common-subexpression elimination cannot merge the two.
-    const recipe = (emit: Emit, again: boolean) => {
-      const source = again ? emit('Reshape', [codes, columnCodes]) : codes;
+    // The recomputation waits for the gradient it meets: its codes go through a Reshape whose
+    // target is concatenated with an empty slice of the gradient's shape, a no-op ONNX Runtime
+    // cannot run before that gradient exists (8 MiB lower step peak on the bench model than
+    // leaving the order to ONNX Runtime). Starting with a node the forward chain lacks also keeps
+    // common-subexpression elimination from merging the two.
+    const recipe = (emit: Emit, gradient?: string) => {
+      const waiting =
+        gradient && emit('Concat', [columnCodes, emit('Shape', [gradient], { start: 0, end: 0 })], { axis: 0 });
+      const source = waiting ? emit('Reshape', [codes, waiting]) : codes;
       const pairs = emit('Gather', [table, emit('Cast', [source], { to: INT32 })], { axis: 0 });
       return emit('Reshape', [emit('Mul', [emit('Reshape', [pairs, blockShape]), scales]), matrixShape]);
     };
-    const weight = recipe((opType, inputs, attributes) => graph.op(opType, inputs, attributes ?? {}), false);
-    this.recipes.set(weight, (emit) => recipe(emit, true));
+    const weight = recipe((opType, inputs, attributes) => graph.op(opType, inputs, attributes ?? {}));
+    this.recipes.set(weight, recipe);
     return weight;
   }
 

@@ -41,14 +41,18 @@ export interface TrainingGraphOptions {
   input?: 'ids' | 'embeds';
 }
 
-export interface TrainingGraph {
+export interface TrainingGraph extends TrainingLayout {
   graph: GraphBuilder;
+  /** Options the session running this graph needs (quantized graphs must not fold their weights back). */
+  sessionOptions: InferenceSession.SessionOptions;
+}
+
+/** What running a training graph needs to know of it, once its session exists (no weights). */
+export interface TrainingLayout {
   /** The LoRA tensors (graph inputs), in graph order. */
   trainable: TrainableTensor[];
   /** LoRA tensor name → its gradient output. */
   gradients: ReadonlyMap<string, string>;
-  /** Options the session running this graph needs (quantized graphs must not fold their weights back). */
-  sessionOptions: InferenceSession.SessionOptions;
   /** The LoRA dropout mask inputs (empty without dropout). */
   dropoutMasks: DropoutMaskInput[];
   input: 'ids' | 'embeds';
@@ -82,7 +86,8 @@ export function buildTrainingGraph(options: TrainingGraphOptions): TrainingGraph
     context.frozenEmbedding('model.embed_tokens.weight', config.vocabularySize, config.hiddenSize, inputIds!);
   const allowed = attentionAllowed(context, attentionMask);
   const logits = decoderStack(context, config, { embeddings, positionIds, allowed, lora });
-  graph.node('Identity', [maskedCrossEntropy(graph, logits, labels, { type })], ['loss']);
+  const crossEntropy = maskedCrossEntropy(graph, logits, labels, { type });
+  graph.node('Identity', [crossEntropy.loss], ['loss']);
   graph.output('loss', type, []);
   if (options.outputLogits) {
     graph.node('Identity', [logits], ['logits']);
@@ -94,6 +99,11 @@ export function buildTrainingGraph(options: TrainingGraphOptions): TrainingGraph
     trainable: context.trainable.map((tensor) => tensor.name),
     gradientName: (name) => `${name}.grad`,
     rules: context.quantized?.rules(),
+    // A chunked (QLoRA) LM head gets its gradient per chunk, never as a whole.
+    shortcuts: (
+      context.quantized?.chunksOf(logits) ?? [{ value: logits, offset: 0, width: config.vocabularySize }]
+    ).map((slice) => ({ value: slice.value, gradient: (seed: string) => crossEntropy.sliceGradient(seed, slice) })),
+    recompute: context.recomputed,
   });
   for (const tensor of context.trainable) graph.output(gradients.get(tensor.name)!, type, tensor.dims);
   const sessionOptions = context.quantized ? QUANTIZED_SESSION_OPTIONS : {};

@@ -4,7 +4,7 @@
  * which are fed back as graph inputs on the next step. Frozen weights never leave the session.
  */
 import { InferenceSession, Tensor } from 'onnxruntime-node';
-import type { TrainingGraph } from '../model/training-graph.ts';
+import type { TrainingGraph, TrainingLayout } from '../model/training-graph.ts';
 import { AdamW, type AdamWOptions } from './adamw.ts';
 import { clipGradientNorm } from './gradient-clipping.ts';
 import { batchFeeds, type TokenBatch } from './token-batch.ts';
@@ -32,7 +32,8 @@ export class LoraTrainer {
 
   private constructor(
     private readonly session: InferenceSession,
-    private readonly training: TrainingGraph,
+    /** The graph's inputs and outputs; the trainer keeps no reference to its weights. */
+    readonly layout: TrainingLayout,
     readonly parameters: Record<string, Float32Array>,
     private readonly maxGradientNorm: number,
     optimizerOptions: AdamWOptions,
@@ -49,7 +50,8 @@ export class LoraTrainer {
       if (!parameters[name]) throw new Error(`no initial value for LoRA tensor "${name}"`);
     }
     const session = await InferenceSession.create(training.graph.toBytes(), training.sessionOptions);
-    return new LoraTrainer(session, training, parameters, options.maxGradientNorm ?? 1, options);
+    const { graph: _graph, sessionOptions: _sessionOptions, ...layout } = training;
+    return new LoraTrainer(session, layout, parameters, options.maxGradientNorm ?? 1, options);
   }
 
   /** Loss and gradients at the current parameters, without updating them. */
@@ -64,13 +66,13 @@ export class LoraTrainer {
   async run(batchFeeds: Readonly<Record<string, Tensor>>): Promise<Evaluation> {
     const feeds: Record<string, Tensor> = {};
     for (const name of this.session.inputNames) if (batchFeeds[name]) feeds[name] = batchFeeds[name];
-    for (const { name, dims } of this.training.trainable) {
+    for (const { name, dims } of this.layout.trainable) {
       feeds[name] = new Tensor('float32', this.parameters[name], dims);
     }
     const result = await this.session.run(feeds);
     const gradients: Record<string, Float32Array> = {};
-    for (const { name } of this.training.trainable) {
-      gradients[name] = result[this.training.gradients.get(name)!].data as Float32Array;
+    for (const { name } of this.layout.trainable) {
+      gradients[name] = result[this.layout.gradients.get(name)!].data as Float32Array;
     }
     return { loss: Number(result.loss.data[0]), gradients, logits: result.logits };
   }

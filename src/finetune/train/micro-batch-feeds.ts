@@ -5,14 +5,14 @@
  */
 import { Tensor } from 'onnxruntime-node';
 import type { DecoderConfig } from '../model/decoder-config.ts';
-import type { TrainingGraph } from '../model/training-graph.ts';
+import type { TrainingLayout } from '../model/training-graph.ts';
 import { dropoutMask } from './dropout-mask.ts';
 import { mergeInputsEmbeds } from './inputs-embeds.ts';
 import { batchFeeds, causalBatch } from './token-batch.ts';
 import type { TrainingExample } from './training-example.ts';
 
 export interface FeedContext {
-  training: TrainingGraph;
+  training: TrainingLayout;
   config: DecoderConfig;
   padTokenId: number;
   /** Embedding table [vocabulary, hidden], needed when the graph takes `inputs_embeds`. */

@@ -9,7 +9,7 @@
 import { MmkitError } from '../../errors.ts';
 import type { DecoderConfig } from '../model/decoder-config.ts';
 import type { FrozenQuantization } from '../model/quantized-weights.ts';
-import { buildTrainingGraph } from '../model/training-graph.ts';
+import { buildTrainingGraph, type TrainingGraph } from '../model/training-graph.ts';
 import type { WeightSource } from '../model/weight-source.ts';
 import { accumulateGradients } from './accumulate.ts';
 import { latestCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
@@ -109,15 +109,21 @@ export async function trainLora(options: TrainLoraOptions): Promise<TrainLoraRes
   const totalSteps = stepsPerEpoch * settings.epochs;
   const schedule = cosineSchedule(settings.learningRate, totalSteps, settings.warmupRatio);
 
-  const training = buildTrainingGraph({
-    config,
-    lora: { rank: settings.rank, alpha: settings.alpha, targets: settings.targets, dropout: settings.dropout },
-    weights: options.weights,
-    type: 'float32',
-    input: data.imageTokenId === undefined ? 'ids' : 'embeds',
-    ...(options.modulePrefix === undefined ? {} : { modulePrefix: options.modulePrefix }),
-    ...(options.frozenQuantization ? { frozenQuantization: options.frozenQuantization } : {}),
-  });
+  // The graph builder holds a JavaScript copy of every frozen weight: it goes straight into the
+  // trainer, which keeps only the session and the graph's layout, so the copy can be collected.
+  const trainer = await startTrainer(
+    buildTrainingGraph({
+      config,
+      lora: { rank: settings.rank, alpha: settings.alpha, targets: settings.targets, dropout: settings.dropout },
+      weights: options.weights,
+      type: 'float32',
+      input: data.imageTokenId === undefined ? 'ids' : 'embeds',
+      ...(options.modulePrefix === undefined ? {} : { modulePrefix: options.modulePrefix }),
+      ...(options.frozenQuantization ? { frozenQuantization: options.frozenQuantization } : {}),
+    }),
+    settings,
+  );
+  const training = trainer.layout;
   const feedContext: FeedContext = {
     training,
     config,
@@ -129,10 +135,6 @@ export async function trainLora(options: TrainLoraOptions): Promise<TrainLoraRes
     ...(data.readFeatures ? { readFeatures: data.readFeatures } : {}),
   };
   const shapes = Object.fromEntries(training.trainable.map(({ name, dims }) => [name, dims]));
-  const trainer = await LoraTrainer.create(training, initialLoraTensors(training.trainable, settings.seed), {
-    maxGradientNorm: settings.maxGradientNorm,
-    weightDecay: settings.weightDecay,
-  });
   const checkpointSettings: CheckpointSettings = {
     settings,
     fingerprint: data.fingerprint ?? null,
@@ -303,4 +305,11 @@ function requireSameRun(folder: string, saved: CheckpointSettings, current: Chec
       throw mismatch(folder, `it was trained with ${key} ${JSON.stringify(before)}, not ${JSON.stringify(value)}`);
     }
   }
+}
+
+function startTrainer(training: TrainingGraph, settings: LoraTrainingSettings): Promise<LoraTrainer> {
+  return LoraTrainer.create(training, initialLoraTensors(training.trainable, settings.seed), {
+    maxGradientNorm: settings.maxGradientNorm,
+    weightDecay: settings.weightDecay,
+  });
 }

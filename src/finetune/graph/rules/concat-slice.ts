@@ -1,7 +1,8 @@
 /**
- * Concat and Slice (step 1, constant bounds): the pieces of a rotary "rotate half". Concat's
- * gradient splits the output gradient at the inputs' offsets; Slice's pads the gradient with zeros
- * back to the input's size.
+ * Concat, Split and Slice (step 1, constant bounds): the pieces of a rotary "rotate half" and of
+ * matrices multiplied in chunks. Concat's gradient splits the output gradient at the inputs'
+ * offsets; Split's concatenates the pieces' gradients; Slice's pads the gradient with zeros back
+ * to the input's size.
  */
 import type { NodeData } from '../../../onnx/model-proto.ts';
 import { intAttribute, tensorNumbers } from '../node-attributes.ts';
@@ -89,4 +90,24 @@ const slice: OperatorRule = {
   },
 };
 
-export const concatSliceRules: Readonly<Record<string, OperatorRule>> = { Concat: concat, Slice: slice };
+/** Split along one axis by constant sizes: the gradient concatenates the pieces' gradients (zeros for unused ones). */
+const split: OperatorRule = {
+  inferShapes: (node, context) => {
+    const input = context.shape(node.inputs[0]);
+    const axis = normalizeAxis(intAttribute(node, 'axis', 0), input.dims.length);
+    const sizes = constantNumbers(node, 1, context);
+    if (!sizes) throw new Error('Split: the sizes must be a constant input');
+    return sizes.map((size) => {
+      const dims = [...input.dims];
+      dims[axis] = size;
+      return { type: input.type, dims };
+    });
+  },
+  backward: (step, context) => {
+    const axis = normalizeAxis(intAttribute(step.node, 'axis', 0), context.shape(step.node.inputs[0]).dims.length);
+    const pieces = step.node.outputs.map((output, index) => step.outputGradients[index] ?? context.zerosLike(output));
+    return [context.op('Concat', pieces, { axis }), undefined];
+  },
+};
+
+export const concatSliceRules: Readonly<Record<string, OperatorRule>> = { Concat: concat, Slice: slice, Split: split };

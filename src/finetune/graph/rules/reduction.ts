@@ -1,11 +1,11 @@
 /**
- * ReduceSum and ReduceMean (axes as attribute, opset ≤ 17 ReduceMean, or as input, ReduceSum 13+
- * and ReduceMean 18+). The gradient spreads each reduced value's gradient back over the reduced
- * axes (Expand), divided by the count for the mean.
+ * ReduceSum, ReduceMean and ReduceLogSumExp (axes as attribute, opset ≤ 17, or as input, ReduceSum
+ * 13+ and the others 18+). The gradient spreads each reduced value's gradient back over the reduced
+ * axes (Expand), divided by the count for the mean, weighted by the softmax for log-sum-exp.
  */
 import type { NodeData } from '../../../onnx/model-proto.ts';
 import { codeOfElementType, intAttribute, intsAttribute, tensorNumbers } from '../node-attributes.ts';
-import type { OperatorRule, ShapeContext } from '../operator-rule.ts';
+import type { BackwardContext, OperatorRule, ShapeContext } from '../operator-rule.ts';
 import { onlyGradient } from '../operator-rule.ts';
 import { type Dim, normalizeAxis, type ValueShape } from '../value-shape.ts';
 
@@ -44,10 +44,7 @@ function reduceRule(mean: boolean): OperatorRule {
       const { node } = step;
       const [input] = node.inputs;
       const axes = reducedAxes(node, context);
-      let gradient = onlyGradient(step);
-      if (axes.length > 0 && intAttribute(node, 'keepdims', 1) === 0) {
-        gradient = context.op('Unsqueeze', [gradient, context.int64s(axes)]);
-      }
+      const gradient = keptDims(onlyGradient(step), node, context);
       let spread = context.op('Expand', [gradient, context.shapeTensor(input)]);
       if (mean && axes.length > 0) {
         const { type, dims } = context.shape(input);
@@ -71,7 +68,25 @@ function reduceRule(mean: boolean): OperatorRule {
   };
 }
 
+/** A reduced value with its reduced axes restored as 1s (it then broadcasts against the input). */
+function keptDims(value: string, node: NodeData, context: BackwardContext): string {
+  const axes = reducedAxes(node, context);
+  if (axes.length === 0 || intAttribute(node, 'keepdims', 1) === 1) return value;
+  return context.op('Unsqueeze', [value, context.int64s(axes)]);
+}
+
+/** y = log Σ exp(x): dx = g ⊙ exp(x − y), the softmax over the reduced axes. */
+const reduceLogSumExp: OperatorRule = {
+  inferShapes: reduceShape,
+  backward: (step, context) => {
+    const { node } = step;
+    const softmax = context.op('Exp', [context.op('Sub', [node.inputs[0], keptDims(node.outputs[0], node, context)])]);
+    return [context.op('Mul', [softmax, keptDims(onlyGradient(step), node, context)])];
+  },
+};
+
 export const reductionRules: Readonly<Record<string, OperatorRule>> = {
   ReduceSum: reduceRule(false),
   ReduceMean: reduceRule(true),
+  ReduceLogSumExp: reduceLogSumExp,
 };

@@ -8,7 +8,7 @@ import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { GraphBuilder } from '../../../onnx/graph-builder.ts';
 import { int64Tensor, tensor } from '../../../onnx/tensor.ts';
 import { uniformValues } from '../../random.ts';
-import { appendGradients } from '../gradient-builder.ts';
+import { appendGradients, type GradientShortcut } from '../gradient-builder.ts';
 import { operatorRules } from '../rules/index.ts';
 import { ShapeTable } from '../shape-table.ts';
 import { staticDims } from '../value-shape.ts';
@@ -27,8 +27,14 @@ export interface CheckInput {
 export interface GradientCase {
   name: string;
   inputs: CheckInput[];
-  /** Adds the operator(s) under test; returns the value the loss is built from. */
-  build(graph: GraphBuilder, inputs: Record<string, string>): string;
+  /**
+   * Adds the operator(s) under test; returns the value the loss is built from, or that value with
+   * the closed-form gradients the builder should start from.
+   */
+  build(
+    graph: GraphBuilder,
+    inputs: Record<string, string>,
+  ): string | { output: string; shortcuts: GradientShortcut[] };
   /** The built value is already the scalar loss (no random projection). */
   scalarLoss?: boolean;
 }
@@ -60,7 +66,8 @@ export async function checkGradientCase(testCase: GradientCase, seed = 7): Promi
     if (type === 'float64' && input.trainable !== false) trainable.push(input.name);
   }
 
-  const output = testCase.build(graph, names);
+  const built = testCase.build(graph, names);
+  const { output, shortcuts } = typeof built === 'string' ? { output: built, shortcuts: [] } : built;
   let loss = output;
   if (!testCase.scalarLoss) {
     const dims = staticDims(new ShapeTable(graph, operatorRules).shape(output).dims);
@@ -76,7 +83,7 @@ export async function checkGradientCase(testCase: GradientCase, seed = 7): Promi
   }
   graph.node('Identity', [loss], ['loss']);
   graph.output('loss', 'float64');
-  const { gradients } = appendGradients(graph, { loss: 'loss', trainable });
+  const { gradients } = appendGradients(graph, { loss: 'loss', trainable, shortcuts });
   for (const gradient of gradients.values()) graph.output(gradient, 'float64');
 
   // Basic optimizations only: the extended level fuses MatMul·scalar into FusedMatMul with a float32

@@ -125,6 +125,16 @@ export const operatorCases: Record<string, GradientCase[]> = {
       inputs: [{ name: 'x', dims: [2, 3, 4] }],
       build: (graph, { x }) => graph.op('ReduceMean', [x], { axes: [0, 2], keepdims: 0 }),
     },
+    {
+      name: 'ReduceLogSumExp axes [-1], keepdims 1',
+      inputs: [{ name: 'x', dims: [2, 3, 4] }],
+      build: (graph, { x }) => graph.op('ReduceLogSumExp', [x], { axes: [-1], keepdims: 1 }),
+    },
+    {
+      name: 'ReduceLogSumExp axes [0, 2], keepdims 0',
+      inputs: [{ name: 'x', dims: [2, 3, 4] }],
+      build: (graph, { x }) => graph.op('ReduceLogSumExp', [x], { axes: [0, 2], keepdims: 0 }),
+    },
   ],
   softmax: [
     {
@@ -215,6 +225,14 @@ export const operatorCases: Record<string, GradientCase[]> = {
       inputs: [{ name: 'x', dims: [4, 5] }],
       build: (graph, { x }) => graph.op('Slice', [x, graph.constant(ints([1, -4])), graph.constant(ints([-1, 4]))]),
     },
+    {
+      name: 'Split axis -1 into three, one piece unused',
+      inputs: [{ name: 'x', dims: [2, 7] }],
+      build: (graph, { x }) => {
+        const [first, , third] = graph.node('Split', [x, graph.constant(ints([2, 3, 2]))], 3, { axis: -1 });
+        return graph.op('Mul', [first, third]);
+      },
+    },
   ],
   gather: [
     {
@@ -265,7 +283,35 @@ export const operatorCases: Record<string, GradientCase[]> = {
         { name: 'labels', dims: [2, 3], type: 'int64', values: [1, -100, 4, 4, 0, -100] },
       ],
       scalarLoss: true,
-      build: (graph, { logits, labels }) => maskedCrossEntropy(graph, logits, labels, { type: 'float64' }),
+      build: (graph, { logits, labels }) => maskedCrossEntropy(graph, logits, labels, { type: 'float64' }).loss,
+    },
+    {
+      name: 'masked cross-entropy from its closed-form gradient on concatenated logits, plus a term beside it',
+      inputs: [
+        { name: 'first', dims: [2, 3, 2] },
+        { name: 'second', dims: [2, 3, 3] },
+        { name: 'labels', dims: [2, 3], type: 'int64', values: [1, -100, 4, 4, 0, 2] },
+        { name: 'other', dims: [3] },
+      ],
+      scalarLoss: true,
+      build: (graph, { first, second, labels, other }) => {
+        // second·2 so that the builder still has a rule to run below a shortcut.
+        const scaled = graph.op('Mul', [second, graph.constant(tensor('float64', Float64Array.of(2), []))]);
+        const logits = graph.op('Concat', [first, scaled], { axis: -1 });
+        const crossEntropy = maskedCrossEntropy(graph, logits, labels, { type: 'float64' });
+        const square = graph.op('ReduceSum', [graph.op('Mul', [other, other])], { keepdims: 0 });
+        const slices = [
+          { value: first, offset: 0, width: 2 },
+          { value: scaled, offset: 2, width: 3 },
+        ];
+        return {
+          output: graph.op('Add', [crossEntropy.loss, square]),
+          shortcuts: slices.map((slice) => ({
+            value: slice.value,
+            gradient: (seed: string) => crossEntropy.sliceGradient(seed, slice),
+          })),
+        };
+      },
     },
   ],
 };
