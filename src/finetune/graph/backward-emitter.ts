@@ -79,9 +79,11 @@ export class BackwardEmitter implements BackwardContext {
     const { dims } = this.shape(value);
     const known = staticDims(dims);
     if (known) return this.int64s(known);
-    const pieces = dims.map((dim) => (typeof dim === 'number' ? this.int64s([dim]) : this.namedDim(dim)));
-    if (pieces.every((piece) => piece !== undefined)) {
-      return this.shared(`dims:${dims.join(',')}`, () => this.graph.op('Concat', pieces as string[], { axis: 0 }));
+    if (dims.every((dim) => typeof dim === 'number' || this.inputDeclaring(dim))) {
+      return this.shared(`dims:${dims.join(',')}`, () => {
+        const pieces = dims.map((dim) => (typeof dim === 'number' ? this.int64s([dim]) : this.namedDim(dim)!));
+        return this.graph.op('Concat', pieces, { axis: 0 });
+      });
     }
     return this.shared(`shape:${value}`, () => this.graph.op('Shape', [value]));
   }
@@ -92,7 +94,7 @@ export class BackwardEmitter implements BackwardContext {
    * backward pass reaches it; graph inputs live through the whole run anyway.
    */
   private namedDim(dim: string): string | undefined {
-    const source = this.graph.inputs.find((input) => input.dims?.includes(dim));
+    const source = this.inputDeclaring(dim);
     if (!source) return undefined;
     const axis = source.dims!.indexOf(dim);
     return this.shared(`named-dim:${dim}`, () => this.graph.op('Shape', [source.name], { start: axis, end: axis + 1 }));
@@ -132,6 +134,10 @@ export class BackwardEmitter implements BackwardContext {
     if (type === 'float64') return this.graph.constant(tensor('float64', Float64Array.from(values), dims), prefix);
     if (type === 'float32') return this.graph.constant(tensor('float32', Float32Array.from(values), dims), prefix);
     throw new TypeError(`gradient constants of type ${type} are not supported yet`);
+  }
+
+  private inputDeclaring(dim: string) {
+    return this.graph.inputs.find((input) => input.dims?.includes(dim));
   }
 
   private shared(key: string, make: () => string): string {

@@ -53,7 +53,7 @@ export function appendGradients(graph: GraphBuilder, options: GradientOptions): 
   const forwardNodes = [...graph.nodes];
   const shortcuts = options.shortcuts ?? [];
   const onPath = gradientPath(
-    forwardNodes,
+    forwardNodes.filter((node) => !rules.get(node.opType)?.discrete),
     options.loss,
     options.trainable,
     new Set(shortcuts.map((shortcut) => shortcut.value)),

@@ -2,7 +2,7 @@
  * What the gradient builder knows about one ONNX operator: how to infer its output shapes, and
  * (for differentiable operators) how to emit the nodes of its vector–Jacobian product.
  */
-import type { NodeData } from '../../onnx/model-proto.ts';
+import type { Attribute, NodeData } from '../../onnx/model-proto.ts';
 import type { ElementType, TensorValue } from '../../onnx/tensor.ts';
 import type { Dim, ValueShape } from './value-shape.ts';
 
@@ -41,7 +41,8 @@ export interface BackwardContext extends ShapeContext {
   zerosLike(value: string): string;
 }
 
-export type AttributeValue = number | string | readonly number[] | TensorValue;
+/** Numbers are inferred (integer → INT); pass an `Attribute` (`attribute.float(…)`) for a whole float. */
+export type AttributeValue = number | string | readonly number[] | TensorValue | Attribute;
 
 export interface BackwardStep {
   readonly node: NodeData;
@@ -53,6 +54,8 @@ export interface BackwardStep {
 
 export interface OperatorRule {
   inferShapes(node: NodeData, context: ShapeContext): ValueShape[];
+  /** Outputs that no gradient can flow through (shapes, sizes, comparisons, constants made from a shape). */
+  discrete?: true;
   /** Input gradients, one slot per input; only slots in `needs` must be filled. Absent: not differentiable. */
   backward?(step: BackwardStep, context: BackwardContext): (string | undefined)[];
 }

@@ -43,5 +43,9 @@ export function decoderStack(context: DecoderGraphContext, config: DecoderConfig
     hidden = graph.op('Add', [hidden, gatedMlp(context, config, layer, mlpInput, inputs.lora)]);
   }
   const normalized = rmsNorm(context, hidden, 'model.norm', hiddenSize, rmsNormEps);
+  // Exported graphs keep Optimum's separate lm_head MatMul, which adapter patchers look for.
+  if (config.tieWordEmbeddings && !context.naming.optimumNames) {
+    return context.tiedHead(normalized, config.vocabularySize, hiddenSize);
+  }
   return context.projection('lm_head', normalized, [config.vocabularySize, hiddenSize]);
 }

@@ -144,7 +144,33 @@ export class DecoderGraphContext {
     if (this.quantized?.quantizesEmbeddings) {
       return this.quantized.embeddingLookup(name, this.weights(name, [vocabulary, hidden]), vocabulary, hidden, ids);
     }
-    return this.graph.op('Gather', [this.frozen(name, [vocabulary, hidden]), ids], { axis: 0 });
+    return this.graph.op('Gather', [this.table(name, [vocabulary, hidden]), ids], { axis: 0 });
+  }
+
+  /**
+   * The LM head of a model that ties it to its embeddings (`tie_word_embeddings`): logits from the
+   * embedding table itself, which the graph stores once. In float, a Gemm with transB on
+   * [tokens, hidden]: a MatMul would need the table transposed, and ONNX Runtime would fold that
+   * Transpose into a second copy of the table.
+   */
+  tiedHead(input: string, vocabulary: number, hidden: number): string {
+    const name = 'model.embed_tokens.weight';
+    if (this.quantized?.quantizesEmbeddings) {
+      return this.quantized.tableMatMul(input, name, this.weights(name, [vocabulary, hidden]), vocabulary, hidden);
+    }
+    const { graph } = this;
+    const tokens = graph.op('Reshape', [input, this.ints([-1, hidden])]);
+    const logits = graph.op('Gemm', [tokens, this.table(name, [vocabulary, hidden])], { transB: 1 });
+    const shape = graph.op('Concat', [graph.op('Shape', [input], { start: 0, end: -1 }), this.ints([vocabulary])], {
+      axis: 0,
+    });
+    return graph.op('Reshape', [logits, shape]);
+  }
+
+  /** A frozen table in its Hugging Face layout, stored once however many nodes read it. */
+  private table(name: string, dims: readonly number[]): string {
+    if (!this.graph.initializers.some((initializer) => initializer.name === name)) this.frozen(name, dims);
+    return name;
   }
 
   /** The dropout-mask input of a LoRA module, declared as a graph input. */

@@ -218,3 +218,34 @@ describe('session options of a quantized graph', () => {
     expect(folded).toBeGreaterThan(0.5 * float32);
   });
 });
+
+describe('a tied LM head (tie_word_embeddings)', () => {
+  const testCase = readCase('qwen2-tiny');
+  const tiedCase: BlockCase = { ...testCase, config: { ...testCase.config, tieWordEmbeddings: true } };
+  const source = randomWeights(testCase.seed);
+  // The same model untied: an LM head holding a copy of the embeddings.
+  const copiedHead: WeightSource = (name, dims) =>
+    source(name === 'lm_head.weight' ? 'model.embed_tokens.weight' : name, dims);
+
+  it.each<[string, FrozenQuantization | undefined]>([
+    ['float', undefined],
+    ['nf4 in 5-row chunks', { format: 'nf4', blockSize: 8, chunkElements: 24 * 5 }],
+  ])('reads the embedding table (%s), stored once, and trains like a copied head', async (_, quantization) => {
+    const tied = await lossAndGradients(tiedCase, source, 'float64', quantization);
+    const copied = await lossAndGradients(testCase, copiedHead, 'float64', quantization);
+    expect(Math.abs(tied.loss - copied.loss) / copied.loss).toBeLessThan(1e-12);
+    // float32 with every ONNX Runtime optimization (fusions) too.
+    const tied32 = await lossAndGradients(tiedCase, source, 'float32', quantization);
+    expect(Math.abs(tied32.loss - copied.loss) / copied.loss).toBeLessThan(1e-5);
+    expect(maxRelativeError(tied32.gradients, copied.gradients)).toBeLessThan(1e-4);
+    expect(maxRelativeError(tied.gradients, copied.gradients)).toBeLessThan(1e-9);
+    const names = tied.training.graph.initializers.map(({ name }) => name);
+    expect(names.filter((name) => name.startsWith('lm_head'))).toEqual([]);
+    expect(names.filter((name) => name.startsWith('model.embed_tokens.weight'))).toEqual(
+      quantization
+        ? ['model.embed_tokens.weight.codes', 'model.embed_tokens.weight.scales']
+        : ['model.embed_tokens.weight'],
+    );
+    expect(copied.training.graph.initializers.some(({ name }) => name.startsWith('lm_head'))).toBe(true);
+  });
+});

@@ -93,6 +93,7 @@ export class QuantizedWeights {
   private readonly recipes = new Map<string, (emit: Emit, gradient: string) => string>();
   private table: string | undefined;
   private readonly columnChunks = new Map<string, ColumnChunk[]>();
+  private readonly tables = new Map<string, { codes: string; scales: string }>();
   private readonly blockSize: number;
 
   constructor(
@@ -178,23 +179,87 @@ export class QuantizedWeights {
   /** Rows `ids` of a frozen [vocabulary, hidden] table, dequantizing only the rows gathered. */
   embeddingLookup(name: string, values: ArrayLike<number>, vocabulary: number, hidden: number, ids: string): string {
     const { graph } = this;
+    const { codes, scales } = this.storeTable(name, values, vocabulary, hidden);
+    const rows = graph.op('Gather', [codes, ids], { axis: 0 });
+    const rowScales = graph.op('Gather', [scales, ids], { axis: 0 });
+    return this.dequantizeRows(rows, rowScales, hidden, 2, (opType, inputs, attributes) =>
+      graph.op(opType, inputs, attributes ?? {}),
+    );
+  }
+
+  /**
+   * input·Tᵀ for the frozen table T [vocabulary, hidden] that embeddingLookup reads (a tied LM
+   * head), from the same 4-bit codes: chunks of whole rows, each dequantized and multiplied by its
+   * transpose (ONNX Runtime folds that Transpose into the MatMul), then concatenated.
+   */
+  tableMatMul(input: string, name: string, values: ArrayLike<number>, vocabulary: number, hidden: number): string {
+    const { graph } = this;
+    const { codes, scales } = this.storeTable(name, values, vocabulary, hidden);
+    const limit = this.quantization.chunkElements ?? CHUNK_ELEMENTS;
+    const chunkRows = Math.max(1, Math.min(vocabulary, Math.floor(limit / hidden)));
+    const products: ColumnChunk[] = [];
+    for (let start = 0; start < vocabulary; start += chunkRows) {
+      const width = Math.min(chunkRows, vocabulary - start);
+      const bounds = [this.ints([start]), this.ints([start + width]), this.ints([0])];
+      const rowScales = graph.op('Slice', [scales, ...bounds]);
+      // As in storeMatrix: the backward copy reads the codes through a view waiting for its gradient.
+      const recipe = (emit: Emit, gradient?: string) => {
+        const waiting =
+          gradient &&
+          emit('Concat', [this.ints([vocabulary, hidden / 2]), emit('Shape', [gradient], { start: 0, end: 0 })], {
+            axis: 0,
+          });
+        const source = waiting ? emit('Reshape', [codes, waiting]) : codes;
+        const rows = this.dequantizeRows(emit('Slice', [source, ...bounds]), rowScales, hidden, 1, emit);
+        return emit('Transpose', [rows], { perm: [1, 0] });
+      };
+      const weight = recipe((opType, inputs, attributes) => graph.op(opType, inputs, attributes ?? {}));
+      this.recipes.set(weight, recipe);
+      products.push({ value: graph.op('MatMul', [input, weight]), offset: start, width });
+    }
+    if (products.length === 1) return products[0].value;
+    const joined = graph.op(
+      'Concat',
+      products.map(({ value }) => value),
+      { axis: -1 },
+    );
+    this.columnChunks.set(joined, products);
+    return joined;
+  }
+
+  /** A [vocabulary, hidden] table in 4-bit blocks along hidden, stored once however many readers it has. */
+  private storeTable(name: string, values: ArrayLike<number>, vocabulary: number, hidden: number) {
+    const known = this.tables.get(name);
+    if (known) return known;
     const matrix = quantizeMatrix(values, vocabulary, hidden, {
       format: this.quantization.format,
       blockSize: this.blockSize,
       axis: 1,
       name,
     });
-    const blocks = hidden / this.blockSize;
-    const codes = graph.initializer(`${name}.codes`, tensor('uint8', matrix.packed, [vocabulary, hidden / 2]));
-    const scales = graph.initializer(`${name}.scales`, this.floats(matrix.scales, [vocabulary, blocks]));
-    const rows = graph.op('Gather', [codes, ids], { axis: 0 });
-    const pairs = graph.op('Gather', [this.pairs(), graph.op('Cast', [rows], { to: INT32 })], { axis: 0 });
-    const rowScales = graph.op('Unsqueeze', [graph.op('Gather', [scales, ids], { axis: 0 }), this.ints([-1])]);
-    const scaled = graph.op('Mul', [
-      graph.op('Reshape', [pairs, this.ints([0, 0, blocks, this.blockSize])]),
-      rowScales,
+    const table = {
+      codes: this.graph.initializer(`${name}.codes`, tensor('uint8', matrix.packed, [vocabulary, hidden / 2])),
+      scales: this.graph.initializer(
+        `${name}.scales`,
+        this.floats(matrix.scales, [vocabulary, hidden / this.blockSize]),
+      ),
+    };
+    this.tables.set(name, table);
+    return table;
+  }
+
+  /**
+   * Codes [..., hidden/2] and their block scales [..., blocks] → floats [..., hidden]; `leading`
+   * is the number of axes before the last (kept by Reshape's 0s).
+   */
+  private dequantizeRows(codes: string, rowScales: string, hidden: number, leading: number, emit: Emit): string {
+    const kept = new Array<number>(leading).fill(0);
+    const pairs = emit('Gather', [this.pairs(), emit('Cast', [codes], { to: INT32 })], { axis: 0 });
+    const scaled = emit('Mul', [
+      emit('Reshape', [pairs, this.ints([...kept, hidden / this.blockSize, this.blockSize])]),
+      emit('Unsqueeze', [rowScales, this.ints([-1])]),
     ]);
-    return graph.op('Reshape', [scaled, this.ints([0, 0, hidden])]);
+    return emit('Reshape', [scaled, this.ints([...kept, hidden])]);
   }
 
   /** Replacement gradient rules: MatMul recomputes a quantized right operand instead of reusing it. */

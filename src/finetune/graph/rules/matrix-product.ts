@@ -2,6 +2,7 @@
  * MatMul (numpy semantics: batched, broadcasting, 1-D operands promoted) and Gemm.
  * For Y = A·B: dA = dY·Bᵀ, dB = Aᵀ·dY, each summed over broadcast batch axes.
  */
+import { attribute } from '../../../onnx/graph-builder.ts';
 import type { NodeData } from '../../../onnx/model-proto.ts';
 import { floatAttribute, intAttribute } from '../node-attributes.ts';
 import type { BackwardContext, OperatorRule, ShapeContext } from '../operator-rule.ts';
@@ -97,7 +98,7 @@ const gemm: OperatorRule = {
     const beta = floatAttribute(node, 'beta', 1);
     const transA = intAttribute(node, 'transA', 0);
     const transB = intAttribute(node, 'transB', 0);
-    const scaled = { alpha };
+    const scaled = { alpha: attribute.float(alpha) };
     // d op(A) = dY·op(B)ᵀ and d op(B) = op(A)ᵀ·dY, transposed back where op transposed.
     const leftGradient = !step.needs[0]
       ? undefined

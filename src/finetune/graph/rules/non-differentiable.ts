@@ -4,7 +4,7 @@
  * They let shapes flow through a forward graph; the builder refuses them on a gradient path.
  */
 import type { NodeData } from '../../../onnx/model-proto.ts';
-import { tensorAttribute, tensorNumbers } from '../node-attributes.ts';
+import { intAttribute, tensorAttribute, tensorNumbers } from '../node-attributes.ts';
 import type { OperatorRule, ShapeContext } from '../operator-rule.ts';
 import { broadcastDims, type Dim, type ValueShape } from '../value-shape.ts';
 import { broadcastShape } from './elementwise-binary.ts';
@@ -15,6 +15,7 @@ const booleanBroadcast = (node: NodeData, context: ShapeContext): ValueShape[] =
 ];
 
 const shapeOnly = (inferShapes: OperatorRule['inferShapes']): OperatorRule => ({ inferShapes });
+const discrete = (inferShapes: OperatorRule['inferShapes']): OperatorRule => ({ inferShapes, discrete: true });
 
 const range: OperatorRule = {
   inferShapes: (node, context) => {
@@ -40,20 +41,26 @@ const constantOfShape: OperatorRule = {
 };
 
 export const nonDifferentiableRules: Readonly<Record<string, OperatorRule>> = {
-  Equal: shapeOnly(booleanBroadcast),
-  Less: shapeOnly(booleanBroadcast),
-  LessOrEqual: shapeOnly(booleanBroadcast),
-  Greater: shapeOnly(booleanBroadcast),
-  GreaterOrEqual: shapeOnly(booleanBroadcast),
-  And: shapeOnly(booleanBroadcast),
-  Or: shapeOnly(booleanBroadcast),
-  Not: shapeOnly(sameShape),
+  Equal: discrete(booleanBroadcast),
+  Less: discrete(booleanBroadcast),
+  LessOrEqual: discrete(booleanBroadcast),
+  Greater: discrete(booleanBroadcast),
+  GreaterOrEqual: discrete(booleanBroadcast),
+  And: discrete(booleanBroadcast),
+  Or: discrete(booleanBroadcast),
+  Not: discrete(sameShape),
   Cos: shapeOnly(sameShape),
   Sin: shapeOnly(sameShape),
   Max: shapeOnly(broadcastShape),
   Min: shapeOnly(broadcastShape),
-  Shape: shapeOnly((node, context) => [{ type: 'int64', dims: [context.shape(node.inputs[0]).dims.length] }]),
-  Size: shapeOnly(() => [{ type: 'int64', dims: [] }]),
+  Shape: discrete((node, context) => {
+    // Opset 15+: dims start…end (negative counts from the end, clamped), by default all of them.
+    const rank = context.shape(node.inputs[0]).dims.length;
+    const bound = (value: number) => Math.min(Math.max(value < 0 ? value + rank : value, 0), rank);
+    const length = bound(intAttribute(node, 'end', rank)) - bound(intAttribute(node, 'start', 0));
+    return [{ type: 'int64', dims: [Math.max(0, length)] }];
+  }),
+  Size: discrete(() => [{ type: 'int64', dims: [] }]),
   Range: range,
   ConstantOfShape: constantOfShape,
 };
