@@ -1,7 +1,7 @@
 /**
  * `mmkit finetune train PREPARED --out ADAPTER_DIR [--rank 8] [--alpha 32] [--dropout 0.05]
  * [--targets q_proj,k_proj,v_proj,o_proj] [--batch-size 4] [--accumulation 4] [--learning-rate 2e-4]
- * [--epochs 5] [--warmup-ratio 0.05] [--qlora [nf4|int4]] [--resume] [--seed 42] [--json]`
+ * [--epochs 5] [--warmup-ratio 0.05] [--qlora [nf4|int4]] [--device cpu|cuda] [--resume] [--seed 42] [--json]`
  */
 import type { Command } from 'commander';
 import { parseQuantizationFormat } from '../../finetune/model/block-quantization.ts';
@@ -23,6 +23,7 @@ interface TrainCommandOptions {
   epochs: number;
   warmupRatio: number;
   qlora?: string | boolean;
+  device: string;
   resume?: boolean;
   seed: number;
   json?: boolean;
@@ -76,6 +77,7 @@ export function registerFinetuneTrain(finetune: Command): void {
       defaults.warmupRatio,
     )
     .option('--qlora [format]', 'QLoRA: keep the frozen weights in 4-bit blocks, nf4 (default) or int4')
+    .option('--device <device>', "cpu, or cuda (needs onnxruntime-node's CUDA provider)", 'cpu')
     .option('--resume', 'continue from the newest checkpoint in <out>/checkpoints')
     .option(
       '--seed <n>',
@@ -101,6 +103,7 @@ export function registerFinetuneTrain(finetune: Command): void {
           out: options.out,
           resume: options.resume ?? false,
           ...(qlora ? { qlora } : {}),
+          device: options.device,
           settings: {
             rank: options.rank,
             alpha: options.alpha,

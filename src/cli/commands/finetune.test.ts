@@ -124,6 +124,14 @@ describe('mmkit finetune', () => {
     const qlora = await runCli(['finetune', 'train', prepared, '--out', join(root, 'x'), '--qlora', 'int8'], { env });
     expect(qlora.code).toBe(1);
     expect(qlora.stderr).toBe('mmkit: --qlora: unsupported 4-bit format "int8" (supported: nf4, int4)\n');
+    const device = await runCli(['finetune', 'train', prepared, '--out', join(root, 'x'), '--device', 'tpu'], { env });
+    expect(device.code).toBe(1);
+    expect(device.stderr).toBe('mmkit: unknown device "tpu"; use cpu or cuda\n');
+    // This project installs onnxruntime-node without its CUDA provider (.npmrc), so cuda is refused up front.
+    const cuda = await runCli(['finetune', 'train', prepared, '--out', join(root, 'x'), '--device', 'cuda'], { env });
+    expect(cuda.code).toBe(1);
+    expect(cuda.stderr).toMatch(/^mmkit: device cuda: the onnxruntime-node CUDA provider is not installed .*\n$/);
+    expect(existsSync(join(root, 'x'))).toBe(false);
   });
 
   it('refuses an architecture it cannot train in one line naming the supported ones', async () => {

@@ -12,6 +12,8 @@ import { batchFeeds, type TokenBatch } from './token-batch.ts';
 export interface LoraTrainerOptions extends AdamWOptions {
   /** Hugging Face's default max_grad_norm is 1.0; 0 disables clipping. */
   maxGradientNorm?: number;
+  /** `cuda` runs the graph on onnxruntime-node's CUDA provider (CPU for what it lacks); default `cpu`. */
+  device?: 'cpu' | 'cuda';
 }
 
 export interface StepResult {
@@ -49,7 +51,10 @@ export class LoraTrainer {
     for (const { name } of training.trainable) {
       if (!parameters[name]) throw new Error(`no initial value for LoRA tensor "${name}"`);
     }
-    const session = await InferenceSession.create(training.graph.toBytes(), training.sessionOptions);
+    const session = await InferenceSession.create(training.graph.toBytes(), {
+      ...training.sessionOptions,
+      executionProviders: options.device === 'cuda' ? ['cuda', 'cpu'] : ['cpu'],
+    });
     const { graph: _graph, sessionOptions: _sessionOptions, ...layout } = training;
     return new LoraTrainer(session, layout, parameters, options.maxGradientNorm ?? 1, options);
   }

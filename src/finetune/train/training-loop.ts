@@ -64,6 +64,8 @@ export interface TrainLoraOptions {
   modulePrefix?: string;
   /** QLoRA: the frozen weights in block-wise 4-bit form (`--qlora`). */
   frozenQuantization?: FrozenQuantization;
+  /** Where the training graph runs (default cpu). */
+  device?: 'cpu' | 'cuda';
   /** Epoch checkpoints go here; none are written without it. */
   checkpointDir?: string;
   /** Continue from the newest checkpoint in `checkpointDir` (a fresh start when there is none). */
@@ -121,7 +123,7 @@ export async function trainLora(options: TrainLoraOptions): Promise<TrainLoraRes
       ...(options.modulePrefix === undefined ? {} : { modulePrefix: options.modulePrefix }),
       ...(options.frozenQuantization ? { frozenQuantization: options.frozenQuantization } : {}),
     }),
-    settings,
+    { settings, device: options.device ?? 'cpu' },
   );
   const training = trainer.layout;
   const feedContext: FeedContext = {
@@ -307,9 +309,13 @@ function requireSameRun(folder: string, saved: CheckpointSettings, current: Chec
   }
 }
 
-function startTrainer(training: TrainingGraph, settings: LoraTrainingSettings): Promise<LoraTrainer> {
+function startTrainer(
+  training: TrainingGraph,
+  { settings, device }: { settings: LoraTrainingSettings; device: 'cpu' | 'cuda' },
+): Promise<LoraTrainer> {
   return LoraTrainer.create(training, initialLoraTensors(training.trainable, settings.seed), {
     maxGradientNorm: settings.maxGradientNorm,
     weightDecay: settings.weightDecay,
+    device,
   });
 }

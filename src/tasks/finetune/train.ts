@@ -19,6 +19,7 @@ import {
 } from '../../finetune/train/training-loop.ts';
 import type { LoraTrainingSettings } from '../../finetune/train/training-settings.ts';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, writePeftAdapter } from '../../models/adapters/peft-adapter.ts';
+import { checkDevice } from '../../models/providers/onnx/device.ts';
 import { peakResidentBytes } from './peak-memory.ts';
 import { openPreparedDataset, preparedTrainingData } from './prepared-dataset.ts';
 import { trainedPeftAdapter } from './trained-adapter.ts';
@@ -29,6 +30,8 @@ export interface TrainAdapterOptions {
   settings?: Partial<LoraTrainingSettings>;
   /** QLoRA: keep the frozen weights in this block-wise 4-bit format. */
   qlora?: QuantizationFormat;
+  /** `cpu` (default) or `cuda`, which needs onnxruntime-node's CUDA provider. */
+  device?: string;
   resume?: boolean;
   onLog?: (entry: TrainingLogEntry) => void;
   onProgress?: (progress: TrainingProgress) => void;
@@ -54,6 +57,8 @@ export interface TrainAdapterResult {
 }
 
 export async function trainAdapter(options: TrainAdapterOptions): Promise<TrainAdapterResult> {
+  // Checked before reading anything, so that a missing CUDA provider fails fast.
+  const device = checkDevice(options.device);
   const dataset = openPreparedDataset(options.prepared);
   const { manifest } = dataset;
   const config = readDecoderConfig(manifest.modelFolder);
@@ -71,6 +76,7 @@ export async function trainAdapter(options: TrainAdapterOptions): Promise<TrainA
       weights: weights.source,
       modulePrefix: weights.modulePrefix,
       ...(options.qlora ? { frozenQuantization: { format: options.qlora, blockSize: blockSizeFor(config) } } : {}),
+      device,
       data: preparedTrainingData(dataset),
       settings: { maxLength: manifest.maxLength, ...options.settings },
       checkpointDir: checkpoints,
