@@ -83,6 +83,28 @@ describe('EmbeddingBatcher', () => {
     expect(calls).toEqual([['warm'], ['aa', 'poison', 'bbb', 'cccc'], ['aa'], ['poison', 'bbb'], ['cccc']]);
   });
 
+  it('under steady load from several clients, gathers them all into each batch (not one alone, then the rest)', async () => {
+    const { service, calls } = recordingService();
+    const batcher = new EmbeddingBatcher(service, 64, 256);
+    // Four clients, each sending its next request a network round trip (a timer) after its answer.
+    const client = async (name: string) => {
+      for (let round = 0; round < 6; round++) {
+        await batcher.embedTexts('counter', [`${name}${round}`]);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+    };
+    await Promise.all(['a', 'b', 'c', 'd'].map(client));
+    const sizes = calls.map((batch) => batch.length);
+    // The first request finds the model idle and runs alone; the next batch waits for the fourth
+    // client to come back, and so on (without gathering: 1, 3, 1, 3…). The last round has the
+    // first client, done, missing.
+    expect(sizes).toEqual([1, 4, 4, 4, 4, 4, 3]);
+    // A lone client is never held back waiting for company that does not come.
+    const lone = new EmbeddingBatcher(service, 64, 256);
+    for (let round = 0; round < 3; round++) await lone.embedTexts('counter', [`solo${round}`]);
+    expect(calls.slice(-3)).toEqual([['solo0'], ['solo1'], ['solo2']]);
+  });
+
   it('gives a real model (tiny CLIP) the same vectors batched as one request at a time', async () => {
     const root = await mkdtemp(join(tmpdir(), 'mmkit-batcher-'));
     try {

@@ -6,6 +6,13 @@
  * holds one lease from the `ModelService` (so it queues with every other use of the model), and the
  * texts waiting per model are bounded (beyond it: `queue_full`, a 429). A failed merged call is
  * retried request by request, so one request's bad input fails that request only.
+ *
+ * Gathering: when a batch ends, its clients get their answers and send their next requests a
+ * moment later. Starting the next batch at once would take only the one or two requests already
+ * there, and the rest would wait a whole model call for the batch after: under steady load the
+ * batches alternate tiny and full. So the next batch waits, for at most the time a model call
+ * took (capped at `MAX_GATHER_MS`), until as many requests wait as were in flight during the last
+ * one; a lone client (one in flight) never waits.
  */
 
 import type { EmbeddingModel, EmbeddingResult } from '../models/spec/index.ts';
@@ -30,7 +37,20 @@ interface Lane {
   pending: Submission[];
   pendingInputs: number;
   running: boolean;
+  /** Requests in flight during the last batch (its own and those that arrived meanwhile). */
+  expected: number;
+  /** How long the last model call took, and when it ended (`performance.now()`). */
+  lastCallMs: number;
+  lastEndedAt: number;
+  /** Set while the lane waits for its next batch to fill up: starts it early. */
+  gathered: (() => void) | undefined;
 }
+
+/** The longest a batch waits to fill up, and how recent the last batch must be for it to wait at all. */
+const MAX_GATHER_MS = 2;
+const GATHER_MEMORY_MS = 1_000;
+/** Lanes kept between bursts (for their `expected`); beyond it, idle lanes are dropped. */
+const MAX_IDLE_LANES = 64;
 
 export class EmbeddingBatcher {
   private readonly lanes = new Map<string, Lane>();
@@ -45,7 +65,15 @@ export class EmbeddingBatcher {
     signal?.throwIfAborted();
     let lane = this.lanes.get(model);
     if (!lane) {
-      lane = { pending: [], pendingInputs: 0, running: false };
+      lane = {
+        pending: [],
+        pendingInputs: 0,
+        running: false,
+        expected: 0,
+        lastCallMs: 0,
+        lastEndedAt: 0,
+        gathered: undefined,
+      };
       this.lanes.set(model, lane);
     }
     if (lane.pendingInputs + texts.length > this.maxWaitingInputs && lane.pending.length > 0) {
@@ -56,6 +84,7 @@ export class EmbeddingBatcher {
     });
     lane.pendingInputs += texts.length;
     if (!lane.running) void this.drain(model, lane);
+    else if (lane.gathered && this.isFull(lane)) lane.gathered();
     return result;
   }
 
@@ -63,13 +92,44 @@ export class EmbeddingBatcher {
     lane.running = true;
     try {
       while (lane.pending.length > 0) {
+        if (!this.isFull(lane)) await this.gather(lane);
         const batch = this.takeBatch(lane);
-        if (batch.length > 0) await this.runBatch(model, batch);
+        if (batch.length === 0) continue;
+        const started = performance.now();
+        await this.runBatch(model, batch);
+        lane.lastEndedAt = performance.now();
+        lane.lastCallMs = lane.lastEndedAt - started;
+        lane.expected = batch.length + lane.pending.length;
       }
     } finally {
       lane.running = false;
-      if (lane.pending.length === 0) this.lanes.delete(model);
+      // A lane that saw concurrency is kept, so the next burst is gathered too.
+      if (lane.pending.length === 0 && (lane.expected <= 1 || this.lanes.size > MAX_IDLE_LANES)) {
+        this.lanes.delete(model);
+      }
     }
+  }
+
+  /** Enough waits to start the next batch: as many requests as were in flight, or a full batch. */
+  private isFull(lane: Lane): boolean {
+    return (
+      lane.pending.length >= lane.expected ||
+      lane.pendingInputs >= this.maxBatchInputs ||
+      performance.now() - lane.lastEndedAt > GATHER_MEMORY_MS
+    );
+  }
+
+  /** Waits until the lane is full (`embedTexts` says so) or for as long as the last model call took. */
+  private gather(lane: Lane): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        lane.gathered = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, Math.min(MAX_GATHER_MS, lane.lastCallMs));
+      lane.gathered = done;
+    });
   }
 
   /** The oldest submissions up to the batch size (always at least one); cancelled ones dropped. */

@@ -7,6 +7,7 @@ import type { Context } from 'hono';
 import type { z } from 'zod';
 import { invalidRequest, unsupportedMediaType } from './http-errors.ts';
 import { requestHeader } from './middleware/request-context.ts';
+import { readBodyText, refuseDeclaredOverLimit } from './request-body.ts';
 
 export function mediaTypeOf(c: Context): string {
   const header = requestHeader(c, 'content-type') ?? '';
@@ -24,9 +25,14 @@ export function requireMediaType(c: Context, expected: string): void {
   }
 }
 
-export async function readJsonBody(c: Context): Promise<unknown> {
+/**
+ * A JSON route's body, parsed: over `maxBytes` → 413 (checked before the content type, as the
+ * multipart routes' `limitBody` middleware does), not `application/json` → 415, not JSON → 400.
+ */
+export async function readJsonBody(c: Context, maxBytes: number): Promise<unknown> {
+  refuseDeclaredOverLimit(c, maxBytes);
   requireMediaType(c, 'application/json');
-  const text = await c.req.text();
+  const text = await readBodyText(c, maxBytes);
   if (text.trim() === '')
     throw invalidRequest('the request body is empty; expected a JSON object', undefined, 'invalid_json');
   try {

@@ -17,7 +17,6 @@ import {
   sharedParameters,
 } from '../api/image-request.ts';
 import { invalidRequest } from '../http-errors.ts';
-import { limitBody } from '../middleware/body-limit.ts';
 import type { ServerEnv, ServerServices } from '../server-context.ts';
 import { parseWith, readJsonBody } from '../validation.ts';
 
@@ -32,8 +31,8 @@ const imagineSchema = z.strictObject({
 export function apiImagineRoutes(services: ServerServices): Hono<ServerEnv> {
   const app = new Hono<ServerEnv>();
 
-  app.post('/api/imagine', limitBody(services.limits.jsonBodyBytes), async (c) => {
-    const body = parseWith(imagineSchema, await readJsonBody(c));
+  app.post('/api/imagine', async (c) => {
+    const body = parseWith(imagineSchema, await readJsonBody(c, services.limits.jsonBodyBytes));
     if (!pixelsWithinBound(body)) {
       throw invalidRequest(`width × height must be at most ${MAX_IMAGE_PIXELS} pixels`, 'width', 'size_too_large');
     }

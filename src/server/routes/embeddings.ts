@@ -9,7 +9,6 @@ import type { EmbeddingModel } from '../../models/spec/index.ts';
 import { invalidRequest } from '../http-errors.ts';
 import { acceptImage } from '../media/accept-image.ts';
 import { imageUrlBytes } from '../media/image-url.ts';
-import { limitBody } from '../middleware/body-limit.ts';
 import { type CancellationCheck, requestSignal } from '../middleware/request-context.ts';
 import { modelName } from '../openai/chat-request-schema.ts';
 import type { ServerEnv, ServerServices } from '../server-context.ts';
@@ -37,8 +36,8 @@ export function embeddingsRoutes(services: ServerServices): Hono<ServerEnv> {
   const app = new Hono<ServerEnv>();
   const { limits } = services;
 
-  app.post('/v1/embeddings', limitBody(limits.embeddingsBodyBytes), async (c) => {
-    const body = parseWith(embeddingsSchema, await readJsonBody(c));
+  app.post('/v1/embeddings', async (c) => {
+    const body = parseWith(embeddingsSchema, await readJsonBody(c, limits.embeddingsBodyBytes));
     // One text (the usual request) needs no array building or scanning.
     const inputs = typeof body.input === 'string' ? [body.input] : body.input;
     if (inputs.length === 0) throw invalidRequest('input must not be empty', 'input', 'invalid_parameter');
@@ -115,9 +114,15 @@ export function embeddingsJson(vectors: Float32Array[], base64: boolean, model: 
 }
 
 function floatArrayJson(vector: Float32Array): string {
-  const joined = vector.join(',');
-  // `NaN` and `Infinity` are not JSON (stringify writes null): the rare vector holding one takes the slow way.
-  return joined.includes('N') || joined.includes('I') ? JSON.stringify(Array.from(vector)) : `[${joined}]`;
+  // A loop of string additions is a few times faster than `join` on a typed array. `NaN` and
+  // `Infinity` are not JSON (stringify writes null): the rare vector holding one takes the slow way.
+  let text = '[';
+  for (let index = 0; index < vector.length; index++) {
+    const value = vector[index]!;
+    if (!Number.isFinite(value)) return JSON.stringify(Array.from(vector));
+    text += index === 0 ? `${value}` : `,${value}`;
+  }
+  return `${text}]`;
 }
 
 function checkTextLength(input: string, index: number, limits: ServerLimits): void {
