@@ -55,7 +55,7 @@ describe('readBodyText through app.request() (no Node request underneath)', () =
       duplex: 'half',
     } as RequestInit);
     expect(tooLarge.status).toBe(413);
-    expect((await tooLarge.json()).error.code).toBe('body_too_large');
+    expect(((await tooLarge.json()) as { error: { code: string } }).error.code).toBe('body_too_large');
   });
 
   it('readJsonBody: a declared length over the limit is 413 before the content type is looked at', async () => {
