@@ -32,67 +32,62 @@ export async function readBodyText(c: Context, maxBytes: number): Promise<string
 
 const clientClosed = () => new DOMException('the client closed the connection', 'AbortError');
 
-/**
- * One body being read: `data`, `end` and `close` are all it listens to (an `IncomingMessage` emits
- * `error` only when someone listens for it; a broken or aborted body always ends in `close`).
- */
-class IncomingBody {
-  private readonly chunks: Buffer[] = [];
-  private size = 0;
-  private settled = false;
-
-  constructor(
-    private readonly incoming: IncomingMessage,
-    private readonly maxBytes: number,
-    private readonly resolve: (body: Buffer) => void,
-    private readonly reject: (error: unknown) => void,
-  ) {}
-
-  readonly onData = (chunk: Buffer): void => {
-    if (this.settled) return;
-    this.size += chunk.length;
-    if (this.size > this.maxBytes) {
-      // What is left of the body is left to the adapter, which drains or drops the connection.
-      this.settle();
-      this.chunks.length = 0;
-      this.reject(payloadTooLarge(this.maxBytes));
-      return;
-    }
-    this.chunks.push(chunk);
-  };
-
-  readonly onEnd = (): void => {
-    if (this.settled) return;
-    this.settle();
-    const { chunks } = this;
-    this.resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.size));
-  };
-
-  readonly onClose = (): void => {
-    if (this.settled) return;
-    this.settle();
-    // An AbortError, as for every other disconnect: answered as cancelled, not logged as our bug.
-    this.reject(clientClosed());
-  };
-
-  private settle(): void {
-    this.settled = true;
-    this.incoming.off('data', this.onData);
-    this.incoming.off('end', this.onEnd);
-    this.incoming.off('close', this.onClose);
-  }
+/** The state of a body being read, kept on its `IncomingMessage` until the read settles. */
+interface BodyRead {
+  chunks: Buffer[];
+  size: number;
+  maxBytes: number;
+  resolve: (body: Buffer) => void;
+  reject: (error: unknown) => void;
 }
 
-function readIncoming(incoming: IncomingMessage, maxBytes: number): Promise<Buffer> {
-  if (incoming.readableEnded || incoming.readableDidRead) {
+const BODY_READ = Symbol('mmkit.bodyRead');
+type ReadingMessage = IncomingMessage & { [BODY_READ]?: BodyRead | undefined };
+
+/*
+ * The listeners are shared by every request (`this` is the request): no closures per request.
+ * `data`, `end` and `close` are all it takes (an `IncomingMessage` emits `error` only when someone
+ * listens for it; a broken or aborted body always ends in `close`). They stay attached once the
+ * read settles and do nothing from then on: what is left of an over-limit body flows by unread.
+ */
+function onBodyData(this: ReadingMessage, chunk: Buffer): void {
+  const read = this[BODY_READ];
+  if (!read) return;
+  read.size += chunk.length;
+  if (read.size > read.maxBytes) {
+    this[BODY_READ] = undefined;
+    read.reject(payloadTooLarge(read.maxBytes));
+    return;
+  }
+  read.chunks.push(chunk);
+}
+
+function onBodyEnd(this: ReadingMessage): void {
+  const read = this[BODY_READ];
+  if (!read) return;
+  this[BODY_READ] = undefined;
+  const { chunks } = read;
+  read.resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, read.size));
+}
+
+function onBodyClose(this: ReadingMessage): void {
+  const read = this[BODY_READ];
+  if (!read) return;
+  this[BODY_READ] = undefined;
+  // An AbortError, as for every other disconnect: answered as cancelled, not logged as our bug.
+  read.reject(clientClosed());
+}
+
+function readIncoming(incoming: ReadingMessage, maxBytes: number): Promise<Buffer> {
+  if (incoming.readableEnded || incoming.readableDidRead || incoming[BODY_READ]) {
     return Promise.reject(new TypeError('the request body was already read'));
   }
   if (incoming.destroyed) return Promise.reject(clientClosed());
   return new Promise<Buffer>((resolve, reject) => {
-    const body = new IncomingBody(incoming, maxBytes, resolve, reject);
-    incoming.on('data', body.onData);
-    incoming.on('end', body.onEnd);
-    incoming.on('close', body.onClose);
+    incoming[BODY_READ] = { chunks: [], size: 0, maxBytes, resolve, reject };
+    incoming.on('data', onBodyData);
+    incoming.on('end', onBodyEnd);
+    incoming.on('close', onBodyClose);
   });
 }
 

@@ -33,11 +33,13 @@ export async function readJsonBody(c: Context, maxBytes: number): Promise<unknow
   refuseDeclaredOverLimit(c, maxBytes);
   requireMediaType(c, 'application/json');
   const text = await readBodyText(c, maxBytes);
-  if (text.trim() === '')
-    throw invalidRequest('the request body is empty; expected a JSON object', undefined, 'invalid_json');
   try {
     return JSON.parse(text);
   } catch (error) {
+    // Only a body that failed to parse is looked at again (no copy of every body to trim).
+    if (text.trim() === '') {
+      throw invalidRequest('the request body is empty; expected a JSON object', undefined, 'invalid_json');
+    }
     throw invalidRequest(`the request body is not valid JSON (${(error as Error).message})`, undefined, 'invalid_json');
   }
 }
