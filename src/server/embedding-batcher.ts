@@ -172,12 +172,23 @@ export class EmbeddingBatcher {
    * run again alone, so a failure caused by one request's input fails that request only.
    */
   private async embedBatch(model: EmbeddingModel, batch: Submission[]): Promise<void> {
+    // Plain loops: this runs once per request when requests come one at a time.
+    let texts: string[];
+    if (batch.length === 1) texts = batch[0]!.texts;
+    else {
+      texts = [];
+      for (const submission of batch) for (const text of submission.texts) texts.push(text);
+    }
     let result: EmbeddingResult;
     try {
-      result = await model.embedTexts(batch.flatMap((submission) => submission.texts));
+      result = await model.embedTexts(texts);
     } catch (error) {
       if (batch.length === 1) batch[0]!.reject(error);
       else for (const submission of batch) await this.embedBatch(model, [submission]);
+      return;
+    }
+    if (batch.length === 1) {
+      batch[0]!.resolve({ vectors: result.embeddings, tokens: result.usage.tokens });
       return;
     }
     const shares = splitTokens(
@@ -185,7 +196,8 @@ export class EmbeddingBatcher {
       batch.map((submission) => submission.texts.reduce((sum, text) => sum + text.length, 0)),
     );
     let offset = 0;
-    for (const [index, submission] of batch.entries()) {
+    for (let index = 0; index < batch.length; index++) {
+      const submission = batch[index]!;
       const vectors = result.embeddings.slice(offset, offset + submission.texts.length);
       offset += submission.texts.length;
       submission.resolve({ vectors, tokens: shares[index]! });
