@@ -7,12 +7,16 @@
  * texts waiting per model are bounded (beyond it: `queue_full`, a 429). A failed merged call is
  * retried request by request, so one request's bad input fails that request only.
  *
- * Gathering: when a batch ends, its clients get their answers and send their next requests a
- * moment later. Starting the next batch at once would take only the one or two requests already
- * there, and the rest would wait a whole model call for the batch after: under steady load the
- * batches alternate tiny and full. So the next batch waits, for at most the time a model call
- * took (capped at `MAX_GATHER_MS`), until as many requests wait as were in flight during the last
- * one; a lone client (one in flight) never waits.
+ * Gathering: an idle lane starts its batch one event-loop turn after the first request, so the
+ * requests read from the network in the same turn share it. And when a batch ends, its clients get
+ * their answers and send their next requests a moment later: starting the next batch at once would
+ * take only the one or two requests already there, and the rest would wait a whole model call for
+ * the batch after (under steady load the batches alternate tiny and full). So the next batch
+ * waits, for at most the time a model call took (capped at `maxGatherMs`), until half as many
+ * requests wait as were in flight during the last one. Half, not all: the clients settle into two
+ * groups that take turns, so the model works on one group's batch while the server answers the
+ * other group and reads its next requests (with one group, each would sit idle while the other
+ * works). A lone client (one in flight) and a model whose calls cost next to nothing never wait.
  */
 
 import type { EmbeddingModel, EmbeddingResult } from '../models/spec/index.ts';
@@ -46,9 +50,11 @@ interface Lane {
   gathered: (() => void) | undefined;
 }
 
-/** The longest a batch waits to fill up, and how recent the last batch must be for it to wait at all. */
+/** The longest a batch waits to fill up, by default. */
 const MAX_GATHER_MS = 2;
+/** How recent the last batch must be, and how long its model call, for the next one to wait at all. */
 const GATHER_MEMORY_MS = 1_000;
+const MIN_CALL_MS_TO_GATHER = 0.25;
 /** Lanes kept between bursts (for their `expected`); beyond it, idle lanes are dropped. */
 const MAX_IDLE_LANES = 64;
 
@@ -59,6 +65,7 @@ export class EmbeddingBatcher {
     private readonly models: ModelService,
     private readonly maxBatchInputs: number,
     private readonly maxWaitingInputs: number,
+    private readonly maxGatherMs = MAX_GATHER_MS,
   ) {}
 
   embedTexts(model: string, texts: string[], signal?: CancellationCheck): Promise<BatchedEmbeddings> {
@@ -91,6 +98,7 @@ export class EmbeddingBatcher {
   private async drain(model: string, lane: Lane): Promise<void> {
     lane.running = true;
     try {
+      await new Promise((resolve) => setImmediate(resolve));
       while (lane.pending.length > 0) {
         if (!this.isFull(lane)) await this.gather(lane);
         const batch = this.takeBatch(lane);
@@ -110,11 +118,12 @@ export class EmbeddingBatcher {
     }
   }
 
-  /** Enough waits to start the next batch: as many requests as were in flight, or a full batch. */
+  /** Enough waits to start the next batch: half the requests in flight, or a full batch. */
   private isFull(lane: Lane): boolean {
     return (
-      lane.pending.length >= lane.expected ||
+      lane.pending.length * 2 >= lane.expected ||
       lane.pendingInputs >= this.maxBatchInputs ||
+      lane.lastCallMs < MIN_CALL_MS_TO_GATHER ||
       performance.now() - lane.lastEndedAt > GATHER_MEMORY_MS
     );
   }
@@ -127,7 +136,7 @@ export class EmbeddingBatcher {
         lane.gathered = undefined;
         resolve();
       };
-      const timer = setTimeout(done, Math.min(MAX_GATHER_MS, lane.lastCallMs));
+      const timer = setTimeout(done, Math.min(this.maxGatherMs, lane.lastCallMs));
       lane.gathered = done;
     });
   }
