@@ -4,10 +4,13 @@
  * machine in the same run. Each server runs in its own process (`server-target.ts`). Goal: ≥ 0.8
  * of the bare throughput. Two more rows split the gap: the same server with an embedding model that
  * costs nothing (the server's own share), and bare Hono that at least reads and parses the body.
+ * On Linux, CPU microseconds per request of each server's process tree (runners included) say what
+ * each costs whatever else the machine is doing; requests/s on a shared machine cannot.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { processTreeCpuMicroseconds } from './process-cpu.ts';
 import type { BenchmarkRow } from './report.ts';
 
 const CONNECTIONS = 64;
@@ -20,6 +23,8 @@ interface Measured {
   requestsPerSecond: number;
   p99Ms: number;
   non2xx: number;
+  /** CPU microseconds per request of the server's process tree (Linux only). */
+  cpuPerRequest?: number | undefined;
 }
 
 type Target = 'mmkit' | 'mmkit-free-model' | 'bare' | 'bare-reading-body';
@@ -39,7 +44,8 @@ async function startTarget(kind: Target): Promise<{ child: ChildProcess; url: st
   return { child, url };
 }
 
-async function load(url: string, seconds: number): Promise<Measured> {
+async function load(url: string, seconds: number, pid?: number): Promise<Measured> {
+  const cpuBefore = processTreeCpuMicroseconds(pid);
   const result = await autocannon({
     url: `${url}/v1/embeddings`,
     method: 'POST',
@@ -48,7 +54,15 @@ async function load(url: string, seconds: number): Promise<Measured> {
     connections: CONNECTIONS,
     duration: seconds,
   });
-  return { requestsPerSecond: result.requests.average, p99Ms: result.latency.p99, non2xx: result.non2xx };
+  const cpuAfter = processTreeCpuMicroseconds(pid);
+  const cpuPerRequest =
+    cpuBefore === undefined || cpuAfter === undefined ? undefined : (cpuAfter - cpuBefore) / result.requests.total;
+  return {
+    requestsPerSecond: result.requests.average,
+    p99Ms: result.latency.p99,
+    non2xx: result.non2xx,
+    cpuPerRequest,
+  };
 }
 
 function median(values: number[]): number {
@@ -62,7 +76,9 @@ async function measureAll(kinds: Target[]): Promise<Record<Target, Measured>> {
     for (const target of targets) await load(target.url, 1); // warm-up: model load, JIT
     const rounds: Measured[][] = kinds.map(() => []);
     for (let round = 0; round < ROUNDS; round++) {
-      for (const [index, target] of targets.entries()) rounds[index]!.push(await load(target.url, SECONDS));
+      for (const [index, target] of targets.entries()) {
+        rounds[index]!.push(await load(target.url, SECONDS, target.child.pid));
+      }
     }
     return Object.fromEntries(
       kinds.map((kind, index) => {
@@ -73,6 +89,9 @@ async function measureAll(kinds: Target[]): Promise<Record<Target, Measured>> {
             requestsPerSecond: median(runs.map((run) => run.requestsPerSecond)),
             p99Ms: median(runs.map((run) => run.p99Ms)),
             non2xx: runs.reduce((sum, run) => sum + run.non2xx, 0),
+            cpuPerRequest: runs.every((run) => run.cpuPerRequest !== undefined)
+              ? median(runs.map((run) => run.cpuPerRequest!))
+              : undefined,
           },
         ];
       }),
@@ -87,6 +106,22 @@ export async function run(): Promise<BenchmarkRow[]> {
   const { bare, mmkit: ours, 'mmkit-free-model': serverOnly, 'bare-reading-body': bareReading } = measured;
   for (const [name, measured] of Object.entries({ bare, ours, serverOnly, bareReading })) {
     if (measured.non2xx > 0) throw new Error(`${name}: ${measured.non2xx} non-2xx answers during the run`);
+  }
+  const cpuRows: BenchmarkRow[] = [];
+  for (const [name, measured] of [
+    ['tiny CLIP (server and its runner)', ours],
+    ['a model that costs nothing', serverOnly],
+    ['bare Hono reading and parsing the body', bareReading],
+  ] as const) {
+    if (measured.cpuPerRequest === undefined || bare.cpuPerRequest === undefined) continue;
+    cpuRows.push({
+      name: `CPU per request, ${name}, ${CONNECTIONS} connections`,
+      ours: measured.cpuPerRequest,
+      anchor: bare.cpuPerRequest,
+      unit: 'µs',
+      anchorName: 'bare Hono (static JSON)',
+      better: 'lower',
+    });
   }
   return [
     {
@@ -131,6 +166,7 @@ export async function run(): Promise<BenchmarkRow[]> {
       anchorName: 'bare Hono (static JSON)',
       better: 'lower',
     },
+    ...cpuRows,
   ];
 }
 

@@ -146,18 +146,17 @@ export async function createServer(options: ServerOptions): Promise<MmkitServer>
   }
 
   let server: Server | undefined;
-  const open = new Set<ServerResponse>();
+  // Responses not closed yet, counted for the graceful shutdown. One shared `close` listener (its
+  // `this` is the response) rather than a closure and a `once` wrapper per request.
+  let open = 0;
   let idleWaiters: (() => void)[] = [];
-  const trackResponse = (_request: IncomingMessage, response: ServerResponse) => {
-    open.add(response);
-    response.once('close', () => {
-      open.delete(response);
-      if (open.size === 0) for (const resolve of idleWaiters.splice(0)) resolve();
-    });
-  };
+  function responseClosed(): void {
+    open -= 1;
+    if (open === 0) for (const resolve of idleWaiters.splice(0)) resolve();
+  }
   const idleWithin = (ms: number) =>
     new Promise<void>((resolve) => {
-      if (open.size === 0) return resolve();
+      if (open === 0) return resolve();
       const timer = setTimeout(resolve, ms);
       idleWaiters.push(() => {
         clearTimeout(timer);
@@ -173,8 +172,11 @@ export async function createServer(options: ServerOptions): Promise<MmkitServer>
       new Promise<ListeningAddress>((resolve, reject) => {
         if (server) return reject(new Error('the server is already listening'));
         const listener = getRequestListener(app.fetch, { hostname: host, errorHandler: malformedRequest });
-        const created = createHttpServer(listener);
-        created.on('request', trackResponse);
+        const created = createHttpServer((request: IncomingMessage, response: ServerResponse) => {
+          open += 1;
+          response.on('close', responseClosed);
+          return listener(request, response);
+        });
         created.once('error', reject);
         created.listen(port, host, () => {
           created.off('error', reject);
@@ -189,7 +191,7 @@ export async function createServer(options: ServerOptions): Promise<MmkitServer>
       const closed = server ? new Promise<void>((resolve) => server!.close(() => resolve())) : Promise.resolve();
       server?.closeIdleConnections();
       await idleWithin(limits.shutdownGraceMs);
-      if (open.size > 0) {
+      if (open > 0) {
         gate.cancelInFlight();
         await idleWithin(2_000);
       }

@@ -11,14 +11,14 @@ import { InProcessModelHost } from './model-hosts/in-process-host.ts';
 import { ModelService } from './model-service.ts';
 
 /** A model whose vector is the text's length, and that records every call's batch (`poison` fails it). */
-function recordingService() {
+function recordingService(callMs = 5) {
   const calls: string[][] = [];
   const model: EmbeddingModel = {
     description: { id: 'count:texts', provider: 'count' },
     dimensions: 1,
     embedTexts: async (texts) => {
       calls.push(texts);
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      await new Promise((resolve) => setTimeout(resolve, callMs));
       if (texts.includes('poison')) throw new Error('the model cannot embed poison');
       return {
         embeddings: texts.map((text) => Float32Array.of(text.length)),
@@ -47,8 +47,16 @@ describe('EmbeddingBatcher', () => {
     for (const [index, result] of results.entries()) {
       expect(result.vectors.map((vector) => vector[0])).toEqual([index + 1, 20 + index]);
     }
-    // The first request runs alone; the nine that queued behind it share one call.
-    expect(calls.map((batch) => batch.length)).toEqual([2, 18]);
+    // Requests that arrive in the same event-loop turn share one call.
+    expect(calls.map((batch) => batch.length)).toEqual([20]);
+    // One arriving while the model is busy waits for the next call, with whatever arrived meanwhile.
+    const fresh = new EmbeddingBatcher(service, 64, 256);
+    const first = fresh.embedTexts('counter', ['a']);
+    await new Promise((resolve) => setImmediate(resolve));
+    const later = [fresh.embedTexts('counter', ['bb']), fresh.embedTexts('counter', ['ccc'])];
+    expect((await first).vectors[0]![0]).toBe(1);
+    expect((await Promise.all(later)).map((result) => result.vectors[0]![0])).toEqual([2, 3]);
+    expect(calls.slice(1)).toEqual([['a'], ['bb', 'ccc']]);
     const totalTokens = requests.flat().join('').length;
     expect(results.reduce((sum, result) => sum + result.tokens, 0)).toBe(totalTokens);
   });
@@ -56,11 +64,9 @@ describe('EmbeddingBatcher', () => {
   it('caps a batch at its size, refuses waiting texts beyond the limit, and passes model errors on', async () => {
     const { service, calls } = recordingService();
     const batcher = new EmbeddingBatcher(service, 3, 4);
-    const accepted = [
-      batcher.embedTexts('counter', ['a']),
-      batcher.embedTexts('counter', ['b', 'c']),
-      batcher.embedTexts('counter', ['d', 'e']),
-    ];
+    const running = batcher.embedTexts('counter', ['a']);
+    await new Promise((resolve) => setImmediate(resolve));
+    const accepted = [running, batcher.embedTexts('counter', ['b', 'c']), batcher.embedTexts('counter', ['d', 'e'])];
     await expect(batcher.embedTexts('counter', ['f'])).rejects.toMatchObject({ code: 'queue_full' });
     await Promise.all(accepted);
     expect(calls).toEqual([['a'], ['b', 'c'], ['d', 'e']]);
@@ -71,6 +77,7 @@ describe('EmbeddingBatcher', () => {
     const { service, calls } = recordingService();
     const batcher = new EmbeddingBatcher(service, 64, 256);
     const first = batcher.embedTexts('counter', ['warm']);
+    await new Promise((resolve) => setImmediate(resolve));
     const queued = [['aa'], ['poison', 'bbb'], ['cccc']].map((texts) =>
       batcher.embedTexts('counter', texts).then(
         (result) => result.vectors.map((vector) => vector[0]),
@@ -81,6 +88,35 @@ describe('EmbeddingBatcher', () => {
     expect(await Promise.all(queued)).toEqual([[2], 'the model cannot embed poison', [4]]);
     // The merged call failed, then each request ran alone.
     expect(calls).toEqual([['warm'], ['aa', 'poison', 'bbb', 'cccc'], ['aa'], ['poison', 'bbb'], ['cccc']]);
+  });
+
+  it('under steady load, never falls into running one request alone, then all the others', async () => {
+    const { service, calls } = recordingService(20);
+    const batcher = new EmbeddingBatcher(service, 64, 256, 50);
+    // Four clients, each sending its next request a network round trip (1 ms) after its answer;
+    // the first starts one event-loop turn before the others, so it is alone in the first batch.
+    const client = async (index: number) => {
+      if (index > 0) await new Promise((resolve) => setImmediate(resolve));
+      for (let round = 0; round < 5; round++) {
+        await batcher.embedTexts('counter', [`${index}:${round}`]);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+    };
+    await Promise.all([0, 1, 2, 3].map(client));
+    const sizes = calls.map((batch) => batch.length);
+    expect(sizes.reduce((sum, size) => sum + size, 0)).toBe(20);
+    expect(sizes.slice(0, 2)).toEqual([1, 3]);
+    // Without gathering: 1, 3, 1, 3… (the lone client's request always finds the model free). With
+    // it, the clients settle into two groups of two that take turns on the model.
+    expect(sizes.slice(2, -1).filter((size) => size < 2)).toEqual([]);
+    expect(sizes.slice(2, 6)).toEqual([2, 2, 2, 2]);
+    // A lone client is never held back waiting for company that does not come.
+    const lone = new EmbeddingBatcher(service, 64, 256, 50);
+    const started = performance.now();
+    for (let round = 0; round < 3; round++) await lone.embedTexts('counter', [`solo${round}`]);
+    expect(calls.slice(-3)).toEqual([['solo0'], ['solo1'], ['solo2']]);
+    // Three calls of 20 ms, with no 50 ms waits between them.
+    expect(performance.now() - started).toBeLessThan(140);
   });
 
   it('gives a real model (tiny CLIP) the same vectors batched as one request at a time', async () => {

@@ -6,6 +6,17 @@
  * holds one lease from the `ModelService` (so it queues with every other use of the model), and the
  * texts waiting per model are bounded (beyond it: `queue_full`, a 429). A failed merged call is
  * retried request by request, so one request's bad input fails that request only.
+ *
+ * Gathering: an idle lane starts its batch one event-loop turn after the first request, so the
+ * requests read from the network in the same turn share it. And when a batch ends, its clients get
+ * their answers and send their next requests a moment later: starting the next batch at once would
+ * take only the one or two requests already there, and the rest would wait a whole model call for
+ * the batch after (under steady load the batches alternate tiny and full). So the next batch
+ * waits, for at most the time a model call took (capped at `maxGatherMs`), until half as many
+ * requests wait as were in flight during the last one. Half, not all: the clients settle into two
+ * groups that take turns, so the model works on one group's batch while the server answers the
+ * other group and reads its next requests (with one group, each would sit idle while the other
+ * works). A lone client (one in flight) and a model whose calls cost next to nothing never wait.
  */
 
 import type { EmbeddingModel, EmbeddingResult } from '../models/spec/index.ts';
@@ -30,7 +41,22 @@ interface Lane {
   pending: Submission[];
   pendingInputs: number;
   running: boolean;
+  /** Requests in flight during the last batch (its own and those that arrived meanwhile). */
+  expected: number;
+  /** How long the last model call took, and when it ended (`performance.now()`). */
+  lastCallMs: number;
+  lastEndedAt: number;
+  /** Set while the lane waits for its next batch to fill up: starts it early. */
+  gathered: (() => void) | undefined;
 }
+
+/** The longest a batch waits to fill up, by default. */
+const MAX_GATHER_MS = 2;
+/** How recent the last batch must be, and how long its model call, for the next one to wait at all. */
+const GATHER_MEMORY_MS = 1_000;
+const MIN_CALL_MS_TO_GATHER = 0.25;
+/** Lanes kept between bursts (for their `expected`); beyond it, idle lanes are dropped. */
+const MAX_IDLE_LANES = 64;
 
 export class EmbeddingBatcher {
   private readonly lanes = new Map<string, Lane>();
@@ -39,13 +65,22 @@ export class EmbeddingBatcher {
     private readonly models: ModelService,
     private readonly maxBatchInputs: number,
     private readonly maxWaitingInputs: number,
+    private readonly maxGatherMs = MAX_GATHER_MS,
   ) {}
 
   embedTexts(model: string, texts: string[], signal?: CancellationCheck): Promise<BatchedEmbeddings> {
     signal?.throwIfAborted();
     let lane = this.lanes.get(model);
     if (!lane) {
-      lane = { pending: [], pendingInputs: 0, running: false };
+      lane = {
+        pending: [],
+        pendingInputs: 0,
+        running: false,
+        expected: 0,
+        lastCallMs: 0,
+        lastEndedAt: 0,
+        gathered: undefined,
+      };
       this.lanes.set(model, lane);
     }
     if (lane.pendingInputs + texts.length > this.maxWaitingInputs && lane.pending.length > 0) {
@@ -56,20 +91,54 @@ export class EmbeddingBatcher {
     });
     lane.pendingInputs += texts.length;
     if (!lane.running) void this.drain(model, lane);
+    else if (lane.gathered && this.isFull(lane)) lane.gathered();
     return result;
   }
 
   private async drain(model: string, lane: Lane): Promise<void> {
     lane.running = true;
     try {
+      await new Promise((resolve) => setImmediate(resolve));
       while (lane.pending.length > 0) {
+        if (!this.isFull(lane)) await this.gather(lane);
         const batch = this.takeBatch(lane);
-        if (batch.length > 0) await this.runBatch(model, batch);
+        if (batch.length === 0) continue;
+        const started = performance.now();
+        await this.runBatch(model, batch);
+        lane.lastEndedAt = performance.now();
+        lane.lastCallMs = lane.lastEndedAt - started;
+        lane.expected = batch.length + lane.pending.length;
       }
     } finally {
       lane.running = false;
-      if (lane.pending.length === 0) this.lanes.delete(model);
+      // A lane that saw concurrency is kept, so the next burst is gathered too.
+      if (lane.pending.length === 0 && (lane.expected <= 1 || this.lanes.size > MAX_IDLE_LANES)) {
+        this.lanes.delete(model);
+      }
     }
+  }
+
+  /** Enough waits to start the next batch: half the requests in flight, or a full batch. */
+  private isFull(lane: Lane): boolean {
+    return (
+      lane.pending.length * 2 >= lane.expected ||
+      lane.pendingInputs >= this.maxBatchInputs ||
+      lane.lastCallMs < MIN_CALL_MS_TO_GATHER ||
+      performance.now() - lane.lastEndedAt > GATHER_MEMORY_MS
+    );
+  }
+
+  /** Waits until the lane is full (`embedTexts` says so) or for as long as the last model call took. */
+  private gather(lane: Lane): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        lane.gathered = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, Math.min(this.maxGatherMs, lane.lastCallMs));
+      lane.gathered = done;
+    });
   }
 
   /** The oldest submissions up to the batch size (always at least one); cancelled ones dropped. */
@@ -112,12 +181,23 @@ export class EmbeddingBatcher {
    * run again alone, so a failure caused by one request's input fails that request only.
    */
   private async embedBatch(model: EmbeddingModel, batch: Submission[]): Promise<void> {
+    // Plain loops: this runs once per request when requests come one at a time.
+    let texts: string[];
+    if (batch.length === 1) texts = batch[0]!.texts;
+    else {
+      texts = [];
+      for (const submission of batch) for (const text of submission.texts) texts.push(text);
+    }
     let result: EmbeddingResult;
     try {
-      result = await model.embedTexts(batch.flatMap((submission) => submission.texts));
+      result = await model.embedTexts(texts);
     } catch (error) {
       if (batch.length === 1) batch[0]!.reject(error);
       else for (const submission of batch) await this.embedBatch(model, [submission]);
+      return;
+    }
+    if (batch.length === 1) {
+      batch[0]!.resolve({ vectors: result.embeddings, tokens: result.usage.tokens });
       return;
     }
     const shares = splitTokens(
@@ -125,7 +205,8 @@ export class EmbeddingBatcher {
       batch.map((submission) => submission.texts.reduce((sum, text) => sum + text.length, 0)),
     );
     let offset = 0;
-    for (const [index, submission] of batch.entries()) {
+    for (let index = 0; index < batch.length; index++) {
+      const submission = batch[index]!;
       const vectors = result.embeddings.slice(offset, offset + submission.texts.length);
       offset += submission.texts.length;
       submission.resolve({ vectors, tokens: shares[index]! });

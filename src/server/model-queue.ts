@@ -78,19 +78,29 @@ export class ModelQueue {
   }
 
   private slot(): QueueSlot {
-    const started = performance.now();
-    let released = false;
-    return {
-      release: () => {
-        if (released) return;
-        released = true;
-        const heldSeconds = (performance.now() - started) / 1000;
-        this.averageHoldSeconds = 0.8 * this.averageHoldSeconds + 0.2 * heldSeconds;
-        const next = this.waiters.shift();
-        // The slot passes straight to the next waiter, so `running` stays the same.
-        if (next) next.grant(this.slot());
-        else this.running -= 1;
-      },
-    };
+    return new HeldSlot(this);
+  }
+
+  /** A slot was held for `heldSeconds`: it passes straight to the next waiter, or frees up. */
+  handBack(heldSeconds: number): void {
+    this.averageHoldSeconds = 0.8 * this.averageHoldSeconds + 0.2 * heldSeconds;
+    const next = this.waiters.shift();
+    // The slot passes straight to the next waiter, so `running` stays the same.
+    if (next) next.grant(this.slot());
+    else this.running -= 1;
+  }
+}
+
+/** One turn on the model (a class, not a closure per turn: this runs for every model call). */
+class HeldSlot implements QueueSlot {
+  private readonly started = performance.now();
+  private released = false;
+
+  constructor(private readonly queue: ModelQueue) {}
+
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.queue.handBack((performance.now() - this.started) / 1000);
   }
 }

@@ -7,6 +7,7 @@ import type { Context } from 'hono';
 import type { z } from 'zod';
 import { invalidRequest, unsupportedMediaType } from './http-errors.ts';
 import { requestHeader } from './middleware/request-context.ts';
+import { readBodyText, refuseDeclaredOverLimit } from './request-body.ts';
 
 export function mediaTypeOf(c: Context): string {
   const header = requestHeader(c, 'content-type') ?? '';
@@ -24,14 +25,21 @@ export function requireMediaType(c: Context, expected: string): void {
   }
 }
 
-export async function readJsonBody(c: Context): Promise<unknown> {
+/**
+ * A JSON route's body, parsed: over `maxBytes` → 413 (checked before the content type, as the
+ * multipart routes' `limitBody` middleware does), not `application/json` → 415, not JSON → 400.
+ */
+export async function readJsonBody(c: Context, maxBytes: number): Promise<unknown> {
+  refuseDeclaredOverLimit(c, maxBytes);
   requireMediaType(c, 'application/json');
-  const text = await c.req.text();
-  if (text.trim() === '')
-    throw invalidRequest('the request body is empty; expected a JSON object', undefined, 'invalid_json');
+  const text = await readBodyText(c, maxBytes);
   try {
     return JSON.parse(text);
   } catch (error) {
+    // Only a body that failed to parse is looked at again (no copy of every body to trim).
+    if (text.trim() === '') {
+      throw invalidRequest('the request body is empty; expected a JSON object', undefined, 'invalid_json');
+    }
     throw invalidRequest(`the request body is not valid JSON (${(error as Error).message})`, undefined, 'invalid_json');
   }
 }

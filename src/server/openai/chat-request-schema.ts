@@ -8,10 +8,12 @@ import { NO_CONTROL_CHARACTERS } from '../validation.ts';
 
 const text = z.string().regex(NO_CONTROL_CHARACTERS, 'must not contain NUL or other control characters');
 
+export const MAX_MODEL_NAME_LENGTH = 256;
+
 export const modelName = z
   .string()
   .min(1)
-  .max(256)
+  .max(MAX_MODEL_NAME_LENGTH)
   .regex(NO_CONTROL_CHARACTERS, 'must not contain NUL or other control characters');
 
 const textPart = z.object({ type: z.literal('text'), text });

@@ -7,15 +7,16 @@
 import { Hono } from 'hono';
 import { streamImageGeneration } from '../api/generate-images.ts';
 import { imagineParameters, imagineRequestSchema } from '../api/image-request.ts';
-import { limitBody } from '../middleware/body-limit.ts';
 import type { ServerEnv, ServerServices } from '../server-context.ts';
 import { parseWith, readJsonBody } from '../validation.ts';
 
 export function apiImagineRoutes(services: ServerServices): Hono<ServerEnv> {
   const app = new Hono<ServerEnv>();
 
-  app.post('/api/imagine', limitBody(services.limits.jsonBodyBytes), async (c) => {
-    const parameters = imagineParameters(parseWith(imagineRequestSchema, await readJsonBody(c)));
+  app.post('/api/imagine', async (c) => {
+    const parameters = imagineParameters(
+      parseWith(imagineRequestSchema, await readJsonBody(c, services.limits.jsonBodyBytes)),
+    );
     return streamImageGeneration(c, services, parameters, {
       progress: (progress, send) => send('progress', { step: progress.step, total_steps: progress.totalSteps }),
       done: async (outcome, send) => {

@@ -10,7 +10,6 @@ import { capabilitiesOfFolder } from '../../models/folder-capabilities.ts';
 import { listCachedModels, parseDtypeChoice, pullModel, removeCachedModel } from '../../models/hub/index.ts';
 import { checkRepoId } from '../../models/hub/repo-id.ts';
 import { invalidRequest } from '../http-errors.ts';
-import { limitBody } from '../middleware/body-limit.ts';
 import type { ServerEnv, ServerServices } from '../server-context.ts';
 import { eventStream } from '../sse/event-stream.ts';
 import { parseWith, readJsonBody } from '../validation.ts';
@@ -61,8 +60,8 @@ export function apiModelsRoutes(services: ServerServices): Hono<ServerEnv> {
     });
   });
 
-  app.post('/api/models/pull', limitBody(services.limits.jsonBodyBytes), async (c) => {
-    const body = parseWith(pullSchema, await readJsonBody(c));
+  app.post('/api/models/pull', async (c) => {
+    const body = parseWith(pullSchema, await readJsonBody(c, services.limits.jsonBodyBytes));
     const id = hubId(body.id);
     const dtype = body.dtype === undefined ? undefined : parseDtypeChoice(body.dtype);
     return eventStream(c, services, async (send, signal) => {

@@ -31,7 +31,7 @@ export function apiPsRoutes(services: ServerServices): Hono<ServerEnv> {
   app.get('/api/ps', async (c) => c.json({ models: (await services.models.status()).map(runningModelBody) }));
   // Unload one model now (the Models page's button); its key is the one /api/ps shows.
   app.post('/api/unload', async (c) => {
-    const { key } = parseWith(unloadSchema, await readJsonBody(c));
+    const { key } = parseWith(unloadSchema, await readJsonBody(c, services.limits.jsonBodyBytes));
     await services.models.unload(key);
     return c.json({ key, unloaded: true });
   });

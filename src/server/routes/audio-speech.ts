@@ -9,7 +9,6 @@ import { z } from 'zod';
 import { encodeWav } from '../../media/wav.ts';
 import type { SpeechModel, SpeechResult } from '../../models/spec/index.ts';
 import { invalidRequest } from '../http-errors.ts';
-import { limitBody } from '../middleware/body-limit.ts';
 import { requestSignal } from '../middleware/request-context.ts';
 import { modelName } from '../openai/chat-request-schema.ts';
 import type { ServerEnv, ServerServices } from '../server-context.ts';
@@ -48,8 +47,8 @@ export function audioSpeechRoutes(services: ServerServices): Hono<ServerEnv> {
   const app = new Hono<ServerEnv>();
   const { limits } = services;
 
-  app.post('/v1/audio/speech', limitBody(limits.jsonBodyBytes), async (c) => {
-    const body = parseWith(speechSchema, await readJsonBody(c));
+  app.post('/v1/audio/speech', async (c) => {
+    const body = parseWith(speechSchema, await readJsonBody(c, limits.jsonBodyBytes));
     if (body.input.length > limits.maxSpeechChars) {
       throw invalidRequest(
         `input has ${body.input.length} characters, over the limit of ${limits.maxSpeechChars}`,

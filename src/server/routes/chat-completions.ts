@@ -8,7 +8,6 @@ import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import type { ChatModel, ChatRequest, ChatStreamPart } from '../../models/spec/index.ts';
 import { invalidRequest, mapError } from '../http-errors.ts';
-import { limitBody } from '../middleware/body-limit.ts';
 import { requestSignal } from '../middleware/request-context.ts';
 import { checkPromptLength, hasImageParts, toChatMessages } from '../openai/chat-messages.ts';
 import { type ChatRequestBody, chatRequestSchema } from '../openai/chat-request-schema.ts';
@@ -30,8 +29,8 @@ export function chatCompletionsRoutes(services: ServerServices): Hono<ServerEnv>
   const app = new Hono<ServerEnv>();
   const { limits } = services;
 
-  app.post('/v1/chat/completions', limitBody(limits.chatBodyBytes), async (c) => {
-    const body = parseWith(chatRequestSchema, await readJsonBody(c));
+  app.post('/v1/chat/completions', async (c) => {
+    const body = parseWith(chatRequestSchema, await readJsonBody(c, limits.chatBodyBytes));
     if (body.messages.length > limits.maxMessages) {
       throw invalidRequest(`at most ${limits.maxMessages} messages are accepted`, 'messages', 'too_many_messages');
     }

@@ -15,7 +15,6 @@ import {
   streamImageGeneration,
 } from '../api/generate-images.ts';
 import { generationParameters, generationRequestSchema } from '../api/image-request.ts';
-import { limitBody } from '../middleware/body-limit.ts';
 import { requestSignal } from '../middleware/request-context.ts';
 import type { ServerEnv, ServerServices } from '../server-context.ts';
 import type { SendEvent } from '../sse/event-stream.ts';
@@ -70,8 +69,8 @@ async function sendCompleted(outcome: GenerationOutcome, origin: string, send: S
 export function imagesGenerationsRoutes(services: ServerServices): Hono<ServerEnv> {
   const app = new Hono<ServerEnv>();
 
-  app.post('/v1/images/generations', limitBody(services.limits.jsonBodyBytes), async (c) => {
-    const body = parseWith(generationRequestSchema, await readJsonBody(c));
+  app.post('/v1/images/generations', async (c) => {
+    const body = parseWith(generationRequestSchema, await readJsonBody(c, services.limits.jsonBodyBytes));
     const wanted = generationParameters(body);
     const origin = new URL(c.req.url).origin;
     if (body.stream) {
