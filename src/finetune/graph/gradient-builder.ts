@@ -80,15 +80,22 @@ export function appendGradients(graph: GraphBuilder, options: GradientOptions): 
   }
 
   const emitter = new BackwardEmitter(graph, shapes);
-  // A value's gradient is summed as its contributions arrive (not in one Sum at the end), so that
-  // each contribution can be freed as soon as it is added: a matrix multiplied in column chunks
-  // would otherwise hold one full-size input gradient per chunk at once.
+  const contributions = new Map<string, string[]>();
   const totals = new Map<string, string>();
   const contribute = (value: string, gradient: string) => {
-    const sofar = totals.get(value);
-    totals.set(value, sofar ? graph.op('Add', [sofar, gradient]) : gradient);
+    const list = contributions.get(value);
+    if (list) list.push(gradient);
+    else contributions.set(value, [gradient]);
   };
-  const total = (value: string): string | undefined => totals.get(value);
+  const total = (value: string): string | undefined => {
+    const known = totals.get(value);
+    if (known) return known;
+    const list = contributions.get(value);
+    if (!list) return undefined;
+    const summed = list.length === 1 ? list[0] : graph.op('Sum', list);
+    totals.set(value, summed);
+    return summed;
+  };
 
   // The seed waits for the loss value (Where picks 1 either way): ONNX Runtime orders nodes by
   // their inputs only, and with a constant seed it ran the loss after the whole backward pass,
@@ -134,7 +141,8 @@ export function appendGradients(graph: GraphBuilder, options: GradientOptions): 
   const gradients = new Map<string, string>();
   for (const trainable of options.trainable) {
     const name = options.gradientName?.(trainable) ?? `${trainable}_grad`;
-    graph.node('Identity', [totals.get(trainable)!], [name]);
+    const list = contributions.get(trainable) ?? [];
+    graph.node(list.length === 1 ? 'Identity' : 'Sum', list, [name]);
     gradients.set(trainable, name);
   }
   return { gradients, shapes };
