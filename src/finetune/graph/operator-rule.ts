@@ -39,6 +39,8 @@ export interface BackwardContext extends ShapeContext {
   reduceToShape(gradient: string, from: readonly Dim[], to: readonly Dim[]): string;
   /** Zeros with a forward value's shape and type. */
   zerosLike(value: string): string;
+  /** A forward value, readable only once `gradient` exists (orders a recomputation; see BackwardEmitter). */
+  waitingView(value: string, gradient: string): string;
 }
 
 /** Numbers are inferred (integer → INT); pass an `Attribute` (`attribute.float(…)`) for a whole float. */

@@ -7,7 +7,7 @@
  *   dequantization there (rematerialization) instead of keeping every forward copy alive;
  * - ONNX Runtime would fold the (constant) dequantization into float initializers at session
  *   creation (QUANTIZED_SESSION_OPTIONS bounds constant folding to small outputs), and run the
- *   recomputation early or merge it with the forward copy (it waits for its gradient, see storeMatrix).
+ *   recomputation early or merge it with the forward copy (it waits for its gradient, see rules()).
  * Large matrices (MLP projections, the LM head) are split into chunks of at most CHUNK_ELEMENTS (by
  * output columns, concatenated; or by input features, summed), so that the transient float copy
  * stays small too.
@@ -90,7 +90,8 @@ export function blockSizeFor(config: DecoderConfig, preferred = DEFAULT_BLOCK_SI
 
 export class QuantizedWeights {
   /** Dequantized value → how to emit it again (for the backward pass). */
-  private readonly recipes = new Map<string, (emit: Emit, gradient: string) => string>();
+  /** Dequantized value → its codes and how to dequantize them again (for the backward pass). */
+  private readonly recipes = new Map<string, { codes: string; dequantize: (emit: Emit, codes: string) => string }>();
   private table: string | undefined;
   private readonly columnChunks = new Map<string, ColumnChunk[]>();
   private readonly tables = new Map<string, { codes: string; scales: string }>();
@@ -202,19 +203,12 @@ export class QuantizedWeights {
       const width = Math.min(chunkRows, vocabulary - start);
       const bounds = [this.ints([start]), this.ints([start + width]), this.ints([0])];
       const rowScales = graph.op('Slice', [scales, ...bounds]);
-      // As in storeMatrix: the backward copy reads the codes through a view waiting for its gradient.
-      const recipe = (emit: Emit, gradient?: string) => {
-        const waiting =
-          gradient &&
-          emit('Concat', [this.ints([vocabulary, hidden / 2]), emit('Shape', [gradient], { start: 0, end: 0 })], {
-            axis: 0,
-          });
-        const source = waiting ? emit('Reshape', [codes, waiting]) : codes;
+      const dequantize = (emit: Emit, source: string) => {
         const rows = this.dequantizeRows(emit('Slice', [source, ...bounds]), rowScales, hidden, 1, emit);
         return emit('Transpose', [rows], { perm: [1, 0] });
       };
-      const weight = recipe((opType, inputs, attributes) => graph.op(opType, inputs, attributes ?? {}));
-      this.recipes.set(weight, recipe);
+      const weight = dequantize((opType, inputs, attributes) => graph.op(opType, inputs, attributes ?? {}), codes);
+      this.recipes.set(weight, { codes, dequantize });
       products.push({ value: graph.op('MatMul', [input, weight]), offset: start, width });
     }
     if (products.length === 1) return products[0].value;
@@ -272,9 +266,13 @@ export class QuantizedWeights {
         const [left, right] = step.node.inputs;
         const recipe = recipes.get(right);
         if (!recipe || step.needs[1]) return base.backward!(step, context);
-        const again = recipe(
+        // The codes are read through a view that waits for this gradient: ONNX Runtime cannot run
+        // the recomputation before it is needed (8 MiB lower step peak on the bench model than
+        // leaving the order to ONNX Runtime, measured), and, starting differently from the forward
+        // chain, common-subexpression elimination cannot merge the two.
+        const again = recipe.dequantize(
           (opType, inputs, attributes) => context.op(opType, inputs, attributes),
-          onlyGradient(step),
+          context.waitingView(recipe.codes, onlyGradient(step)),
         );
         const renamed: BackwardContext = Object.assign(Object.create(context) as BackwardContext, {
           shape: (value: string) => context.shape(value === again ? right : value),
@@ -299,21 +297,12 @@ export class QuantizedWeights {
     const blockShape = this.ints([rows / this.blockSize, this.blockSize, columns]);
     const matrixShape = this.ints([rows, columns]);
     const table = this.pairs();
-    const columnCodes = this.ints([matrix.packed.length, 1]);
-    // The recomputation waits for the gradient it meets: its codes go through a Reshape whose
-    // target is concatenated with an empty slice of the gradient's shape, a no-op ONNX Runtime
-    // cannot run before that gradient exists (8 MiB lower step peak on the bench model than
-    // leaving the order to ONNX Runtime). Starting with a node the forward chain lacks also keeps
-    // common-subexpression elimination from merging the two.
-    const recipe = (emit: Emit, gradient?: string) => {
-      const waiting =
-        gradient && emit('Concat', [columnCodes, emit('Shape', [gradient], { start: 0, end: 0 })], { axis: 0 });
-      const source = waiting ? emit('Reshape', [codes, waiting]) : codes;
+    const dequantize = (emit: Emit, source: string) => {
       const pairs = emit('Gather', [table, emit('Cast', [source], { to: INT32 })], { axis: 0 });
       return emit('Reshape', [emit('Mul', [emit('Reshape', [pairs, blockShape]), scales]), matrixShape]);
     };
-    const weight = recipe((opType, inputs, attributes) => graph.op(opType, inputs, attributes ?? {}));
-    this.recipes.set(weight, recipe);
+    const weight = dequantize((opType, inputs, attributes) => graph.op(opType, inputs, attributes ?? {}), codes);
+    this.recipes.set(weight, { codes, dequantize });
     return weight;
   }
 
