@@ -7,7 +7,8 @@
  *
  * The model has Qwen2-0.5B's layer shapes (hidden 896, 14 heads, 2 key/value heads, head_dim 64,
  * intermediate 4864, q/k/v biases) with 2 of its 24 layers, and its 151,936-token vocabulary scaled
- * by the same 2/24 so that embeddings and LM head keep their share of the weights; LoRA r 8, alpha 32
+ * by the same 2/24 so that embeddings and LM head keep their share of the weights (a separate LM
+ * head, the general case; one memory row ties it to the embeddings as Qwen2-0.5B does); LoRA r 8, alpha 32
  * on q/k/v/o (the seed's settings). The PyTorch anchor needs /usr/bin/python3 (or MMKIT_PYTHON) with torch.
  */
 import { type ChildProcessWithoutNullStreams, execFile, execFileSync, spawn } from 'node:child_process';
@@ -46,9 +47,9 @@ const SEQUENCE = Number(process.env.MMKIT_BENCH_FT_SEQUENCE ?? 128);
 const ROUNDS = Number(process.env.MMKIT_BENCH_RUNS ?? 4);
 const THREADS = availableParallelism();
 
-function build(quantization?: FrozenQuantization): TrainingGraph {
+function build(quantization?: FrozenQuantization, tied = false): TrainingGraph {
   return buildTrainingGraph({
-    config: QWEN2_05B_TWO_LAYERS,
+    config: { ...QWEN2_05B_TWO_LAYERS, tieWordEmbeddings: tied },
     lora: LORA,
     weights: randomWeights(11),
     type: 'float32',
@@ -161,6 +162,15 @@ export async function run(): Promise<BenchmarkRow[]> {
       anchor: memory.float32Lean.steps,
       unit: 'MiB',
       anchorName: 'fp32 LoRA (lean session)',
+      better: 'lower',
+    });
+    // Qwen2-0.5B itself ties its LM head to the embeddings (both graphs then store the table once).
+    rows.push({
+      name: `peak memory of a training step, QLoRA NF4 vs fp32 LoRA, tied embeddings as in Qwen2-0.5B (${shape})`,
+      ours: (await stepPeakMib(build(QLORA, true), folder, 'qlora-tied')).steps,
+      anchor: (await stepPeakMib(build(undefined, true), folder, 'float32-tied')).steps,
+      unit: 'MiB',
+      anchorName: 'fp32 LoRA',
       better: 'lower',
     });
 
