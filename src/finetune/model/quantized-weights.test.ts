@@ -1,31 +1,15 @@
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { dequantizeMatrix, type QuantizationFormat, quantizeMatrix } from './block-quantization.ts';
-import type { DecoderConfig, LoraConfig } from './decoder-config.ts';
+import type { DecoderConfig } from './decoder-config.ts';
 import type { FloatType } from './graph-context.ts';
 import type { FrozenQuantization } from './quantized-weights.ts';
+import { type BlockCase, readCase, tokens } from './test-support/block-case.ts';
 import { buildTrainingGraph } from './training-graph.ts';
 import { randomWeights, type WeightSource } from './weight-source.ts';
-
-interface BlockCase {
-  seed: number;
-  config: DecoderConfig;
-  lora: LoraConfig;
-  inputIds: number[][];
-  attentionMask: number[][];
-  positionIds: number[][];
-  labels: number[][];
-}
-
-const readCase = (name: string): BlockCase =>
-  JSON.parse(readFileSync(new URL(`./testdata/${name}.case.json`, import.meta.url), 'utf8')) as BlockCase;
-
-const tokens = (rows: number[][]) =>
-  new Tensor('int64', BigInt64Array.from(rows.flat().map(BigInt)), [rows.length, rows[0].length]);
 
 /** The weights a quantized graph computes with: every 2-D frozen matrix through quantize → dequantize. */
 function dequantizedWeights(source: WeightSource, format: QuantizationFormat, blockSize: number): WeightSource {

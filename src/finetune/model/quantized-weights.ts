@@ -127,14 +127,7 @@ export class QuantizedWeights {
       const weight = this.storeMatrix(chunkName, slice, inFeatures, columns);
       products.push({ value: this.graph.op('MatMul', [input, weight]), offset: start, width: columns });
     }
-    if (products.length === 1) return products[0].value;
-    const joined = this.graph.op(
-      'Concat',
-      products.map(({ value }) => value),
-      { axis: -1 },
-    );
-    this.columnChunks.set(joined, products);
-    return joined;
+    return this.joinColumns(products);
   }
 
   /** The column chunks a product was concatenated from, if it was. */
@@ -211,8 +204,13 @@ export class QuantizedWeights {
       this.recipes.set(weight, { codes, dequantize });
       products.push({ value: graph.op('MatMul', [input, weight]), offset: start, width });
     }
+    return this.joinColumns(products);
+  }
+
+  /** Column chunks side by side (remembered for chunksOf); a single chunk is the product itself. */
+  private joinColumns(products: ColumnChunk[]): string {
     if (products.length === 1) return products[0].value;
-    const joined = graph.op(
+    const joined = this.graph.op(
       'Concat',
       products.map(({ value }) => value),
       { axis: -1 },

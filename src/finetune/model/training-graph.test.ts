@@ -1,37 +1,17 @@
-import { readFileSync } from 'node:fs';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { uniformValues } from '../random.ts';
 import { dropoutMask } from '../train/dropout-mask.ts';
 import { mergeInputsEmbeds } from '../train/inputs-embeds.ts';
-import type { DecoderConfig, LoraConfig } from './decoder-config.ts';
 import type { FloatType } from './graph-context.ts';
+import { type BlockCase, readTestData, tokens } from './test-support/block-case.ts';
 import { buildTrainingGraph } from './training-graph.ts';
 import { randomWeights } from './weight-source.ts';
-
-interface BlockCase {
-  seed: number;
-  config: DecoderConfig;
-  lora: LoraConfig;
-  inputIds: number[][];
-  attentionMask: number[][];
-  positionIds: number[][];
-  labels: number[][];
-  loraDropout?: { probability: number; seed: number };
-  inputsEmbeds?: { imageTokenId: number; seed: number };
-}
 
 interface BlockGolden {
   loss: number;
   torchFloat32MaxRelativeError: number;
   gradients: Record<string, { dims: number[]; values: number[] }>;
-}
-
-const readJson = <T>(name: string): T =>
-  JSON.parse(readFileSync(new URL(`./testdata/${name}`, import.meta.url), 'utf8')) as T;
-
-function tokens(rows: number[][]): Tensor {
-  return new Tensor('int64', BigInt64Array.from(rows.flat().map(BigInt)), [rows.length, rows[0].length]);
 }
 
 /** max |actual − expected| / max |expected|: the error relative to the tensor's scale. */
@@ -46,8 +26,8 @@ function relativeError(actual: ArrayLike<number>, expected: readonly number[]): 
 }
 
 async function runCase(name: string, type: FloatType) {
-  const testCase = readJson<BlockCase>(`${name}.case.json`);
-  const golden = readJson<BlockGolden>(`${name}.golden.json`);
+  const testCase = readTestData<BlockCase>(`${name}.case.json`);
+  const golden = readTestData<BlockGolden>(`${name}.golden.json`);
   const weights = randomWeights(testCase.seed);
   const { config, inputsEmbeds, loraDropout } = testCase;
   const { graph, trainable, gradients, dropoutMasks } = buildTrainingGraph({

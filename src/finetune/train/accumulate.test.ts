@@ -6,6 +6,7 @@ import { uniformIntegers } from '../random.ts';
 import { accumulateGradients } from './accumulate.ts';
 import { LoraTrainer } from './lora-trainer.ts';
 import { type FeedContext, microBatchFeeds } from './micro-batch-feeds.ts';
+import { relativeDifference } from './test-support/relative-difference.ts';
 import type { TrainingExample } from './training-example.ts';
 
 const CONFIG: DecoderConfig = {
@@ -29,18 +30,6 @@ const ROWS: TrainingExample[] = [1, 6, 2, 5].map((answer, row) => ({
   trainFrom: 3,
 }));
 
-function maxRelativeDifference(first: Record<string, Float32Array>, second: Record<string, Float32Array>): number {
-  let difference = 0;
-  let scale = 0;
-  for (const [name, values] of Object.entries(first)) {
-    values.forEach((value, index) => {
-      difference = Math.max(difference, Math.abs(value - second[name][index]));
-      scale = Math.max(scale, Math.abs(value));
-    });
-  }
-  return difference / scale;
-}
-
 describe('accumulateGradients', () => {
   it('equals one big batch: 2 micro-batches of 2 give the gradient of the batch of 4', async () => {
     const weights = randomWeights(8);
@@ -63,8 +52,8 @@ describe('accumulateGradients', () => {
       expect(whole.trainedTokens).toBe(1 + 6 + 2 + 5);
       expect(accumulated.trainedTokens).toBe(14);
       expect(Math.abs(accumulated.loss - whole.loss)).toBeLessThan(1e-6 * whole.loss);
-      expect(maxRelativeDifference(accumulated.gradients, whole.gradients)).toBeLessThan(1e-5);
-      expect(maxRelativeDifference(singles.gradients, whole.gradients)).toBeLessThan(1e-5);
+      expect(relativeDifference(accumulated.gradients, whole.gradients)).toBeLessThan(1e-5);
+      expect(relativeDifference(singles.gradients, whole.gradients)).toBeLessThan(1e-5);
 
       // Averaging the micro-batches' mean gradients instead (each row's tokens weighted by its
       // batch) is measurably different: the check above can fail.
@@ -76,7 +65,7 @@ describe('accumulateGradients', () => {
         ]),
       );
       const firstTwo = await accumulateGradients(trainer, 2, batches(1));
-      expect(maxRelativeDifference(meanOfMeans, firstTwo.gradients)).toBeGreaterThan(1e-2);
+      expect(relativeDifference(meanOfMeans, firstTwo.gradients)).toBeGreaterThan(1e-2);
     } finally {
       await trainer.release();
     }

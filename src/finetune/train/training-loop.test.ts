@@ -6,6 +6,7 @@ import type { DecoderConfig } from '../model/decoder-config.ts';
 import { randomWeights } from '../model/weight-source.ts';
 import { uniformFloat32, uniformIntegers } from '../random.ts';
 import { latestCheckpoint } from './checkpoint.ts';
+import { relativeDifference } from './test-support/relative-difference.ts';
 import type { TrainingExample } from './training-example.ts';
 import { type TrainingData, type TrainingLogEntry, type TrainLoraOptions, trainLora } from './training-loop.ts';
 
@@ -72,18 +73,6 @@ const run = (overrides: Partial<TrainLoraOptions> = {}) =>
     settings: { batchSize: 2, accumulation: 2, epochs: 2, learningRate: 1e-2, rank: 4, alpha: 8 },
     ...overrides,
   });
-
-function relativeDifference(first: Record<string, Float32Array>, second: Record<string, Float32Array>): number {
-  let difference = 0;
-  let scale = 0;
-  for (const [name, values] of Object.entries(first)) {
-    values.forEach((value, index) => {
-      difference = Math.max(difference, Math.abs(value - second[name][index]));
-      scale = Math.max(scale, Math.abs(value));
-    });
-  }
-  return difference / scale;
-}
 
 describe('trainLora', () => {
   it('gives the same update for 2 micro-batches × 2 accumulated as for one batch of 4 (token-weighted loss)', async () => {

@@ -8,12 +8,10 @@ import { NO_CONTROL_CHARACTERS } from '../validation.ts';
 
 const text = z.string().regex(NO_CONTROL_CHARACTERS, 'must not contain NUL or other control characters');
 
-export const MAX_MODEL_NAME_LENGTH = 256;
-
 export const modelName = z
   .string()
   .min(1)
-  .max(MAX_MODEL_NAME_LENGTH)
+  .max(256)
   .regex(NO_CONTROL_CHARACTERS, 'must not contain NUL or other control characters');
 
 const textPart = z.object({ type: z.literal('text'), text });

@@ -2,10 +2,8 @@ import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { embed, embedMany } from 'ai';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MmkitError } from '../../errors.ts';
 import { dataUrl, solidImage, startTestServer, type TestServer } from '../test-support/test-server.ts';
-import { parseWith } from '../validation.ts';
-import { embeddingsJson, embeddingsSchema, parseEmbeddingsRequest } from './embeddings.ts';
+import { embeddingsJson } from './embeddings.ts';
 
 function cosine(a: readonly number[], b: readonly number[]): number {
   let dot = 0;
@@ -80,48 +78,6 @@ describe('POST /v1/embeddings', () => {
       status: 400,
       code: 'dimensions_unsupported',
     });
-  });
-});
-
-describe('parseEmbeddingsRequest', () => {
-  /** What a parse gives: the fields the route reads, or the refusal's code, field and message. */
-  function outcome(parse: () => Record<string, unknown>) {
-    try {
-      const { model, input, encoding_format, dimensions } = parse();
-      return { model, input, encoding_format, dimensions };
-    } catch (error) {
-      const { code, param, message } = error as MmkitError;
-      return { code, param, message };
-    }
-  }
-
-  it.each([
-    ['the usual request', { model: 'tiny-clip', input: 'a red car', encoding_format: 'float' }],
-    ['base64, an extra field', { model: 'm', input: 'x', encoding_format: 'base64', user: 'u' }],
-    ['null format and dimensions', { model: 'm', input: 'x', encoding_format: null, dimensions: null }],
-    ['dimensions', { model: 'm', input: 'x', dimensions: 8 }],
-    ['an array of texts', { model: 'm', input: ['a', 'b'] }],
-    ['an empty model', { model: '', input: 'x' }],
-    ['a 257-character model', { model: 'm'.repeat(257), input: 'x' }],
-    ['a 256-character model', { model: 'm'.repeat(256), input: 'x' }],
-    ['a NUL in the model', { model: 'm\u0000', input: 'x' }],
-    ['an empty input', { model: 'm', input: '' }],
-    ['a control character in the input', { model: 'm', input: 'a\u0001b' }],
-    ['tab and newline in the input', { model: 'm', input: 'a\tb\nc' }],
-    ['an unknown format', { model: 'm', input: 'x', encoding_format: 'hex' }],
-    ['zero dimensions', { model: 'm', input: 'x', dimensions: 0 }],
-    ['a numeric model', { model: 7, input: 'x' }],
-    ['no input', { model: 'm' }],
-    ['an array body', ['m', 'x']],
-    ['null', null],
-  ])('%s: the same answer as the schema', (_name, body) => {
-    const viaSchema = outcome(() => parseWith(embeddingsSchema, body));
-    expect(outcome(() => parseEmbeddingsRequest(body))).toEqual(viaSchema);
-  });
-
-  it('refuses what the schema refuses (the comparison above can fail)', () => {
-    expect(() => parseEmbeddingsRequest({ model: 'm', input: 'a\u0001b' })).toThrow(MmkitError);
-    expect(outcome(() => parseEmbeddingsRequest({ model: 'm', input: 'a\u0001b' }))).toMatchObject({ param: 'input' });
   });
 });
 

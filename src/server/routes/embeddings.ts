@@ -10,7 +10,7 @@ import { invalidRequest } from '../http-errors.ts';
 import { acceptImage } from '../media/accept-image.ts';
 import { imageUrlBytes } from '../media/image-url.ts';
 import { type CancellationCheck, requestSignal } from '../middleware/request-context.ts';
-import { MAX_MODEL_NAME_LENGTH, modelName } from '../openai/chat-request-schema.ts';
+import { modelName } from '../openai/chat-request-schema.ts';
 import type { ServerEnv, ServerServices } from '../server-context.ts';
 import type { ServerLimits } from '../server-options.ts';
 import { NO_CONTROL_CHARACTERS, parseWith, readJsonBody } from '../validation.ts';
@@ -20,7 +20,7 @@ const inputText = z
   .min(1, 'must not be empty')
   .regex(NO_CONTROL_CHARACTERS, 'must not contain NUL or other control characters');
 
-export const embeddingsSchema = z.looseObject({
+const embeddingsSchema = z.looseObject({
   model: modelName,
   input: z.union([
     inputText,
@@ -32,38 +32,12 @@ export const embeddingsSchema = z.looseObject({
   dimensions: z.int().min(1).nullish(),
 });
 
-type EmbeddingsRequest = z.infer<typeof embeddingsSchema>;
-
-/**
- * The usual request (`model` and one `input` text, maybe `encoding_format`) checked by hand, to the
- * same rules as the schema; anything else, and every refusal, goes through zod.
- */
-export function parseEmbeddingsRequest(value: unknown): EmbeddingsRequest {
-  if (typeof value === 'object' && value !== null) {
-    const { model, input, encoding_format: format, dimensions } = value as Record<string, unknown>;
-    if (
-      typeof model === 'string' &&
-      model.length >= 1 &&
-      model.length <= MAX_MODEL_NAME_LENGTH &&
-      NO_CONTROL_CHARACTERS.test(model) &&
-      typeof input === 'string' &&
-      input.length >= 1 &&
-      NO_CONTROL_CHARACTERS.test(input) &&
-      (format === undefined || format === null || format === 'float' || format === 'base64') &&
-      (dimensions === undefined || dimensions === null)
-    ) {
-      return value as EmbeddingsRequest;
-    }
-  }
-  return parseWith(embeddingsSchema, value);
-}
-
 export function embeddingsRoutes(services: ServerServices): Hono<ServerEnv> {
   const app = new Hono<ServerEnv>();
   const { limits } = services;
 
   app.post('/v1/embeddings', async (c) => {
-    const body = parseEmbeddingsRequest(await readJsonBody(c, limits.embeddingsBodyBytes));
+    const body = parseWith(embeddingsSchema, await readJsonBody(c, limits.embeddingsBodyBytes));
     // One text (the usual request) needs no array building or scanning.
     const inputs = typeof body.input === 'string' ? [body.input] : body.input;
     if (inputs.length === 0) throw invalidRequest('input must not be empty', 'input', 'invalid_parameter');
