@@ -87,6 +87,19 @@ describe('TextTokenizer', () => {
     ]);
   });
 
+  it('pads only to the longest row when asked, with the same ids in the kept columns', () => {
+    const texts = ['a photo of a cat', 'hi'];
+    const longest = fromTokenizerJson.tokenize(texts, { padding: 'longest' });
+    expect(longest.shape).toEqual([2, 7]);
+    expect(rows(longest.inputIds, 7)).toEqual(
+      rows(fromTokenizerJson.tokenize(texts).inputIds, 77).map((row) => row.slice(0, 7)),
+    );
+    expect(rows(longest.attentionMask, 7)[1]).toEqual([1, 1, 1, 0, 0, 0, 0]);
+    // The cut still applies, end-of-text token last.
+    const cut = fromTokenizerJson.tokenize(['one two three four five six seven'], { maxLength: 5, padding: 'longest' });
+    expect(rows(cut.inputIds, 5)).toEqual([[49406, 637, 1237, 2097, 49407]]);
+  });
+
   it('shows tokens and decodes Chinese back', () => {
     const ids = fromTokenizerJson.encode('一只 cat!');
     expect(fromTokenizerJson.tokens(ids)).toEqual([

@@ -12,6 +12,12 @@ export const DEFAULT_MAX_LENGTH = 77;
 export interface TokenizeOptions {
   /** Sequence length of every row, special tokens included (CLIP: 77). */
   maxLength?: number;
+  /**
+   * `max-length` (the default) pads every row to `maxLength`, as CLIP's encoders were trained;
+   * `longest` pads only to the longest row, which a model reading the end-of-text position
+   * (CLIP's pooling) answers the same for at a fraction of the compute.
+   */
+  padding?: 'max-length' | 'longest';
 }
 
 export interface TokenizedText {
@@ -48,17 +54,19 @@ export class TextTokenizer {
     const maxLength = options.maxLength ?? DEFAULT_MAX_LENGTH;
     checkMaxLength(maxLength);
     const batch = typeof texts === 'string' ? [texts] : texts;
-    const inputIds = new BigInt64Array(batch.length * maxLength).fill(BigInt(this.padId));
-    const attentionMask = new BigInt64Array(batch.length * maxLength);
-    batch.forEach((text, row) => {
-      const ids = this.encode(text, maxLength);
-      const offset = row * maxLength;
+    const rows = batch.map((text) => this.encode(text, maxLength));
+    const length = options.padding === 'longest' ? rows.reduce((longest, ids) => Math.max(longest, ids.length), 0) : maxLength;
+    const inputIds = new BigInt64Array(batch.length * length).fill(BigInt(this.padId));
+    const attentionMask = new BigInt64Array(batch.length * length);
+    for (let row = 0; row < rows.length; row++) {
+      const ids = rows[row]!;
+      const offset = row * length;
       for (let column = 0; column < ids.length; column++) {
-        inputIds[offset + column] = BigInt(ids[column]);
+        inputIds[offset + column] = BigInt(ids[column]!);
         attentionMask[offset + column] = 1n;
       }
-    });
-    return { inputIds, attentionMask, shape: [batch.length, maxLength] };
+    }
+    return { inputIds, attentionMask, shape: [batch.length, length] };
   }
 
   /** Vocabulary strings of `ids` (byte-level symbols, as Hugging Face shows them). */

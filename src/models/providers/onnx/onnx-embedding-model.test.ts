@@ -43,6 +43,19 @@ describe('OnnxEmbeddingModel on the testkit colour CLIP', () => {
     expect(usage.tokens).toBe(3 + 8);
   });
 
+  it('gives a text the same vector alone as beside longer texts (the server batches requests)', async () => {
+    const alone = (await model.embedTexts(['red'])).embeddings[0]!;
+    const { embeddings } = await model.embedTexts(['a photo of a big blue car', 'red', 'green']);
+    expect(Array.from(embeddings[1]!)).toEqual(Array.from(alone));
+    expect(dot(embeddings[0]!, alone)).toBeLessThan(0.99);
+  });
+
+  it("cuts a text over the tokenizer's 77 tokens, keeping the end-of-text token", async () => {
+    const { embeddings, usage } = await model.embedTexts(['red '.repeat(200)]);
+    expect(usage.tokens).toBe(77);
+    expect(dot(embeddings[0]!, embeddings[0]!)).toBeCloseTo(1, 5);
+  });
+
   it('puts a red image nearest the text "red", a blue one nearest "blue"', async () => {
     const labels = ['red', 'green', 'blue', 'yellow'];
     const { embeddings: texts } = await model.embedTexts(labels);

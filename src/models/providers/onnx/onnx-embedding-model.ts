@@ -6,16 +6,15 @@
 import { resolve } from 'node:path';
 import {
   AutoProcessor,
-  AutoTokenizer,
   CLIPTextModelWithProjection,
   CLIPVisionModelWithProjection,
   type PreTrainedModel,
-  type PreTrainedTokenizer,
   type Processor,
   RawImage,
-  type Tensor,
+  Tensor,
 } from '@huggingface/transformers';
 import { describeError, MmkitError } from '../../../errors.ts';
+import { DEFAULT_MAX_LENGTH, loadTextTokenizer, type TextTokenizer } from '../../../preprocess/text/tokenize.ts';
 import type { CallOptions, EmbeddingModel, EmbeddingResult, ModelDescription } from '../../spec/index.ts';
 import { checkDevice } from './device.ts';
 import { readModelFolder, selectWeights } from './model-folder.ts';
@@ -27,16 +26,26 @@ const SUPPORTED_TYPES = new Set(['clip']);
 const BATCH_SIZE = 32;
 
 function normalisedRows(tensor: Tensor): Float32Array[] {
-  const [rows, width] = tensor.dims;
+  const [rows, width] = tensor.dims as [number, number];
   const data = tensor.data as Float32Array;
   const result: Float32Array[] = [];
   for (let row = 0; row < rows; row++) {
     const vector = data.slice(row * width, (row + 1) * width);
-    const length = Math.hypot(...vector) || 1;
-    for (let index = 0; index < width; index++) vector[index] /= length;
+    let squares = 0;
+    for (let index = 0; index < width; index++) squares += vector[index]! * vector[index]!;
+    const length = Math.sqrt(squares) || 1;
+    for (let index = 0; index < width; index++) vector[index]! /= length;
     result.push(vector);
   }
   return result;
+}
+
+/** The text tower's sequence limit: the tokenizer's, else the config's positions, else CLIP's 77. */
+function textLength(tokenizer: TextTokenizer, config: Record<string, unknown>): number {
+  const fromTokenizer = tokenizer.backend.model_max_length;
+  if (Number.isInteger(fromTokenizer) && fromTokenizer >= 2 && fromTokenizer <= 1 << 20) return fromTokenizer;
+  const positions = (config.text_config as { max_position_embeddings?: unknown } | undefined)?.max_position_embeddings;
+  return typeof positions === 'number' && Number.isInteger(positions) && positions >= 2 ? positions : DEFAULT_MAX_LENGTH;
 }
 
 async function decodeImage(data: Uint8Array, index: number): Promise<RawImage> {
@@ -55,7 +64,8 @@ export class OnnxEmbeddingModel implements EmbeddingModel {
   readonly dimensions: number;
 
   private constructor(
-    private readonly tokenizer: PreTrainedTokenizer,
+    private readonly tokenizer: TextTokenizer,
+    private readonly maxTokens: number,
     private readonly processor: Processor,
     private readonly textModel: PreTrainedModel,
     private readonly visionModel: PreTrainedModel,
@@ -82,14 +92,15 @@ export class OnnxEmbeddingModel implements EmbeddingModel {
     );
     try {
       const [tokenizer, processor, textModel, visionModel] = await Promise.all([
-        AutoTokenizer.from_pretrained(folder.path, { local_files_only: true }),
+        loadTextTokenizer(folder.path),
         AutoProcessor.from_pretrained(folder.path, { local_files_only: true }),
         CLIPTextModelWithProjection.from_pretrained(folder.path, modelOptions as never),
         CLIPVisionModelWithProjection.from_pretrained(folder.path, modelOptions as never),
       ]);
       const dimensions = Number(folder.config.projection_dim ?? 512);
       const description = { id: options.id ?? `onnx:${folder.path}`, provider: 'onnx', memoryBytes: weights.bytes };
-      return new OnnxEmbeddingModel(tokenizer, processor, textModel, visionModel, description, dimensions);
+      const maxTokens = textLength(tokenizer, folder.config);
+      return new OnnxEmbeddingModel(tokenizer, maxTokens, processor, textModel, visionModel, description, dimensions);
     } catch (error) {
       throw new MmkitError(`cannot load the model in ${folder.path}: ${describeError(error)}`, {
         code: 'model_load_failed',
@@ -105,13 +116,17 @@ export class OnnxEmbeddingModel implements EmbeddingModel {
     let tokens = 0;
     for (let start = 0; start < texts.length; start += BATCH_SIZE) {
       options.signal?.throwIfAborted();
-      const inputs = this.tokenizer(texts.slice(start, start + BATCH_SIZE), { padding: true, truncation: true });
-      tokens += (inputs.attention_mask as Tensor)
-        .tolist()
-        .flat()
-        .map(Number)
-        .reduce((sum, value) => sum + value, 0);
-      const { text_embeds } = (await this.textModel(inputs)) as { text_embeds: Tensor };
+      // Padded to the longest text only: CLIP pools at the end-of-text token, so padding changes nothing.
+      const { inputIds, attentionMask, shape } = this.tokenizer.tokenize(texts.slice(start, start + BATCH_SIZE), {
+        maxLength: this.maxTokens,
+        padding: 'longest',
+      });
+      for (let index = 0; index < attentionMask.length; index++) if (attentionMask[index] !== 0n) tokens++;
+      // Transformers.js feeds the tower the inputs its graph has (some exports take no mask).
+      const { text_embeds } = (await this.textModel({
+        input_ids: new Tensor('int64', inputIds, shape),
+        attention_mask: new Tensor('int64', attentionMask, shape),
+      })) as { text_embeds: Tensor };
       embeddings.push(...normalisedRows(text_embeds));
     }
     return { embeddings, usage: { tokens } };
