@@ -55,7 +55,8 @@ export class TextTokenizer {
     checkMaxLength(maxLength);
     const batch = typeof texts === 'string' ? [texts] : texts;
     const rows = batch.map((text) => this.encode(text, maxLength));
-    const length = options.padding === 'longest' ? rows.reduce((longest, ids) => Math.max(longest, ids.length), 0) : maxLength;
+    const length =
+      options.padding === 'longest' ? rows.reduce((longest, ids) => Math.max(longest, ids.length), 0) : maxLength;
     const inputIds = new BigInt64Array(batch.length * length).fill(BigInt(this.padId));
     const attentionMask = new BigInt64Array(batch.length * length);
     for (let row = 0; row < rows.length; row++) {

@@ -45,7 +45,9 @@ function textLength(tokenizer: TextTokenizer, config: Record<string, unknown>): 
   const fromTokenizer = tokenizer.backend.model_max_length;
   if (Number.isInteger(fromTokenizer) && fromTokenizer >= 2 && fromTokenizer <= 1 << 20) return fromTokenizer;
   const positions = (config.text_config as { max_position_embeddings?: unknown } | undefined)?.max_position_embeddings;
-  return typeof positions === 'number' && Number.isInteger(positions) && positions >= 2 ? positions : DEFAULT_MAX_LENGTH;
+  return typeof positions === 'number' && Number.isInteger(positions) && positions >= 2
+    ? positions
+    : DEFAULT_MAX_LENGTH;
 }
 
 async function decodeImage(data: Uint8Array, index: number): Promise<RawImage> {
