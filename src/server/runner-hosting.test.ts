@@ -112,3 +112,38 @@ describe('the server on runner processes', () => {
     );
   });
 });
+
+describe('the server on runner threads (--runners threads)', () => {
+  let test: TestServer;
+
+  beforeAll(async () => {
+    test = await startTestServer({ runners: { keepAliveMs: 400, maxLoadedModels: 2, isolation: 'thread' } });
+  });
+  afterAll(async () => {
+    await test?.close();
+  });
+
+  it('batches embeddings and streams chat through models in worker threads of the server, unloading them after keep-alive', async () => {
+    const client = new OpenAI({ baseURL: test.baseURL, apiKey: 'unused', maxRetries: 0 });
+    const embeddings = await Promise.all(
+      ['red', 'a red apple', 'green'].map((input) => client.embeddings.create({ model: 'tiny-clip', input })),
+    );
+    const [red1, red2, green] = embeddings.map((result) => result.data[0]!.embedding);
+    const cosine = (a: number[], b: number[]) => a.reduce((sum, value, index) => sum + value * b[index]!, 0);
+    expect(cosine(red1!, red2!)).toBeGreaterThan(cosine(red1!, green!));
+    const stream = await client.chat.completions.create({
+      model: 'tiny-llm',
+      messages: [{ role: 'user', content: 'threads echo' }],
+      temperature: 0,
+      stream: true,
+    });
+    let streamed = '';
+    for await (const chunk of stream) streamed += chunk.choices[0]?.delta.content ?? '';
+    expect(streamed).toBe('threads echo');
+    const rows = await test.server.models.status();
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.every((row) => row.pid === process.pid)).toBe(true);
+    await waitUntil(async () => (await test.server.models.status()).length === 0, 'keep-alive unloads both threads');
+    expect((await client.embeddings.create({ model: 'tiny-clip', input: 'red' })).data[0]!.embedding).toEqual(red1);
+  });
+});

@@ -5,6 +5,7 @@
 import type { MmkitConfig } from '../models/config.ts';
 import type { HubSettings } from '../models/hub/settings.ts';
 import type { ModelRegistry } from '../models/registry.ts';
+import type { RunnerIsolation } from '../models/runner/runner-transport.ts';
 import type { RunnerSpecBuilder } from './model-hosts/runner-host.ts';
 
 export interface ServerLimits {
@@ -81,6 +82,11 @@ export interface RunnerSettings {
   memoryBudgetBytes?: number;
   /** Copy runners' stdout/stderr to the server's stderr. */
   inheritOutput?: boolean;
+  /**
+   * Each runner a process of its own (the default: any crash fails only its model's requests) or a
+   * worker thread of the server's process (cheaper calls; a native crash takes the server down).
+   */
+  isolation?: RunnerIsolation;
   /** What a runner loads for a model (default: the registry with the server's config). */
   specFor?: RunnerSpecBuilder;
 }

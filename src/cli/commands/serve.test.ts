@@ -109,7 +109,7 @@ describe('mmkit serve', () => {
       /--keep-alive must be a duration such as 30s, 5m, 1h, 0 or -1 \(never\), got 'soon'$/,
     );
     const runners = await runCli(['serve', '--runners', 'maybe']);
-    expect(runners.stderr.trim()).toMatch(/--runners must be on or off, got 'maybe'$/);
+    expect(runners.stderr.trim()).toMatch(/--runners must be on, threads or off, got 'maybe'$/);
     const budget = await runCli(['serve', '--memory-budget', 'lots']);
     expect(budget.stderr.trim()).toMatch(/--memory-budget must be a size such as 512M or 8G, got 'lots'$/);
   });

@@ -30,7 +30,7 @@ interface ServeOptions {
   memoryBudget?: number;
   parallelism: number;
   maxQueue: number;
-  runners: 'on' | 'off';
+  runners: RunnersMode;
 }
 
 export function registerServeCommand(program: Command): void {
@@ -52,7 +52,7 @@ export function registerServeCommand(program: Command): void {
     .option('--cors <origins>', "allowed browser origins, comma-separated, or '*'")
     .option(
       '--runners <mode>',
-      'on: each model in its own process (unloading frees memory); off: in this one',
+      'on: each model in its own process (unloading frees memory, a crash fails only its requests); threads: each in its own worker thread (cheaper calls, but a native crash stops the server); off: all in this thread',
       runnersMode,
       'on',
     )
@@ -122,13 +122,18 @@ export function registerServeCommand(program: Command): void {
     });
 }
 
-function runnersMode(value: string): 'on' | 'off' {
-  if (value !== 'on' && value !== 'off') throw new InvalidArgumentError(`--runners must be on or off, got '${value}'`);
+type RunnersMode = 'on' | 'threads' | 'off';
+
+function runnersMode(value: string): RunnersMode {
+  if (value !== 'on' && value !== 'threads' && value !== 'off') {
+    throw new InvalidArgumentError(`--runners must be on, threads or off, got '${value}'`);
+  }
   return value;
 }
 
 function runnerSettings(options: ServeOptions): RunnerSettings {
   return {
+    ...(options.runners === 'threads' ? { isolation: 'thread' as const } : {}),
     keepAliveMs: options.keepAlive,
     maxLoadedModels: options.maxLoadedModels,
     ...(options.memoryBudget === undefined ? {} : { memoryBudgetBytes: options.memoryBudget }),

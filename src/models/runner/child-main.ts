@@ -1,10 +1,12 @@
 /**
- * The runner process: loads one model with its factory module and serves calls from the parent
- * over IPC until the parent goes away. It exits as soon as the IPC channel closes (the parent
- * stopped it, exited or was killed), so no runner outlives its server.
+ * The runner: loads one model with its factory module and serves calls from the parent until the
+ * parent goes away. In a process it talks over the IPC channel and exits as soon as that closes (the
+ * parent stopped it, exited or was killed), so no runner outlives its server; in a worker thread it
+ * talks over the thread's port and ends with the thread.
  */
 import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { parentPort } from 'node:worker_threads';
 import { describeError, MmkitError } from '../../errors.ts';
 import type { ModelDescription } from '../spec/index.ts';
 import { CAPABILITY_SHAPES } from './capabilities.ts';
@@ -22,9 +24,10 @@ let model: LoadedModel | undefined;
 const running = new Map<number, AbortController>();
 
 function send(message: ChildMessage): void {
-  if (!process.connected) return;
+  if (!parentPort && !process.connected) return;
   try {
-    process.send?.(message);
+    if (parentPort) parentPort.postMessage(message);
+    else process.send?.(message);
   } catch (error) {
     // A value the structured clone cannot carry (a function, a class with private state).
     if ('id' in message && message.type !== 'error') {
@@ -37,8 +40,15 @@ function send(message: ChildMessage): void {
   }
 }
 
+/** RSS when this thread started: a thread shares its process's memory, so it reports what grew since. */
+const baselineRss = parentPort ? process.memoryUsage.rss() : 0;
+
+/**
+ * The runner's resident memory: its process's, or in a thread the process's growth since the thread
+ * started (an estimate: other threads' growth counts too, which makes a memory budget stricter, not laxer).
+ */
 function rss(): number {
-  return process.memoryUsage.rss();
+  return Math.max(0, process.memoryUsage.rss() - baselineRss);
 }
 
 async function importFactory(spec: FactorySpec): Promise<(options: unknown, context: object) => unknown> {
@@ -134,8 +144,7 @@ async function call(message: Extract<ParentMessage, { type: 'call' }>): Promise<
   }
 }
 
-process.on('disconnect', () => process.exit(0));
-process.on('message', (message: ParentMessage) => {
+function receive(message: ParentMessage): void {
   switch (message.type) {
     case 'load':
       void load(message.spec);
@@ -150,4 +159,10 @@ process.on('message', (message: ParentMessage) => {
       send({ type: 'memory', id: message.id, rssBytes: rss() });
       break;
   }
-});
+}
+
+if (parentPort) parentPort.on('message', receive);
+else {
+  process.on('disconnect', () => process.exit(0));
+  process.on('message', receive);
+}

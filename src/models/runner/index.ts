@@ -1,4 +1,4 @@
-/** Process-isolated model runners: `ModelRunnerPool` and the factory contract runners load. */
+/** Isolated model runners (processes or threads): `ModelRunnerPool` and the factory contract runners load. */
 export { CAPABILITY_SHAPES, type CapabilityShape } from './capabilities.ts';
 export type { ModelFactory, ModelFactoryContext } from './factory.ts';
 export { ModelRunnerPool } from './pool.ts';
@@ -12,3 +12,4 @@ export {
   type RunnerState,
   type RunnerStatus,
 } from './runner-spec.ts';
+export { RUNNER_ISOLATIONS, type RunnerIsolation } from './runner-transport.ts';

@@ -5,7 +5,7 @@
  */
 import { CAPABILITY_SHAPES, type Capability, type CapabilityModels } from './capabilities.ts';
 import type { ModelSlot } from './model-slot.ts';
-import type { RunnerReady } from './runner-process.ts';
+import type { RunnerReady } from './runner.ts';
 
 export function buildModelProxy<C extends Capability>(slot: ModelSlot, capability: C, info: RunnerReady) {
   const proxy: Record<string, unknown> = { description: info.description, ...info.properties };

@@ -4,8 +4,8 @@
  * pool's: a slot asks its host to start a runner and tells it whenever it may have become idle.
  */
 import { type MarshalledArguments, marshalArguments } from './protocol.ts';
+import type { Runner, RunnerReady } from './runner.ts';
 import { abortError, queueFull } from './runner-errors.ts';
-import type { RunnerProcess, RunnerReady } from './runner-process.ts';
 import type { RunnerSpec } from './runner-spec.ts';
 
 export interface SlotSettings {
@@ -17,7 +17,7 @@ export interface SlotSettings {
 
 export interface SlotHost {
   /** Loads a runner for the slot (making room first); rejects with the load error. */
-  start(slot: ModelSlot): Promise<RunnerProcess>;
+  start(slot: ModelSlot): Promise<Runner>;
   /** The slot finished a request or lost its runner: it may be idle, or room may have freed. */
   changed(slot: ModelSlot): void;
 }
@@ -31,14 +31,14 @@ interface Request {
   settled: boolean;
   signal?: AbortSignal;
   detach: () => void;
-  running?: { runner: RunnerProcess; id: number; done: Promise<unknown> };
+  running?: { runner: Runner; id: number; done: Promise<unknown> };
 }
 
 export class ModelSlot {
-  runner: RunnerProcess | undefined;
+  runner: Runner | undefined;
   /** What the model said about itself at its first load; kept across restarts. */
   info: RunnerReady | undefined;
-  loading: Promise<RunnerProcess> | undefined;
+  loading: Promise<Runner> | undefined;
   running = 0;
   lastUsedAt = Date.now();
   loadedAt: number | undefined;
@@ -124,7 +124,7 @@ export class ModelSlot {
     }
   }
 
-  private dispatch(runner: RunnerProcess, request: Request): void {
+  private dispatch(runner: Runner, request: Request): void {
     this.running += 1;
     this.lastUsedAt = Date.now();
     runner.hold(true);

@@ -1,6 +1,7 @@
 /**
- * `ModelRunnerPool`: every loaded model lives in its own runner process, so unloading returns its
- * memory and a crash fails only that model's requests. The pool loads models on demand, unloads
+ * `ModelRunnerPool`: every loaded model lives in its own runner (a process, or a worker thread where
+ * calls must cost less: `runner-transport.ts`), so unloading returns its memory and a crash fails
+ * only that model's requests. The pool loads models on demand, unloads
  * them after their keep-alive, and keeps the number of loaded models and their resident memory
  * under limits by unloading the least recently used idle model (never one with requests running or
  * waiting: a load that finds no room waits instead).
@@ -9,8 +10,8 @@ import { MmkitError } from '../../errors.ts';
 import { type Capability, type CapabilityModels, isCapability } from './capabilities.ts';
 import { buildModelProxy } from './model-proxy.ts';
 import { ModelSlot, type SlotHost, type SlotSettings } from './model-slot.ts';
+import { Runner } from './runner.ts';
 import { poolShutDown } from './runner-errors.ts';
-import { RunnerProcess } from './runner-process.ts';
 import {
   DEFAULT_POOL_OPTIONS,
   type RunnerPoolOptions,
@@ -100,7 +101,7 @@ export class ModelRunnerPool implements SlotHost {
   }
 
   /** SlotHost: loads a runner for `slot` once there is room. */
-  start(slot: ModelSlot): Promise<RunnerProcess> {
+  start(slot: ModelSlot): Promise<Runner> {
     if (slot.loading) return slot.loading;
     if (this.closed) return Promise.reject(poolShutDown());
     const loading = (async () => {
@@ -163,7 +164,7 @@ export class ModelRunnerPool implements SlotHost {
     return slot;
   }
 
-  private async spawnWhenRoom(slot: ModelSlot): Promise<RunnerProcess> {
+  private async spawnWhenRoom(slot: ModelSlot): Promise<Runner> {
     while (true) {
       if (this.closed) throw poolShutDown();
       const others = [...this.slots.values()].filter(
@@ -171,7 +172,8 @@ export class ModelRunnerPool implements SlotHost {
       );
       if (this.fits(slot, others)) {
         // Spawned in the same tick as the check, so two loads never both take the last place.
-        const runner = new RunnerProcess(slot.spec, {
+        const runner = new Runner(slot.spec, {
+          isolation: this.options.isolation,
           execArgv: slot.spec.execArgv,
           env: this.options.env,
           inheritOutput: this.options.inheritOutput,
@@ -221,7 +223,7 @@ export class ModelRunnerPool implements SlotHost {
     await slot.runner?.stop(reason);
   }
 
-  private runnerExited(slot: ModelSlot, runner: RunnerProcess, unexpected: boolean): void {
+  private runnerExited(slot: ModelSlot, runner: Runner, unexpected: boolean): void {
     if (slot.runner !== runner) return;
     slot.runner = undefined;
     slot.loadedAt = undefined;

@@ -1,5 +1,6 @@
 /** What `ModelRunnerPool.acquire` takes: the model to load and how its runner behaves. */
 import type { FactorySpec } from './protocol.ts';
+import type { RunnerIsolation } from './runner-transport.ts';
 
 export interface RunnerSpec extends FactorySpec {
   /** Unload this long after the last request (ms); 0 unloads right after it, a negative value never. */
@@ -29,6 +30,8 @@ export interface RunnerPoolOptions {
   inheritOutput?: boolean;
   /** Environment for runners (default: this process's). */
   env?: NodeJS.ProcessEnv;
+  /** Each runner a process of its own (the default) or a worker thread of this process. */
+  isolation?: RunnerIsolation;
 }
 
 export const DEFAULT_POOL_OPTIONS = {

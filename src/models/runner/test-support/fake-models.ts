@@ -5,10 +5,11 @@
  *
  * Chat commands (the last user message): `crash` exits the process, `throw` throws an uncaught
  * exception, `fail` rejects with an MmkitError, `hang` waits for the abort signal, `slow:MS` waits
- * then echoes, `pid` answers the runner's pid, `grow:MB` allocates that much and keeps it,
+ * then echoes, `pid` answers the runner's pid, `runner` its pid and thread id, `grow:MB` allocates that much and keeps it,
  * `exhaust-heap` fills the JavaScript heap until V8 gives up, `ignore-abort` hangs regardless;
  * anything else is echoed back.
  */
+import { threadId } from 'node:worker_threads';
 import { MmkitError } from '../../../errors.ts';
 import type {
   ChatModel,
@@ -111,6 +112,8 @@ async function answer(request: ChatRequest): Promise<string> {
       return `echo: ${text}`;
     case 'pid':
       return String(process.pid);
+    case 'runner':
+      return `${process.pid}/${threadId}`;
     case 'exhaust-heap': {
       const hoard: number[][] = [];
       while (true) hoard.push(Array.from({ length: 100_000 }, (_, index) => index));

@@ -1,12 +1,10 @@
 /**
- * One runner seen from the parent: a forked Node process that loads one model and answers calls.
- * This class only speaks the protocol and notices the process's end; queues, keep-alive and
- * eviction belong to the pool.
+ * One runner seen from the parent: a process or a thread (see `runner-transport.ts`) that loads one
+ * model and answers calls. This class only speaks the protocol and notices the runner's end;
+ * queues, keep-alive and eviction belong to the pool.
  */
-import { type ChildProcess, fork } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ModelDescription } from '../spec/index.ts';
+import { ProcessTransport } from './process-transport.ts';
 import {
   type ChildMessage,
   callbackKey,
@@ -16,13 +14,12 @@ import {
   type ParentMessage,
 } from './protocol.ts';
 import { runnerCrashed, runnerStopped, unsendable } from './runner-errors.ts';
+import type { RunnerIsolation, RunnerTransport, RunnerTransportOptions } from './runner-transport.ts';
+import { ThreadTransport } from './thread-transport.ts';
 
-export interface RunnerProcessOptions {
-  /** Extra Node flags for the runner, e.g. `--max-old-space-size=4096`. */
-  execArgv?: string[];
-  env?: NodeJS.ProcessEnv;
-  /** Copy the runner's stdout/stderr to this process's stderr (otherwise only a tail is kept for errors). */
-  inheritOutput?: boolean;
+export interface RunnerOptions extends RunnerTransportOptions {
+  /** A process of its own (the default) or a thread of this process. */
+  isolation?: RunnerIsolation;
 }
 
 export interface RunnerReady {
@@ -39,55 +36,32 @@ interface PendingCall {
   callbacks: MarshalledArguments['callbacks'];
 }
 
-const OUTPUT_TAIL_CHARACTERS = 2000;
 const STOP_GRACE_MS = 2000;
 const MEMORY_QUERY_TIMEOUT_MS = 1000;
 
-/** The runner entry beside this file: TypeScript sources in development, compiled JavaScript in dist. */
-function runnerEntry(): { path: string; execArgv: string[] } {
-  const fromSource = import.meta.url.endsWith('.ts');
-  const path = fileURLToPath(new URL(`./child-main.${fromSource ? 'ts' : 'js'}`, import.meta.url));
-  if (!fromSource) return { path, execArgv: [] };
-  const loader = createRequire(import.meta.url).resolve('tsx');
-  return { path, execArgv: ['--import', pathToFileURL(loader).href] };
-}
-
-export class RunnerProcess {
+export class Runner {
   readonly pid: number;
   readonly ready: Promise<RunnerReady>;
   rssBytes = 0;
   /** Set once the process has ended, expectedly or not. */
   exited = false;
-  private readonly child: ChildProcess;
+  private readonly transport: RunnerTransport;
   private readonly pending = new Map<number, PendingCall>();
   private readonly memoryQueries = new Map<number, (rss: number) => void>();
   private nextId = 1;
   private stopping: string | undefined;
-  private outputTail = '';
   /** Set once the model has loaded and the runner takes calls. */
   loaded = false;
   private readonly exitListeners: Array<(unexpected: boolean) => void> = [];
 
   constructor(
     readonly spec: FactorySpec,
-    options: RunnerProcessOptions = {},
+    options: RunnerOptions = {},
   ) {
-    const entry = runnerEntry();
-    this.child = fork(entry.path, [], {
-      execArgv: [...entry.execArgv, ...(options.execArgv ?? [])],
-      env: options.env ?? process.env,
-      serialization: 'advanced',
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    });
-    this.pid = this.child.pid ?? -1;
-    for (const stream of [this.child.stdout, this.child.stderr]) {
-      stream?.setEncoding('utf8').on('data', (chunk: string) => {
-        this.outputTail = (this.outputTail + chunk).slice(-OUTPUT_TAIL_CHARACTERS);
-        if (options.inheritOutput) process.stderr.write(chunk);
-      });
-    }
+    this.transport = options.isolation === 'thread' ? new ThreadTransport(options) : new ProcessTransport(options);
+    this.pid = this.transport.pid;
     this.ready = new Promise<RunnerReady>((resolve, reject) => {
-      this.child.on('message', (message: ChildMessage) => {
+      this.transport.onMessage((message: ChildMessage) => {
         if (message.type === 'ready') {
           this.loaded = true;
           this.rssBytes = message.rssBytes;
@@ -105,8 +79,7 @@ export class RunnerProcess {
     });
     // The pool reports load failures through its own promise; this keeps Node from calling them unhandled.
     this.ready.catch(() => {});
-    this.child.on('error', () => {});
-    this.child.on('exit', (code, signal) => this.handleExit(code, signal));
+    this.transport.onExit((code, signal) => this.handleExit(code, signal));
     this.post({ type: 'load', spec });
   }
 
@@ -143,12 +116,7 @@ export class RunnerProcess {
    * is done exits (its runners then see the channel close and exit too) without calling shutdown.
    */
   hold(held: boolean): void {
-    const handles = [this.child, this.child.channel, this.child.stdout, this.child.stderr];
-    for (const handle of handles) {
-      const refable = handle as { ref?: () => void; unref?: () => void } | null | undefined;
-      if (held) refable?.ref?.();
-      else refable?.unref?.();
-    }
+    this.transport.hold(held);
   }
 
   abort(id: number): void {
@@ -172,23 +140,19 @@ export class RunnerProcess {
     });
   }
 
-  /** Ends the process (SIGTERM, then SIGKILL after a grace period); calls in flight fail with `reason`. */
+  /** Ends the runner (SIGTERM, then SIGKILL after a grace period); calls in flight fail with `reason`. */
   stop(reason: string): Promise<void> {
     this.stopping ??= reason;
     if (this.exited) return Promise.resolve();
     const ended = new Promise<void>((resolve) => this.onExit(() => resolve()));
-    this.child.kill('SIGTERM');
-    const force = setTimeout(() => this.child.kill('SIGKILL'), STOP_GRACE_MS);
+    this.transport.end(false);
+    const force = setTimeout(() => this.transport.end(true), STOP_GRACE_MS);
     return ended.finally(() => clearTimeout(force));
   }
 
   /** Throws when the message cannot be serialized (a function or a class with private state in it). */
   private post(message: ParentMessage): void {
-    if (this.exited || !this.child.connected) return;
-    this.child.send(message, (error) => {
-      // The channel closed under us: the exit handler fails the call.
-      if (error) this.child.kill('SIGKILL');
-    });
+    if (!this.exited) this.transport.send(message);
   }
 
   private receive(message: ChildMessage): void {
@@ -247,7 +211,7 @@ export class RunnerProcess {
     return runnerCrashed(this.spec.key, during, {
       code: this.exitCode,
       signal: this.exitSignal,
-      output: this.outputTail,
+      output: this.transport.outputTail,
     });
   }
 }
