@@ -2,7 +2,8 @@
  * Server throughput: requests/s and p99 latency of `POST /v1/embeddings` (tiny CLIP, one text) with
  * 64 concurrent connections (autocannon), against bare Hono answering a static JSON on the same
  * machine in the same run. Each server runs in its own process (`server-target.ts`). Goal: ≥ 0.8
- * of the bare throughput. Two more rows split the gap: the same server with an embedding model that
+ * of the bare throughput, with the model in a runner process (the default) and in a runner thread
+ * (`--runners threads`). Two more rows split the gap: the same server with an embedding model that
  * costs nothing (the server's own share), and bare Hono that at least reads and parses the body.
  * On Linux, CPU microseconds per request of each server's process tree (runners included) say what
  * each costs whatever else the machine is doing; requests/s on a shared machine cannot.
@@ -27,7 +28,7 @@ interface Measured {
   cpuPerRequest?: number | undefined;
 }
 
-type Target = 'mmkit' | 'mmkit-free-model' | 'bare' | 'bare-reading-body';
+type Target = 'mmkit' | 'mmkit-threads' | 'mmkit-free-model' | 'bare' | 'bare-reading-body';
 
 async function startTarget(kind: Target): Promise<{ child: ChildProcess; url: string }> {
   const script = fileURLToPath(new URL('./server-target.ts', import.meta.url));
@@ -102,14 +103,21 @@ async function measureAll(kinds: Target[]): Promise<Record<Target, Measured>> {
 }
 
 export async function run(): Promise<BenchmarkRow[]> {
-  const measured = await measureAll(['bare', 'mmkit', 'mmkit-free-model', 'bare-reading-body']);
-  const { bare, mmkit: ours, 'mmkit-free-model': serverOnly, 'bare-reading-body': bareReading } = measured;
-  for (const [name, measured] of Object.entries({ bare, ours, serverOnly, bareReading })) {
+  const measured = await measureAll(['bare', 'mmkit', 'mmkit-threads', 'mmkit-free-model', 'bare-reading-body']);
+  const {
+    bare,
+    mmkit: ours,
+    'mmkit-threads': threads,
+    'mmkit-free-model': serverOnly,
+    'bare-reading-body': bareReading,
+  } = measured;
+  for (const [name, measured] of Object.entries({ bare, ours, threads, serverOnly, bareReading })) {
     if (measured.non2xx > 0) throw new Error(`${name}: ${measured.non2xx} non-2xx answers during the run`);
   }
   const cpuRows: BenchmarkRow[] = [];
   for (const [name, measured] of [
-    ['tiny CLIP (server and its runner)', ours],
+    ['tiny CLIP (server and its runner process)', ours],
+    ['tiny CLIP, runner in a thread', threads],
     ['a model that costs nothing', serverOnly],
     ['bare Hono reading and parsing the body', bareReading],
   ] as const) {
@@ -125,8 +133,17 @@ export async function run(): Promise<BenchmarkRow[]> {
   }
   return [
     {
-      name: `POST /v1/embeddings, tiny CLIP, ${CONNECTIONS} connections`,
+      name: `POST /v1/embeddings, tiny CLIP in a runner process (the default), ${CONNECTIONS} connections`,
       ours: ours.requestsPerSecond,
+      anchor: bare.requestsPerSecond,
+      unit: 'requests/s',
+      anchorName: 'bare Hono (static JSON)',
+      better: 'higher',
+      goal: 0.8,
+    },
+    {
+      name: `POST /v1/embeddings, tiny CLIP in a runner thread (--runners threads), ${CONNECTIONS} connections`,
+      ours: threads.requestsPerSecond,
       anchor: bare.requestsPerSecond,
       unit: 'requests/s',
       anchorName: 'bare Hono (static JSON)',
@@ -151,8 +168,16 @@ export async function run(): Promise<BenchmarkRow[]> {
       better: 'higher',
     },
     {
-      name: `p99 latency, tiny CLIP, ${CONNECTIONS} connections`,
+      name: `p99 latency, tiny CLIP in a runner process, ${CONNECTIONS} connections`,
       ours: ours.p99Ms,
+      anchor: bare.p99Ms,
+      unit: 'ms',
+      anchorName: 'bare Hono (static JSON)',
+      better: 'lower',
+    },
+    {
+      name: `p99 latency, tiny CLIP in a runner thread, ${CONNECTIONS} connections`,
+      ours: threads.p99Ms,
       anchor: bare.p99Ms,
       unit: 'ms',
       anchorName: 'bare Hono (static JSON)',

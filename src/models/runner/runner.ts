@@ -43,7 +43,7 @@ export class Runner {
   readonly pid: number;
   readonly ready: Promise<RunnerReady>;
   rssBytes = 0;
-  /** Set once the process has ended, expectedly or not. */
+  /** Set once the runner has ended, expectedly or not. */
   exited = false;
   private readonly transport: RunnerTransport;
   private readonly pending = new Map<number, PendingCall>();
