@@ -161,8 +161,23 @@ function receive(message: ParentMessage): void {
   }
 }
 
-if (parentPort) parentPort.on('message', receive);
-else {
+/** In a thread, what the model writes to stdout and stderr goes to the parent, as a process's pipes would. */
+function sendOutput(port: NonNullable<typeof parentPort>): void {
+  const decoder = new TextDecoder();
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      port.postMessage({ type: 'output', text: typeof chunk === 'string' ? chunk : decoder.decode(chunk) });
+      const callback = rest.find((argument) => typeof argument === 'function') as (() => void) | undefined;
+      callback?.();
+      return true;
+    }) as typeof stream.write;
+  }
+}
+
+if (parentPort) {
+  sendOutput(parentPort);
+  parentPort.on('message', receive);
+} else {
   process.on('disconnect', () => process.exit(0));
   process.on('message', receive);
 }

@@ -1,3 +1,6 @@
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { threadId } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { MmkitError } from '../../errors.ts';
@@ -83,5 +86,24 @@ describe('ModelRunnerPool with runners in worker threads', () => {
     await waitUntil(() => process.memoryUsage.rss() < loadedRss - 128 * MB, 'the thread’s memory is returned');
     expect((await chat.generate(chatRequest('back'))).text).toBe('echo: back');
     await pool.unload('holder');
+  });
+
+  it('an idle thread does not keep a finished program alive', async () => {
+    const script = fileURLToPath(new URL('./test-support/forgetful-parent.ts', import.meta.url));
+    const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+    const program = spawn(process.execPath, ['--import', tsx, script, 'thread'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let printed = '';
+    program.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      printed += chunk;
+    });
+    try {
+      await waitUntil(() => program.exitCode !== null, 'the program exits by itself');
+      expect(program.exitCode).toBe(0);
+      expect(Number(printed.trim())).toBe(program.pid);
+    } finally {
+      program.kill('SIGKILL');
+    }
   });
 });

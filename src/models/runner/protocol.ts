@@ -55,7 +55,9 @@ export type ChildMessage =
   | { type: 'part'; id: number; part: unknown }
   | { type: 'end'; id: number; rssBytes: number }
   | { type: 'callback'; id: number; argument: number; key: string; values: unknown[] }
-  | { type: 'memory'; id: number; rssBytes: number };
+  | { type: 'memory'; id: number; rssBytes: number }
+  /** A thread's writes to stdout or stderr (a process's go through its pipes). */
+  | { type: 'output'; text: string };
 
 export function serializeError(error: unknown): SerializedError {
   if (error instanceof MmkitError) {

@@ -45,11 +45,13 @@ export class OutputTail {
 
   constructor(private readonly inherit: boolean | undefined) {}
 
+  append(chunk: string): void {
+    this.text = (this.text + chunk).slice(-OUTPUT_TAIL_CHARACTERS);
+    if (this.inherit) process.stderr.write(chunk);
+  }
+
   follow(stream: NodeJS.ReadableStream | null | undefined): void {
     stream?.setEncoding('utf8');
-    stream?.on('data', (chunk: string) => {
-      this.text = (this.text + chunk).slice(-OUTPUT_TAIL_CHARACTERS);
-      if (this.inherit) process.stderr.write(chunk);
-    });
+    stream?.on('data', (chunk: string) => this.append(chunk));
   }
 }

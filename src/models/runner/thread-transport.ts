@@ -23,7 +23,9 @@ export class ThreadTransport implements RunnerTransport {
       if (heap) resourceLimits.maxOldGenerationSizeMb = Number(heap[1]);
       else execArgv.push(flag);
     }
-    const settings = { env: options.env ?? process.env, execArgv, resourceLimits, stdout: true, stderr: true };
+    // No piped stdio: a worker's piped streams keep this process alive even after `unref()`. The
+    // runner sends what it writes as `output` messages instead (native libraries still write to fd 2).
+    const settings = { env: options.env ?? process.env, execArgv, resourceLimits };
     this.worker = entry.loader
       ? // From sources: a thread ignores `--import`, so it registers the TypeScript loader itself.
         new Worker(
@@ -33,11 +35,9 @@ export class ThreadTransport implements RunnerTransport {
         )
       : new Worker(entry.path, settings);
     this.output = new OutputTail(options.inheritOutput);
-    this.output.follow(this.worker.stdout);
-    this.output.follow(this.worker.stderr);
     // An uncaught error or an exhausted heap ends the thread; its message joins the crash report.
     this.worker.on('error', (error) => {
-      this.output.text = `${this.output.text}\n${String(error)}`.trim();
+      this.output.append(`\n${String(error)}`);
     });
     this.worker.once('exit', () => {
       this.exited = true;
@@ -53,7 +53,10 @@ export class ThreadTransport implements RunnerTransport {
   }
 
   onMessage(listener: (message: ChildMessage) => void): void {
-    this.worker.on('message', listener);
+    this.worker.on('message', (message: ChildMessage) => {
+      if (message.type === 'output') this.output.append(message.text);
+      else listener(message);
+    });
   }
 
   onExit(listener: (code: number | null, signal: NodeJS.Signals | null) => void): void {
