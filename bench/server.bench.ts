@@ -1,7 +1,7 @@
 /**
  * Server throughput: requests/s and p99 latency of `POST /v1/embeddings` (tiny CLIP, one text) with
- * 64 concurrent connections (autocannon), against bare Hono answering a static JSON on the same
- * machine in the same run. Each server runs in its own process (`server-target.ts`). Goal: ≥ 0.8
+ * 64 concurrent connections (wrk where installed, else autocannon: `load-generator.ts`), against bare
+ * Hono answering a static JSON on the same machine in the same run. Each server runs in its own process (`server-target.ts`). Goal: ≥ 0.8
  * of the bare throughput, with the model in a runner process (the default) and in a runner thread
  * (`--runners threads`). Two more rows split the gap: the same server with an embedding model that
  * costs nothing (the server's own share), and bare Hono that at least reads and parses the body.
@@ -10,7 +10,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
+import { type LoadGenerator, loadGenerator } from './load-generator.ts';
 import { processTreeCpuMicroseconds } from './process-cpu.ts';
 import type { BenchmarkRow } from './report.ts';
 
@@ -23,7 +23,7 @@ const BODY = JSON.stringify({ model: 'tiny-clip', input: 'a red car', encoding_f
 interface Measured {
   requestsPerSecond: number;
   p99Ms: number;
-  non2xx: number;
+  failed: number;
   /** CPU microseconds per request of the server's process tree (Linux only). */
   cpuPerRequest?: number | undefined;
 }
@@ -45,25 +45,13 @@ async function startTarget(kind: Target): Promise<{ child: ChildProcess; url: st
   return { child, url };
 }
 
-async function load(url: string, seconds: number, pid?: number): Promise<Measured> {
+async function load(generator: LoadGenerator, url: string, seconds: number, pid?: number): Promise<Measured> {
   const cpuBefore = processTreeCpuMicroseconds(pid);
-  const result = await autocannon({
-    url: `${url}/v1/embeddings`,
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: BODY,
-    connections: CONNECTIONS,
-    duration: seconds,
-  });
+  const result = await generator.load({ url: `${url}/v1/embeddings`, body: BODY, connections: CONNECTIONS, seconds });
   const cpuAfter = processTreeCpuMicroseconds(pid);
   const cpuPerRequest =
-    cpuBefore === undefined || cpuAfter === undefined ? undefined : (cpuAfter - cpuBefore) / result.requests.total;
-  return {
-    requestsPerSecond: result.requests.average,
-    p99Ms: result.latency.p99,
-    non2xx: result.non2xx,
-    cpuPerRequest,
-  };
+    cpuBefore === undefined || cpuAfter === undefined ? undefined : (cpuAfter - cpuBefore) / result.total;
+  return { requestsPerSecond: result.requestsPerSecond, p99Ms: result.p99Ms, failed: result.failed, cpuPerRequest };
 }
 
 function median(values: number[]): number {
@@ -71,14 +59,14 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-async function measureAll(kinds: Target[]): Promise<Record<Target, Measured>> {
+async function measureAll(generator: LoadGenerator, kinds: Target[]): Promise<Record<Target, Measured>> {
   const targets = await Promise.all(kinds.map((kind) => startTarget(kind)));
   try {
-    for (const target of targets) await load(target.url, 1); // warm-up: model load, JIT
+    for (const target of targets) await load(generator, target.url, 1); // warm-up: model load, JIT
     const rounds: Measured[][] = kinds.map(() => []);
     for (let round = 0; round < ROUNDS; round++) {
       for (const [index, target] of targets.entries()) {
-        rounds[index]!.push(await load(target.url, SECONDS, target.child.pid));
+        rounds[index]!.push(await load(generator, target.url, SECONDS, target.child.pid));
       }
     }
     return Object.fromEntries(
@@ -89,7 +77,7 @@ async function measureAll(kinds: Target[]): Promise<Record<Target, Measured>> {
           {
             requestsPerSecond: median(runs.map((run) => run.requestsPerSecond)),
             p99Ms: median(runs.map((run) => run.p99Ms)),
-            non2xx: runs.reduce((sum, run) => sum + run.non2xx, 0),
+            failed: runs.reduce((sum, run) => sum + run.failed, 0),
             cpuPerRequest: runs.every((run) => run.cpuPerRequest !== undefined)
               ? median(runs.map((run) => run.cpuPerRequest!))
               : undefined,
@@ -103,7 +91,14 @@ async function measureAll(kinds: Target[]): Promise<Record<Target, Measured>> {
 }
 
 export async function run(): Promise<BenchmarkRow[]> {
-  const measured = await measureAll(['bare', 'mmkit', 'mmkit-threads', 'mmkit-free-model', 'bare-reading-body']);
+  const generator = await loadGenerator();
+  const measured = await measureAll(generator, [
+    'bare',
+    'mmkit',
+    'mmkit-threads',
+    'mmkit-free-model',
+    'bare-reading-body',
+  ]).finally(() => generator.close());
   const {
     bare,
     mmkit: ours,
@@ -112,7 +107,7 @@ export async function run(): Promise<BenchmarkRow[]> {
     'bare-reading-body': bareReading,
   } = measured;
   for (const [name, measured] of Object.entries({ bare, ours, threads, serverOnly, bareReading })) {
-    if (measured.non2xx > 0) throw new Error(`${name}: ${measured.non2xx} non-2xx answers during the run`);
+    if (measured.failed > 0) throw new Error(`${name}: ${measured.failed} failed requests during the run`);
   }
   const cpuRows: BenchmarkRow[] = [];
   for (const [name, measured] of [
@@ -123,7 +118,7 @@ export async function run(): Promise<BenchmarkRow[]> {
   ] as const) {
     if (measured.cpuPerRequest === undefined || bare.cpuPerRequest === undefined) continue;
     cpuRows.push({
-      name: `CPU per request, ${name}, ${CONNECTIONS} connections`,
+      name: `CPU per request, ${name}, ${CONNECTIONS} connections (${generator.name})`,
       ours: measured.cpuPerRequest,
       anchor: bare.cpuPerRequest,
       unit: 'µs',
@@ -133,7 +128,7 @@ export async function run(): Promise<BenchmarkRow[]> {
   }
   return [
     {
-      name: `POST /v1/embeddings, tiny CLIP in a runner process (the default), ${CONNECTIONS} connections`,
+      name: `POST /v1/embeddings, tiny CLIP in a runner process (the default), ${CONNECTIONS} connections (${generator.name})`,
       ours: ours.requestsPerSecond,
       anchor: bare.requestsPerSecond,
       unit: 'requests/s',
@@ -142,7 +137,7 @@ export async function run(): Promise<BenchmarkRow[]> {
       goal: 0.8,
     },
     {
-      name: `POST /v1/embeddings, tiny CLIP in a runner thread (--runners threads), ${CONNECTIONS} connections`,
+      name: `POST /v1/embeddings, tiny CLIP in a runner thread (--runners threads), ${CONNECTIONS} connections (${generator.name})`,
       ours: threads.requestsPerSecond,
       anchor: bare.requestsPerSecond,
       unit: 'requests/s',
@@ -151,7 +146,7 @@ export async function run(): Promise<BenchmarkRow[]> {
       goal: 0.8,
     },
     {
-      name: `POST /v1/embeddings, a model that costs nothing (the server's own share), ${CONNECTIONS} connections`,
+      name: `POST /v1/embeddings, a model that costs nothing (the server's own share), ${CONNECTIONS} connections (${generator.name})`,
       ours: serverOnly.requestsPerSecond,
       anchor: bare.requestsPerSecond,
       unit: 'requests/s',
@@ -160,7 +155,7 @@ export async function run(): Promise<BenchmarkRow[]> {
       goal: 0.8,
     },
     {
-      name: `POST /v1/embeddings, a model that costs nothing, ${CONNECTIONS} connections`,
+      name: `POST /v1/embeddings, a model that costs nothing, ${CONNECTIONS} connections (${generator.name})`,
       ours: serverOnly.requestsPerSecond,
       anchor: bareReading.requestsPerSecond,
       unit: 'requests/s',
@@ -168,7 +163,7 @@ export async function run(): Promise<BenchmarkRow[]> {
       better: 'higher',
     },
     {
-      name: `p99 latency, tiny CLIP in a runner process, ${CONNECTIONS} connections`,
+      name: `p99 latency, tiny CLIP in a runner process, ${CONNECTIONS} connections (${generator.name})`,
       ours: ours.p99Ms,
       anchor: bare.p99Ms,
       unit: 'ms',
@@ -176,7 +171,7 @@ export async function run(): Promise<BenchmarkRow[]> {
       better: 'lower',
     },
     {
-      name: `p99 latency, tiny CLIP in a runner thread, ${CONNECTIONS} connections`,
+      name: `p99 latency, tiny CLIP in a runner thread, ${CONNECTIONS} connections (${generator.name})`,
       ours: threads.p99Ms,
       anchor: bare.p99Ms,
       unit: 'ms',
@@ -184,7 +179,7 @@ export async function run(): Promise<BenchmarkRow[]> {
       better: 'lower',
     },
     {
-      name: `p99 latency, a model that costs nothing, ${CONNECTIONS} connections`,
+      name: `p99 latency, a model that costs nothing, ${CONNECTIONS} connections (${generator.name})`,
       ours: serverOnly.p99Ms,
       anchor: bare.p99Ms,
       unit: 'ms',
