@@ -35,6 +35,20 @@ describe('ModelRunnerPool with runners in worker threads', () => {
     expect((await pool.status()).map((row) => row.pid)).toEqual([process.pid, process.pid]);
   });
 
+  it('an aborted call stops in the thread, which then serves the next call', async () => {
+    const chat = await pool.acquire(fakeSpec('chat'));
+    const controller = new AbortController();
+    const hanging = chat.generate(chatRequest('hang', controller.signal)).catch((error: unknown) => error);
+    await waitUntil(
+      async () => (await pool.status()).some((row) => row.key === 'chat' && row.state === 'busy'),
+      'it runs',
+    );
+    controller.abort();
+    expect(await hanging).toMatchObject({ name: 'AbortError' });
+    await waitUntil(async () => (await pool.status()).find((row) => row.key === 'chat')?.state === 'idle', 'it ends');
+    expect((await chat.generate(chatRequest('after'))).text).toBe('echo: after');
+  });
+
   it('refuses arguments that cannot be cloned, with a one-line error', async () => {
     const embeddings: EmbeddingModel = await pool.acquire(fakeSpec('embeddings', {}, { capability: 'embeddings' }));
     const failure = (await embeddings
