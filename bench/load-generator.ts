@@ -68,21 +68,13 @@ function autocannonGenerator(): LoadGenerator {
 
 async function wrkGenerator(): Promise<LoadGenerator> {
   const folder = await mkdtemp(join(tmpdir(), 'mmkit-bench-wrk-'));
-  const scripts = new Map<string, string>();
-  const scriptFor = async (body: string) => {
-    let path = scripts.get(body);
-    if (!path) {
-      path = join(folder, `post-${scripts.size}.lua`);
-      const lua = `wrk.method = "POST"\nwrk.body = ${JSON.stringify(body)}\nwrk.headers["Content-Type"] = "application/json"\n`;
-      await writeFile(path, lua);
-      scripts.set(body, path);
-    }
-    return path;
-  };
+  const script = join(folder, 'post.lua');
   return {
     name: 'wrk',
     async load({ url, body, connections, seconds }) {
-      const script = await scriptFor(body);
+      // wrk takes a POST body only from a Lua script.
+      const lua = `wrk.method = "POST"\nwrk.body = ${JSON.stringify(body)}\nwrk.headers["Content-Type"] = "application/json"\n`;
+      await writeFile(script, lua);
       const { stdout } = await run('wrk', [
         '--threads',
         '1',

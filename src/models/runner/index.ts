@@ -12,4 +12,4 @@ export {
   type RunnerState,
   type RunnerStatus,
 } from './runner-spec.ts';
-export { RUNNER_ISOLATIONS, type RunnerIsolation } from './runner-transport.ts';
+export type { RunnerIsolation } from './runner-transport.ts';

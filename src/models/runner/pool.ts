@@ -1,10 +1,10 @@
 /**
  * `ModelRunnerPool`: every loaded model lives in its own runner (a process, or a worker thread where
  * calls must cost less: `runner-transport.ts`), so unloading returns its memory and a crash fails
- * only that model's requests. The pool loads models on demand, unloads
- * them after their keep-alive, and keeps the number of loaded models and their resident memory
- * under limits by unloading the least recently used idle model (never one with requests running or
- * waiting: a load that finds no room waits instead).
+ * only that model's requests. The pool loads models on demand, unloads them after their keep-alive,
+ * and keeps the number of loaded models and their resident memory under limits by unloading the
+ * least recently used idle model (never one with requests running or waiting: a load that finds no
+ * room waits instead).
  */
 import { MmkitError } from '../../errors.ts';
 import { type Capability, type CapabilityModels, isCapability } from './capabilities.ts';

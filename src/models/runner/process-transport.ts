@@ -8,7 +8,6 @@ export class ProcessTransport implements RunnerTransport {
   readonly pid: number;
   private readonly child: ChildProcess;
   private readonly output: OutputTail;
-  private exited = false;
 
   constructor(options: RunnerTransportOptions = {}) {
     const entry = runnerEntry();
@@ -23,9 +22,6 @@ export class ProcessTransport implements RunnerTransport {
     this.output.follow(this.child.stdout);
     this.output.follow(this.child.stderr);
     this.child.on('error', () => {});
-    this.child.once('exit', () => {
-      this.exited = true;
-    });
   }
 
   get outputTail(): string {
@@ -33,7 +29,7 @@ export class ProcessTransport implements RunnerTransport {
   }
 
   send(message: ParentMessage): void {
-    if (this.exited || !this.child.connected) return;
+    if (!this.child.connected) return;
     this.child.send(message, (error) => {
       // The channel closed under us: the exit handler fails the calls.
       if (error) this.child.kill('SIGKILL');

@@ -11,8 +11,6 @@ import type { ChildMessage, ParentMessage } from './protocol.ts';
 
 export type RunnerIsolation = 'process' | 'thread';
 
-export const RUNNER_ISOLATIONS: readonly RunnerIsolation[] = ['process', 'thread'];
-
 export interface RunnerTransportOptions {
   /** Extra Node flags, e.g. `--max-old-space-size=4096` (a thread takes that one as its heap limit). */
   execArgv?: string[];

@@ -11,7 +11,6 @@ export class ThreadTransport implements RunnerTransport {
   readonly pid = process.pid;
   private readonly worker: Worker;
   private readonly output: OutputTail;
-  private exited = false;
 
   constructor(options: RunnerTransportOptions = {}) {
     const entry = runnerEntry();
@@ -39,17 +38,15 @@ export class ThreadTransport implements RunnerTransport {
     this.worker.on('error', (error) => {
       this.output.append(`\n${String(error)}`);
     });
-    this.worker.once('exit', () => {
-      this.exited = true;
-    });
   }
 
   get outputTail(): string {
     return this.output.text;
   }
 
+  /** After the thread has ended this does nothing: `Runner` fails its calls from the exit. */
   send(message: ParentMessage): void {
-    if (!this.exited) this.worker.postMessage(message);
+    this.worker.postMessage(message);
   }
 
   onMessage(listener: (message: ChildMessage) => void): void {
