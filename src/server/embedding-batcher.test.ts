@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { buildTinyModel } from '../../testkit/build.ts';
 import { createDefaultRegistry } from '../models/default-registry.ts';
 import { ModelRegistry } from '../models/registry.ts';
@@ -10,15 +10,22 @@ import { EmbeddingBatcher, splitTokens } from './embedding-batcher.ts';
 import { InProcessModelHost } from './model-hosts/in-process-host.ts';
 import { ModelService } from './model-service.ts';
 
-/** A model whose vector is the text's length, and that records every call's batch (`poison` fails it). */
-function recordingService(callMs = 5) {
+/**
+ * A model whose vector is the text's length, and that records every call's batch (`poison` fails it).
+ * It waits `callMs` on a timer, or with `busy` computes for that long (as a small model on the CPU does).
+ */
+function recordingService(callMs = 5, busy = false) {
   const calls: string[][] = [];
   const model: EmbeddingModel = {
     description: { id: 'count:texts', provider: 'count' },
     dimensions: 1,
     embedTexts: async (texts) => {
       calls.push(texts);
-      await new Promise((resolve) => setTimeout(resolve, callMs));
+      if (busy) {
+        const until = performance.now() + callMs;
+        while (performance.now() < until);
+        await new Promise((resolve) => setImmediate(resolve));
+      } else await new Promise((resolve) => setTimeout(resolve, callMs));
       if (texts.includes('poison')) throw new Error('the model cannot embed poison');
       return {
         embeddings: texts.map((text) => Float32Array.of(text.length)),
@@ -92,7 +99,7 @@ describe('EmbeddingBatcher', () => {
 
   it('under steady load, never falls into running one request alone, then all the others', async () => {
     const { service, calls } = recordingService(20);
-    const batcher = new EmbeddingBatcher(service, 64, 256, 50);
+    const batcher = new EmbeddingBatcher(service, 64, 256, { maxGatherMs: 50 });
     // Four clients, each sending its next request a network round trip (1 ms) after its answer;
     // the first starts one event-loop turn before the others, so it is alone in the first batch.
     const client = async (index: number) => {
@@ -111,12 +118,42 @@ describe('EmbeddingBatcher', () => {
     expect(sizes.slice(2, -1).filter((size) => size < 2)).toEqual([]);
     expect(sizes.slice(2, 6)).toEqual([2, 2, 2, 2]);
     // A lone client is never held back waiting for company that does not come.
-    const lone = new EmbeddingBatcher(service, 64, 256, 50);
+    const lone = new EmbeddingBatcher(service, 64, 256, { maxGatherMs: 50 });
     const started = performance.now();
     for (let round = 0; round < 3; round++) await lone.embedTexts('counter', [`solo${round}`]);
     expect(calls.slice(-3)).toEqual([['solo0'], ['solo1'], ['solo2']]);
     // Three calls of 20 ms, with no 50 ms waits between them.
     expect(performance.now() - started).toBeLessThan(140);
+  });
+
+  it('with a fast model, splits the clients into two groups that take turns, never waiting on a timer', async () => {
+    const { service, calls } = recordingService(0.5, true);
+    // Calls count as fast up to a second here, so a test worker the machine pauses stays on this path.
+    const batcher = new EmbeddingBatcher(service, 64, 256, { slowCallMs: 1000 });
+    // Eight clients, each sending its next request an event-loop turn after its answer (a server
+    // busy answering the others reads it at its next turn).
+    const client = async (index: number) => {
+      for (let round = 0; round < 20; round++) {
+        await batcher.embedTexts('counter', [`${index}:${round}`]);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    };
+    const timers = vi.spyOn(globalThis, 'setTimeout');
+    try {
+      await Promise.all(Array.from({ length: 8 }, (_, index) => client(index)));
+      // A millisecond timer would outlast the half-millisecond call: the server would sit idle.
+      expect(timers).not.toHaveBeenCalled();
+    } finally {
+      timers.mockRestore();
+    }
+    const sizes = calls.map((batch) => batch.length);
+    expect(sizes.reduce((sum, size) => sum + size, 0)).toBe(160);
+    // The first batch takes all eight; after it, none holds more than half the clients, and the
+    // batches do not fall apart into single requests either.
+    expect(sizes[0]).toBe(8);
+    expect(Math.max(...sizes.slice(1))).toBe(4);
+    expect(sizes.filter((size) => size === 4).length).toBeGreaterThan(sizes.length / 2);
+    await service.close();
   });
 
   it('gives a real model (tiny CLIP) the same vectors batched as one request at a time', async () => {

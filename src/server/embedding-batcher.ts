@@ -8,15 +8,20 @@
  * retried request by request, so one request's bad input fails that request only.
  *
  * Gathering: an idle lane starts its batch one event-loop turn after the first request, so the
- * requests read from the network in the same turn share it. And when a batch ends, its clients get
+ * requests read from the network in the same turn share it. When a batch ends, its clients get
  * their answers and send their next requests a moment later: starting the next batch at once would
- * take only the one or two requests already there, and the rest would wait a whole model call for
- * the batch after (under steady load the batches alternate tiny and full). So the next batch
- * waits, for at most the time a model call took (capped at `maxGatherMs`), until half as many
- * requests wait as were in flight during the last one. Half, not all: the clients settle into two
- * groups that take turns, so the model works on one group's batch while the server answers the
- * other group and reads its next requests (with one group, each would sit idle while the other
- * works). A lone client (one in flight) and a model whose calls cost next to nothing never wait.
+ * take only the one or two requests already there (under steady load the batches would alternate
+ * tiny and full). So the next batch waits until half as many requests wait as were in flight during
+ * the last one. How it waits depends on the model:
+ * - a slow model (calls of several milliseconds) sets the pace: the batch waits for at most the time
+ *   a call took (capped at `maxGatherMs`) and takes all that waits, up to `maxBatchInputs`;
+ * - with a fast model the server's own work per request is what limits, so the server must never
+ *   sit idle waiting for the model. A timer would (Node's resolution is a millisecond, longer than
+ *   the call): the batch waits only while each event-loop turn still brings new requests. And it
+ *   takes at most half the requests in flight, so the clients settle into two groups that take
+ *   turns: the model works on one group's batch while the server answers the other and reads its
+ *   next requests (one batch of everyone leaves each side idle while the other works).
+ * A lone client (one in flight) and a model whose calls cost next to nothing never wait.
  */
 
 import type { EmbeddingModel, EmbeddingResult } from '../models/spec/index.ts';
@@ -50,23 +55,39 @@ interface Lane {
   gathered: (() => void) | undefined;
 }
 
-/** The longest a batch waits to fill up, by default. */
+/** The longest a slow model's batch waits to fill up, by default. */
 const MAX_GATHER_MS = 2;
 /** How recent the last batch must be, and how long its model call, for the next one to wait at all. */
 const GATHER_MEMORY_MS = 1_000;
 const MIN_CALL_MS_TO_GATHER = 0.25;
+/** Calls at least this long are a slow model's: its batches gather on a timer (coarser than a fast call). */
+const SLOW_CALL_MS = 4;
+/** The most event-loop turns a fast model's batch waits for. */
+const MAX_GATHER_TURNS = 16;
 /** Lanes kept between bursts (for their `expected`); beyond it, idle lanes are dropped. */
 const MAX_IDLE_LANES = 64;
 
+export interface GatherTiming {
+  /** The longest a slow model's batch waits to fill up. */
+  maxGatherMs?: number;
+  /** From how long a model call the model counts as slow. */
+  slowCallMs?: number;
+}
+
 export class EmbeddingBatcher {
   private readonly lanes = new Map<string, Lane>();
+  private readonly maxGatherMs: number;
+  private readonly slowCallMs: number;
 
   constructor(
     private readonly models: ModelService,
     private readonly maxBatchInputs: number,
     private readonly maxWaitingInputs: number,
-    private readonly maxGatherMs = MAX_GATHER_MS,
-  ) {}
+    timing: GatherTiming = {},
+  ) {
+    this.maxGatherMs = timing.maxGatherMs ?? MAX_GATHER_MS;
+    this.slowCallMs = timing.slowCallMs ?? SLOW_CALL_MS;
+  }
 
   embedTexts(model: string, texts: string[], signal?: CancellationCheck): Promise<BatchedEmbeddings> {
     signal?.throwIfAborted();
@@ -100,7 +121,7 @@ export class EmbeddingBatcher {
     try {
       await new Promise((resolve) => setImmediate(resolve));
       while (lane.pending.length > 0) {
-        if (!this.isFull(lane)) await this.gather(lane);
+        await this.gather(lane);
         const batch = this.takeBatch(lane);
         if (batch.length === 0) continue;
         const started = performance.now();
@@ -118,19 +139,48 @@ export class EmbeddingBatcher {
     }
   }
 
-  /** Enough waits to start the next batch: half the requests in flight, or a full batch. */
-  private isFull(lane: Lane): boolean {
+  /** Whether the lane saw concurrency recently, with model calls worth waiting for. */
+  private isBusy(lane: Lane): boolean {
     return (
-      lane.pending.length * 2 >= lane.expected ||
-      lane.pendingInputs >= this.maxBatchInputs ||
-      lane.lastCallMs < MIN_CALL_MS_TO_GATHER ||
-      performance.now() - lane.lastEndedAt > GATHER_MEMORY_MS
+      lane.expected > 1 &&
+      lane.lastCallMs >= MIN_CALL_MS_TO_GATHER &&
+      performance.now() - lane.lastEndedAt <= GATHER_MEMORY_MS
     );
   }
 
-  /** Waits until the lane is full (`embedTexts` says so) or for as long as the last model call took. */
-  private gather(lane: Lane): Promise<void> {
-    return new Promise<void>((resolve) => {
+  /** Enough waits to start the next batch: half the requests in flight, a full batch, or no reason to wait. */
+  private isFull(lane: Lane): boolean {
+    return lane.pending.length * 2 >= lane.expected || lane.pendingInputs >= this.maxBatchInputs || !this.isBusy(lane);
+  }
+
+  /**
+   * The most requests the next batch takes. A fast model under concurrency: half of those in flight,
+   * so the server, not the model, always has work. A slow model is what sets the pace: all it can.
+   */
+  private batchRequests(lane: Lane): number {
+    return this.isFast(lane) && this.isBusy(lane) ? Math.ceil(lane.expected / 2) : Number.POSITIVE_INFINITY;
+  }
+
+  /** Calls shorter than a few timer ticks: the server's own work per request is what limits. */
+  private isFast(lane: Lane): boolean {
+    return lane.lastCallMs < this.slowCallMs;
+  }
+
+  /**
+   * Waits until the lane is full: for a slow model until `embedTexts` says so or for as long as the
+   * last call took; for a fast one while each event-loop turn brings new requests.
+   */
+  private async gather(lane: Lane): Promise<void> {
+    if (this.isFull(lane)) return;
+    if (this.isFast(lane)) {
+      for (let turn = 0; turn < MAX_GATHER_TURNS; turn++) {
+        const before = lane.pending.length;
+        await new Promise((resolve) => setImmediate(resolve));
+        if (this.isFull(lane) || lane.pending.length === before) return;
+      }
+      return;
+    }
+    await new Promise<void>((resolve) => {
       const done = () => {
         clearTimeout(timer);
         lane.gathered = undefined;
@@ -144,8 +194,9 @@ export class EmbeddingBatcher {
   /** The oldest submissions up to the batch size (always at least one); cancelled ones dropped. */
   private takeBatch(lane: Lane): Submission[] {
     const batch: Submission[] = [];
+    const maxRequests = this.batchRequests(lane);
     let inputs = 0;
-    while (lane.pending.length > 0) {
+    while (lane.pending.length > 0 && batch.length < maxRequests) {
       const next = lane.pending[0]!;
       if (batch.length > 0 && inputs + next.texts.length > this.maxBatchInputs) break;
       lane.pending.shift();
