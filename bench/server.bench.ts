@@ -6,9 +6,12 @@
  * (`--runners threads`). Two more rows split the gap: the same server with an embedding model that
  * costs nothing (the server's own share), and bare Hono that at least reads and parses the body.
  * On Linux, CPU microseconds per request of each server's process tree (runners included) say what
- * each costs whatever else the machine is doing; requests/s on a shared machine cannot.
+ * each costs whatever else the machine is doing; requests/s on a shared machine cannot. A last row
+ * runs the free-model server while tiny CLIP computes in a separate, low-priority process
+ * (`model-loop.ts`): what a model working on the other core costs the server's thread by itself.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { type LoadGenerator, loadGenerator } from './load-generator.ts';
 import { processTreeCpuMicroseconds } from './process-cpu.ts';
@@ -28,21 +31,41 @@ interface Measured {
   cpuPerRequest?: number | undefined;
 }
 
-type Target = 'mmkit' | 'mmkit-threads' | 'mmkit-free-model' | 'bare' | 'bare-reading-body';
+type Target = 'mmkit' | 'mmkit-threads' | 'mmkit-free-model' | 'bare' | 'bare-reading-body' | 'beside-model';
 
-async function startTarget(kind: Target): Promise<{ child: ChildProcess; url: string }> {
-  const script = fileURLToPath(new URL('./server-target.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', script, kind], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
+/** Starts a bench script and waits for the line it prints when ready (`pattern`). */
+async function startScript(
+  name: string,
+  args: string[],
+  pattern: RegExp,
+): Promise<{ child: ChildProcess; line: string }> {
+  const script = fileURLToPath(new URL(name, import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((resolve, reject) => {
     let output = '';
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
       output += chunk;
-      const match = /http:\/\/\S+/.exec(output);
+      const match = pattern.exec(output);
       if (match) resolve(match[0]);
     });
-    child.once('exit', (code) => reject(new Error(`${kind} server exited with ${code}`)));
+    child.once('exit', (code) => reject(new Error(`${name} ${args.join(' ')} exited with ${code}`)));
   });
-  return { child, url };
+  return { child, line };
+}
+
+/** `beside-model` is the free-model server, measured while `model-loop.ts` runs. */
+async function startTarget(kind: Target): Promise<{ child: ChildProcess; url: string }> {
+  const serverKind = kind === 'beside-model' ? 'mmkit-free-model' : kind;
+  const { child, line } = await startScript('./server-target.ts', [serverKind], /http:\/\/\S+/);
+  return { child, url: line };
+}
+
+/** The model loop, paused (SIGSTOP) until a `beside-model` measurement lets it run; lowest priority. */
+async function startModelLoop(): Promise<ChildProcess> {
+  const { child } = await startScript('./model-loop.ts', [], /looping/);
+  setPriority(child.pid!, 19);
+  child.kill('SIGSTOP');
+  return child;
 }
 
 async function load(generator: LoadGenerator, url: string, seconds: number, pid?: number): Promise<Measured> {
@@ -61,12 +84,19 @@ function median(values: number[]): number {
 
 async function measureAll(generator: LoadGenerator, kinds: Target[]): Promise<Record<Target, Measured>> {
   const targets = await Promise.all(kinds.map((kind) => startTarget(kind)));
+  const modelLoop = kinds.includes('beside-model') ? await startModelLoop() : undefined;
   try {
     for (const target of targets) await load(generator, target.url, 1); // warm-up: model load, JIT
     const rounds: Measured[][] = kinds.map(() => []);
     for (let round = 0; round < ROUNDS; round++) {
       for (const [index, target] of targets.entries()) {
-        rounds[index]!.push(await load(generator, target.url, SECONDS, target.child.pid));
+        const beside = kinds[index] === 'beside-model';
+        if (beside) modelLoop?.kill('SIGCONT');
+        try {
+          rounds[index]!.push(await load(generator, target.url, SECONDS, target.child.pid));
+        } finally {
+          if (beside) modelLoop?.kill('SIGSTOP');
+        }
       }
     }
     return Object.fromEntries(
@@ -87,6 +117,9 @@ async function measureAll(generator: LoadGenerator, kinds: Target[]): Promise<Re
     ) as Record<Target, Measured>;
   } finally {
     for (const target of targets) target.child.kill('SIGTERM');
+    // A stopped process acts on SIGTERM only once continued.
+    modelLoop?.kill('SIGTERM');
+    modelLoop?.kill('SIGCONT');
   }
 }
 
@@ -98,6 +131,7 @@ export async function run(): Promise<BenchmarkRow[]> {
     'mmkit-threads',
     'mmkit-free-model',
     'bare-reading-body',
+    'beside-model',
   ]).finally(() => generator.close());
   const {
     bare,
@@ -105,8 +139,9 @@ export async function run(): Promise<BenchmarkRow[]> {
     'mmkit-threads': threads,
     'mmkit-free-model': serverOnly,
     'bare-reading-body': bareReading,
+    'beside-model': besideModel,
   } = measured;
-  for (const [name, measured] of Object.entries({ bare, ours, threads, serverOnly, bareReading })) {
+  for (const [name, measured] of Object.entries({ bare, ours, threads, serverOnly, bareReading, besideModel })) {
     if (measured.failed > 0) throw new Error(`${name}: ${measured.failed} failed requests during the run`);
   }
   const cpuRows: BenchmarkRow[] = [];
@@ -115,6 +150,7 @@ export async function run(): Promise<BenchmarkRow[]> {
     ['tiny CLIP, runner in a thread', threads],
     ['a model that costs nothing', serverOnly],
     ['bare Hono reading and parsing the body', bareReading],
+    ['a model that costs nothing, tiny CLIP computing in another process', besideModel],
   ] as const) {
     if (measured.cpuPerRequest === undefined || bare.cpuPerRequest === undefined) continue;
     cpuRows.push({
@@ -160,6 +196,14 @@ export async function run(): Promise<BenchmarkRow[]> {
       anchor: bareReading.requestsPerSecond,
       unit: 'requests/s',
       anchorName: 'bare Hono reading and parsing the same body',
+      better: 'higher',
+    },
+    {
+      name: `POST /v1/embeddings, a model that costs nothing, while tiny CLIP computes in another process (lowest priority), ${CONNECTIONS} connections (${generator.name})`,
+      ours: besideModel.requestsPerSecond,
+      anchor: serverOnly.requestsPerSecond,
+      unit: 'requests/s',
+      anchorName: 'the same server, nothing computing beside it',
       better: 'higher',
     },
     {
