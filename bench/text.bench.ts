@@ -1,7 +1,8 @@
 /**
  * Tokenization throughput: our `TextTokenizer.tokenize` (int64 [batch, 77], end token kept on
  * truncation) against Transformers.js's own CLIP tokenizer call on the same 1000 mixed
- * English/Chinese sentences, with the same CLIP tokenizer files, in the same run.
+ * English/Chinese sentences, with the same CLIP tokenizer files, in the same run; and on 1000
+ * English (plain ASCII) sentences, which take our CLIP fast path (`clip-ascii-encoder.ts`).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -25,12 +26,15 @@ const ACTIONS = ['running on', 'sleeping under', 'standing next to', 'looking at
 const PLACES = ['the green grass', 'a wooden table', 'the city street at night', '海边的沙滩', 'a snowy mountain'];
 const EXTRAS = ['', ', photographed in 1998', '!', ' with bright colours and soft light', '，非常漂亮。', ' (4k, HDR)'];
 
-/** 1000 deterministic sentences mixing English and Chinese, a few of them long enough to truncate. */
-export function benchmarkSentences(count = 1000): string[] {
+const isAscii = (text: string) => /^[\x20-\x7e]*$/.test(text);
+
+/** 1000 deterministic sentences mixing English and Chinese (or English only), a few long enough to truncate. */
+export function benchmarkSentences(count = 1000, englishOnly = false): string[] {
   let state = 12345;
-  const pick = <T>(items: T[]): T => {
+  const pick = <T extends string>(all: T[]): T => {
+    const items = englishOnly ? all.filter(isAscii) : all;
     state = (state * 1103515245 + 12345) % 2 ** 31;
-    return items[state % items.length];
+    return items[state % items.length]!;
   };
   return Array.from({ length: count }, (_, index) => {
     const sentence = `${pick(SUBJECTS)} ${pick(ACTIONS)} ${pick(PLACES)}${pick(EXTRAS)} #${index}`;
@@ -47,24 +51,28 @@ export async function run(): Promise<BenchmarkRow[]> {
     env.allowLocalModels = true;
     env.localModelPath = '';
     const theirs = await AutoTokenizer.from_pretrained(dir);
-    const texts = benchmarkSentences();
     const options = { warmup: 2, runs: 7 };
-    const oursMs = await medianMs(() => ours.tokenize(texts, { maxLength: 77 }), options);
-    const theirsMs = await medianMs(
-      () => theirs(texts, { padding: 'max_length', max_length: 77, truncation: true }),
-      options,
-    );
-    const perSecond = (ms: number) => (texts.length / ms) * 1000;
-    return [
-      {
-        name: `CLIP tokenization, batch of ${texts.length} mixed sentences`,
+    const rows: BenchmarkRow[] = [];
+    for (const [kind, texts] of [
+      ['mixed', benchmarkSentences()],
+      ['English', benchmarkSentences(1000, true)],
+    ] as const) {
+      const oursMs = await medianMs(() => ours.tokenize(texts, { maxLength: 77 }), options);
+      const theirsMs = await medianMs(
+        () => theirs(texts, { padding: 'max_length', max_length: 77, truncation: true }),
+        options,
+      );
+      const perSecond = (ms: number) => (texts.length / ms) * 1000;
+      rows.push({
+        name: `CLIP tokenization, batch of ${texts.length} ${kind} sentences`,
         ours: perSecond(oursMs),
         anchor: perSecond(theirsMs),
         unit: 'texts/s',
         anchorName: 'Transformers.js tokenizer()',
         better: 'higher',
-      },
-    ];
+      });
+    }
+    return rows;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -85,7 +85,10 @@ async function tokenizerClass(name: unknown): Promise<TokenizerClass> {
   return transformers.PreTrainedTokenizer;
 }
 
-async function loadFromFolder(dir: string, layout: Layout): Promise<PreTrainedTokenizer> {
+async function loadFromFolder(
+  dir: string,
+  layout: Layout,
+): Promise<{ backend: PreTrainedTokenizer; json: JsonObject }> {
   const specialTokens = await readOptionalJson(join(dir, 'special_tokens_map.json'));
   let json: JsonObject;
   let config = await readOptionalJson(join(dir, 'tokenizer_config.json'));
@@ -108,7 +111,7 @@ async function loadFromFolder(dir: string, layout: Layout): Promise<PreTrainedTo
   config = normaliseConfig(config, specialTokens);
   const Tokenizer = await tokenizerClass(config.tokenizer_class);
   try {
-    return new Tokenizer(json, config);
+    return { backend: new Tokenizer(json, config), json };
   } catch (error) {
     throw new MmkitError(`${dir}: cannot build a tokenizer from its files (${describeError(error)})`, {
       code: 'tokenizer_unreadable',
@@ -134,6 +137,8 @@ export interface LoadedTokenizer {
   backend: PreTrainedTokenizer;
   /** The folder the files came from, or the repo id. */
   origin: string;
+  /** The `tokenizer.json` the backend was built from (read or, for vocab + merges, assembled); folders only. */
+  json?: JsonObject;
 }
 
 /** `source`: a folder (see above) or, when no such path exists, a Hugging Face repo id. */
@@ -147,7 +152,7 @@ export async function loadTokenizerBackend(source: string): Promise<LoadedTokeni
       });
     }
     const { folder, layout } = await findTokenizerFolder(resolve(source));
-    return { backend: await loadFromFolder(folder, layout), origin: folder };
+    return { ...(await loadFromFolder(folder, layout)), origin: folder };
   }
   if (!looksLikeRepoId(source)) {
     throw new MmkitError(`${source}: tokenizer folder does not exist`, {

@@ -5,6 +5,7 @@
  */
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import { MmkitError } from '../../errors.ts';
+import { ClipAsciiEncoder } from './clip-ascii-encoder.ts';
 import { loadTokenizerBackend } from './load-tokenizer.ts';
 
 export const DEFAULT_MAX_LENGTH = 77;
@@ -35,6 +36,8 @@ export class TextTokenizer {
     readonly backend: PreTrainedTokenizer,
     /** The folder or repo id the tokenizer came from. */
     readonly origin: string,
+    /** CLIP's fast path for plain ASCII text, when the tokenizer is CLIP's (same ids as `backend`). */
+    private readonly asciiEncoder?: ClipAsciiEncoder,
   ) {
     this.endId = backend.eos_token_id ?? undefined;
     this.padId = backend.pad_token_id ?? this.endId ?? 0;
@@ -43,7 +46,7 @@ export class TextTokenizer {
   /** The ids of one text with the special tokens the tokenizer adds, cut to `maxLength`. */
   encode(text: string, maxLength = DEFAULT_MAX_LENGTH): number[] {
     checkMaxLength(maxLength);
-    const ids = this.backend.encode(text);
+    const ids = this.asciiEncoder?.encode(text) ?? this.backend.encode(text);
     if (ids.length <= maxLength) return ids;
     const last = ids[ids.length - 1];
     if (last === this.endId) return [...ids.slice(0, maxLength - 1), last];
@@ -92,6 +95,6 @@ function checkMaxLength(maxLength: number): void {
 
 /** Loads a tokenizer from a folder (tokenizer.json, vocab.json + merges.txt, or a tokenizer/ subfolder) or a repo id. */
 export async function loadTextTokenizer(source: string): Promise<TextTokenizer> {
-  const { backend, origin } = await loadTokenizerBackend(source);
-  return new TextTokenizer(backend, origin);
+  const { backend, origin, json } = await loadTokenizerBackend(source);
+  return new TextTokenizer(backend, origin, json ? ClipAsciiEncoder.fromTokenizerJson(json) : undefined);
 }
