@@ -98,6 +98,11 @@ describe('ClipAsciiEncoder', () => {
       { ...tokenizerJson, normalizer: { type: 'NFC' } },
       { ...tokenizerJson, pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, use_regex: true } },
       { ...tokenizerJson, post_processor: { type: 'TemplateProcessing' } },
+      // An added token the `<|` check would not see in a text.
+      {
+        ...tokenizerJson,
+        added_tokens: [...(tokenizerJson.added_tokens as object[]), { id: 49408, content: '[img]', special: true }],
+      },
     ]) {
       expect(ClipAsciiEncoder.fromTokenizerJson(changed)).toBeUndefined();
     }

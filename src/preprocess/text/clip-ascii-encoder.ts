@@ -48,6 +48,10 @@ export class ClipAsciiEncoder {
     ) {
       return undefined;
     }
+    // Added tokens are matched in the raw text before anything else; `encode` leaves any text holding
+    // `<|` to the full pipeline, which covers CLIP's two and no others.
+    const added = Array.isArray(json.added_tokens) ? (json.added_tokens as JsonObject[]) : [];
+    if (added.some((token) => typeof token?.content !== 'string' || !token.content.startsWith('<|'))) return undefined;
     const post = json.post_processor as JsonObject | undefined;
     if (post?.type !== 'RobertaProcessing') return undefined;
     const startId = (post.cls as unknown[] | undefined)?.[1];
