@@ -51,6 +51,58 @@ export function buildClipVocabulary(merges: string[]): Vocabulary {
   return vocabulary;
 }
 
+/**
+ * Byte-pair merges learned from `words` until each word is one symbol: the most frequent adjacent
+ * pair first (ties: the first seen), as BPE training does. Encoding a listed word with these merges
+ * repeats its training merges in order, so each listed word is one `word</w>` token.
+ */
+export function wholeWordMerges(words: readonly string[]): string[] {
+  let segmentations = words.map((word) => {
+    const symbols = Array.from(word);
+    symbols[symbols.length - 1] += '</w>';
+    return symbols;
+  });
+  const merges: string[] = [];
+  while (true) {
+    const counts = new Map<string, number>();
+    for (const symbols of segmentations) {
+      for (let index = 0; index + 1 < symbols.length; index++) {
+        const pair = `${symbols[index]} ${symbols[index + 1]}`;
+        counts.set(pair, (counts.get(pair) ?? 0) + 1);
+      }
+    }
+    let best: string | undefined;
+    for (const [pair, count] of counts) if (best === undefined || count > counts.get(best)!) best = pair;
+    if (best === undefined) return merges;
+    merges.push(best);
+    const [left, right] = best.split(' ') as [string, string];
+    segmentations = segmentations.map((symbols) => {
+      const merged: string[] = [];
+      for (let index = 0; index < symbols.length; index++) {
+        if (symbols[index] === left && symbols[index + 1] === right) {
+          merged.push(left + right);
+          index++;
+        } else merged.push(symbols[index]!);
+      }
+      return merged;
+    });
+  }
+}
+
+/**
+ * A small tokenizer with CLIP's exact pipeline (normalizer, pre-tokenizer, byte-level BPE with
+ * `</w>`, start/end tokens) whose merges make each of `words` one token; any other word falls apart
+ * into byte tokens. Tiny models get CLIP's real tokenization path without a 49,408-row embedding table.
+ */
+export function smallClipTokenizer(words: readonly string[]): {
+  tokenizerJson: Record<string, unknown>;
+  vocabulary: Vocabulary;
+} {
+  const merges = wholeWordMerges(words);
+  const vocabulary = buildClipVocabulary(merges);
+  return { tokenizerJson: buildClipTokenizerJson(vocabulary, merges), vocabulary };
+}
+
 let cached: Promise<ClipTokenizerFiles> | undefined;
 
 export function clipTokenizerFiles(): Promise<ClipTokenizerFiles> {

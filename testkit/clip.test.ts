@@ -15,7 +15,7 @@ import {
   type Tensor,
 } from '@huggingface/transformers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clipFiles } from './clip.ts';
+import { CLIP_COLOURS, clipFiles } from './clip.ts';
 import { writeModelFiles } from './model-files.ts';
 
 function solidImage([red, green, blue]: readonly number[], width = 40, height = 30): RawImage {
@@ -68,9 +68,25 @@ describe('testkit clip (colour embeddings)', () => {
     return (image_embeds.tolist() as number[][])[0];
   }
 
-  it('tokenizes words with begin/end tokens, unknown words as <|endoftext|>', () => {
-    const ids = tokenizer('A RED zebra').input_ids.tolist() as bigint[][];
-    expect(tokenizer.decode(ids[0].map(Number))).toBe('<|startoftext|> a red <|endoftext|> <|endoftext|>');
+  it("tokenizes with CLIP's pipeline: each listed word one token, any other word in byte tokens", () => {
+    const ids = (tokenizer('A  RED zebra.').input_ids.tolist() as bigint[][])[0]!.map(Number);
+    const tokens = ids.map((id) => tokenizer._tokenizer.id_to_token(id));
+    expect(tokens).toEqual([
+      '<|startoftext|>',
+      'a</w>',
+      'red</w>',
+      'z',
+      'e',
+      'b',
+      'r',
+      'a</w>',
+      '.</w>',
+      '<|endoftext|>',
+    ]);
+    for (const word of [...Object.keys(CLIP_COLOURS), 'this', 'is', 'photo', 'picture', 'colour', 'color', 'car']) {
+      expect(tokenizer.encode(word)).toHaveLength(3);
+    }
+    expect(tokenizer.decode(ids, { skip_special_tokens: true })).toBe('a red zebra.');
   });
 
   it('embeds a red image near "a photo of a red car" and a blue one near blue', async () => {

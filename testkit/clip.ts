@@ -2,7 +2,8 @@
  * `clip`: a tiny CLIP whose embedding space is colour. In the Hugging Face / Transformers.js CLIP
  * layout: `onnx/text_model.onnx` (CLIPTextModelWithProjection), `onnx/vision_model.onnx`
  * (CLIPVisionModelWithProjection), `onnx/model.onnx` (CLIPModel, used by the zero-shot image
- * classification pipeline), `config.json`, `preprocessor_config.json`, a word-level tokenizer.
+ * classification pipeline), `config.json`, `preprocessor_config.json`, and a tokenizer with CLIP's pipeline whose small
+ * vocabulary holds each word below as one token (other words fall apart into byte tokens).
  *
  * Both towers map into four colour features: redness R − (G+B)/2, greenness, blueness, and
  * brightness (R+G+B)/3 − ½, from RGB in [0, 1].
@@ -14,10 +15,11 @@
  */
 import { GraphBuilder } from '../src/onnx/graph-builder.ts';
 import { floatTensor, int64Tensor, tensor } from '../src/onnx/tensor.ts';
+import { buildClipTokenizerConfig } from '../src/preprocess/text/clip-tokenizer-json.ts';
+import { smallClipTokenizer } from './clip-tokenizer.ts';
 import type { ModelFiles } from './model-files.ts';
 import { jsonFile } from './model-files.ts';
 import { WeightMatrix } from './weights.ts';
-import { wordTokenizerJson, wordTokenizerVocabulary } from './word-tokenizer.ts';
 
 /** Colour words and their RGB in [0, 1]. */
 export const CLIP_COLOURS: Readonly<Record<string, readonly [number, number, number]>> = {
@@ -37,7 +39,8 @@ const OTHER_WORDS = ['a', 'an', 'the', 'this', 'is', 'of', 'photo', 'picture', '
 const BEGIN_TOKEN = '<|startoftext|>';
 const END_TOKEN = '<|endoftext|>';
 const WORDS = [...Object.keys(CLIP_COLOURS), ...OTHER_WORDS];
-const VOCABULARY_SIZE = WORDS.length + 2;
+const TOKENIZER = smallClipTokenizer(WORDS);
+const VOCABULARY_SIZE = Object.keys(TOKENIZER.vocabulary).length;
 const HIDDEN_SIZE = 4;
 const PROJECTION_DIM = 8;
 const IMAGE_SIZE = 224;
@@ -62,10 +65,9 @@ const FEATURE_BIAS = colourFeatures([0, 0, 0]);
 
 function tokenEmbeddings(): Float32Array {
   const table = new WeightMatrix(VOCABULARY_SIZE, HIDDEN_SIZE);
-  const vocabulary = wordTokenizerVocabulary({ beginToken: BEGIN_TOKEN, endToken: END_TOKEN, words: WORDS });
   for (const [word, rgb] of Object.entries(CLIP_COLOURS)) {
     colourFeatures(rgb).forEach((value, feature) => {
-      table.set(vocabulary[word], feature, value);
+      table.set(TOKENIZER.vocabulary[`${word}</w>`]!, feature, value);
     });
   }
   return table.data;
@@ -183,9 +185,9 @@ export function clipFiles(): ModelFiles {
       num_attention_heads: 1,
       intermediate_size: 0,
       max_position_embeddings: 77,
-      bos_token_id: 0,
-      eos_token_id: 1,
-      pad_token_id: 1,
+      bos_token_id: TOKENIZER.vocabulary[BEGIN_TOKEN],
+      eos_token_id: TOKENIZER.vocabulary[END_TOKEN],
+      pad_token_id: TOKENIZER.vocabulary[END_TOKEN],
     },
     vision_config: {
       model_type: 'clip_vision_model',
@@ -215,21 +217,11 @@ export function clipFiles(): ModelFiles {
     image_mean: IMAGE_MEAN,
     image_std: IMAGE_STD,
   };
-  const tokenizerConfig = {
-    tokenizer_class: 'CLIPTokenizer',
-    bos_token: BEGIN_TOKEN,
-    eos_token: END_TOKEN,
-    pad_token: END_TOKEN,
-    unk_token: END_TOKEN,
-    model_max_length: 77,
-    do_lower_case: true,
-    clean_up_tokenization_spaces: false,
-  };
   return {
     'config.json': jsonFile(config),
     'preprocessor_config.json': jsonFile(preprocessorConfig),
-    'tokenizer.json': jsonFile(wordTokenizerJson({ beginToken: BEGIN_TOKEN, endToken: END_TOKEN, words: WORDS })),
-    'tokenizer_config.json': jsonFile(tokenizerConfig),
+    'tokenizer.json': jsonFile(TOKENIZER.tokenizerJson),
+    'tokenizer_config.json': jsonFile(buildClipTokenizerConfig()),
     'onnx/text_model.onnx': textModel(),
     'onnx/vision_model.onnx': visionModel(),
     'onnx/model.onnx': combinedModel(),
