@@ -14,6 +14,7 @@ import {
   type ChildMessage,
   type FactorySpec,
   type ParentMessage,
+  packVectors,
   serializeError,
   unmarshalArguments,
 } from './protocol.ts';
@@ -135,7 +136,7 @@ async function call(message: Extract<ParentMessage, { type: 'call' }>): Promise<
       controller.signal.throwIfAborted();
       send({ type: 'end', id: message.id, rssBytes: rss() });
     } else {
-      send({ type: 'result', id: message.id, value: await value, rssBytes: rss() });
+      send({ type: 'result', id: message.id, ...packVectors(await value), rssBytes: rss() });
     }
   } catch (error) {
     send({ type: 'error', id: message.id, error: serializeError(error), rssBytes: rss() });

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { MmkitError } from '../../errors.ts';
-import { deserializeError, marshalArguments, serializeError, unmarshalArguments } from './protocol.ts';
+import {
+  deserializeError,
+  marshalArguments,
+  packVectors,
+  serializeError,
+  unmarshalArguments,
+  unpackVectors,
+} from './protocol.ts';
 
 describe('runner protocol', () => {
   it('takes signals and callbacks out of request objects and puts the runner’s own back', () => {
@@ -30,6 +37,29 @@ describe('runner protocol', () => {
     expect(relayed).toEqual([[0, 'onProgress', { step: 1 }]]);
     marshalled.callbacks.get('0:onProgress')?.({ step: 1 });
     expect(progress).toEqual([{ step: 1 }]);
+  });
+
+  it('sends a list of vectors as one buffer and gives the same vectors back', () => {
+    const big = new Float32Array([9, 9, 1, 2, 3, 9]);
+    const result = {
+      embeddings: [big.subarray(2, 5), new Float32Array([4, 5]), new Float32Array(0)],
+      usage: { tokens: 7 },
+      single: [new Float32Array([1])],
+      mixed: [new Float32Array([1]), [2]],
+    };
+    const sent = packVectors(result);
+    expect(sent.value).toEqual({ usage: { tokens: 7 }, single: result.single, mixed: result.mixed });
+    expect(sent.packed).toEqual([{ key: 'embeddings', data: new Float32Array([1, 2, 3, 4, 5]), lengths: [3, 2, 0] }]);
+    const cloned = structuredClone(sent);
+    const received = unpackVectors(cloned.value, cloned.packed) as typeof result;
+    expect(received.embeddings.map((vector) => Array.from(vector))).toEqual([[1, 2, 3], [4, 5], []]);
+    expect(received.embeddings.every((vector) => vector instanceof Float32Array)).toBe(true);
+    expect(received.usage).toEqual({ tokens: 7 });
+    // Nothing to pack: the value goes as it is.
+    expect(packVectors([new Float32Array(2), new Float32Array(2)])).toEqual({
+      value: [new Float32Array(2), new Float32Array(2)],
+    });
+    expect(unpackVectors('text', undefined)).toBe('text');
   });
 
   it('leaves class instances and arrays alone', () => {

@@ -12,6 +12,7 @@ import {
   type FactorySpec,
   type MarshalledArguments,
   type ParentMessage,
+  unpackVectors,
 } from './protocol.ts';
 import { runnerCrashed, runnerStopped, unsendable } from './runner-errors.ts';
 import type { RunnerIsolation, RunnerTransport, RunnerTransportOptions } from './runner-transport.ts';
@@ -180,7 +181,7 @@ export class Runner {
       case 'end':
         this.rssBytes = message.rssBytes;
         this.pending.delete(message.id);
-        call.resolve(message.type === 'result' ? message.value : undefined);
+        call.resolve(message.type === 'result' ? unpackVectors(message.value, message.packed) : undefined);
         break;
       case 'error':
         this.rssBytes = message.rssBytes;
