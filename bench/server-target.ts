@@ -1,7 +1,8 @@
 /**
  * The process `server.bench.ts` measures, so load generator and server do not share an event loop:
  * `mmkit` (the real server, tiny CLIP for /v1/embeddings in a runner process, the default),
- * `mmkit-threads` (the same with runners in worker threads, `--runners threads`), `mmkit-free-model`
+ * `mmkit-threads` (the same with runners in worker threads, `--runners threads`), `mmkit-in-thread`
+ * (tiny CLIP loaded in the server's own thread, `--runners off`), `mmkit-free-model`
  * (the same server with an embedding model that costs nothing) or `bare` (Hono answering a static JSON).
  * Prints its URL on stdout, then serves until killed.
  */
@@ -58,10 +59,10 @@ async function main(kind: string): Promise<void> {
     registry,
     config,
     dataDir: join(root, 'data'),
-    // The free model lives in this process's registry only; tiny CLIP runs in a runner
-    // (MMKIT_BENCH_RUNNERS=off loads it in the server's thread, for comparison).
+    // The free model lives in this process's registry only; tiny CLIP runs in a runner unless
+    // `mmkit-in-thread` asks for it in the server's thread.
     runners:
-      kind === 'mmkit-free-model' || process.env.MMKIT_BENCH_RUNNERS === 'off'
+      kind === 'mmkit-free-model' || kind === 'mmkit-in-thread'
         ? 'off'
         : { isolation: kind === 'mmkit-threads' ? 'thread' : 'process' },
     // 64 connections must queue, not be refused.

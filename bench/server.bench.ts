@@ -3,7 +3,8 @@
  * 64 concurrent connections (wrk where installed, else autocannon: `load-generator.ts`), against bare
  * Hono answering a static JSON on the same machine in the same run. Each server runs in its own process (`server-target.ts`). Goal: ≥ 0.8
  * of the bare throughput, with the model in a runner process (the default) and in a runner thread
- * (`--runners threads`). Two more rows split the gap: the same server with an embedding model that
+ * (`--runners threads`), and with it in the server's own thread (`--runners off`: no isolation, no
+ * hop between threads). Two more rows split the gap: the same server with an embedding model that
  * costs nothing (the server's own share), and bare Hono that at least reads and parses the body.
  * On Linux, CPU microseconds per request of each server's process tree (runners included) say what
  * each costs whatever else the machine is doing; requests/s on a shared machine cannot. A last row
@@ -31,7 +32,14 @@ interface Measured {
   cpuPerRequest?: number | undefined;
 }
 
-type Target = 'mmkit' | 'mmkit-threads' | 'mmkit-free-model' | 'bare' | 'bare-reading-body' | 'beside-model';
+type Target =
+  | 'mmkit'
+  | 'mmkit-threads'
+  | 'mmkit-in-thread'
+  | 'mmkit-free-model'
+  | 'bare'
+  | 'bare-reading-body'
+  | 'beside-model';
 
 /** Starts a bench script and waits for the line it prints when ready (`pattern`). */
 async function startScript(
@@ -129,6 +137,7 @@ export async function run(): Promise<BenchmarkRow[]> {
     'bare',
     'mmkit',
     'mmkit-threads',
+    'mmkit-in-thread',
     'mmkit-free-model',
     'bare-reading-body',
     'beside-model',
@@ -137,17 +146,27 @@ export async function run(): Promise<BenchmarkRow[]> {
     bare,
     mmkit: ours,
     'mmkit-threads': threads,
+    'mmkit-in-thread': inThread,
     'mmkit-free-model': serverOnly,
     'bare-reading-body': bareReading,
     'beside-model': besideModel,
   } = measured;
-  for (const [name, measured] of Object.entries({ bare, ours, threads, serverOnly, bareReading, besideModel })) {
+  for (const [name, measured] of Object.entries({
+    bare,
+    ours,
+    threads,
+    inThread,
+    serverOnly,
+    bareReading,
+    besideModel,
+  })) {
     if (measured.failed > 0) throw new Error(`${name}: ${measured.failed} failed requests during the run`);
   }
   const cpuRows: BenchmarkRow[] = [];
   for (const [name, measured] of [
     ['tiny CLIP (server and its runner process)', ours],
     ['tiny CLIP, runner in a thread', threads],
+    ["tiny CLIP in the server's thread", inThread],
     ['a model that costs nothing', serverOnly],
     ['bare Hono reading and parsing the body', bareReading],
     ['a model that costs nothing, tiny CLIP computing in another process', besideModel],
@@ -175,6 +194,15 @@ export async function run(): Promise<BenchmarkRow[]> {
     {
       name: `POST /v1/embeddings, tiny CLIP in a runner thread (--runners threads), ${CONNECTIONS} connections (${generator.name})`,
       ours: threads.requestsPerSecond,
+      anchor: bare.requestsPerSecond,
+      unit: 'requests/s',
+      anchorName: 'bare Hono (static JSON)',
+      better: 'higher',
+      goal: 0.8,
+    },
+    {
+      name: `POST /v1/embeddings, tiny CLIP in the server's own thread (--runners off), ${CONNECTIONS} connections (${generator.name})`,
+      ours: inThread.requestsPerSecond,
       anchor: bare.requestsPerSecond,
       unit: 'requests/s',
       anchorName: 'bare Hono (static JSON)',
@@ -217,6 +245,14 @@ export async function run(): Promise<BenchmarkRow[]> {
     {
       name: `p99 latency, tiny CLIP in a runner thread, ${CONNECTIONS} connections (${generator.name})`,
       ours: threads.p99Ms,
+      anchor: bare.p99Ms,
+      unit: 'ms',
+      anchorName: 'bare Hono (static JSON)',
+      better: 'lower',
+    },
+    {
+      name: `p99 latency, tiny CLIP in the server's own thread, ${CONNECTIONS} connections (${generator.name})`,
+      ours: inThread.p99Ms,
       anchor: bare.p99Ms,
       unit: 'ms',
       anchorName: 'bare Hono (static JSON)',
