@@ -9,8 +9,8 @@ import { OnnxChatModel } from './onnx-chat-model.ts';
 
 const greedy = { maxNewTokens: 16, temperature: 0, topP: 1 };
 
-async function solid(r: number, g: number, b: number): Promise<Uint8Array> {
-  return sharp({ create: { width: 40, height: 30, channels: 3, background: { r, g, b } } })
+async function solid(r: number, g: number, b: number, width = 40, height = 30): Promise<Uint8Array> {
+  return sharp({ create: { width, height, channels: 3, background: { r, g, b } } })
     .png()
     .toBuffer();
 }
@@ -100,6 +100,20 @@ describe('OnnxChatModel, vision-language path, on the testkit llava', () => {
       expect(result).toMatchObject({ text: 'green', finishReason: 'stop', usage: { completionTokens: 2 } });
     } finally {
       await nested.dispose();
+    }
+  });
+
+  it("names the colour of images smaller than the processor's size (enlarged as Pillow does)", async () => {
+    for (const [width, height] of [
+      [1, 1],
+      [2, 2],
+      [3, 7],
+    ] as const) {
+      const result = await model.generate({
+        ...greedy,
+        messages: [{ role: 'user', content: [{ type: 'image', data: await solid(20, 200, 40, width, height) }] }],
+      });
+      expect(result.text, `${width}×${height}`).toBe('green');
     }
   });
 
