@@ -4,6 +4,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { CLIP_IMAGE_MEAN, CLIP_IMAGE_STD, clipImageConfig } from './config.ts';
 import { fixturesDirectory, parity, readGolden } from './test-support/golden.ts';
+import type { ImageTensor } from './transform.ts';
 import { usePillowResize } from './transformers-resize.ts';
 
 /** Hugging Face's CLIP processor settings (openai/clip-vit-base-patch32), in Transformers.js. */
@@ -19,7 +20,7 @@ const clipProcessor = new CLIPImageProcessor({
   image_mean: [...CLIP_IMAGE_MEAN],
   image_std: [...CLIP_IMAGE_STD],
   do_convert_rgb: true,
-});
+} as ConstructorParameters<typeof CLIPImageProcessor>[0]);
 
 /**
  * Fixtures whose centre crop starts on a whole pixel, where Hugging Face's crop (offset floored) and
@@ -27,10 +28,10 @@ const clipProcessor = new CLIPImageProcessor({
  */
 const WHOLE_PIXEL_CROPS = ['hubble.jpg', 'chelsea-small.jpg', 'retina.webp', 'camera-gray.png'];
 
-async function clipPixels(name: string) {
+async function clipPixels(name: string): Promise<ImageTensor> {
   const image = await RawImage.fromBlob(new Blob([await readFile(`${fixturesDirectory}${name}`)]));
   const { pixel_values } = await clipProcessor(image);
-  return { data: pixel_values.data as Float32Array, shape: [3, 224, 224] as [number, number, number] };
+  return { data: pixel_values.data as Float32Array, shape: [3, 224, 224] };
 }
 
 async function enlargedGreen(size: number): Promise<RawImage> {
