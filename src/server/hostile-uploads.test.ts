@@ -6,8 +6,10 @@
  */
 import { readFile, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeWav } from '../media/wav.ts';
+import { heicHeader } from '../tasks/vqa/test-support/images.ts';
 import {
   expectErrorAnswer,
   multipartBody,
@@ -161,6 +163,32 @@ describe('hostile names and uploads', () => {
           { name: 'image', value: jpeg.subarray(0, jpeg.length / 2), fileName: 'a.jpg' },
         ];
       },
+      400,
+      'image_unreadable',
+    ],
+    [
+      'an iPhone HEIC (no HEVC decoder here)',
+      async () => [
+        { name: 'question', value: 'q' },
+        { name: 'image', value: Buffer.from(heicHeader()), fileName: 'IMG_0001.HEIC', type: 'image/heic' },
+      ],
+      415,
+      'unsupported_media_type',
+    ],
+    [
+      'a truncated TIFF',
+      async () => [
+        { name: 'question', value: 'q' },
+        {
+          name: 'image',
+          value: (
+            await sharp({ create: { width: 64, height: 64, channels: 3, background: 'red' } })
+              .tiff()
+              .toBuffer()
+          ).subarray(0, 300),
+          fileName: 'scan.tif',
+        },
+      ],
       400,
       'image_unreadable',
     ],

@@ -91,7 +91,9 @@ describe('Ask an image', () => {
     await pickImage('fake.png', 'image/png', Buffer.from('plain text pretending'));
     await page.locator('#ask-question').fill('What is this?');
     await page.locator('#ask-submit').click();
-    await expect.poll(() => page.getByTestId('error').textContent()).toContain('not a JPEG, PNG, WebP or GIF image');
+    await expect
+      .poll(() => page.getByTestId('error').textContent())
+      .toContain('not a JPEG, PNG, WebP, GIF, AVIF or TIFF image');
     expect(await page.locator('#ask-question').inputValue()).toBe('What is this?'); // kept for a retry
 
     await pickImage('red.png', 'image/png', redPng);

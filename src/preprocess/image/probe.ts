@@ -8,8 +8,14 @@ import { describeError, MmkitError } from '../../errors.ts';
 /** 100 megapixels: well above any camera photo, far below what would exhaust memory. */
 export const DEFAULT_MAX_PIXELS = 100_000_000;
 
+/** Formats every model, browser and upstream API takes: kept as they arrive. */
 export const SUPPORTED_IMAGE_FORMATS = ['jpeg', 'png', 'webp', 'gif'] as const;
 export type ImageFormat = (typeof SUPPORTED_IMAGE_FORMATS)[number];
+/** Formats accepted on arrival and converted to PNG (`convert-to-png.ts`). */
+export const CONVERTED_IMAGE_FORMATS = ['avif', 'tiff'] as const;
+export type ConvertedImageFormat = (typeof CONVERTED_IMAGE_FORMATS)[number];
+/** How errors name what is accepted. */
+export const ACCEPTED_IMAGE_FORMATS_TEXT = 'JPEG, PNG, WebP, GIF, AVIF or TIFF';
 
 /**
  * The format a file's first bytes announce, if it is one we support; a cheap check before decoding
@@ -24,8 +30,28 @@ export function sniffImageFormat(bytes: Uint8Array): ImageFormat | undefined {
   return undefined;
 }
 
+/** AVIF or TIFF from the first bytes (converted to PNG on arrival); `heic` only to explain a refusal. */
+export function sniffConvertedFormat(bytes: Uint8Array): ConvertedImageFormat | 'heic' | undefined {
+  const ascii = (start: number, end: number) => String.fromCharCode(...bytes.subarray(start, end));
+  if (bytes.length >= 4 && (ascii(0, 4) === 'II*\0' || ascii(0, 4) === 'MM\0*')) return 'tiff';
+  // ISO media: a `ftyp` box first, whose major and compatible brands say what the file holds.
+  if (bytes.length >= 16 && ascii(4, 8) === 'ftyp') {
+    const boxSize = Math.min(
+      bytes[0]! * 2 ** 24 + bytes[1]! * 2 ** 16 + bytes[2]! * 2 ** 8 + bytes[3]!,
+      bytes.length,
+      64,
+    );
+    // The major brand, a version number, then the compatible brands.
+    const brands = [ascii(8, 12)];
+    for (let offset = 16; offset + 4 <= boxSize; offset += 4) brands.push(ascii(offset, offset + 4));
+    if (brands.some((brand) => brand === 'avif' || brand === 'avis')) return 'avif';
+    if (brands.some((brand) => ['heic', 'heix', 'heim', 'heis', 'hevc', 'hevx'].includes(brand))) return 'heic';
+  }
+  return undefined;
+}
+
 export interface ImageProbe {
-  format: ImageFormat;
+  format: ImageFormat | ConvertedImageFormat;
   width: number;
   height: number;
 }
@@ -46,10 +72,18 @@ export async function probeImage(
       cause: error,
     });
   }
-  const format = metadata.format as string | undefined;
-  if (!format || !(SUPPORTED_IMAGE_FORMATS as readonly string[]).includes(format)) {
+  // libvips calls AVIF and HEIC both `heif`; only AV1 (AVIF) decodes here, HEVC (HEIC) does not.
+  const format = metadata.format === 'heif' && metadata.compression === 'av1' ? 'avif' : metadata.format;
+  if (metadata.format === 'heif' && format !== 'avif') {
+    throw new MmkitError(`${name}: HEIC images cannot be decoded here (no HEVC decoder); convert it to JPEG or PNG`, {
+      code: 'image_unsupported',
+      param: name,
+    });
+  }
+  const accepted: readonly string[] = [...SUPPORTED_IMAGE_FORMATS, ...CONVERTED_IMAGE_FORMATS];
+  if (!format || !accepted.includes(format)) {
     throw new MmkitError(
-      `${name}: unsupported image format '${format ?? 'unknown'}' (supported: JPEG, PNG, WebP, GIF)`,
+      `${name}: unsupported image format '${format ?? 'unknown'}' (supported: ${ACCEPTED_IMAGE_FORMATS_TEXT})`,
       {
         code: 'image_unsupported',
         param: name,
@@ -67,5 +101,5 @@ export async function probeImage(
       param: name,
     });
   }
-  return { format: format as ImageFormat, width, height };
+  return { format: format as ImageProbe['format'], width, height };
 }

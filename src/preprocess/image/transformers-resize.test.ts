@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { CLIP_IMAGE_MEAN, CLIP_IMAGE_STD, clipImageConfig } from './config.ts';
 import { fixturesDirectory, parity, readGolden } from './test-support/golden.ts';
 import type { ImageTensor } from './transform.ts';
-import { usePillowResize } from './transformers-resize.ts';
+import { installPillowResize } from './transformers-resize.ts';
 
 /** Hugging Face's CLIP processor settings (openai/clip-vit-base-patch32), in Transformers.js. */
 const clipProcessor = new CLIPImageProcessor({
@@ -59,8 +59,8 @@ describe("Transformers.js's image processors with Pillow's resize", () => {
   });
 
   it("gives PIL + torchvision's CLIP pixels once installed", async () => {
-    usePillowResize();
-    usePillowResize(); // a second call changes nothing
+    installPillowResize();
+    installPillowResize(); // a second call changes nothing
     for (const name of WHOLE_PIXEL_CROPS) {
       const figures = parity(
         await clipPixels(name),

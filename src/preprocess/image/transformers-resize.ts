@@ -29,7 +29,7 @@ function pillowFilter(resample: unknown): ResampleFilter | undefined {
 let installed = false;
 
 /** Installs the Pillow resize, once per process (every caller that loads a processor calls it). */
-export function usePillowResize(): void {
+export function installPillowResize(): void {
   if (installed) return;
   installed = true;
   const transformersResize = RawImage.prototype.resize;

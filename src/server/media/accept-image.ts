@@ -2,10 +2,18 @@
  * An image a client sent, checked before any model sees it: the format from the magic bytes (the
  * declared type and file name are ignored), the pixel count against decompression bombs, and one
  * small decode so truncated or corrupt files are a 400 here rather than a failure deep in a model.
+ * AVIF and TIFF are converted to PNG here (`convert-to-png.ts`): what is stored and passed on is PNG.
  */
 import sharp from 'sharp';
 import { MmkitError } from '../../errors.ts';
-import { type ImageFormat, probeImage, sniffImageFormat } from '../../preprocess/image/probe.ts';
+import { convertToPng } from '../../preprocess/image/convert-to-png.ts';
+import {
+  ACCEPTED_IMAGE_FORMATS_TEXT,
+  type ImageFormat,
+  probeImage,
+  sniffConvertedFormat,
+  sniffImageFormat,
+} from '../../preprocess/image/probe.ts';
 import { invalidRequest, unsupportedMediaType } from '../http-errors.ts';
 import type { StoredExtension } from '../uploads/stored-names.ts';
 
@@ -28,14 +36,25 @@ export interface AcceptImageOptions {
 
 const EXTENSIONS: Record<ImageFormat, StoredExtension> = { jpeg: 'jpg', png: 'png', webp: 'webp', gif: 'gif' };
 
-export async function acceptImage(bytes: Uint8Array, options: AcceptImageOptions): Promise<AcceptedImage> {
+export async function acceptImage(received: Uint8Array, options: AcceptImageOptions): Promise<AcceptedImage> {
   const { param } = options;
-  if (bytes.length === 0) throw invalidRequest(`${param}: the image is empty (0 bytes)`, param, 'image_empty');
-  const format = sniffImageFormat(bytes);
+  if (received.length === 0) throw invalidRequest(`${param}: the image is empty (0 bytes)`, param, 'image_empty');
+  let bytes = received;
+  let format = sniffImageFormat(bytes);
   if (format === undefined) {
-    const message = `${param}: not a JPEG, PNG, WebP or GIF image (judged by its content, not its name or declared type)`;
-    if (options.unknownFormatStatus === 415) throw unsupportedMediaType(message, param);
-    throw invalidRequest(message, param, 'image_unsupported');
+    const converted = sniffConvertedFormat(bytes);
+    if (converted === undefined || converted === 'heic') {
+      const message =
+        converted === 'heic'
+          ? `${param}: HEIC images cannot be decoded here (no HEVC decoder); convert it to JPEG or PNG`
+          : `${param}: not a ${ACCEPTED_IMAGE_FORMATS_TEXT} image (judged by its content, not its name or declared type)`;
+      if (options.unknownFormatStatus === 415) throw unsupportedMediaType(message, param);
+      throw invalidRequest(message, param, 'image_unsupported');
+    }
+    // The pixel bound from the header first, then the whole image (it is decoded anyway).
+    await probeImage(bytes, { maxPixels: options.maxPixels, name: param });
+    bytes = await convertToPng(bytes, converted, { name: param, maxPixels: options.maxPixels });
+    format = 'png';
   }
   const probe = await probeImage(bytes, { maxPixels: options.maxPixels, name: param });
   try {

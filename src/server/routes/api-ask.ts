@@ -130,7 +130,7 @@ async function readImage(
   const accepted = await acceptImage(bytes, { maxPixels: limits.maxPixels, param, unknownFormatStatus: 415 });
   const image: VqaImage = { ...accepted, name: param, mediaType: `image/${accepted.format}` };
   if (request.imageId !== undefined) return { image };
-  const upload = await services.files.save('uploads', bytes, accepted.extension, {
+  const upload = await services.files.save('uploads', accepted.bytes, accepted.extension, {
     originalName,
     declaredType,
     width: accepted.width,

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listTree, solidImage, startTestServer, type TestServer } from '../test-support/test-server.ts';
 
@@ -47,6 +48,29 @@ describe('POST /qa and GET /uploads/<name>', () => {
     expect(Buffer.from(await served.arrayBuffer()).equals(image)).toBe(true);
     // The sidecar is metadata, never served.
     expect((await fetch(`${test.url}${body.image_url}.json`)).status).toBe(404);
+  });
+
+  it('takes AVIF and TIFF uploads, stored and served as PNG', async () => {
+    for (const [format, colour] of [
+      ['avif', 'red'],
+      ['tiff', 'green'],
+    ] as const) {
+      const rgb = colour === 'red' ? { r: 240, g: 0, b: 0 } : { r: 0, g: 220, b: 0 };
+      const image = await sharp({ create: { width: 32, height: 32, channels: 3, background: rgb } })
+        .toFormat(format)
+        .toBuffer();
+      const response = await fetch(`${test.url}/qa`, {
+        method: 'POST',
+        body: qaForm(image, `photo.${format}`, 'What colour?', `image/${format}`),
+      });
+      expect(response.status, format).toBe(200);
+      const body = (await response.json()) as { answer: string; image_url: string };
+      expect(body.answer, format).toBe(colour);
+      expect(body.image_url).toMatch(/\.png$/);
+      const served = await fetch(`${test.url}${body.image_url}`);
+      expect(served.headers.get('content-type')).toBe('image/png');
+      expect((await sharp(Buffer.from(await served.arrayBuffer())).metadata()).format).toBe('png');
+    }
   });
 
   it('reads the question from the form, not the query string (the seed page sends a form field)', async () => {

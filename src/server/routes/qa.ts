@@ -41,7 +41,7 @@ export function qaRoutes(services: ServerServices): Hono<ServerEnv> {
         if (!lease.model.acceptsImages) {
           throw invalidRequest(`the model '${modelName}' reads text only`, 'model', 'images_not_supported');
         }
-        const stored = await services.files.save('uploads', bytes, image.extension, {
+        const stored = await services.files.save('uploads', image.bytes, image.extension, {
           originalName: file.name,
           declaredType: file.type,
           width: image.width,

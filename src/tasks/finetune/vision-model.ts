@@ -11,7 +11,7 @@ import { AutoProcessor, type Processor, type Tensor } from '@huggingface/transfo
 import { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import { describeError, MmkitError } from '../../errors.ts';
 import { readChatTemplateFile } from '../../models/providers/onnx/chat-template.ts';
-import { usePillowResize } from '../../preprocess/image/transformers-resize.ts';
+import { installPillowResize } from '../../preprocess/image/transformers-resize.ts';
 
 export interface PreparationModel {
   processor: Processor;
@@ -44,7 +44,7 @@ export async function loadPreparationModel(folder: string): Promise<PreparationM
   const padTokenId = config.pad_token_id ?? textConfig.pad_token_id ?? config.eos_token_id ?? 0;
   const encoderPath = join(folder, 'onnx', 'vision_encoder.onnx');
   if (!existsSync(encoderPath)) throw unsupported(folder, 'there is no onnx/vision_encoder.onnx');
-  usePillowResize();
+  installPillowResize();
   try {
     const [processor, session, templateFile] = await Promise.all([
       AutoProcessor.from_pretrained(folder, { local_files_only: true }),

@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MmkitError } from '../../errors.ts';
 import { loadVqaImage } from './image-input.ts';
-import { pngClaiming, RED, solidImage } from './test-support/images.ts';
+import { heicHeader, pngClaiming, RED, solidImage } from './test-support/images.ts';
 
 const FIXTURES = 'src/preprocess/image/fixtures';
 
@@ -34,7 +35,7 @@ describe('loadVqaImage: files and bytes', () => {
 
   it('refuses files that are not images, empty or missing, with one line naming the file', async () => {
     expect((await failure(loadVqaImage('package.json'))).message).toBe(
-      'package.json: not an image (expected JPEG, PNG, WebP or GIF)',
+      'package.json: not an image (expected JPEG, PNG, WebP, GIF, AVIF or TIFF)',
     );
     expect((await failure(loadVqaImage(new Uint8Array(0)))).message).toBe('image: empty, not an image');
     expect(await failure(loadVqaImage('no/such/photo.png'))).toMatchObject({
@@ -42,9 +43,35 @@ describe('loadVqaImage: files and bytes', () => {
       message: 'no/such/photo.png: no such file',
     });
     expect((await failure(loadVqaImage('src'))).message).toBe('src: not a file');
-    // BMP and TIFF decode in sharp, but are not among the formats models are given.
     const bmp = new Uint8Array([0x42, 0x4d, ...new Array(60).fill(0)]);
     expect((await failure(loadVqaImage(bmp))).code).toBe('image_unsupported');
+    expect(await failure(loadVqaImage(heicHeader()))).toMatchObject({
+      code: 'image_unsupported',
+      message: 'image: HEIC images cannot be decoded here (no HEVC decoder); convert it to JPEG or PNG',
+    });
+  });
+
+  it('turns AVIF and TIFF into PNG with the same pixels, and applies the orientation tag', async () => {
+    for (const format of ['avif', 'tiff'] as const) {
+      const image = await loadVqaImage(await solidImage(RED, format));
+      expect(image).toMatchObject({ format: 'png', mediaType: 'image/png', width: 96, height: 64 });
+      const { data } = await sharp(image.bytes).raw().toBuffer({ resolveWithObject: true });
+      // AVIF is lossy: near the colour, not equal.
+      for (const [channel, value] of RED.entries())
+        expect(Math.abs(data[channel]! - value), format).toBeLessThanOrEqual(6);
+    }
+    // Orientation 6 (turn 90° clockwise to view): the PNG is the viewed image, 64 wide and 96 high.
+    const turned = await sharp(await solidImage(RED, 'png'))
+      .tiff()
+      .withMetadata({ orientation: 6 })
+      .toBuffer();
+    expect(await loadVqaImage(new Uint8Array(turned))).toMatchObject({ format: 'png', width: 64, height: 96 });
+  });
+
+  it('refuses a truncated TIFF and a TIFF over the pixel limit', async () => {
+    const tiff = await solidImage(RED, 'tiff');
+    expect((await failure(loadVqaImage(tiff.subarray(0, 200)))).code).toMatch(/^image_(truncated|unreadable)$/);
+    expect(await failure(loadVqaImage(tiff, { maxPixels: 1000 }))).toMatchObject({ code: 'image_too_large' });
   });
 
   it.each([

@@ -7,6 +7,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import sharp from 'sharp';
 import { describeError, MmkitError } from '../../errors.ts';
+import { convertibleFormat, convertToPng } from '../../preprocess/image/convert-to-png.ts';
 import { type ImageFormat, probeImage, sniffImageFormat } from '../../preprocess/image/probe.ts';
 import { fetchImage } from './fetch-image.ts';
 import { gifIsComplete } from './gif-complete.ts';
@@ -114,24 +115,20 @@ export async function checkImageBytes(bytes: Uint8Array, name: string, limits: V
       param: 'image',
     });
   }
-  const sniffed = sniffImageFormat(bytes);
-  if (!sniffed) {
-    throw new MmkitError(`${name}: not an image (expected JPEG, PNG, WebP or GIF)`, {
-      code: 'image_unsupported',
-      param: 'image',
-    });
-  }
+  const format = sniffImageFormat(bytes);
+  // AVIF or TIFF are converted to PNG below; anything else is refused here.
+  const convertFrom = format === undefined ? convertibleFormat(bytes, name) : undefined;
   // Header only: refuses decompression bombs before a single pixel is decoded.
   const probe = await probeImage(bytes, { name, maxPixels: limits.maxPixels });
-  await checkDecodes(bytes, name, probe.format, limits.maxPixels);
-  return {
-    bytes,
-    name,
-    format: probe.format,
-    mediaType: `image/${probe.format}`,
-    width: probe.width,
-    height: probe.height,
-  };
+  if (format !== undefined) {
+    await checkDecodes(bytes, name, format, limits.maxPixels);
+    return { bytes, name, format, mediaType: `image/${format}`, width: probe.width, height: probe.height };
+  }
+  // Converting decodes the whole image, which is the check that it is not truncated.
+  const png = await convertToPng(bytes, convertFrom!, { name, maxPixels: limits.maxPixels });
+  // Its orientation applied, the PNG may have width and height swapped.
+  const turned = await probeImage(png, { name, maxPixels: limits.maxPixels });
+  return { bytes: png, name, format: 'png', mediaType: 'image/png', width: turned.width, height: turned.height };
 }
 
 async function checkDecodes(bytes: Uint8Array, name: string, format: ImageFormat, maxPixels: number): Promise<void> {

@@ -15,7 +15,7 @@ import {
 } from '@huggingface/transformers';
 import type { InferenceSession } from 'onnxruntime-node';
 import { describeError, MmkitError } from '../../../errors.ts';
-import { usePillowResize } from '../../../preprocess/image/transformers-resize.ts';
+import { installPillowResize } from '../../../preprocess/image/transformers-resize.ts';
 import { type AdaptedFolder, adaptedModelFolder, DECODER_FILE } from '../../adapters/adapted-folder.ts';
 import type { AdapterMode } from '../../adapters/apply-adapter.ts';
 import type { ChatModel, ChatRequest, ChatResult, ChatStreamPart, ModelDescription } from '../../spec/index.ts';
@@ -110,7 +110,7 @@ async function loadParts(
   );
   try {
     if (kind === 'vision') {
-      usePillowResize();
+      installPillowResize();
       const [processor, model] = await Promise.all([
         AutoProcessor.from_pretrained(folder.path, { local_files_only: true }),
         AutoModelForImageTextToText.from_pretrained(weightsFolder, options as never),

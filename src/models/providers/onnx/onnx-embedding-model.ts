@@ -14,7 +14,7 @@ import {
   Tensor,
 } from '@huggingface/transformers';
 import { describeError, MmkitError } from '../../../errors.ts';
-import { usePillowResize } from '../../../preprocess/image/transformers-resize.ts';
+import { installPillowResize } from '../../../preprocess/image/transformers-resize.ts';
 import { DEFAULT_MAX_LENGTH, loadTextTokenizer, type TextTokenizer } from '../../../preprocess/text/tokenize.ts';
 import type { CallOptions, EmbeddingModel, EmbeddingResult, ModelDescription } from '../../spec/index.ts';
 import { checkDevice } from './device.ts';
@@ -93,7 +93,7 @@ export class OnnxEmbeddingModel implements EmbeddingModel {
       { local_files_only: true, device, ...(options.dtype ? { dtype: options.dtype } : {}) },
       options.sessionOptions,
     );
-    usePillowResize();
+    installPillowResize();
     try {
       const [tokenizer, processor, textModel, visionModel] = await Promise.all([
         loadTextTokenizer(folder.path),
