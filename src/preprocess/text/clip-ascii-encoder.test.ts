@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PreTrainedTokenizer } from '@huggingface/transformers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clipTokenizerFiles, writeClipTokenizer } from '../../../testkit/clip-tokenizer.ts';
 import { ClipAsciiEncoder } from './clip-ascii-encoder.ts';
@@ -95,6 +96,7 @@ describe('ClipAsciiEncoder', () => {
     for (const changed of [
       { ...tokenizerJson, model: { ...model, end_of_word_suffix: null } },
       { ...tokenizerJson, model: { ...model, dropout: 0.1 } },
+      { ...tokenizerJson, model: { ...model, ignore_merges: true } },
       { ...tokenizerJson, normalizer: { type: 'NFC' } },
       { ...tokenizerJson, pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, use_regex: true } },
       { ...tokenizerJson, post_processor: { type: 'TemplateProcessing' } },
@@ -105,6 +107,35 @@ describe('ClipAsciiEncoder', () => {
       },
     ]) {
       expect(ClipAsciiEncoder.fromTokenizerJson(changed)).toBeUndefined();
+    }
+  });
+
+  it('takes the variants real CLIP files have, with their own pipeline’s ids', async () => {
+    const { tokenizerJson, tokenizerConfig } = await clipTokenizerFiles();
+    const preTokenizer = tokenizerJson.pre_tokenizer as {
+      pretokenizers: [Record<string, unknown>, Record<string, unknown>];
+    };
+    const [split, byteLevel] = preTokenizer.pretokenizers;
+    const withSteps = (splitStep: object, byteLevelStep: object) => ({
+      ...tokenizerJson,
+      pre_tokenizer: { ...preTokenizer, pretokenizers: [splitStep, byteLevelStep] },
+    });
+    const { use_regex: _dropped, ...byteLevelWithoutRegexFlag } = byteLevel;
+    const pattern = (split.pattern as { Regex: string }).Regex.replace('<\\|startoftext\\|>|<\\|endoftext\\|>|', '');
+    const variants = [
+      withSteps(split, { ...byteLevel, use_regex: true }),
+      withSteps(split, byteLevelWithoutRegexFlag),
+      withSteps({ ...split, pattern: { Regex: pattern } }, { ...byteLevel, use_regex: true }),
+    ];
+    const texts = asciiTexts(500);
+    for (const variant of variants) {
+      const fast = ClipAsciiEncoder.fromTokenizerJson(variant);
+      expect(fast).toBeDefined();
+      const full = new PreTrainedTokenizer(variant, tokenizerConfig);
+      for (const text of texts) {
+        const ids = fast!.encode(text);
+        if (ids !== undefined) expect({ text, ids }).toEqual({ text, ids: full.encode(text) });
+      }
     }
   });
 
