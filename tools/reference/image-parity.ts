@@ -5,12 +5,18 @@
  *
  *   node --import tsx tools/reference/image-parity.ts
  */
-import { CLIPImageProcessor, RawImage } from '@huggingface/transformers';
+import { RawImage } from '@huggingface/transformers';
 import sharp from 'sharp';
-import { CLIP_IMAGE_MEAN, CLIP_IMAGE_STD, clipImageConfig } from '../../src/preprocess/image/config.ts';
+import { clipImageConfig } from '../../src/preprocess/image/config.ts';
 import { decodeRgb } from '../../src/preprocess/image/decode.ts';
 import { preprocessImage } from '../../src/preprocess/image/preprocess.ts';
-import { fixturesDirectory, goldenCases, parity, readGolden } from '../../src/preprocess/image/test-support/golden.ts';
+import {
+  fixturesDirectory,
+  goldenCases,
+  parity,
+  readGolden,
+  transformersClipProcessor,
+} from '../../src/preprocess/image/test-support/golden.ts';
 import { cropWindow, resizedSize, toChwFloat } from '../../src/preprocess/image/transform.ts';
 
 const config = clipImageConfig();
@@ -30,19 +36,7 @@ async function sharpResize(path: string, fastShrinkOnLoad: boolean) {
   return { data: toChwFloat({ data, width: 224, height: 224 }, config), shape: [3, 224, 224] as [3, number, number] };
 }
 
-const transformersProcessor = new CLIPImageProcessor({
-  do_resize: true,
-  size: { shortest_edge: 224 },
-  resample: 3,
-  do_center_crop: true,
-  crop_size: { height: 224, width: 224 },
-  do_rescale: true,
-  rescale_factor: 1 / 255,
-  do_normalize: true,
-  image_mean: [...CLIP_IMAGE_MEAN],
-  image_std: [...CLIP_IMAGE_STD],
-  do_convert_rgb: true,
-} as never);
+const transformersProcessor = transformersClipProcessor();
 
 async function transformersJs(path: string) {
   const image = await RawImage.read(path);

@@ -1,26 +1,13 @@
 import { readFile } from 'node:fs/promises';
-import { CLIPImageProcessor, RawImage } from '@huggingface/transformers';
+import { RawImage } from '@huggingface/transformers';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { CLIP_IMAGE_MEAN, CLIP_IMAGE_STD, clipImageConfig } from './config.ts';
-import { fixturesDirectory, parity, readGolden } from './test-support/golden.ts';
+import { clipImageConfig } from './config.ts';
+import { fixturesDirectory, parity, readGolden, transformersClipProcessor } from './test-support/golden.ts';
 import type { ImageTensor } from './transform.ts';
 import { installPillowResize } from './transformers-resize.ts';
 
-/** Hugging Face's CLIP processor settings (openai/clip-vit-base-patch32), in Transformers.js. */
-const clipProcessor = new CLIPImageProcessor({
-  do_resize: true,
-  size: { shortest_edge: 224 },
-  resample: 3,
-  do_center_crop: true,
-  crop_size: { height: 224, width: 224 },
-  do_rescale: true,
-  rescale_factor: 1 / 255,
-  do_normalize: true,
-  image_mean: [...CLIP_IMAGE_MEAN],
-  image_std: [...CLIP_IMAGE_STD],
-  do_convert_rgb: true,
-} as ConstructorParameters<typeof CLIPImageProcessor>[0]);
+const clipProcessor = transformersClipProcessor();
 
 /**
  * Fixtures whose centre crop starts on a whole pixel, where Hugging Face's crop (offset floored) and

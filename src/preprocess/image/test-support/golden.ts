@@ -1,8 +1,9 @@
 /** Loading the committed PIL + torchvision goldens and measuring our output against them. */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { CLIPImageProcessor } from '@huggingface/transformers';
 import sharp from 'sharp';
-import type { ImageProcessorConfig } from '../config.ts';
+import { CLIP_IMAGE_MEAN, CLIP_IMAGE_STD, type ImageProcessorConfig } from '../config.ts';
 import type { ImageTensor } from '../transform.ts';
 
 export const fixturesDirectory = fileURLToPath(new URL('../fixtures/', import.meta.url));
@@ -67,4 +68,21 @@ export function parity(ours: ImageTensor, golden: { data: Uint8Array }, config: 
     max: differences[differences.length - 1],
     exact: exact / differences.length,
   };
+}
+
+/** Transformers.js's CLIP image processor with Hugging Face's settings for openai/clip-vit-base-patch32. */
+export function transformersClipProcessor(): CLIPImageProcessor {
+  return new CLIPImageProcessor({
+    do_resize: true,
+    size: { shortest_edge: 224 },
+    resample: 3,
+    do_center_crop: true,
+    crop_size: { height: 224, width: 224 },
+    do_rescale: true,
+    rescale_factor: 1 / 255,
+    do_normalize: true,
+    image_mean: [...CLIP_IMAGE_MEAN],
+    image_std: [...CLIP_IMAGE_STD],
+    do_convert_rgb: true,
+  } as ConstructorParameters<typeof CLIPImageProcessor>[0]);
 }
