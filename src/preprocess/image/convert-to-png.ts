@@ -7,7 +7,7 @@
  */
 import sharp from 'sharp';
 import { describeError, MmkitError } from '../../errors.ts';
-import { ACCEPTED_IMAGE_FORMATS_TEXT, type ConvertedImageFormat, sniffConvertedFormat } from './probe.ts';
+import { ACCEPTED_IMAGE_FORMATS_TEXT, type ConvertedImageFormat, HEIC_REFUSAL, sniffConvertedFormat } from './probe.ts';
 
 export interface ConvertOptions {
   /** Names the image (and the field at fault) in errors. */
@@ -19,7 +19,7 @@ export interface ConvertOptions {
 export function convertibleFormat(bytes: Uint8Array, name: string): ConvertedImageFormat {
   const format = sniffConvertedFormat(bytes);
   if (format === 'heic') {
-    throw new MmkitError(`${name}: HEIC images cannot be decoded here (no HEVC decoder); convert it to JPEG or PNG`, {
+    throw new MmkitError(`${name}: ${HEIC_REFUSAL}`, {
       code: 'image_unsupported',
       param: name,
     });

@@ -16,6 +16,8 @@ export const CONVERTED_IMAGE_FORMATS = ['avif', 'tiff'] as const;
 export type ConvertedImageFormat = (typeof CONVERTED_IMAGE_FORMATS)[number];
 /** How errors name what is accepted. */
 export const ACCEPTED_IMAGE_FORMATS_TEXT = 'JPEG, PNG, WebP, GIF, AVIF or TIFF';
+/** Why a HEIC image is refused (after the image's name). */
+export const HEIC_REFUSAL = 'HEIC images cannot be decoded here (no HEVC decoder); convert it to JPEG or PNG';
 
 /**
  * The format a file's first bytes announce, if it is one we support; a cheap check before decoding
@@ -75,7 +77,7 @@ export async function probeImage(
   // libvips calls AVIF and HEIC both `heif`; only AV1 (AVIF) decodes here, HEVC (HEIC) does not.
   const format = metadata.format === 'heif' && metadata.compression === 'av1' ? 'avif' : metadata.format;
   if (metadata.format === 'heif' && format !== 'avif') {
-    throw new MmkitError(`${name}: HEIC images cannot be decoded here (no HEVC decoder); convert it to JPEG or PNG`, {
+    throw new MmkitError(`${name}: ${HEIC_REFUSAL}`, {
       code: 'image_unsupported',
       param: name,
     });

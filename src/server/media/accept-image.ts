@@ -9,6 +9,7 @@ import { MmkitError } from '../../errors.ts';
 import { convertToPng } from '../../preprocess/image/convert-to-png.ts';
 import {
   ACCEPTED_IMAGE_FORMATS_TEXT,
+  HEIC_REFUSAL,
   type ImageFormat,
   probeImage,
   sniffConvertedFormat,
@@ -46,7 +47,7 @@ export async function acceptImage(received: Uint8Array, options: AcceptImageOpti
     if (converted === undefined || converted === 'heic') {
       const message =
         converted === 'heic'
-          ? `${param}: HEIC images cannot be decoded here (no HEVC decoder); convert it to JPEG or PNG`
+          ? `${param}: ${HEIC_REFUSAL}`
           : `${param}: not a ${ACCEPTED_IMAGE_FORMATS_TEXT} image (judged by its content, not its name or declared type)`;
       if (options.unknownFormatStatus === 415) throw unsupportedMediaType(message, param);
       throw invalidRequest(message, param, 'image_unsupported');
