@@ -7,7 +7,15 @@
  */
 import sharp from 'sharp';
 import { describeError, MmkitError } from '../../errors.ts';
-import { ACCEPTED_IMAGE_FORMATS_TEXT, type ConvertedImageFormat, HEIC_REFUSAL, sniffConvertedFormat } from './probe.ts';
+import {
+  ACCEPTED_IMAGE_FORMATS_TEXT,
+  type ConvertedImageFormat,
+  HEIC_REFUSAL,
+  type ImageFormat,
+  probeImage,
+  sniffConvertedFormat,
+  sniffImageFormat,
+} from './probe.ts';
 
 export interface ConvertOptions {
   /** Names the image (and the field at fault) in errors. */
@@ -16,7 +24,7 @@ export interface ConvertOptions {
 }
 
 /** The format to convert from, or a one-line refusal naming what is accepted. */
-export function convertibleFormat(bytes: Uint8Array, name: string): ConvertedImageFormat {
+function convertibleFormat(bytes: Uint8Array, name: string): ConvertedImageFormat {
   const format = sniffConvertedFormat(bytes);
   if (format === 'heic') {
     throw new MmkitError(`${name}: ${HEIC_REFUSAL}`, {
@@ -34,7 +42,7 @@ export function convertibleFormat(bytes: Uint8Array, name: string): ConvertedIma
 }
 
 /** PNG bytes of an AVIF or TIFF image whose pixel count the caller has already checked. */
-export async function convertToPng(
+async function convertToPng(
   bytes: Uint8Array,
   format: ConvertedImageFormat,
   options: ConvertOptions,
@@ -55,4 +63,28 @@ export async function convertToPng(
       },
     );
   }
+}
+
+export interface ArrivedImage {
+  bytes: Uint8Array;
+  format: ImageFormat;
+  width: number;
+  height: number;
+  /** Whether `bytes` is a PNG made here (decoded whole, so it is not truncated). */
+  converted: boolean;
+}
+
+/**
+ * An arriving image in one of the common formats: as it came, or an AVIF or TIFF turned into PNG.
+ * The pixel count is checked from the header before anything is decoded; anything else is refused.
+ */
+export async function inCommonFormat(bytes: Uint8Array, options: ConvertOptions): Promise<ArrivedImage> {
+  const format = sniffImageFormat(bytes);
+  const convertFrom = format === undefined ? convertibleFormat(bytes, options.name) : undefined;
+  const probe = await probeImage(bytes, options);
+  if (format !== undefined) return { bytes, format, width: probe.width, height: probe.height, converted: false };
+  const png = await convertToPng(bytes, convertFrom!, options);
+  // Its orientation applied, the PNG may have width and height swapped.
+  const turned = await probeImage(png, options);
+  return { bytes: png, format: 'png', width: turned.width, height: turned.height, converted: true };
 }

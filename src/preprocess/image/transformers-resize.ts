@@ -5,8 +5,8 @@
  * when shrinking (aliasing) and blends the border with black when enlarging; the models were trained
  * on Pillow's resize, which Hugging Face's Python processors call. Measured with CLIP's processor
  * (224, bicubic) on the four preprocessing fixtures whose centre crop falls on a whole pixel: pixels
- * off from PIL + torchvision's by a mean of 1.0–5.6 of 255 (at most 142), identical with this resize; a 2×2 green image enlarged to 32×32 came out 40 % darker, and the tiny
- * VLM named it black.
+ * off from PIL + torchvision's by a mean of 1.0–5.6 of 255 (at most 142), identical with this resize;
+ * a 2×2 green image enlarged to 32×32 came out 40 % darker, and the tiny VLM named it black.
  *
  * RGB images with a Pillow filter and whole-pixel sizes take mmkit's Pillow-exact resampler; anything
  * else (grey or RGBA images, fractional sizes) keeps Transformers.js's own. The cost is in shrinking

@@ -6,12 +6,11 @@
  */
 import sharp from 'sharp';
 import { MmkitError } from '../../errors.ts';
-import { convertToPng } from '../../preprocess/image/convert-to-png.ts';
+import { inCommonFormat } from '../../preprocess/image/convert-to-png.ts';
 import {
   ACCEPTED_IMAGE_FORMATS_TEXT,
   HEIC_REFUSAL,
   type ImageFormat,
-  probeImage,
   sniffConvertedFormat,
   sniffImageFormat,
 } from '../../preprocess/image/probe.ts';
@@ -40,42 +39,39 @@ const EXTENSIONS: Record<ImageFormat, StoredExtension> = { jpeg: 'jpg', png: 'pn
 export async function acceptImage(received: Uint8Array, options: AcceptImageOptions): Promise<AcceptedImage> {
   const { param } = options;
   if (received.length === 0) throw invalidRequest(`${param}: the image is empty (0 bytes)`, param, 'image_empty');
-  let bytes = received;
-  let format = sniffImageFormat(bytes);
-  if (format === undefined) {
-    const converted = sniffConvertedFormat(bytes);
-    if (converted === undefined || converted === 'heic') {
-      const message =
-        converted === 'heic'
-          ? `${param}: ${HEIC_REFUSAL}`
-          : `${param}: not a ${ACCEPTED_IMAGE_FORMATS_TEXT} image (judged by its content, not its name or declared type)`;
-      if (options.unknownFormatStatus === 415) throw unsupportedMediaType(message, param);
-      throw invalidRequest(message, param, 'image_unsupported');
-    }
-    // The pixel bound from the header first, then the whole image (it is decoded anyway).
-    await probeImage(bytes, { maxPixels: options.maxPixels, name: param });
-    bytes = await convertToPng(bytes, converted, { name: param, maxPixels: options.maxPixels });
-    format = 'png';
+  // Refused here rather than in `inCommonFormat`, in this route's words and status.
+  const convertible = sniffImageFormat(received) === undefined ? sniffConvertedFormat(received) : 'common';
+  if (convertible === undefined || convertible === 'heic') {
+    const message =
+      convertible === 'heic'
+        ? `${param}: ${HEIC_REFUSAL}`
+        : `${param}: not a ${ACCEPTED_IMAGE_FORMATS_TEXT} image (judged by its content, not its name or declared type)`;
+    if (options.unknownFormatStatus === 415) throw unsupportedMediaType(message, param);
+    throw invalidRequest(message, param, 'image_unsupported');
   }
-  const probe = await probeImage(bytes, { maxPixels: options.maxPixels, name: param });
-  try {
-    await sharp(bytes, { limitInputPixels: options.maxPixels, failOn: 'truncated' })
-      .resize(16, 16, { fit: 'inside' })
-      .raw()
-      .toBuffer();
-  } catch (error) {
-    throw new MmkitError(`${param}: the ${format.toUpperCase()} image is truncated or corrupt`, {
-      code: 'image_unreadable',
-      param,
-      cause: error,
-    });
+  const image = await inCommonFormat(received, { name: param, maxPixels: options.maxPixels });
+  const { bytes, format } = image;
+  // A converted image was decoded whole already; the others get one small decode.
+  if (!image.converted) {
+    try {
+      await sharp(bytes, { limitInputPixels: options.maxPixels, failOn: 'truncated' })
+        .resize(16, 16, { fit: 'inside' })
+        .raw()
+        .toBuffer();
+    } catch (error) {
+      throw new MmkitError(`${param}: the ${format.toUpperCase()} image is truncated or corrupt`, {
+        code: 'image_unreadable',
+        param,
+        cause: error,
+      });
+    }
   }
   return {
     bytes,
     format,
     extension: EXTENSIONS[format],
     mediaType: `image/${format}`,
-    width: probe.width,
-    height: probe.height,
+    width: image.width,
+    height: image.height,
   };
 }

@@ -7,8 +7,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import sharp from 'sharp';
 import { describeError, MmkitError } from '../../errors.ts';
-import { convertibleFormat, convertToPng } from '../../preprocess/image/convert-to-png.ts';
-import { type ImageFormat, probeImage, sniffImageFormat } from '../../preprocess/image/probe.ts';
+import { inCommonFormat } from '../../preprocess/image/convert-to-png.ts';
+import type { ImageFormat } from '../../preprocess/image/probe.ts';
 import { fetchImage } from './fetch-image.ts';
 import { gifIsComplete } from './gif-complete.ts';
 
@@ -115,20 +115,11 @@ export async function checkImageBytes(bytes: Uint8Array, name: string, limits: V
       param: 'image',
     });
   }
-  const format = sniffImageFormat(bytes);
-  // AVIF or TIFF are converted to PNG below; anything else is refused here.
-  const convertFrom = format === undefined ? convertibleFormat(bytes, name) : undefined;
-  // Header only: refuses decompression bombs before a single pixel is decoded.
-  const probe = await probeImage(bytes, { name, maxPixels: limits.maxPixels });
-  if (format !== undefined) {
-    await checkDecodes(bytes, name, format, limits.maxPixels);
-    return { bytes, name, format, mediaType: `image/${format}`, width: probe.width, height: probe.height };
-  }
-  // Converting decodes the whole image, which is the check that it is not truncated.
-  const png = await convertToPng(bytes, convertFrom!, { name, maxPixels: limits.maxPixels });
-  // Its orientation applied, the PNG may have width and height swapped.
-  const turned = await probeImage(png, { name, maxPixels: limits.maxPixels });
-  return { bytes: png, name, format: 'png', mediaType: 'image/png', width: turned.width, height: turned.height };
+  // AVIF and TIFF become PNG; other formats are refused, and decompression bombs before decoding.
+  const image = await inCommonFormat(bytes, { name, maxPixels: limits.maxPixels });
+  if (!image.converted) await checkDecodes(image.bytes, name, image.format, limits.maxPixels);
+  const { format, width, height } = image;
+  return { bytes: image.bytes, name, format, mediaType: `image/${format}`, width, height };
 }
 
 async function checkDecodes(bytes: Uint8Array, name: string, format: ImageFormat, maxPixels: number): Promise<void> {
