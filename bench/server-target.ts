@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { createDefaultRegistry } from '../src/models/default-registry.ts';
+import { NO_SPINNING } from '../src/models/providers/onnx/session-options.ts';
 import type { ModelProvider } from '../src/models/registry.ts';
 import type { EmbeddingModel } from '../src/models/spec/index.ts';
 import { createServer } from '../src/server/create-server.ts';
@@ -53,7 +54,11 @@ async function main(kind: string): Promise<void> {
   // `mmkit-free-model`: the same server with a model that costs nothing, to see the server's own share.
   const id = kind === 'mmkit-free-model' ? 'free:clip' : join(root, 'clip');
   const config = { defaults: { embeddings: 'tiny-clip' }, models: { 'tiny-clip': { id } } };
-  const registry = createDefaultRegistry({ config });
+  // As `mmkit serve --runners off` does for models in its own thread.
+  const registry = createDefaultRegistry({
+    config,
+    ...(kind === 'mmkit-in-thread' ? { sessionDefaults: NO_SPINNING } : {}),
+  });
   registry.registerProvider(freeEmbeddingProvider());
   const server = await createServer({
     registry,

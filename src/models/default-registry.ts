@@ -2,6 +2,7 @@
  * The registry the CLI and the server use: every provider mmkit ships, with the onnx provider
  * resolving repo ids through the Hub cache (pulling on first use unless `MMKIT_OFFLINE=1`).
  */
+import type { InferenceSession } from 'onnxruntime-node';
 import type { MmkitConfig } from './config.ts';
 import { type DtypeChoice, type PullProgress, resolveModelFolder } from './hub/index.ts';
 import { createOnnxProvider, type FolderResolver } from './providers/onnx/provider.ts';
@@ -12,6 +13,8 @@ export interface DefaultRegistryOptions {
   config?: MmkitConfig;
   /** Reports download progress when a model is pulled on first use. */
   onPullProgress?: (progress: PullProgress) => void;
+  /** ONNX Runtime session options every onnx model starts from (its entry's settings win). */
+  sessionDefaults?: InferenceSession.SessionOptions;
 }
 
 export function createDefaultRegistry(options: DefaultRegistryOptions = {}): ModelRegistry {
@@ -23,7 +26,15 @@ export function createDefaultRegistry(options: DefaultRegistryOptions = {}): Mod
     });
   return new ModelRegistry({
     ...(options.config ? { config: options.config } : {}),
-    providers: [createOnnxProvider({ resolveFolder }), openAiProvider(), espeakProvider(), tesseractProvider()],
+    providers: [
+      createOnnxProvider({
+        resolveFolder,
+        ...(options.sessionDefaults ? { sessionDefaults: options.sessionDefaults } : {}),
+      }),
+      openAiProvider(),
+      espeakProvider(),
+      tesseractProvider(),
+    ],
   });
 }
 

@@ -8,6 +8,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { describeError, MmkitError } from '../../errors.ts';
 import { loadConfig, mmkitHome } from '../../models/config.ts';
 import { createDefaultRegistry } from '../../models/default-registry.ts';
+import { NO_SPINNING } from '../../models/providers/onnx/session-options.ts';
 import { createServer } from '../../server/create-server.ts';
 import {
   type CorsSettings,
@@ -89,7 +90,11 @@ export function registerServeCommand(program: Command): void {
       const { config } = await loadConfig(options.config === undefined ? {} : { path: options.config });
       const apiKey = options.apiKey ?? process.env.MMKIT_API_KEY;
       const server = await createServer({
-        registry: createDefaultRegistry({ config }),
+        // Models in the server's own thread share its cores: no ONNX Runtime threads spinning on them.
+        registry: createDefaultRegistry({
+          config,
+          ...(options.runners === 'off' ? { sessionDefaults: NO_SPINNING } : {}),
+        }),
         config,
         dataDir: options.dataDir ?? join(mmkitHome(), 'server'),
         ...(apiKey ? { apiKey } : {}),

@@ -6,6 +6,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import type { InferenceSession } from 'onnxruntime-node';
 import { MmkitError } from '../../../errors.ts';
 import { looksLikePath } from '../../model-id.ts';
 import type { ModelEntry, ModelProvider } from '../../registry.ts';
@@ -30,6 +31,8 @@ export const localFolderResolver: FolderResolver = async (idOrPath) => {
 
 export interface OnnxProviderOptions {
   resolveFolder?: FolderResolver;
+  /** Session options every model starts from; an entry's own settings win over them. */
+  sessionDefaults?: InferenceSession.SessionOptions;
 }
 
 /** `adapter` (a PEFT folder) and `adapterMode` entry options, for chat models. */
@@ -59,7 +62,7 @@ function refuseAdapter(entry: ModelEntry, capability: string): void {
   });
 }
 
-function loadOptions(entry: ModelEntry) {
+function modelLoadOptions(entry: ModelEntry, sessionOptions: InferenceSession.SessionOptions) {
   const { dtype, device } = entry.options;
   if (device !== undefined && device !== 'cpu' && device !== 'cuda') {
     throw new MmkitError(`${entry.id}: device must be cpu or cuda`, { code: 'device_unknown', param: 'device' });
@@ -68,12 +71,17 @@ function loadOptions(entry: ModelEntry) {
     id: entry.id,
     ...(dtype === undefined ? {} : { dtype }),
     ...(device === undefined ? {} : { device }),
-    sessionOptions: sessionOptionsFor(entry.options, entry.id),
+    sessionOptions,
   };
 }
 
 export function createOnnxProvider(options: OnnxProviderOptions = {}): ModelProvider {
   const resolveFolder = options.resolveFolder ?? localFolderResolver;
+  const sessionOptions = (entry: ModelEntry) => ({
+    ...options.sessionDefaults,
+    ...sessionOptionsFor(entry.options, entry.id),
+  });
+  const loadOptions = (entry: ModelEntry) => modelLoadOptions(entry, sessionOptions(entry));
   const folderOf = (entry: ModelEntry, signal: AbortSignal | undefined) =>
     resolveFolder(entry.model, {
       ...(entry.options.dtype === undefined ? {} : { dtype: entry.options.dtype }),
@@ -111,7 +119,7 @@ export function createOnnxProvider(options: OnnxProviderOptions = {}): ModelProv
         const { dtype } = entry.options;
         return OnnxCtcModel.load(await folderOf(entry, context.signal), {
           id: entry.id,
-          sessionOptions: sessionOptionsFor(entry.options, entry.id),
+          sessionOptions: sessionOptions(entry),
           ...(typeof dtype === 'string' ? { dtype: dtype as OnnxCtcModelOptions['dtype'] } : {}),
         });
       },
@@ -124,7 +132,7 @@ export function createOnnxProvider(options: OnnxProviderOptions = {}): ModelProv
           ...(dtype === 'fp16' || dtype === 'fp32' ? { dtype } : {}),
           ...(typeof scheduler === 'string' ? { scheduler } : {}),
           ...(typeof vaeSlicing === 'boolean' ? { vaeSlicing } : {}),
-          sessionOptions: sessionOptionsFor(entry.options, entry.id),
+          sessionOptions: sessionOptions(entry),
         });
       },
       transcription: async (entry, context) => {

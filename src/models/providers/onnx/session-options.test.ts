@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { buildTinyModel } from '../../../../testkit/build.ts';
 import { ModelRegistry } from '../../registry.ts';
 import { createOnnxProvider } from './provider.ts';
-import { sessionOptionsFor } from './session-options.ts';
+import { NO_SPINNING, sessionOptionsFor } from './session-options.ts';
 
 describe('sessionOptionsFor', () => {
   it('takes threads and the optimisation level from the entry, the thread default from MMKIT_ORT_THREADS', () => {
@@ -47,7 +47,7 @@ describe('the onnx provider passes session options to every session it opens', (
     await rm(root, { recursive: true, force: true });
   });
 
-  const registry = () =>
+  const registry = (sessionDefaults?: InferenceSession.SessionOptions) =>
     new ModelRegistry({
       config: {
         models: {
@@ -55,7 +55,7 @@ describe('the onnx provider passes session options to every session it opens', (
           ctc: { id: join(root, 'ctc'), intraOpNumThreads: 2, interOpNumThreads: 1 },
         },
       },
-      providers: [createOnnxProvider()],
+      providers: [createOnnxProvider(sessionDefaults ? { sessionDefaults } : {})],
     });
 
   it('Transformers.js sessions (chat) get session_options', async () => {
@@ -77,5 +77,18 @@ describe('the onnx provider passes session options to every session it opens', (
     await registry().load('ctc', 'ctc');
     expect(create).toHaveBeenCalledTimes(1);
     expect(create.mock.calls[0]?.[1]).toEqual({ intraOpNumThreads: 2, interOpNumThreads: 1 });
+  });
+
+  it("starts every session from the provider's defaults, under the entry's own settings", async () => {
+    const defaults = { ...NO_SPINNING, intraOpNumThreads: 4 };
+    const chat = await registry(defaults).load('chat', 'llm');
+    await chat.generate({ messages: [{ role: 'user', content: 'hi' }], maxNewTokens: 2, temperature: 0, topP: 1 });
+    expect(create).toHaveBeenCalled();
+    for (const [, options] of create.mock.calls) {
+      expect(options).toMatchObject({ ...NO_SPINNING, intraOpNumThreads: 1, graphOptimizationLevel: 'extended' });
+    }
+    create.mockClear();
+    await registry(defaults).load('ctc', 'ctc');
+    expect(create.mock.calls[0]?.[1]).toEqual({ ...NO_SPINNING, intraOpNumThreads: 2, interOpNumThreads: 1 });
   });
 });

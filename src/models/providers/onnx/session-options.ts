@@ -20,6 +20,17 @@ export interface OnnxSessionSettings {
   graphOptimizationLevel?: GraphOptimizationLevel;
 }
 
+/**
+ * For models whose runs share cores with other work: ONNX Runtime's idle intra-op threads spin
+ * after each run by default, on the cores that work needs next. Where it was measured: tiny CLIP in
+ * the server's own thread (`--runners off`) answered 17k → 21k embedding requests/s at 64
+ * connections on 2 cores (bench/server.bench.ts, interleaved rounds); an imagine call spent 0.94–0.97
+ * of its time inside ONNX Runtime with spinning, 0.98 without.
+ */
+export const NO_SPINNING: InferenceSession.SessionOptions = {
+  extra: { session: { intra_op: { allow_spinning: '0' } } },
+};
+
 /** The environment variable runners read for the default intra-op thread count. */
 export const THREADS_VARIABLE = 'MMKIT_ORT_THREADS';
 

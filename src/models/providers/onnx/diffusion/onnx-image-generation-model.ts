@@ -17,6 +17,7 @@ import type {
   ImageGenerationRequest,
   ImageGenerationResult,
 } from '../../../spec/image-generation-model.ts';
+import { NO_SPINNING } from '../session-options.ts';
 import { denoise } from './denoise.ts';
 import { GaussianNoise } from './gaussian-noise.ts';
 import { OnnxPart } from './onnx-part.ts';
@@ -85,10 +86,9 @@ export class OnnxImageGenerationModel implements ImageGenerationModel {
     const folder = await resolveModelFolder(source, { ...options.hub, dtype: options.dtype });
     const pipeline = await readPipelineFolder(folder, options.dtype === 'fp16' ? '_fp16' : '');
     const tokenizer = await loadTextTokenizer(pipeline.tokenizerFolder);
-    // Between UNet calls the scheduler, the VAE's pixel conversion and the PNG encoder need the cores, which
-    // ONNX Runtime's idle intra-op threads spin on by default (bench: 0.94–0.97 of an imagine call inside
-    // ONNX Runtime with spinning, 0.98 without, on 2 cores). Options that set `extra` replace this.
-    const sessionOptions = { extra: { session: { intra_op: { allow_spinning: '0' } } }, ...options.sessionOptions };
+    // Between UNet calls the scheduler, the VAE's pixel conversion and the PNG encoder need the cores.
+    // Options that set `extra` replace this.
+    const sessionOptions = { ...NO_SPINNING, ...options.sessionOptions };
     const textEncoder = await OnnxPart.load('text encoder', pipeline.models.text_encoder, sessionOptions);
     const unet = await OnnxPart.load('UNet', pipeline.models.unet, sessionOptions);
     const vae = await OnnxPart.load('VAE decoder', pipeline.models.vae_decoder, sessionOptions);
