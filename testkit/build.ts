@@ -6,6 +6,7 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { describeError, MmkitError } from '../src/errors.ts';
+import { bertFiles } from './bert.ts';
 import { clipFiles } from './clip.ts';
 import { llamaFiles } from './llama.ts';
 import { llavaFiles } from './llava.ts';
@@ -18,6 +19,10 @@ import { wav2vec2CtcFiles } from './wav2vec2-ctc.ts';
 import { whisperFiles } from './whisper.ts';
 
 const ARCHITECTURES: Record<string, { describe: string; files: () => ModelFiles }> = {
+  bert: {
+    describe: 'sentence-embedding encoder (sentence-transformers layout) whose space is topics ("car" ≈ "automobile")',
+    files: bertFiles,
+  },
   clip: {
     describe: 'CLIP text and vision towers whose embedding space is colour (red image ≈ "red")',
     files: clipFiles,

@@ -11,6 +11,7 @@ const whisper = fixture('xenova-whisper-tiny');
 const smolvlm = fixture('smolvlm-256m-instruct');
 const sdTurbo = fixture('onnxruntime-sd-turbo');
 const external = fixture('tiny-random-whisper-external');
+const sentenceTransformers = fixture('sentence-transformers-all-minilm-l6-v2');
 
 const onnxOf = (paths: string[]) => paths.filter((path) => path.includes('.onnx'));
 
@@ -133,6 +134,21 @@ describe('selectModelFiles', () => {
     const selected = selectModelFiles('onnx-community/stable-diffusion-v1-5-ONNX', files);
     expect(selected).toContain('unet/weights.pb');
     expect(selected).not.toContain('vae_encoder/model.onnx');
+  });
+
+  it("takes a sentence-transformers repo's model.onnx and pooling config, not its optimised and per-CPU copies", () => {
+    const selected = selectModelFiles('sentence-transformers/all-MiniLM-L6-v2', sentenceTransformers);
+    expect(onnxOf(selected)).toEqual(['onnx/model.onnx']);
+    expect(selected).toEqual(
+      expect.arrayContaining(['1_Pooling/config.json', 'modules.json', 'sentence_bert_config.json', 'tokenizer.json']),
+    );
+    expect(selected.filter((path) => path.startsWith('openvino/') || /\.(bin|h5|ot|safetensors)$/.test(path))).toEqual(
+      [],
+    );
+    const avx2 = selectModelFiles('sentence-transformers/all-MiniLM-L6-v2', sentenceTransformers, {
+      include: ['onnx/model_quint8_avx2.onnx'],
+    });
+    expect(onnxOf(avx2)).toEqual(['onnx/model.onnx', 'onnx/model_quint8_avx2.onnx']);
   });
 
   it('applies include and exclude globs', () => {

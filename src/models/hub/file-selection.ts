@@ -105,12 +105,20 @@ export function selectModelFiles(
 }
 
 /**
+ * sentence-transformers' ONNX backend publishes `model.onnx` with optimised (`model_O1` … `model_O4`)
+ * and CPU-specific quantised copies (`model_qint8_avx512_vnni`, `model_quint8_avx2`, …) beside it:
+ * the same model again, and no dtype names them (`--include` still can).
+ */
+const sentenceTransformersCopy = /^model_(O[1-4]|q(u)?int8_[a-z0-9_]+)$/;
+
+/**
  * Optimum exports a decoder three ways; Transformers.js loads only the merged one (with and
  * without past key values in one graph), so the other two are skipped when it exists.
  */
 function isUsedGraph(graph: OnnxGraph, paths: string[], diffusion: boolean): boolean {
   if (diffusion && unusedDiffusionFolders.some((folder) => graph.key.startsWith(folder))) return false;
   const folder = graph.key.slice(0, graph.key.length - graph.name.length);
+  if (sentenceTransformersCopy.test(graph.name) && paths.includes(`${folder}model.onnx`)) return false;
   const mergedOf = (name: string) => `${folder}${name}_merged`;
   const hasGraph = (key: string) => paths.some((path) => path.startsWith(key) && path.endsWith('.onnx'));
   if (graph.name.endsWith('_model') && hasGraph(mergedOf(graph.name))) return false;

@@ -79,6 +79,25 @@ describe('POST /v1/embeddings', () => {
       code: 'dimensions_unsupported',
     });
   });
+
+  it('serves a sentence-embedding encoder (text only), pooled as its sentence-transformers files say', async () => {
+    const texts = ['A car on the road.', 'an automobile', 'my kitten', 'two dogs and a cat'];
+    const result = await client.embeddings.create({ model: 'tiny-bert', input: texts });
+    const [car, automobile, kitten, pets] = result.data.map((item) => item.embedding);
+    expect(car).toHaveLength(33);
+    // The tiny encoder's space is topics: paraphrases are close, other topics orthogonal.
+    expect(cosine(car!, automobile!)).toBeGreaterThan(0.85);
+    expect(cosine(kitten!, pets!)).toBeGreaterThan(0.85);
+    expect(cosine(car!, kitten!)).toBeLessThan(0.05);
+    // Batched with longer texts (so padded) it answers as it does alone.
+    const alone = await client.embeddings.create({ model: 'tiny-bert', input: 'an automobile' });
+    expect(cosine(alone.data[0]!.embedding, automobile!)).toBeGreaterThan(0.9999);
+    // [CLS] and [SEP] count, and "dogs" is two word pieces: 8 + 4 + 4 + 8.
+    expect(result.usage.prompt_tokens).toBe(24);
+    await expect(
+      client.embeddings.create({ model: 'tiny-bert', input: dataUrl(await solidImage({ r: 255, g: 0, b: 0 })) }),
+    ).rejects.toMatchObject({ status: 400, code: 'images_not_supported' });
+  });
 });
 
 describe('embeddingsJson', () => {

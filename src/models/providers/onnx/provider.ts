@@ -11,7 +11,8 @@ import { MmkitError } from '../../../errors.ts';
 import { looksLikePath } from '../../model-id.ts';
 import type { ModelEntry, ModelProvider } from '../../registry.ts';
 import type { OnnxCtcModelOptions } from './ctc-model.ts';
-import type { DtypeSetting } from './model-folder.ts';
+import { type DtypeSetting, readModelFolder } from './model-folder.ts';
+import { parsePoolingModes } from './sentence-pooling.ts';
 import { sessionOptionsFor } from './session-options.ts';
 
 export type FolderResolver = (
@@ -147,8 +148,18 @@ export function createOnnxProvider(options: OnnxProviderOptions = {}): ModelProv
       },
       embeddings: async (entry, context) => {
         refuseAdapter(entry, 'embeddings');
-        const { OnnxEmbeddingModel } = await import('./onnx-embedding-model.ts');
-        return OnnxEmbeddingModel.load(await folderOf(entry, context.signal), loadOptions(entry));
+        const folder = await folderOf(entry, context.signal);
+        // CLIP embeds text and images into one space; any other encoder is a text embedder.
+        if ((await readModelFolder(folder)).modelType === 'clip') {
+          const { OnnxEmbeddingModel } = await import('./onnx-embedding-model.ts');
+          return OnnxEmbeddingModel.load(folder, loadOptions(entry));
+        }
+        const { OnnxTextEmbeddingModel } = await import('./text-embedding-model.ts');
+        const { pooling } = entry.options;
+        return OnnxTextEmbeddingModel.load(folder, {
+          ...loadOptions(entry),
+          ...(pooling === undefined ? {} : { pooling: parsePoolingModes(pooling, entry.id) }),
+        });
       },
     },
   };
