@@ -166,6 +166,28 @@ describe('OnnxImageGenerationModel on the tiny sd model', () => {
     expect(isMmkitError(error)).toBe(true);
     expect(error.message).toBe(`${broken} is not a complete Stable Diffusion ONNX export: unet/model.onnx is missing`);
   });
+
+  it.each([
+    [
+      { _class_name: 'ORTStableDiffusionXLPipeline', text_encoder_2: ['transformers', 'CLIPTextModelWithProjection'] },
+      'an SDXL pipeline (ORTStableDiffusionXLPipeline)',
+    ],
+    [
+      { _class_name: 'StableDiffusion3Pipeline', transformer: ['diffusers', 'SD3Transformer2DModel'] },
+      'a diffusion-transformer (SD3/Flux-style) pipeline (StableDiffusion3Pipeline)',
+    ],
+  ])('refuses other pipeline families in one line (%o)', async (index, family) => {
+    const other = join(directory, `other-${family.length}`);
+    const files = sdFiles();
+    const original = JSON.parse(String(files['model_index.json'])) as object;
+    files['model_index.json'] = JSON.stringify({ ...original, ...index });
+    await writeModelFiles(other, files);
+    const error = await OnnxImageGenerationModel.load(other).catch((caught) => caught);
+    expect(error).toMatchObject({ code: 'unsupported_architecture' });
+    expect(error.message).toBe(
+      `${other} holds ${family}; mmkit runs Stable Diffusion 1.x/2.x-style exports (e.g. onnxruntime/sd-turbo)`,
+    );
+  });
 });
 
 describe.each([

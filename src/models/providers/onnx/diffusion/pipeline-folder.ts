@@ -80,6 +80,7 @@ export async function readPipelineFolder(folder: string, dtypeSuffix = ''): Prom
     );
   }
   const index = (await readJson(indexPath, true))!;
+  refuseOtherPipelines(index, folder);
   const schedulerEntry = index.scheduler;
   const schedulerClass = Array.isArray(schedulerEntry) ? String(schedulerEntry[1]) : 'PNDMScheduler';
   if (!isSchedulerClassName(schedulerClass)) {
@@ -113,4 +114,24 @@ export async function readPipelineFolder(folder: string, dtypeSuffix = ''): Prom
       vae_decoder: await modelFile(folder, 'vae_decoder', dtypeSuffix),
     },
   };
+}
+
+/**
+ * SDXL (a second text encoder, pooled text embeddings and size conditioning into the UNet) and
+ * SD3/Flux (a transformer instead of a UNet) need inputs this loop does not make: one line saying
+ * so, rather than an ONNX Runtime error about a missing input at the first step.
+ */
+function refuseOtherPipelines(index: Json, folder: string): void {
+  const pipeline = typeof index._class_name === 'string' ? index._class_name : '';
+  const family =
+    'text_encoder_2' in index || /XL/.test(pipeline)
+      ? 'an SDXL'
+      : 'transformer' in index
+        ? 'a diffusion-transformer (SD3/Flux-style)'
+        : undefined;
+  if (!family) return;
+  throw new MmkitError(
+    `${folder} holds ${family} pipeline${pipeline ? ` (${pipeline})` : ''}; mmkit runs Stable Diffusion 1.x/2.x-style exports (e.g. onnxruntime/sd-turbo)`,
+    { code: 'unsupported_architecture', param: 'model', type: 'unsupported_error' },
+  );
 }
