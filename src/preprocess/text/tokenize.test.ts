@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { buildTinyModel } from '../../../testkit/build.ts';
 import { writeClipTokenizer } from '../../../testkit/clip-tokenizer.ts';
 import { loadTextTokenizer, type TextTokenizer } from './tokenize.ts';
 
@@ -134,6 +135,16 @@ describe('TextTokenizer', () => {
     const tokenizer = await loadTextTokenizer(join(root, 'sd2'));
     expect(Array.from(tokenizer.tokenize('a cat', { maxLength: 6 }).inputIds, Number)).toEqual([
       49406, 320, 2368, 49407, 0, 0,
+    ]);
+  });
+
+  it("keeps a BERT tokenizer's [SEP] last when truncating, and pads with [PAD]", async () => {
+    await buildTinyModel('bert', join(root, 'bert'));
+    const tokenizer = await loadTextTokenizer(join(root, 'bert'));
+    const { inputIds } = tokenizer.tokenize(['a car a car a car', 'car'], { maxLength: 5 });
+    expect(tokenizer.tokens(Array.from(inputIds, Number))).toEqual([
+      ...['[CLS]', 'a', 'car', 'a', '[SEP]'],
+      ...['[CLS]', 'car', '[SEP]', '[PAD]', '[PAD]'],
     ]);
   });
 });

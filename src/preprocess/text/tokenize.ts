@@ -1,7 +1,8 @@
 /**
  * CLIP-style text tokenization into fixed-length int64 batches: start token, text, end token, padded
  * with the tokenizer's pad token (attention 0). Over-long text is cut so that the end-of-text token
- * stays the last token (CLIP's text encoders read the embedding at that position).
+ * (or a BERT-style tokenizer's [SEP]) stays the last token (CLIP's text encoders read the embedding
+ * at that position).
  */
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import { MmkitError } from '../../errors.ts';
@@ -39,7 +40,8 @@ export class TextTokenizer {
     /** CLIP's fast path for plain ASCII text, when the tokenizer is CLIP's (same ids as `backend`). */
     private readonly asciiEncoder?: ClipAsciiEncoder,
   ) {
-    this.endId = backend.eos_token_id ?? undefined;
+    // CLIP ends a text with its end-of-text token, BERT-style tokenizers with [SEP].
+    this.endId = backend.eos_token_id ?? backend.sep_token_id ?? undefined;
     this.padId = backend.pad_token_id ?? this.endId ?? 0;
   }
 
