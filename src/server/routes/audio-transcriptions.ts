@@ -1,18 +1,21 @@
 /**
  * `POST /v1/audio/transcriptions`: OpenAI's multipart form (`file`, `model`, `language`, `prompt`,
- * `response_format`, `timestamp_granularities[]`). The audio's container is sniffed from its bytes
+ * `response_format`, `timestamp_granularities[]`); `POST /v1/audio/translations` takes the same form
+ * and answers in English (Whisper's translate task; the source language is detected unless
+ * `language` names it). The audio's container is sniffed from its bytes
  * (415 when it is not audio), decoded to 16 kHz mono with a duration limit, and handed to the
  * `transcribe` task (30 s windows for long audio); the task's `formatTranscript` shapes the answer.
  * With `stream=true` (json or text) the answer is OpenAI's streaming transcription: a
  * `transcript.text.delta` event after each window with the text no later window can change, then
  * `transcript.text.done` with the whole text; a client that disconnects stops the windows left.
  */
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { loadAudio } from '../../preprocess/audio/load.ts';
 import { sniffAudioContainer } from '../../preprocess/audio/sniff.ts';
 import {
   formatTranscript,
   TRANSCRIPT_FORMATS,
+  type TranscribeTask,
   type TranscriptFormat,
   transcribe,
 } from '../../tasks/transcribe/index.ts';
@@ -39,7 +42,7 @@ export function audioTranscriptionsRoutes(services: ServerServices): Hono<Server
   const app = new Hono<ServerEnv>();
   const { limits } = services;
 
-  app.post('/v1/audio/transcriptions', limitBody(limits.audioUploadBytes + FORM_OVERHEAD_BYTES), async (c) => {
+  const handler = (task: TranscribeTask) => async (c: Context<ServerEnv>) => {
     const form = await readMultipart(c);
     const model = checkedText(formField(form, 'model'), 'model', 256);
     const language = formField(form, 'language');
@@ -83,8 +86,9 @@ export function audioTranscriptionsRoutes(services: ServerServices): Hono<Server
     const options = (workSignal: AbortSignal) => ({
       audio: audio.samples,
       model: lease.model,
+      // For translations, OpenAI takes no language: detected unless the client names the source.
       language: language ?? 'auto',
-      task: 'transcribe' as const,
+      task,
       ...(prompt ? { prompt } : {}),
       maxSeconds: limits.maxAudioSeconds,
       wordTimestamps: granularities.includes('word'),
@@ -119,8 +123,11 @@ export function audioTranscriptionsRoutes(services: ServerServices): Hono<Server
     } finally {
       lease.release();
     }
-  });
+  };
 
+  const bodyLimit = limitBody(limits.audioUploadBytes + FORM_OVERHEAD_BYTES);
+  app.post('/v1/audio/transcriptions', bodyLimit, handler('transcribe'));
+  app.post('/v1/audio/translations', bodyLimit, handler('translate'));
   return app;
 }
 

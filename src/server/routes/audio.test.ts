@@ -1,6 +1,12 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import OpenAI, { toFile } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTinyModel } from '../../../testkit/build.ts';
+import { synthesizeCtcSpeech } from '../../../testkit/ctc-speech.ts';
 import { type OpenAiTestServer, startOpenAiTestServer } from '../../../testkit/openai-server.ts';
+import { synthesizeWhisperSpeech, WHISPER_SAMPLE_RATE } from '../../../testkit/whisper-speech.ts';
 import { encodeWav } from '../../media/wav.ts';
 import { readWavFormat, wavToMono } from '../../preprocess/audio/wav.ts';
 import { startTestServer, type TestServer } from '../test-support/test-server.ts';
@@ -17,10 +23,14 @@ describe('POST /v1/audio/transcriptions and /v1/audio/speech', () => {
   let test: TestServer;
   let client: OpenAI;
 
+  let ctcFolder: string;
+
   beforeAll(async () => {
     upstream = await startOpenAiTestServer({ transcript: 'one two three four' });
+    ctcFolder = await mkdtemp(join(tmpdir(), 'mmkit-audio-ctc-'));
+    await buildTinyModel('wav2vec2-ctc', ctcFolder);
     test = await startTestServer({
-      extraModels: { whisper: `openai:whisper-1@${upstream.baseURL}` },
+      extraModels: { whisper: `openai:whisper-1@${upstream.baseURL}`, 'tiny-ctc': { id: ctcFolder } },
       extraDefaults: { transcription: 'whisper' },
       limits: { maxAudioSeconds: 5 },
     });
@@ -29,6 +39,7 @@ describe('POST /v1/audio/transcriptions and /v1/audio/speech', () => {
   afterAll(async () => {
     await test?.close();
     await upstream?.close();
+    await rm(ctcFolder, { recursive: true, force: true });
   });
 
   it('transcribes through the TranscriptionModel: json, text, verbose_json with words', async () => {
@@ -51,6 +62,56 @@ describe('POST /v1/audio/transcriptions and /v1/audio/speech', () => {
       response_format: 'text',
     });
     expect(String(text).trim()).toBe('one two three four');
+  });
+
+  it('transcribes with a CTC model too, words timed from its frames', async () => {
+    const speech = synthesizeCtcSpeech('turn left now');
+    const verbose = await client.audio.transcriptions.create({
+      model: 'tiny-ctc',
+      file: await toFile(encodeWav(speech.audio, 16000), 'speech.wav', { type: 'audio/wav' }),
+      language: 'en',
+      response_format: 'verbose_json',
+      timestamp_granularities: ['word'],
+    });
+    expect(verbose.text).toBe('TURN LEFT NOW');
+    expect(verbose.words?.map((word) => word.word)).toEqual(['TURN', 'LEFT', 'NOW']);
+    for (const [index, word] of (verbose.words ?? []).entries()) {
+      expect(word.start).toBeCloseTo(speech.words[index]!.startSeconds, 2);
+      expect(word.end).toBeCloseTo(speech.words[index]!.endSeconds, 2);
+    }
+  });
+
+  it('translates to English at /v1/audio/translations; a CTC model cannot and says so', async () => {
+    const whisper = await startTestServer({ withImageAndSpeech: true });
+    try {
+      const wav = encodeWav(synthesizeWhisperSpeech(['five', 'six']), WHISPER_SAMPLE_RATE);
+      const form = (path: string) => {
+        const body = new FormData();
+        body.set('file', new Blob([wav], { type: 'audio/wav' }), 'speech.wav');
+        body.set('model', 'tiny-whisper');
+        body.set('language', 'zh');
+        return fetch(`${whisper.url}${path}`, { method: 'POST', body }).then((response) => response.json());
+      };
+      // The tiny Whisper hears Chinese numbers: transcribed in Chinese, translated to English.
+      expect(await form('/v1/audio/transcriptions')).toEqual({ text: '五六' });
+      expect(await form('/v1/audio/translations')).toEqual({ text: 'five six' });
+      const viaSdk = new OpenAI({ baseURL: whisper.baseURL, apiKey: 'unused', maxRetries: 0 });
+      const translated = await viaSdk.audio.translations.create({
+        model: 'tiny-whisper',
+        file: await toFile(wav, 'speech.wav', { type: 'audio/wav' }),
+        response_format: 'verbose_json',
+      });
+      expect(translated).toMatchObject({ text: 'five six', task: 'translate' });
+    } finally {
+      await whisper.close();
+    }
+    const speech = synthesizeCtcSpeech('turn left');
+    await expect(
+      client.audio.translations.create({
+        model: 'tiny-ctc',
+        file: await toFile(encodeWav(speech.audio, 16000), 'speech.wav', { type: 'audio/wav' }),
+      }),
+    ).rejects.toMatchObject({ status: 400, code: 'translation_unsupported' });
   });
 
   it('writes srt and vtt cues from the segments', async () => {

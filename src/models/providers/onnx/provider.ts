@@ -83,6 +83,15 @@ export function createOnnxProvider(options: OnnxProviderOptions = {}): ModelProv
     ...sessionOptionsFor(entry.options, entry.id),
   });
   const loadOptions = (entry: ModelEntry) => modelLoadOptions(entry, sessionOptions(entry));
+  const loadCtc = async (entry: ModelEntry, folder: string) => {
+    const { OnnxCtcModel } = await import('./ctc-model.ts');
+    const { dtype } = entry.options;
+    return OnnxCtcModel.load(folder, {
+      id: entry.id,
+      sessionOptions: sessionOptions(entry),
+      ...(typeof dtype === 'string' ? { dtype: dtype as OnnxCtcModelOptions['dtype'] } : {}),
+    });
+  };
   const folderOf = (entry: ModelEntry, signal: AbortSignal | undefined) =>
     resolveFolder(entry.model, {
       ...(entry.options.dtype === undefined ? {} : { dtype: entry.options.dtype }),
@@ -116,13 +125,7 @@ export function createOnnxProvider(options: OnnxProviderOptions = {}): ModelProv
       },
       ctc: async (entry, context) => {
         refuseAdapter(entry, 'ctc');
-        const { OnnxCtcModel } = await import('./ctc-model.ts');
-        const { dtype } = entry.options;
-        return OnnxCtcModel.load(await folderOf(entry, context.signal), {
-          id: entry.id,
-          sessionOptions: sessionOptions(entry),
-          ...(typeof dtype === 'string' ? { dtype: dtype as OnnxCtcModelOptions['dtype'] } : {}),
-        });
+        return loadCtc(entry, await folderOf(entry, context.signal));
       },
       imageGeneration: async (entry, context) => {
         refuseAdapter(entry, 'imageGeneration');
@@ -138,8 +141,14 @@ export function createOnnxProvider(options: OnnxProviderOptions = {}): ModelProv
       },
       transcription: async (entry, context) => {
         refuseAdapter(entry, 'transcription');
+        const folder = await folderOf(entry, context.signal);
+        // Whisper, or a model fine-tuned for CTC (Wav2Vec2ForCTC, HubertForCTC, …) decoded greedily.
+        if ((await readModelFolder(folder)).architectures.some((name) => name.endsWith('ForCTC'))) {
+          const { CtcTranscriptionModel } = await import('./ctc-transcription-model.ts');
+          return new CtcTranscriptionModel(await loadCtc(entry, folder));
+        }
         const { OnnxTranscriptionModel } = await import('./transcription-model.ts');
-        return OnnxTranscriptionModel.load(await folderOf(entry, context.signal), loadOptions(entry));
+        return OnnxTranscriptionModel.load(folder, loadOptions(entry));
       },
       speech: async (entry, context) => {
         refuseAdapter(entry, 'speech');

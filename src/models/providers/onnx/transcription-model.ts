@@ -227,7 +227,7 @@ export class OnnxTranscriptionModel implements TranscriptionModel {
 
 /** Processor, tokenizer and model of a Whisper folder, with one-line errors. */
 async function loadWhisperParts(folder: string, options: OnnxTranscriptionOptions) {
-  await requireModelType(folder, 'whisper', 'a Whisper speech recognition model');
+  await requireModelType(folder, 'whisper', 'a speech recognition model (Whisper, or one fine-tuned for CTC)');
   const modelOptions = withSessionOptions(
     { local_files_only: true, device: options.device ?? 'cpu', ...(options.dtype ? { dtype: options.dtype } : {}) },
     options.sessionOptions,
