@@ -41,6 +41,11 @@ export const chatRequestSchema = z.looseObject({
   stop: z.union([z.string().min(1), z.array(z.string().min(1)).max(4)]).nullish(),
   n: z.literal(1, { error: 'only n = 1 is supported' }).nullish(),
   tools: z.array(z.unknown()).max(0, 'tools are not supported').nullish(),
+  // JSON mode and structured outputs need constrained decoding, which mmkit's models do not do:
+  // refused rather than answered with free text the client would take for JSON.
+  response_format: z
+    .object({ type: z.literal('text', { error: 'only response_format type text is supported (no JSON mode)' }) })
+    .nullish(),
   logprobs: z.literal(false, { error: 'logprobs are not supported' }).nullish(),
 });
 
