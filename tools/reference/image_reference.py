@@ -113,6 +113,11 @@ def make_inputs():
     )
     inputs["chelsea-small.jpg"] = buffer.getvalue()
 
+    # CMYK JPEG (print workflows): PIL converts the stored inks with its own formula, no colour profile.
+    buffer = io.BytesIO()
+    source("chelsea.png").convert("RGB").resize((211, 140), Image.LANCZOS).convert("CMYK").save(buffer, "JPEG", quality=90)
+    inputs["chelsea-cmyk.jpg"] = buffer.getvalue()
+
     # 16-bit RGB PNG (upscaled too). PIL reads it as 8-bit RGB from the high bytes.
     chelsea16 = with_sixteen_bits(np.asarray(source("chelsea.png").convert("RGB").resize((181, 121), Image.LANCZOS)), 1)
     write_png16(os.path.join(OUT, "chelsea-16bit.png"), chelsea16)

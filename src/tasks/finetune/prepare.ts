@@ -10,12 +10,12 @@
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { RawImage } from '@huggingface/transformers';
 import { describeError, isMmkitError, MmkitError } from '../../errors.ts';
 import { readDecoderConfig } from '../../finetune/model/hub-config.ts';
 import { truncateExample } from '../../finetune/train/training-example.ts';
 import { writeNpy } from '../../media/npy.ts';
 import { splitDataset } from '../../preprocess/dataset/split.ts';
+import { decodeRawImage } from '../../preprocess/image/raw-image.ts';
 import { PREPARED_FORMAT, type PreparedManifest, type PreparedRow } from './prepared-dataset.ts';
 import { tokenizeConversation } from './training-conversation.ts';
 import { resolveTrainingModelFolder } from './training-model-folder.ts';
@@ -106,7 +106,7 @@ export async function prepareFinetuneData(options: PrepareOptions): Promise<Prep
       for (const [index, row] of rows.entries()) {
         options.signal?.throwIfAborted();
         const imagePath = resolve(options.imagesDir, row.image_path);
-        const image = await RawImage.fromBlob(new Blob([new Uint8Array(await readFile(imagePath))]));
+        const image = await decodeRawImage(await readFile(imagePath), { name: imagePath });
         const tokenized = await tokenizeConversation(
           model!.processor,
           model!.chatTemplate,

@@ -3,8 +3,8 @@
  * vision-language models render it with the processor (image parts become `{type: 'image'}`
  * placeholders the template expands) and hand the decoded images to the processor alongside.
  */
-import { type PreTrainedTokenizer, type Processor, RawImage, type Tensor } from '@huggingface/transformers';
-import { describeError, MmkitError } from '../../../errors.ts';
+import type { PreTrainedTokenizer, Processor, RawImage, Tensor } from '@huggingface/transformers';
+import { decodeRawImage } from '../../../preprocess/image/raw-image.ts';
 import type { ChatMessage, ContentPart } from '../../spec/index.ts';
 import type { PreparedPrompt } from './generation-run.ts';
 
@@ -60,15 +60,8 @@ export function prepareTextPrompt(
   return { inputs, promptTokens: promptLength(inputs.input_ids) };
 }
 
-async function decodeImage(data: Uint8Array, index: number): Promise<RawImage> {
-  try {
-    return await RawImage.fromBlob(new Blob([new Uint8Array(data)]));
-  } catch (error) {
-    throw new MmkitError(`image part ${index + 1}: cannot decode the image (${describeError(error)})`, {
-      code: 'image_unreadable',
-      param: 'messages',
-    });
-  }
+function decodeImage(data: Uint8Array, index: number): Promise<RawImage> {
+  return decodeRawImage(data, { name: `image part ${index + 1}`, param: 'messages' });
 }
 
 export async function prepareVisionPrompt(

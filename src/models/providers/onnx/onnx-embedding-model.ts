@@ -10,10 +10,11 @@ import {
   CLIPVisionModelWithProjection,
   type PreTrainedModel,
   type Processor,
-  RawImage,
+  type RawImage,
   Tensor,
 } from '@huggingface/transformers';
 import { describeError, MmkitError } from '../../../errors.ts';
+import { decodeRawImage } from '../../../preprocess/image/raw-image.ts';
 import { installPillowResize } from '../../../preprocess/image/transformers-resize.ts';
 import { DEFAULT_MAX_LENGTH, loadTextTokenizer, type TextTokenizer } from '../../../preprocess/text/tokenize.ts';
 import type { CallOptions, EmbeddingModel, EmbeddingResult, ModelDescription } from '../../spec/index.ts';
@@ -51,15 +52,8 @@ function textLength(tokenizer: TextTokenizer, config: Record<string, unknown>): 
     : DEFAULT_MAX_LENGTH;
 }
 
-async function decodeImage(data: Uint8Array, index: number): Promise<RawImage> {
-  try {
-    return await RawImage.fromBlob(new Blob([new Uint8Array(data)]));
-  } catch (error) {
-    throw new MmkitError(`image ${index + 1}: cannot decode it (${describeError(error)})`, {
-      code: 'image_unreadable',
-      param: 'images',
-    });
-  }
+function decodeImage(data: Uint8Array, index: number): Promise<RawImage> {
+  return decodeRawImage(data, { name: `image ${index + 1}`, param: 'images' });
 }
 
 export class OnnxEmbeddingModel implements EmbeddingModel {

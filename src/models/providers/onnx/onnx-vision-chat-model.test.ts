@@ -117,12 +117,61 @@ describe('OnnxChatModel, vision-language path, on the testkit llava', () => {
     }
   });
 
+  it('reads every pixel layout as RGB: grey with alpha, 16-bit, palette, CMYK', async () => {
+    const blue = { r: 20, g: 40, b: 230 };
+    const images: Array<[string, Promise<Buffer>, string]> = [
+      [
+        'grey + alpha PNG',
+        sharp({ create: { width: 8, height: 8, channels: 4, background: { r: 250, g: 250, b: 250, alpha: 0.5 } } })
+          .toColourspace('b-w')
+          .png()
+          .toBuffer(),
+        'white',
+      ],
+      [
+        '16-bit PNG',
+        sharp({ create: { width: 8, height: 8, channels: 3, background: blue } })
+          .toColourspace('rgb16')
+          .png()
+          .toBuffer(),
+        'blue',
+      ],
+      [
+        'palette PNG',
+        sharp({ create: { width: 8, height: 8, channels: 3, background: blue } })
+          .png({ palette: true })
+          .toBuffer(),
+        'blue',
+      ],
+      [
+        'CMYK JPEG',
+        sharp({ create: { width: 8, height: 8, channels: 3, background: blue } })
+          .toColourspace('cmyk')
+          .jpeg()
+          .toBuffer(),
+        'blue',
+      ],
+    ];
+    for (const [name, bytes, colour] of images) {
+      const data = await bytes;
+      const result = await model.generate({
+        ...greedy,
+        messages: [{ role: 'user', content: [{ type: 'image', data }] }],
+      });
+      expect(result.text, name).toBe(colour);
+    }
+  });
+
   it('refuses an image part that does not decode, in one line', async () => {
     const broken = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]);
     const call = model.generate({
       ...greedy,
       messages: [{ role: 'user', content: [{ type: 'image', data: broken }] }],
     });
-    await expect(call).rejects.toMatchObject({ code: 'image_unreadable' });
+    await expect(call).rejects.toMatchObject({
+      code: 'image_unreadable',
+      param: 'messages',
+      message: expect.stringMatching(/^image part 1: /),
+    });
   });
 });
