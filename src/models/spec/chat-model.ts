@@ -40,6 +40,8 @@ export interface ChatRequest extends SamplingSettings, CallOptions {
   messages: ChatMessage[];
   /** A LoRA adapter to apply for this request, by name or folder. */
   adapter?: string;
+  /** `json`: the answer is one JSON object (constrained decoding, OpenAI's JSON mode). */
+  responseFormat?: 'text' | 'json';
 }
 
 export type FinishReason = 'stop' | 'length' | 'abort';

@@ -41,10 +41,14 @@ export const chatRequestSchema = z.looseObject({
   stop: z.union([z.string().min(1), z.array(z.string().min(1)).max(4)]).nullish(),
   n: z.literal(1, { error: 'only n = 1 is supported' }).nullish(),
   tools: z.array(z.unknown()).max(0, 'tools are not supported').nullish(),
-  // JSON mode and structured outputs need constrained decoding, which mmkit's models do not do:
-  // refused rather than answered with free text the client would take for JSON.
+  // JSON mode is constrained decoding; a JSON schema is not followed, so it is refused rather
+  // than answered with an object the client would take for one that matches it.
   response_format: z
-    .object({ type: z.literal('text', { error: 'only response_format type text is supported (no JSON mode)' }) })
+    .object({
+      type: z.enum(['text', 'json_object'], {
+        error: 'response_format type must be text or json_object (json_schema is not supported)',
+      }),
+    })
     .nullish(),
   logprobs: z.literal(false, { error: 'logprobs are not supported' }).nullish(),
 });

@@ -1,7 +1,8 @@
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
-import { generateText, streamText } from 'ai';
+import { generateObject, generateText, streamText } from 'ai';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { fakeProvider, type SlowModelProbe } from '../test-support/fake-models.ts';
 import { type ImageHost, startImageHost } from '../test-support/image-host.ts';
 import { dataUrl, solidImage, startTestServer, type TestServer } from '../test-support/test-server.ts';
@@ -47,6 +48,34 @@ describe('POST /v1/chat/completions', () => {
     expect(completion.usage?.total_tokens).toBe(
       (completion.usage?.prompt_tokens ?? 0) + (completion.usage?.completion_tokens ?? 0),
     );
+  });
+
+  it('answers one JSON object with response_format json_object (official SDK and the AI SDK)', async () => {
+    const completion = await client.chat.completions.create({
+      model: 'tiny-llm',
+      messages: [{ role: 'user', content: 'Sure! Here you go: {"ok": true}' }],
+      response_format: { type: 'json_object' },
+      temperature: 0,
+    });
+    // The echo model would repeat the chat; JSON mode makes its answer an object.
+    const content = completion.choices[0]?.message.content ?? '';
+    expect(JSON.parse(content)).toBeTypeOf('object');
+    expect(completion.choices[0]?.finish_reason).toBe('stop');
+    const mmkit = createOpenAICompatible({ name: 'mmkit', baseURL: test.baseURL });
+    const { object } = await generateObject({
+      model: mmkit('tiny-llm'),
+      schema: z.object({ name: z.string(), age: z.number() }),
+      prompt: '{"name": "Ada", "age": 36}',
+      temperature: 0,
+    });
+    expect(object).toEqual({ name: 'Ada', age: 36 });
+    await expect(
+      client.chat.completions.create({
+        model: 'tiny-llm',
+        messages: [{ role: 'user', content: 'hi' }],
+        response_format: { type: 'json_schema', json_schema: { name: 'x', schema: {} } },
+      }),
+    ).rejects.toMatchObject({ status: 400, param: 'response_format.type' });
   });
 
   it('stops at max_tokens with finish_reason length, and at a stop sequence', async () => {

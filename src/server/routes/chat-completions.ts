@@ -116,6 +116,7 @@ function chatRequest(
     ...(body.top_k ? { topK: body.top_k } : {}),
     ...(body.seed === undefined || body.seed === null ? {} : { seed: body.seed }),
     ...(stop ? { stop } : {}),
+    ...(body.response_format?.type === 'json_object' ? { responseFormat: 'json' as const } : {}),
     signal,
   };
 }

@@ -4,10 +4,11 @@
  * (every token) and a stopping criterion (abort, stop strings), with sampling done by our seeded
  * processor.
  */
-import { LogitsProcessorList, type PreTrainedModel } from '@huggingface/transformers';
+import { LogitsProcessor, LogitsProcessorList, type PreTrainedModel, type Tensor } from '@huggingface/transformers';
 import type { ChatRequest } from '../../spec/index.ts';
 import type { AnswerBuilder } from './answer-builder.ts';
 import { CallbackStoppingCriteria, TokenCallbackStreamer } from './generation-hooks.ts';
+import type { JsonModeConstraint } from './json-mode.ts';
 import { SeededSamplingProcessor } from './sampling.ts';
 
 export async function generateWithTransformers(
@@ -17,11 +18,13 @@ export async function generateWithTransformers(
   maxNewTokens: number,
   seed: number,
   answer: AnswerBuilder,
+  json?: JsonModeConstraint,
 ): Promise<void> {
-  let sampling: LogitsProcessorList | undefined;
+  const processors = new LogitsProcessorList();
+  // JSON mode masks first, so sampling (or the library's greedy pick) chooses among what may come next.
+  if (json) processors.push(new JsonModeProcessor(json));
   if (request.temperature > 0) {
-    sampling = new LogitsProcessorList();
-    sampling.push(
+    processors.push(
       new SeededSamplingProcessor({ temperature: request.temperature, topK: request.topK, topP: request.topP }, seed),
     );
   }
@@ -31,9 +34,24 @@ export async function generateWithTransformers(
     // Sampling happens in our processor; the library's sampler then only takes the one token left.
     do_sample: false,
     ...(request.repetitionPenalty === undefined ? {} : { repetition_penalty: request.repetitionPenalty }),
-    logits_processor: sampling,
+    logits_processor: processors,
     stopping_criteria: new CallbackStoppingCriteria(() => answer.done),
     // The typings ask for a TextStreamer; generate() only calls put() and end().
-    streamer: new TokenCallbackStreamer((tokenId) => answer.accept(tokenId)) as never,
+    streamer: new TokenCallbackStreamer((tokenId) => {
+      json?.accept(tokenId);
+      answer.accept(tokenId);
+    }) as never,
   });
+}
+
+/** The JSON-mode mask as a Transformers.js logits processor (one sequence). */
+class JsonModeProcessor extends LogitsProcessor {
+  constructor(private readonly json: JsonModeConstraint) {
+    super();
+  }
+
+  override _call(_inputIds: bigint[][], logits: Tensor): Tensor {
+    this.json.mask(logits.data as Float32Array);
+    return logits;
+  }
 }

@@ -9,6 +9,7 @@ import { MmkitError } from '../../../errors.ts';
 import type { ChatRequest, ChatResult } from '../../spec/index.ts';
 import { AnswerBuilder } from './answer-builder.ts';
 import { generateWithTransformers } from './generate-engine.ts';
+import { JsonModeConstraint } from './json-mode.ts';
 import { type KvCacheDecoderPlan, runKvCacheDecoder } from './kv-cache-decoder.ts';
 import { applyRepetitionPenalty, argmax, sampleToken, seededUniformSource } from './sampling.ts';
 
@@ -69,17 +70,26 @@ async function decodeWithOwnLoop(
   const penalty = request.repetitionPenalty ?? target.defaultRepetitionPenalty;
   const uniform = request.temperature > 0 ? seededUniformSource(seed) : undefined;
   const settings = { temperature: request.temperature, topK: request.topK, topP: request.topP };
+  const json = jsonConstraint(target, request);
   await runKvCacheDecoder(plan, promptIds, maxNewTokens, {
     nextToken: (logits) => {
       applyRepetitionPenalty(logits, context, penalty);
+      json?.mask(logits);
       return uniform ? sampleToken(logits, settings, uniform) : argmax(logits);
     },
     accept: (tokenId) => {
       context.push(tokenId);
+      json?.accept(tokenId);
       answer.accept(tokenId);
       return !answer.done;
     },
   });
+}
+
+function jsonConstraint(target: GenerationTarget, request: ChatRequest): JsonModeConstraint | undefined {
+  return request.responseFormat === 'json'
+    ? JsonModeConstraint.forTokenizer(target.tokenizer, target.endOfSequenceIds)
+    : undefined;
 }
 
 export async function runGeneration(
@@ -104,7 +114,8 @@ export async function runGeneration(
     if (target.decoderPlan) {
       await decodeWithOwnLoop(target, target.decoderPlan, prompt, request, maxNewTokens, seed, answer);
     } else {
-      await generateWithTransformers(target.model, prompt.inputs, request, maxNewTokens, seed, answer);
+      const json = jsonConstraint(target, request);
+      await generateWithTransformers(target.model, prompt.inputs, request, maxNewTokens, seed, answer, json);
     }
   }
   return answer.finish(prompt.promptTokens, startedAt);

@@ -143,6 +143,20 @@ describe.each([
     }
     expect((await model.generate(ask('still fine'))).text).toBe('still fine');
   });
+
+  it('answers one JSON object in JSON mode: an object it would say anyway unchanged, chat turned into one', async () => {
+    const json = { responseFormat: 'json' as const };
+    const object = '{"os": {"v": 17.4}, "ok": [true]}';
+    expect(await model.generate(ask(object, json))).toMatchObject({ text: object, finishReason: 'stop' });
+    for (const prompt of ['The answer is {"a": 1}, thanks', 'hello there', '[1, 2, 3]']) {
+      const free = await model.generate(ask(prompt));
+      expect(free.text).toBe(prompt);
+      const constrained = await model.generate(ask(prompt, { ...json, temperature: 0.8, seed: 3 }));
+      expect(constrained.finishReason, prompt).toBe('stop');
+      expect(JSON.parse(constrained.text), prompt).toBeTypeOf('object');
+      expect(constrained.text.startsWith('{'), prompt).toBe(true);
+    }
+  });
 });
 
 describe('both generation loops', () => {

@@ -33,6 +33,7 @@ describe('OpenAiChatModel.generate', () => {
       ...sampling,
       seed: 42,
       stop: ['###'],
+      responseFormat: 'json',
       messages: [
         { role: 'system', content: 'Be brief.' },
         { role: 'user', content: [{ type: 'text', text: '图片里是什么颜色？' }] },
@@ -56,6 +57,7 @@ describe('OpenAiChatModel.generate', () => {
       top_p: 0.9,
       seed: 42,
       stop: ['###'],
+      response_format: { type: 'json_object' },
     });
     expect(model.description).toEqual({ id: `openai:llava@${server.baseURL}`, provider: 'openai' });
   });

@@ -130,6 +130,7 @@ export class OpenAiChatModel implements ChatModel {
     };
     if (request.seed !== undefined) body.seed = request.seed;
     if (request.stop && request.stop.length > 0) body.stop = request.stop;
+    if (request.responseFormat === 'json') body.response_format = { type: 'json_object' };
     const extra = this.options.extraSamplingFields;
     if (extra.includes('top_k') && request.topK !== undefined) body.top_k = request.topK;
     if (extra.includes('repetition_penalty') && request.repetitionPenalty !== undefined) {
