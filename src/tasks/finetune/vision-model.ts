@@ -11,6 +11,7 @@ import { AutoProcessor, type Processor, type Tensor } from '@huggingface/transfo
 import { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import { describeError, MmkitError } from '../../errors.ts';
 import { readChatTemplateFile } from '../../models/providers/onnx/chat-template.ts';
+import { modelLoadFailed } from '../../models/providers/onnx/model-folder.ts';
 import { installPillowResize } from '../../preprocess/image/transformers-resize.ts';
 
 export interface PreparationModel {
@@ -76,11 +77,6 @@ export async function loadPreparationModel(folder: string): Promise<PreparationM
     };
   } catch (error) {
     if (error instanceof MmkitError) throw error;
-    throw new MmkitError(`cannot load the model in ${folder}: ${describeError(error)}`, {
-      code: 'model_load_failed',
-      param: 'model',
-      type: 'runtime_error',
-      cause: error,
-    });
+    throw modelLoadFailed(folder, error);
   }
 }

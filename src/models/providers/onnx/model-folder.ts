@@ -158,3 +158,13 @@ export async function selectWeights(
   }
   return { dtype: chosen.size === 1 ? [...chosen][0] : 'mixed', files, bytes };
 }
+
+/** The one-line error for a folder Transformers.js or ONNX Runtime could not load. */
+export function modelLoadFailed(path: string, error: unknown): MmkitError {
+  return new MmkitError(`cannot load the model in ${path}: ${describeError(error)}`, {
+    code: 'model_load_failed',
+    param: 'model',
+    type: 'runtime_error',
+    cause: error,
+  });
+}

@@ -29,6 +29,7 @@ import {
   type DtypeSetting,
   type JsonObject,
   type ModelFolder,
+  modelLoadFailed,
   readModelFolder,
   selectWeights,
   sessionBaseNames,
@@ -124,12 +125,7 @@ async function loadParts(
     ]);
     return { model, tokenizer, processor: undefined } satisfies LoadedParts;
   } catch (error) {
-    throw new MmkitError(`cannot load the model in ${folder.path}: ${describeError(error)}`, {
-      code: 'model_load_failed',
-      param: 'model',
-      type: 'runtime_error',
-      cause: error,
-    });
+    throw modelLoadFailed(folder.path, error);
   }
 }
 

@@ -13,13 +13,13 @@ import {
   type RawImage,
   Tensor,
 } from '@huggingface/transformers';
-import { describeError, MmkitError } from '../../../errors.ts';
+import { MmkitError } from '../../../errors.ts';
 import { decodeRawImage } from '../../../preprocess/image/raw-image.ts';
 import { installPillowResize } from '../../../preprocess/image/transformers-resize.ts';
 import { DEFAULT_MAX_LENGTH, loadTextTokenizer, type TextTokenizer } from '../../../preprocess/text/tokenize.ts';
 import type { CallOptions, EmbeddingModel, EmbeddingResult, ModelDescription } from '../../spec/index.ts';
 import { checkDevice } from './device.ts';
-import { readModelFolder, selectWeights } from './model-folder.ts';
+import { modelLoadFailed, readModelFolder, selectWeights } from './model-folder.ts';
 import type { OnnxModelOptions } from './onnx-chat-model.ts';
 import { withSessionOptions } from './session-options.ts';
 
@@ -100,12 +100,7 @@ export class OnnxEmbeddingModel implements EmbeddingModel {
       const maxTokens = textLength(tokenizer, folder.config);
       return new OnnxEmbeddingModel(tokenizer, maxTokens, processor, textModel, visionModel, description, dimensions);
     } catch (error) {
-      throw new MmkitError(`cannot load the model in ${folder.path}: ${describeError(error)}`, {
-        code: 'model_load_failed',
-        param: 'model',
-        type: 'runtime_error',
-        cause: error,
-      });
+      throw modelLoadFailed(folder.path, error);
     }
   }
 

@@ -20,7 +20,13 @@ import {
 import { describeError, MmkitError } from '../../../errors.ts';
 import type { CallOptions, EmbeddingModel, EmbeddingResult, ModelDescription } from '../../spec/index.ts';
 import { checkDevice } from './device.ts';
-import { type JsonObject, readModelFolder, readOptionalJsonFile, selectWeights } from './model-folder.ts';
+import {
+  type JsonObject,
+  modelLoadFailed,
+  readModelFolder,
+  readOptionalJsonFile,
+  selectWeights,
+} from './model-folder.ts';
 import type { OnnxModelOptions } from './onnx-chat-model.ts';
 import { type PoolingMode, poolTokens, readSentenceTransformersSetup } from './sentence-pooling.ts';
 import { withSessionOptions } from './session-options.ts';
@@ -107,12 +113,7 @@ export class OnnxTextEmbeddingModel implements EmbeddingModel {
         description,
       );
     } catch (error) {
-      throw new MmkitError(`cannot load the model in ${folder.path}: ${describeError(error)}`, {
-        code: 'model_load_failed',
-        param: 'model',
-        type: 'runtime_error',
-        cause: error,
-      });
+      throw modelLoadFailed(folder.path, error);
     }
     // One text through the whole path: the width the pooling gives, and a graph that cannot embed fails here.
     try {
