@@ -7,7 +7,8 @@
  * The echo model makes the work identical: both paths generate the message byte for byte, then the
  * end token, and the benchmark checks that they did before it reports anything. A second row
  * measures the same chat path forced onto Transformers.js's `generate()` (the loop vision-language
- * models use), for reference.
+ * models use), for reference, and a third JSON mode's cost: the same answer (a JSON object) with and
+ * without the mask.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -26,6 +27,8 @@ const NEWLINE = 10;
 /** 120 characters, 172 UTF-8 bytes: 173 generated tokens per run, well inside the 512 positions. */
 const MESSAGE = 'The quick brown fox jumps over the lazy dog; 敏捷的棕色狐狸跳过了懒狗。'.repeat(4).slice(0, 120);
 const RUNS = 15;
+/** A JSON object the echo model repeats: JSON mode's mask runs every step but changes nothing. */
+const JSON_MESSAGE = JSON.stringify({ text: MESSAGE.slice(0, 60), n: [1, 2.5, -3e2], ok: true });
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -52,14 +55,17 @@ export async function run(): Promise<BenchmarkRow[]> {
     const ours: number[] = [];
     const bare: number[] = [];
     const library: number[] = [];
-    const timeChat = async (chat: OnnxChatModel) => {
+    const plainObject: number[] = [];
+    const jsonMode: number[] = [];
+    const timeChat = async (chat: OnnxChatModel, message = MESSAGE, settings: Partial<ChatRequest> = {}) => {
       const start = performance.now();
-      const result = await chat.generate(request);
+      const result = await chat.generate({ ...request, ...settings, messages: [{ role: 'user', content: message }] });
       const elapsed = performance.now() - start;
-      if (result.text !== MESSAGE || result.usage.completionTokens !== expectedTokens) {
+      const tokens = byteTokenIds(message).length + 1;
+      if (result.text !== message || result.usage.completionTokens !== tokens) {
         throw new Error(`chat path generated something else: ${JSON.stringify(result.text)}`);
       }
-      return (expectedTokens / elapsed) * 1000;
+      return (tokens / elapsed) * 1000;
     };
     for (let round = -2; round < RUNS; round++) {
       const oursRate = await timeChat(model);
@@ -68,11 +74,16 @@ export async function run(): Promise<BenchmarkRow[]> {
       const bareMs = performance.now() - start;
       if (tokens.length !== expectedTokens) throw new Error(`bare loop generated ${tokens.length} tokens`);
       const libraryRate = await timeChat(libraryLoop);
+      // JSON mode on an answer that is JSON already: the same tokens, plus the mask each step.
+      const plainObjectRate = await timeChat(model, JSON_MESSAGE);
+      const jsonModeRate = await timeChat(model, JSON_MESSAGE, { responseFormat: 'json' });
       // The first two rounds warm every path up.
       if (round >= 0) {
         ours.push(oursRate);
         bare.push((expectedTokens / bareMs) * 1000);
         library.push(libraryRate);
+        plainObject.push(plainObjectRate);
+        jsonMode.push(jsonModeRate);
       }
     }
     await model.dispose();
@@ -94,6 +105,14 @@ export async function run(): Promise<BenchmarkRow[]> {
         anchor: median(bare),
         unit: 'tokens/s',
         anchorName: 'bare InferenceSession.run loop',
+        better: 'higher',
+      },
+      {
+        name: `JSON mode (response_format json_object), the chat path answering a JSON object (${byteTokenIds(JSON_MESSAGE).length + 1} tokens)`,
+        ours: median(jsonMode),
+        anchor: median(plainObject),
+        unit: 'tokens/s',
+        anchorName: 'the same answer unconstrained',
         better: 'higher',
       },
     ];

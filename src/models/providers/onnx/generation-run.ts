@@ -88,7 +88,7 @@ async function decodeWithOwnLoop(
 
 function jsonConstraint(target: GenerationTarget, request: ChatRequest): JsonModeConstraint | undefined {
   return request.responseFormat === 'json'
-    ? JsonModeConstraint.forTokenizer(target.tokenizer, target.endOfSequenceIds)
+    ? JsonModeConstraint.forTokenizer(target.tokenizer, target.endOfSequenceIds, request.temperature === 0)
     : undefined;
 }
 

@@ -54,6 +54,14 @@ describe('JsonModeConstraint', () => {
     expect(decode(() => ['   ', '}', '{'])).toEqual({ text: `{${' '.repeat(15)}}`, ended: true });
   });
 
+  it('leaves only the best allowed token for greedy decoding', () => {
+    const constraint = new JsonModeConstraint(TEXTS, new Set([END]), [1], 1);
+    const logits = new Float32Array(TEXTS.length).map((_, id) => id);
+    constraint.mask(logits);
+    // `{"` (13) outscores `{` (2); `[` (14) scores higher still but cannot start an object.
+    expect([...logits.keys()].filter((id) => logits[id] !== Number.NEGATIVE_INFINITY)).toEqual([13]);
+  });
+
   it('searches the whole vocabulary when none of the top candidates fits', () => {
     const texts = [...Array.from({ length: 100 }, (_, index) => `word${index}`), '{'];
     const constraint = new JsonModeConstraint(texts, new Set(), []);

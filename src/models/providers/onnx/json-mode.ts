@@ -34,16 +34,30 @@ export class JsonModeConstraint {
   private whiteSpaceRun = 0;
   private readonly specialIds: ReadonlySet<number>;
 
+  /**
+   * @param keep how many allowed tokens to leave: 1 for greedy decoding (the best one is all it
+   * reads), else the candidates sampling may choose from.
+   */
   constructor(
     private readonly texts: readonly string[],
     private readonly endIds: ReadonlySet<number>,
     specialIds: Iterable<number>,
+    private readonly keep = CANDIDATES,
   ) {
     this.specialIds = new Set(specialIds);
   }
 
-  static forTokenizer(tokenizer: PreTrainedTokenizer, endIds: ReadonlySet<number>): JsonModeConstraint {
-    return new JsonModeConstraint(tokenTexts(tokenizer), endIds, tokenizer.all_special_ids ?? []);
+  static forTokenizer(
+    tokenizer: PreTrainedTokenizer,
+    endIds: ReadonlySet<number>,
+    greedy: boolean,
+  ): JsonModeConstraint {
+    return new JsonModeConstraint(
+      tokenTexts(tokenizer),
+      endIds,
+      tokenizer.all_special_ids ?? [],
+      greedy ? 1 : CANDIDATES,
+    );
   }
 
   /** Sets the logits of every token that cannot come next to −∞ (in place). */
@@ -51,11 +65,13 @@ export class JsonModeConstraint {
     let allowed: number[] = [];
     // Wider and wider searches: the top few fit almost always once the model is writing JSON.
     for (const width of SEARCH_WIDTHS) {
-      allowed = topCandidates(logits, Math.min(width, logits.length)).filter((id) => this.allows(id));
+      for (const id of topCandidates(logits, Math.min(width, logits.length))) {
+        if (this.allows(id)) allowed.push(id);
+        if (allowed.length === this.keep) break;
+      }
       if (allowed.length > 0 || width >= logits.length) break;
     }
-    if (allowed.length === 0) allowed = this.searchAll(logits);
-    allowed = allowed.slice(0, CANDIDATES);
+    if (allowed.length === 0) allowed = this.searchAll(logits).slice(0, this.keep);
     const kept = new Map(allowed.map((id) => [id, logits[id]!]));
     logits.fill(Number.NEGATIVE_INFINITY);
     for (const [id, value] of kept) logits[id] = value;
