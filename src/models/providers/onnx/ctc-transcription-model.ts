@@ -5,8 +5,8 @@
  * was heard in, so words and segments come with timestamps for free. Words are split at the
  * vocabulary's word delimiter (`|`, or a space); a vocabulary without one (Chinese characters)
  * makes each character a word, and a pause ends a word whatever the model emits. Segments break at
- * pauses. CTC models neither translate nor detect
- * the language: translation is refused and the language reported is the one asked for.
+ * pauses. CTC models neither translate nor detect the language: translation is refused and the
+ * language reported is the one asked for (`und` for `auto`).
  */
 import { MmkitError } from '../../../errors.ts';
 import type { CtcModel } from '../../spec/ctc-model.ts';

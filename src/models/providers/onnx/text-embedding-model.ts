@@ -6,7 +6,7 @@
  * `pooling` option says), or taken as they are when the graph already gives `sentence_embedding`.
  * Vectors come back L2-normalised. Text only: no image tower.
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import {
   AutoModel,
   AutoModelForMaskedLM,
@@ -67,7 +67,8 @@ function maxTokens(tokenizer: PreTrainedTokenizer, config: JsonObject, sentenceC
 
 export class OnnxTextEmbeddingModel implements EmbeddingModel {
   readonly description: ModelDescription;
-  dimensions = 0;
+  /** Known once the load's probe text has gone through. */
+  private width = 0;
   /** Whether the graph gives pooled vectors (`sentence_embedding`) itself. */
   private poolsItself = false;
 
@@ -79,6 +80,10 @@ export class OnnxTextEmbeddingModel implements EmbeddingModel {
     description: ModelDescription,
   ) {
     this.description = description;
+  }
+
+  get dimensions(): number {
+    return this.width;
   }
 
   static async load(folderPath: string, options: OnnxTextEmbeddingOptions = {}): Promise<OnnxTextEmbeddingModel> {
@@ -93,7 +98,7 @@ export class OnnxTextEmbeddingModel implements EmbeddingModel {
     const weights = await selectWeights(folder, ['model'], options.dtype);
     const setup = await readSentenceTransformersSetup(folder.path);
     const pooling = options.pooling ?? setup.pooling ?? ['mean'];
-    const sentenceConfig = await readOptionalJsonFile(`${folder.path}/sentence_bert_config.json`);
+    const sentenceConfig = await readOptionalJsonFile(join(folder.path, 'sentence_bert_config.json'));
     const modelOptions = withSessionOptions(
       { local_files_only: true, device, ...(options.dtype ? { dtype: options.dtype } : {}) },
       options.sessionOptions,
@@ -118,7 +123,7 @@ export class OnnxTextEmbeddingModel implements EmbeddingModel {
     // One text through the whole path: the width the pooling gives, and a graph that cannot embed fails here.
     try {
       const [probe] = (await loaded.embedTexts(['hello'])).embeddings;
-      loaded.dimensions = probe!.length;
+      loaded.width = probe!.length;
       if (setup.otherModules.length > 0 && !loaded.poolsItself) {
         throw new MmkitError(
           `${folder.path}: its sentence-transformers pipeline applies ${setup.otherModules.join(', ')} after pooling, which its ONNX graph does not; use an export whose graph gives sentence_embedding`,
