@@ -94,7 +94,7 @@ describe('mmkit assistant', () => {
     const silent = join(root, 'silent.wav');
     await writeFile(silent, encodeWav(new Float32Array(8000), 16000));
     const quiet = await run(['--audio', silent, '--transcription-model', `openai:whisper@${server.baseURL}`]);
-    expect(quiet).toMatchObject({ code: 1, stderr: `mmkit: ${silent}: audio is silent (nothing above −80 dBFS)\n` });
+    expect(quiet).toMatchObject({ code: 1, stderr: `mmkit: ${silent}: no speech was recognised in the audio\n` });
     expect(await readdir(outDir)).toEqual([]);
   });
 });

@@ -114,6 +114,18 @@ describe('POST /v1/audio/transcriptions and /v1/audio/speech', () => {
     ).rejects.toMatchObject({ status: 400, code: 'translation_unsupported' });
   });
 
+  it('answers digital silence with an empty transcript, as OpenAI does', async () => {
+    const calls = upstream.requests.length;
+    const silence = await client.audio.transcriptions.create({
+      model: 'whisper',
+      file: await toFile(encodeWav(new Float32Array(16000), 16000), 'silence.wav', { type: 'audio/wav' }),
+      response_format: 'verbose_json',
+    });
+    expect(silence).toMatchObject({ text: '', segments: [], duration: 1 });
+    // No model was asked to hear nothing.
+    expect(upstream.requests.length).toBe(calls);
+  });
+
   it('writes srt and vtt cues from the segments', async () => {
     const form = (format: string) => {
       const body = new FormData();

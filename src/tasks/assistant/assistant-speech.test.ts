@@ -124,7 +124,7 @@ describe('assistant input errors', () => {
       () => [{ audio: files.speech }, { transcriber: undefined }],
       'assistant: speech input needs a transcription model',
     ],
-    ['silent audio', () => [{ audio: files.silent }, {}], `${files.silent}: audio is silent (nothing above −80 dBFS)`],
+    ['silent audio', () => [{ audio: files.silent }, {}], `${files.silent}: no speech was recognised in the audio`],
     [
       'long audio',
       () => [{ audio: files.long }, { maxAudioSeconds: 2 }],

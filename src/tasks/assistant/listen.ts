@@ -1,7 +1,7 @@
 /**
  * The assistant's ears: the question as audio → its text, through the transcribe task (any format,
- * any length up to the bound, silence refused), and refused when nothing in it is understood, so the
- * answering model is never asked about an empty question.
+ * any length up to the bound), and refused when nothing in it is understood (silence included), so
+ * the answering model is never asked about an empty question.
  */
 import { MmkitError } from '../../errors.ts';
 import type { TranscriptionModel } from '../../models/spec/index.ts';

@@ -65,6 +65,18 @@ export async function transcribe(options: TranscribeOptions): Promise<Transcribe
   const maxSeconds = options.maxSeconds ?? DEFAULT_MAX_SECONDS;
   const name = options.name ?? (typeof options.audio === 'string' ? options.audio : 'audio');
   const samples = await loadSpeech(options.audio, { name, maxSeconds, signal });
+  if (isSilent(samples)) {
+    // Nothing to hear: an empty transcript, as OpenAI answers, without asking a model that would
+    // make words up (Whisper "hears" thank-yous in silence).
+    return {
+      task,
+      text: '',
+      language: language === 'auto' ? 'und' : language,
+      durationSeconds: samples.length / TRANSCRIBE_SAMPLE_RATE,
+      segments: [],
+      timings: { totalMs: performance.now() - started },
+    };
+  }
   const windows = planWindows(samples.length, TRANSCRIBE_SAMPLE_RATE, {
     windowSeconds: options.windowSeconds,
     strideSeconds: options.strideSeconds,
@@ -104,7 +116,7 @@ export async function transcribe(options: TranscribeOptions): Promise<Transcribe
 
 /**
  * The checks and decoding `transcribe` does before any model runs: 16 kHz mono samples, refused
- * when empty, silent or longer than `maxSeconds`. Exported so callers can fail fast before
+ * when empty or longer than `maxSeconds`. Exported so callers can fail fast before
  * loading a model.
  */
 export async function loadSpeech(
@@ -129,10 +141,14 @@ export async function loadSpeech(
     const loaded = await loadAudio(audio, { sampleRate: TRANSCRIBE_SAMPLE_RATE, maxSeconds, name, signal });
     samples = loaded.samples;
   }
+  return samples;
+}
+
+/** Digital silence: nothing above −80 dBFS. */
+export function isSilent(samples: Float32Array): boolean {
   let peak = 0;
   for (const sample of samples) peak = Math.max(peak, Math.abs(sample));
-  if (!(peak > SILENCE_PEAK)) throw audioError(name, 'audio is silent (nothing above −80 dBFS)', 'audio_silent');
-  return samples;
+  return !(peak > SILENCE_PEAK);
 }
 
 function shiftSegments(segments: readonly TranscriptionSegment[], offset: number): TranscriptionSegment[] {
