@@ -14,6 +14,7 @@ import { llavaLlamaFiles } from './llava-llama.ts';
 import { llmFiles } from './llm.ts';
 import { type ModelFiles, writeModelFiles } from './model-files.ts';
 import { sdFiles } from './sd.ts';
+import { siglipFiles } from './siglip.ts';
 import { vitsFiles } from './vits.ts';
 import { wav2vec2CtcFiles } from './wav2vec2-ctc.ts';
 import { whisperFiles } from './whisper.ts';
@@ -44,6 +45,10 @@ const ARCHITECTURES: Record<string, { describe: string; files: () => ModelFiles 
     describe:
       'Stable Diffusion in Optimum ONNX layout whose image is the colour the prompt names ("a red apple" → red)',
     files: () => sdFiles(),
+  },
+  siglip: {
+    describe: 'the clip colour towers in SigLIP layout (pooler_output, SiglipImageProcessor, 64-token texts)',
+    files: siglipFiles,
   },
   'wav2vec2-ctc': {
     describe: 'Wav2Vec2ForCTC that hears tones as characters (synthesizeCtcSpeech writes matching audio)',

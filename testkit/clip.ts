@@ -42,7 +42,7 @@ const WORDS = [...Object.keys(CLIP_COLOURS), ...OTHER_WORDS];
 const TOKENIZER = smallClipTokenizer(WORDS);
 const VOCABULARY_SIZE = Object.keys(TOKENIZER.vocabulary).length;
 const HIDDEN_SIZE = 4;
-const PROJECTION_DIM = 8;
+export const PROJECTION_DIM = 8;
 const IMAGE_SIZE = 224;
 const IMAGE_MEAN = [0.48145466, 0.4578275, 0.40821073];
 const IMAGE_STD = [0.26862954, 0.26130258, 0.27577711];
@@ -98,7 +98,19 @@ function addTextTower(graph: GraphBuilder, batch = 'batch_size'): { hidden: stri
   return { hidden, embeds: graph.op('MatMul', [pooled, weight]) };
 }
 
-function addVisionTower(graph: GraphBuilder, batch = 'batch_size'): { hidden: string; embeds: string } {
+/** The processor's normalisation, which the vision tower undoes: CLIP's own, or SigLIP's 0.5/0.5. */
+export interface ImageNormalisation {
+  mean: readonly number[];
+  std: readonly number[];
+}
+
+const CLIP_NORMALISATION: ImageNormalisation = { mean: IMAGE_MEAN, std: IMAGE_STD };
+
+function addVisionTower(
+  graph: GraphBuilder,
+  batch = 'batch_size',
+  { mean, std }: ImageNormalisation = CLIP_NORMALISATION,
+): { hidden: string; embeds: string } {
   const pixels = graph.input('pixel_values', 'float32', [batch, 3, 'height', 'width']);
   const channelMeans = graph.op('ReduceMean', [pixels], { axes: [2, 3], keepdims: 0 });
   // Un-normalize (x·std + mean) and take colour features, folded into one affine map.
@@ -106,8 +118,8 @@ function addVisionTower(graph: GraphBuilder, batch = 'batch_size'): { hidden: st
   const bias = [...FEATURE_BIAS];
   FEATURE_MATRIX.forEach((row, channel) => {
     row.forEach((value, feature) => {
-      weight.set(channel, feature, value * IMAGE_STD[channel]);
-      bias[feature] += value * IMAGE_MEAN[channel];
+      weight.set(channel, feature, value * std[channel]!);
+      bias[feature] += value * mean[channel]!;
     });
   });
   const features = graph.op('Add', [
@@ -125,22 +137,24 @@ function addVisionTower(graph: GraphBuilder, batch = 'batch_size'): { hidden: st
   return { hidden, embeds: graph.op('MatMul', [features, projectionWeight]) };
 }
 
-function textModel(): Uint8Array {
+/** The text tower alone; `output` names its embedding (`text_embeds`, or SigLIP's `pooler_output`). */
+export function textModel(output = 'text_embeds'): Uint8Array {
   const graph = new GraphBuilder('clip_text_model');
   const { hidden, embeds } = addTextTower(graph);
-  graph.node('Identity', [embeds], ['text_embeds']);
+  graph.node('Identity', [embeds], [output]);
   graph.node('Identity', [hidden], ['last_hidden_state']);
-  graph.output('text_embeds', 'float32', ['batch_size', PROJECTION_DIM]);
+  graph.output(output, 'float32', ['batch_size', PROJECTION_DIM]);
   graph.output('last_hidden_state', 'float32', ['batch_size', 'sequence_length', HIDDEN_SIZE]);
   return graph.toBytes();
 }
 
-function visionModel(): Uint8Array {
+/** The vision tower alone, undoing `normalisation`; `output` names its embedding. */
+export function visionModel(output = 'image_embeds', normalisation = CLIP_NORMALISATION): Uint8Array {
   const graph = new GraphBuilder('clip_vision_model');
-  const { hidden, embeds } = addVisionTower(graph);
-  graph.node('Identity', [embeds], ['image_embeds']);
+  const { hidden, embeds } = addVisionTower(graph, 'batch_size', normalisation);
+  graph.node('Identity', [embeds], [output]);
   graph.node('Identity', [hidden], ['last_hidden_state']);
-  graph.output('image_embeds', 'float32', ['batch_size', PROJECTION_DIM]);
+  graph.output(output, 'float32', ['batch_size', PROJECTION_DIM]);
   graph.output('last_hidden_state', 'float32', ['batch_size', 1, HIDDEN_SIZE]);
   return graph.toBytes();
 }
@@ -168,6 +182,14 @@ function combinedModel(): Uint8Array {
   graph.output('text_embeds', 'float32', ['text_batch_size', PROJECTION_DIM]);
   graph.output('image_embeds', 'float32', ['image_batch_size', PROJECTION_DIM]);
   return graph.toBytes();
+}
+
+/** The tiny CLIP's tokenizer files; `maxLength` sets `model_max_length` (CLIP's 77 by default). */
+export function tinyClipTokenizerFiles(maxLength = 77): ModelFiles {
+  return {
+    'tokenizer.json': jsonFile(TOKENIZER.tokenizerJson),
+    'tokenizer_config.json': jsonFile(buildClipTokenizerConfig({ model_max_length: maxLength })),
+  };
 }
 
 export function clipFiles(): ModelFiles {
@@ -220,8 +242,7 @@ export function clipFiles(): ModelFiles {
   return {
     'config.json': jsonFile(config),
     'preprocessor_config.json': jsonFile(preprocessorConfig),
-    'tokenizer.json': jsonFile(TOKENIZER.tokenizerJson),
-    'tokenizer_config.json': jsonFile(buildClipTokenizerConfig()),
+    ...tinyClipTokenizerFiles(),
     'onnx/text_model.onnx': textModel(),
     'onnx/vision_model.onnx': visionModel(),
     'onnx/model.onnx': combinedModel(),

@@ -61,6 +61,17 @@ describe('POST /v1/embeddings', () => {
     expect(cosine(redText!, bluePicture!)).toBeLessThan(0.5);
   });
 
+  it('serves SigLIP the same way: text and data-URL images in one space', async () => {
+    const result = await client.embeddings.create({
+      model: 'tiny-siglip',
+      input: ['green', dataUrl(await solidImage({ r: 0, g: 220, b: 0 })), 'magenta'],
+      encoding_format: 'float',
+    });
+    const [green, picture, magenta] = result.data.map((item) => item.embedding);
+    expect(cosine(green!, picture!)).toBeGreaterThan(0.99);
+    expect(cosine(magenta!, picture!)).toBeLessThan(0);
+  });
+
   it('works with the AI SDK (embed, embedMany)', async () => {
     const mmkit = createOpenAICompatible({ name: 'mmkit', baseURL: test.baseURL });
     const single = await embed({ model: mmkit.embeddingModel('tiny-clip'), value: 'green' });

@@ -1,6 +1,6 @@
 /**
  * A real server on 127.0.0.1 and a free port, with testkit models: the echo `llm` for chat, `clip`
- * for embeddings (and `bert` as the text-only `tiny-bert`), `llava` (answers with the image's dominant colour) for /qa and image parts. Each
+ * for embeddings (and `siglip`, and `bert` as the text-only `tiny-bert`), `llava` (answers with the image's dominant colour) for /qa and image parts. Each
  * call gets its own temporary root holding the models and the data dir.
  *
  * Models load in the test's process unless `runners` says otherwise (runner processes cost a
@@ -45,7 +45,7 @@ export interface TestServerOptions extends Partial<Omit<ServerOptions, 'registry
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const root = await mkdtemp(join(tmpdir(), 'mmkit-server-'));
   const modelsFolder = join(root, 'models');
-  for (const architecture of ['llm', 'clip', 'llava', 'bert'] as const) {
+  for (const architecture of ['llm', 'clip', 'llava', 'bert', 'siglip'] as const) {
     await buildTinyModel(architecture, join(modelsFolder, architecture));
   }
   const extra = options.withImageAndSpeech ? (['sd', 'whisper'] as const) : [];
@@ -64,6 +64,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       'tiny-llava': { id: join(modelsFolder, 'llava') },
       'tiny-clip': { id: join(modelsFolder, 'clip') },
       'tiny-bert': { id: join(modelsFolder, 'bert') },
+      'tiny-siglip': { id: join(modelsFolder, 'siglip') },
       ...(options.withImageAndSpeech
         ? { 'tiny-sd': { id: join(modelsFolder, 'sd') }, 'tiny-whisper': { id: join(modelsFolder, 'whisper') } }
         : {}),

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildTinyModel } from '../../../../testkit/build.ts';
 import { MmkitError } from '../../../errors.ts';
 import { OnnxEmbeddingModel } from './onnx-embedding-model.ts';
@@ -83,5 +83,68 @@ describe('OnnxEmbeddingModel on the testkit colour CLIP', () => {
     await buildTinyModel('llm', llm);
     const error = await OnnxEmbeddingModel.load(llm).catch((caught: unknown) => caught);
     expect((error as MmkitError).code).toBe('unsupported_architecture');
+  });
+});
+
+describe('OnnxEmbeddingModel on the testkit colour SigLIP', () => {
+  let directory: string;
+  let siglip: OnnxEmbeddingModel;
+  let clip: OnnxEmbeddingModel;
+
+  beforeAll(async () => {
+    directory = await mkdtemp(join(tmpdir(), 'mmkit-onnx-siglip-'));
+    await buildTinyModel('siglip', join(directory, 'siglip'));
+    await buildTinyModel('clip', join(directory, 'clip'));
+    siglip = await OnnxEmbeddingModel.load(join(directory, 'siglip'));
+    clip = await OnnxEmbeddingModel.load(join(directory, 'clip'));
+  });
+  afterAll(async () => {
+    await siglip?.dispose();
+    await clip?.dispose();
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  /** 200×40: the left 40 % red, the rest blue. */
+  async function redThenBlue(): Promise<Uint8Array> {
+    const pixels = Buffer.alloc(200 * 40 * 3);
+    for (let index = 0; index < 200 * 40; index++) {
+      const red = index % 200 < 80;
+      pixels.set(red ? [255, 0, 0] : [0, 0, 255], index * 3);
+    }
+    return new Uint8Array(
+      await sharp(pixels, { raw: { width: 200, height: 40, channels: 3 } })
+        .png()
+        .toBuffer(),
+    );
+  }
+
+  it('embeds text and images in one space from pooler_output, with SigLIP’s processor (no crop)', async () => {
+    expect(siglip.dimensions).toBe(8);
+    const labels = ['red', 'blue', 'purple'];
+    const nearest = async (model: OnnxEmbeddingModel, image: Uint8Array) => {
+      const { embeddings: texts } = await model.embedTexts(labels);
+      const [vector] = (await model.embedImages([image])).embeddings;
+      const scores = texts.map((text) => dot(vector!, text));
+      return labels[scores.indexOf(Math.max(...scores))];
+    };
+    expect(await nearest(siglip, await solidPng([220, 20, 30]))).toBe('red');
+    expect(await nearest(siglip, await solidPng([10, 40, 230]))).toBe('blue');
+    // SigLIP squashes the whole image to 224×224: red and blue mix. CLIP's centre crop sees only blue.
+    expect(await nearest(siglip, await redThenBlue())).toBe('purple');
+    expect(await nearest(clip, await redThenBlue())).toBe('blue');
+  });
+
+  it('pads texts to the 64 tokens SigLIP was trained with, counting only the real ones', async () => {
+    const tower = (siglip as unknown as { textModel: { _call: (inputs: unknown) => unknown } }).textModel;
+    const call = vi.spyOn(tower, '_call');
+    try {
+      const { embeddings, usage } = await siglip.embedTexts(['a red car', 'red']);
+      expect(usage.tokens).toBe(5 + 3);
+      expect(dot(embeddings[0]!, embeddings[1]!)).toBeCloseTo(1, 5);
+      const [inputs] = call.mock.calls[0] as [{ input_ids: { dims: number[] } }];
+      expect(inputs.input_ids.dims).toEqual([2, 64]);
+    } finally {
+      call.mockRestore();
+    }
   });
 });

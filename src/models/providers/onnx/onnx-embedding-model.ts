@@ -1,5 +1,5 @@
 /**
- * `EmbeddingModel` for CLIP-style models on Transformers.js: the text tower
+ * `EmbeddingModel` for CLIP-style models on Transformers.js (CLIP, and SigLIP): the text tower
  * (`onnx/text_model*.onnx`) and the vision tower (`onnx/vision_model*.onnx`) project into one
  * space; embeddings come back L2-normalised, so a dot product is the cosine similarity.
  */
@@ -11,6 +11,8 @@ import {
   type PreTrainedModel,
   type Processor,
   type RawImage,
+  SiglipTextModel,
+  SiglipVisionModel,
   Tensor,
 } from '@huggingface/transformers';
 import { MmkitError } from '../../../errors.ts';
@@ -23,7 +25,41 @@ import { modelLoadFailed, readModelFolder, selectWeights } from './model-folder.
 import type { OnnxModelOptions } from './onnx-chat-model.ts';
 import { withSessionOptions } from './session-options.ts';
 
-const SUPPORTED_TYPES = new Set(['clip']);
+/** What differs between the families: the tower classes, their outputs, how texts are padded and the width. */
+interface TowerFamily {
+  text: typeof CLIPTextModelWithProjection | typeof SiglipTextModel;
+  vision: typeof CLIPVisionModelWithProjection | typeof SiglipVisionModel;
+  textOutput: string;
+  imageOutput: string;
+  /**
+   * CLIP pools at the end-of-text token, so padding only to the longest text changes nothing;
+   * SigLIP pools at the last position and was trained on texts padded to their full length.
+   */
+  padding: 'longest' | 'max-length';
+  dimensions: (config: Record<string, unknown>) => number;
+}
+
+const FAMILIES: Record<string, TowerFamily> = {
+  clip: {
+    text: CLIPTextModelWithProjection,
+    vision: CLIPVisionModelWithProjection,
+    textOutput: 'text_embeds',
+    imageOutput: 'image_embeds',
+    padding: 'longest',
+    dimensions: (config) => Number(config.projection_dim ?? 512),
+  },
+  siglip: {
+    text: SiglipTextModel,
+    vision: SiglipVisionModel,
+    textOutput: 'pooler_output',
+    imageOutput: 'pooler_output',
+    padding: 'max-length',
+    dimensions: (config) => Number((config.text_config as { hidden_size?: unknown } | undefined)?.hidden_size ?? 768),
+  },
+};
+
+/** The model types this class embeds with (text and images in one space). */
+export const IMAGE_TEXT_EMBEDDING_TYPES: ReadonlySet<string> = new Set(Object.keys(FAMILIES));
 /** Inputs per tower run: bounds the activations a long list can allocate. */
 const BATCH_SIZE = 32;
 
@@ -61,6 +97,7 @@ export class OnnxEmbeddingModel implements EmbeddingModel {
   readonly dimensions: number;
 
   private constructor(
+    private readonly family: TowerFamily,
     private readonly tokenizer: TextTokenizer,
     private readonly maxTokens: number,
     private readonly processor: Processor,
@@ -75,9 +112,10 @@ export class OnnxEmbeddingModel implements EmbeddingModel {
 
   static async load(folderPath: string, options: OnnxModelOptions = {}): Promise<OnnxEmbeddingModel> {
     const folder = await readModelFolder(resolve(folderPath));
-    if (!SUPPORTED_TYPES.has(folder.modelType)) {
+    const family = FAMILIES[folder.modelType];
+    if (!family) {
       throw new MmkitError(
-        `${folder.path}: model type "${folder.modelType || 'missing'}" is not an embedding architecture mmkit runs; use a CLIP model (e.g. Xenova/clip-vit-base-patch32)`,
+        `${folder.path}: model type "${folder.modelType || 'missing'}" is not an image-text embedding architecture mmkit runs; use a CLIP or SigLIP model (e.g. Xenova/clip-vit-base-patch32)`,
         { code: 'unsupported_architecture', param: 'model', type: 'unsupported_error' },
       );
     }
@@ -92,13 +130,21 @@ export class OnnxEmbeddingModel implements EmbeddingModel {
       const [tokenizer, processor, textModel, visionModel] = await Promise.all([
         loadTextTokenizer(folder.path),
         AutoProcessor.from_pretrained(folder.path, { local_files_only: true }),
-        CLIPTextModelWithProjection.from_pretrained(folder.path, modelOptions as never),
-        CLIPVisionModelWithProjection.from_pretrained(folder.path, modelOptions as never),
+        family.text.from_pretrained(folder.path, modelOptions as never),
+        family.vision.from_pretrained(folder.path, modelOptions as never),
       ]);
-      const dimensions = Number(folder.config.projection_dim ?? 512);
       const description = { id: options.id ?? `onnx:${folder.path}`, provider: 'onnx', memoryBytes: weights.bytes };
       const maxTokens = textLength(tokenizer, folder.config);
-      return new OnnxEmbeddingModel(tokenizer, maxTokens, processor, textModel, visionModel, description, dimensions);
+      return new OnnxEmbeddingModel(
+        family,
+        tokenizer,
+        maxTokens,
+        processor,
+        textModel,
+        visionModel,
+        description,
+        family.dimensions(folder.config),
+      );
     } catch (error) {
       throw modelLoadFailed(folder.path, error);
     }
@@ -109,18 +155,17 @@ export class OnnxEmbeddingModel implements EmbeddingModel {
     let tokens = 0;
     for (let start = 0; start < texts.length; start += BATCH_SIZE) {
       options.signal?.throwIfAborted();
-      // Padded to the longest text only: CLIP pools at the end-of-text token, so padding changes nothing.
       const { inputIds, attentionMask, shape } = this.tokenizer.tokenize(texts.slice(start, start + BATCH_SIZE), {
         maxLength: this.maxTokens,
-        padding: 'longest',
+        padding: this.family.padding,
       });
       for (let index = 0; index < attentionMask.length; index++) if (attentionMask[index] !== 0n) tokens++;
       // Transformers.js feeds the tower the inputs its graph has (some exports take no mask).
-      const { text_embeds } = (await this.textModel({
+      const outputs = (await this.textModel({
         input_ids: new Tensor('int64', inputIds, shape),
         attention_mask: new Tensor('int64', attentionMask, shape),
-      })) as { text_embeds: Tensor };
-      embeddings.push(...normalisedRows(text_embeds));
+      })) as Record<string, Tensor>;
+      embeddings.push(...normalisedRows(outputs[this.family.textOutput]!));
     }
     return { embeddings, usage: { tokens } };
   }
@@ -131,8 +176,8 @@ export class OnnxEmbeddingModel implements EmbeddingModel {
       options.signal?.throwIfAborted();
       const batch = images.slice(start, start + BATCH_SIZE);
       const decoded = await Promise.all(batch.map((data, index) => decodeImage(data, start + index)));
-      const { image_embeds } = (await this.visionModel(await this.processor(decoded))) as { image_embeds: Tensor };
-      embeddings.push(...normalisedRows(image_embeds));
+      const outputs = (await this.visionModel(await this.processor(decoded))) as Record<string, Tensor>;
+      embeddings.push(...normalisedRows(outputs[this.family.imageOutput]!));
     }
     return { embeddings, usage: { tokens: 0 } };
   }

@@ -158,9 +158,9 @@ export function createOnnxProvider(options: OnnxProviderOptions = {}): ModelProv
       embeddings: async (entry, context) => {
         refuseAdapter(entry, 'embeddings');
         const folder = await folderOf(entry, context.signal);
-        // CLIP embeds text and images into one space; any other encoder is a text embedder.
-        if ((await readModelFolder(folder)).modelType === 'clip') {
-          const { OnnxEmbeddingModel } = await import('./onnx-embedding-model.ts');
+        // CLIP and SigLIP embed text and images into one space; any other encoder is a text embedder.
+        const { IMAGE_TEXT_EMBEDDING_TYPES, OnnxEmbeddingModel } = await import('./onnx-embedding-model.ts');
+        if (IMAGE_TEXT_EMBEDDING_TYPES.has((await readModelFolder(folder)).modelType)) {
           return OnnxEmbeddingModel.load(folder, loadOptions(entry));
         }
         const { OnnxTextEmbeddingModel } = await import('./text-embedding-model.ts');
