@@ -1,6 +1,7 @@
 /**
  * The deterministic answers of the OpenAI-compatible test server, one function per endpoint, so a
- * test can predict every byte: chat echoes the last user text one code point per token, speech is
+ * test can predict every byte: chat echoes the last user text one code point per token (or, when
+ * tools are offered and that text is `{"name": TOOL, "arguments": …}`, calls the tool), speech is
  * a 440 Hz tone whose length follows the text, images are solid colours that encode the request,
  * embeddings encode the text's length and first character.
  */
@@ -13,8 +14,19 @@ export type JsonBody = Record<string, any>;
 
 export interface ChatAnswer {
   tokens: string[];
-  finishReason: 'stop' | 'length';
+  finishReason: 'stop' | 'length' | 'tool_calls';
   promptTokens: number;
+  toolCall?: { name: string; arguments: string };
+}
+
+/** The echoed text as a call of an offered tool, when it is one. */
+function toolCallIn(text: string, body: JsonBody): ChatAnswer['toolCall'] {
+  const offered = new Set((body.tools ?? []).map((tool: JsonBody) => tool.function?.name));
+  try {
+    const value = JSON.parse(text);
+    if (offered.has(value?.name)) return { name: value.name, arguments: JSON.stringify(value.arguments ?? {}) };
+  } catch {}
+  return undefined;
 }
 
 /** Echo of the last user message's text; cut by `max_tokens` (→ length) or a stop string. */
@@ -41,6 +53,8 @@ export function chatAnswer(body: JsonBody): ChatAnswer {
     finishReason = 'length';
   }
   const promptTokens = messages.reduce((sum, message) => sum + Array.from(textOf(message)).length, 0);
+  const toolCall = toolCallIn(text, body);
+  if (toolCall) return { tokens: [], finishReason: 'tool_calls', promptTokens, toolCall };
   return { tokens, finishReason, promptTokens };
 }
 
@@ -53,7 +67,13 @@ export function chatCompletionJson(body: JsonBody, answer: ChatAnswer): JsonBody
     choices: [
       {
         index: 0,
-        message: { role: 'assistant', content: answer.tokens.join('') },
+        message: answer.toolCall
+          ? {
+              role: 'assistant',
+              content: null,
+              tool_calls: [{ id: 'call_test', type: 'function', function: answer.toolCall }],
+            }
+          : { role: 'assistant', content: answer.tokens.join('') },
         finish_reason: answer.finishReason,
       },
     ],
@@ -70,6 +90,17 @@ export function chatStreamEvents(body: JsonBody, answer: ChatAnswer): string[] {
     events.push(chunk([{ index: 0, delta: { content: token }, finish_reason: null }]));
     if (index === 1) events.push(': still working\n\n');
   });
+  if (answer.toolCall) {
+    // As OpenAI streams a call: the name first, then the arguments in pieces.
+    const { name, arguments: args } = answer.toolCall;
+    const half = Math.ceil(args.length / 2);
+    const piece = (fields: JsonBody) => chunk([{ index: 0, delta: { tool_calls: [{ index: 0, ...fields }] } }]);
+    events.push(piece({ id: 'call_test', type: 'function', function: { name, arguments: '' } }));
+    events.push(
+      piece({ function: { arguments: args.slice(0, half) } }),
+      piece({ function: { arguments: args.slice(half) } }),
+    );
+  }
   events.push(chunk([{ index: 0, delta: {}, finish_reason: answer.finishReason }]));
   if (body.stream_options?.include_usage) events.push(chunk([], { usage: usage(answer) }));
   events.push('data: [DONE]\n\n');

@@ -19,8 +19,27 @@ export interface ImagePart {
 export type ContentPart = TextPart | ImagePart;
 
 export interface ChatMessage {
-  role: 'system' | 'user' | 'assistant';
+  role: 'system' | 'user' | 'assistant' | 'tool';
   content: string | ContentPart[];
+  /** An assistant turn's calls of the caller's tools. */
+  toolCalls?: ToolCall[];
+  /** A tool turn's answer is to this call. */
+  toolCallId?: string;
+}
+
+/** A function the model may ask the caller to run (OpenAI's `tools[].function`). */
+export interface ToolDefinition {
+  name: string;
+  description?: string;
+  /** JSON Schema of the arguments. */
+  parameters?: Record<string, unknown>;
+}
+
+export interface ToolCall {
+  id: string;
+  name: string;
+  /** The arguments as JSON text, as OpenAI sends them. */
+  arguments: string;
 }
 
 export interface SamplingSettings {
@@ -42,9 +61,11 @@ export interface ChatRequest extends SamplingSettings, CallOptions {
   adapter?: string;
   /** `json`: the answer is one JSON object (constrained decoding, OpenAI's JSON mode). */
   responseFormat?: 'text' | 'json';
+  /** Tools the model may call instead of (or before) answering. */
+  tools?: ToolDefinition[];
 }
 
-export type FinishReason = 'stop' | 'length' | 'abort';
+export type FinishReason = 'stop' | 'length' | 'abort' | 'tool-calls';
 
 export interface TokenUsage {
   promptTokens: number;
@@ -53,6 +74,8 @@ export interface TokenUsage {
 
 export interface ChatResult {
   text: string;
+  /** Present when the model called tools (finish reason `tool-calls`). */
+  toolCalls?: ToolCall[];
   finishReason: FinishReason;
   usage: TokenUsage;
   timings: Timings;
@@ -60,7 +83,14 @@ export interface ChatResult {
 
 export type ChatStreamPart =
   | { type: 'text-delta'; text: string }
-  | { type: 'finish'; finishReason: FinishReason; usage: TokenUsage; timings: Timings };
+  | {
+      type: 'finish';
+      finishReason: FinishReason;
+      usage: TokenUsage;
+      timings: Timings;
+      /** The tool calls, when the model made any (they come whole, at the end). */
+      toolCalls?: ToolCall[];
+    };
 
 export interface ChatModel {
   readonly description: ModelDescription;

@@ -44,8 +44,20 @@ export async function toChatMessages(
   const converted: ChatMessage[] = [];
   for (const [index, message] of messages.entries()) {
     const role = message.role === 'developer' ? 'system' : message.role;
-    if (message.content === null || typeof message.content === 'string') {
-      converted.push({ role, content: message.content ?? '' });
+    const tools = {
+      ...(message.tool_calls?.length
+        ? {
+            toolCalls: message.tool_calls.map((call) => ({
+              id: call.id,
+              name: call.function.name,
+              arguments: call.function.arguments,
+            })),
+          }
+        : {}),
+      ...(message.tool_call_id === undefined ? {} : { toolCallId: message.tool_call_id }),
+    };
+    if (message.content === null || message.content === undefined || typeof message.content === 'string') {
+      converted.push({ role, content: message.content ?? '', ...tools });
       continue;
     }
     const parts: ContentPart[] = [];
@@ -72,7 +84,7 @@ export async function toChatMessages(
       });
       parts.push({ type: 'image', data: image.bytes, mediaType: image.mediaType });
     }
-    converted.push({ role, content: parts });
+    converted.push({ role, content: parts, ...tools });
   }
   return converted;
 }

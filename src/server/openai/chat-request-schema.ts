@@ -21,10 +21,48 @@ const imagePart = z.object({
 });
 const contentPart = z.discriminatedUnion('type', [textPart, imagePart]);
 
-const message = z.object({
-  role: z.enum(['system', 'developer', 'user', 'assistant']),
-  content: z.union([text, z.array(contentPart).max(64), z.null()]),
-  name: z.string().max(64).optional(),
+/** OpenAI's rule for function names. */
+const toolName = z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'must be 1–64 letters, digits, _ or -');
+
+const toolCall = z.object({
+  id: z.string().min(1).max(256),
+  type: z.literal('function'),
+  function: z.object({ name: toolName, arguments: z.string().max(100_000) }),
+});
+
+const message = z
+  .object({
+    role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']),
+    // An assistant turn that only called tools may leave the content out.
+    content: z.union([text, z.array(contentPart).max(64), z.null()]).optional(),
+    name: z.string().max(64).optional(),
+    tool_calls: z.array(toolCall).max(64).optional(),
+    tool_call_id: z.string().min(1).max(256).optional(),
+  })
+  .superRefine((value, context) => {
+    if (value.role === 'tool' && value.tool_call_id === undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['tool_call_id'],
+        message: 'a tool message needs the tool_call_id it answers',
+      });
+    }
+    if (value.tool_calls !== undefined && value.role !== 'assistant') {
+      context.addIssue({ code: 'custom', path: ['tool_calls'], message: 'only assistant messages hold tool_calls' });
+    }
+    if (value.content === undefined && !value.tool_calls?.length) {
+      context.addIssue({ code: 'custom', path: ['content'], message: 'content is required' });
+    }
+  });
+
+const tool = z.object({
+  type: z.literal('function'),
+  function: z.object({
+    name: toolName,
+    description: z.string().max(8_192).optional(),
+    parameters: z.record(z.string(), z.unknown()).optional(),
+    strict: z.boolean().nullish(),
+  }),
 });
 
 export const chatRequestSchema = z.looseObject({
@@ -40,7 +78,12 @@ export const chatRequestSchema = z.looseObject({
   seed: z.int().min(0).max(Number.MAX_SAFE_INTEGER).nullish(),
   stop: z.union([z.string().min(1), z.array(z.string().min(1)).max(4)]).nullish(),
   n: z.literal(1, { error: 'only n = 1 is supported' }).nullish(),
-  tools: z.array(z.unknown()).max(0, 'tools are not supported').nullish(),
+  tools: z.array(tool).max(128).nullish(),
+  // The model decides whether to call (auto) or is not shown the tools (none); forcing a call would
+  // need constrained decoding against the tools' schemas, which mmkit does not do.
+  tool_choice: z
+    .enum(['auto', 'none'], { error: 'tool_choice must be auto or none (required and named tools are not supported)' })
+    .nullish(),
   // JSON mode is constrained decoding; a JSON schema is not followed, so it is refused rather
   // than answered with an object the client would take for one that matches it.
   response_format: z

@@ -1,6 +1,6 @@
 /** OpenAI's chat completion objects, whole and as stream chunks. */
 import { randomBytes } from 'node:crypto';
-import type { FinishReason, TokenUsage } from '../../models/spec/index.ts';
+import type { FinishReason, TokenUsage, ToolCall } from '../../models/spec/index.ts';
 
 export interface CompletionIdentity {
   id: string;
@@ -12,8 +12,18 @@ export function newCompletionIdentity(model: string): CompletionIdentity {
   return { id: `chatcmpl-${randomBytes(12).toString('hex')}`, created: Math.floor(Date.now() / 1000), model };
 }
 
-export function openAiFinishReason(reason: FinishReason): 'stop' | 'length' {
-  return reason === 'length' ? 'length' : 'stop';
+export type OpenAiFinishReason = 'stop' | 'length' | 'tool_calls';
+
+export function openAiFinishReason(reason: FinishReason): OpenAiFinishReason {
+  return reason === 'length' ? 'length' : reason === 'tool-calls' ? 'tool_calls' : 'stop';
+}
+
+function openAiToolCalls(calls: readonly ToolCall[]) {
+  return calls.map((call) => ({
+    id: call.id,
+    type: 'function' as const,
+    function: { name: call.name, arguments: call.arguments },
+  }));
 }
 
 export function openAiUsage(usage: TokenUsage) {
@@ -24,14 +34,28 @@ export function openAiUsage(usage: TokenUsage) {
   };
 }
 
-export function chatCompletion(identity: CompletionIdentity, text: string, reason: FinishReason, usage: TokenUsage) {
+export function chatCompletion(
+  identity: CompletionIdentity,
+  text: string,
+  reason: FinishReason,
+  usage: TokenUsage,
+  toolCalls?: readonly ToolCall[],
+) {
+  const message = toolCalls?.length
+    ? {
+        role: 'assistant' as const,
+        content: text === '' ? null : text,
+        refusal: null,
+        tool_calls: openAiToolCalls(toolCalls),
+      }
+    : { role: 'assistant' as const, content: text, refusal: null };
   return {
     ...identity,
     object: 'chat.completion' as const,
     choices: [
       {
         index: 0,
-        message: { role: 'assistant' as const, content: text, refusal: null },
+        message,
         logprobs: null,
         finish_reason: openAiFinishReason(reason),
       },
@@ -40,12 +64,21 @@ export function chatCompletion(identity: CompletionIdentity, text: string, reaso
   };
 }
 
-type Delta = { role?: 'assistant'; content?: string };
+type Delta = {
+  role?: 'assistant';
+  content?: string;
+  tool_calls?: Array<ReturnType<typeof openAiToolCalls>[number] & { index: number }>;
+};
+
+/** The delta that carries whole tool calls (OpenAI streams them in pieces; one piece each is valid). */
+export function toolCallsDelta(calls: readonly ToolCall[]): Delta {
+  return { tool_calls: openAiToolCalls(calls).map((call, index) => ({ index, ...call })) };
+}
 
 export function chatChunk(
   identity: CompletionIdentity,
   delta: Delta,
-  finishReason: 'stop' | 'length' | null,
+  finishReason: OpenAiFinishReason | null,
   includeUsage: boolean,
 ) {
   return {

@@ -78,6 +78,101 @@ describe('POST /v1/chat/completions', () => {
     ).rejects.toMatchObject({ status: 400, param: 'response_format.type' });
   });
 
+  it('returns tool calls the model makes (whole and streamed), and takes the tool results back', async () => {
+    const tools = [
+      {
+        type: 'function' as const,
+        function: {
+          name: 'get_weather',
+          description: 'The weather in a city',
+          parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+        },
+      },
+    ];
+    // The echo model says what it is told: here, a call in the Hermes format Qwen-style templates ask for.
+    const call = 'Let me check.<tool_call>\n{"name": "get_weather", "arguments": {"city": "Paris"}}\n</tool_call>';
+    const whole = await client.chat.completions.create({
+      model: 'tiny-llm',
+      messages: [{ role: 'user', content: call }],
+      tools,
+      temperature: 0,
+    });
+    const choice = whole.choices[0]!;
+    expect(choice.finish_reason).toBe('tool_calls');
+    expect(choice.message.content).toBe('Let me check.');
+    expect(choice.message.tool_calls).toHaveLength(1);
+    const [made] = choice.message.tool_calls as Array<{ id: string; function: { name: string; arguments: string } }>;
+    expect(made!.id).toMatch(/^call_/);
+    expect(made!.function.name).toBe('get_weather');
+    expect(JSON.parse(made!.function.arguments)).toEqual({ city: 'Paris' });
+
+    const stream = await client.chat.completions.create({
+      model: 'tiny-llm',
+      messages: [{ role: 'user', content: call }],
+      tools,
+      temperature: 0,
+      stream: true,
+    });
+    const streamed: { content: string; calls: string[]; finish: string | null } = {
+      content: '',
+      calls: [],
+      finish: null,
+    };
+    for await (const chunk of stream) {
+      const delta = chunk.choices[0]?.delta;
+      streamed.content += delta?.content ?? '';
+      for (const piece of delta?.tool_calls ?? [])
+        streamed.calls.push(`${piece.function?.name}${piece.function?.arguments}`);
+      streamed.finish = chunk.choices[0]?.finish_reason ?? streamed.finish;
+    }
+    expect(streamed).toEqual({
+      content: 'Let me check.',
+      calls: ['get_weather{"city":"Paris"}'],
+      finish: 'tool_calls',
+    });
+
+    // The conversation goes on with the call and its result; a call of a tool not offered stays text.
+    const followUp = await client.chat.completions.create({
+      model: 'tiny-llm',
+      messages: [
+        { role: 'user', content: 'weather?' },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [{ id: made!.id, type: 'function', function: made!.function }],
+        },
+        { role: 'tool', tool_call_id: made!.id, content: '{"temperature": 21}' },
+        { role: 'user', content: '<tool_call>{"name": "launch_rocket", "arguments": {}}</tool_call>' },
+      ],
+      tools,
+      temperature: 0,
+    });
+    expect(followUp.choices[0]).toMatchObject({
+      finish_reason: 'stop',
+      message: { content: '<tool_call>{"name": "launch_rocket", "arguments": {}}</tool_call>' },
+    });
+    // tool_choice none hides the tools: the same answer is plain text.
+    const none = await client.chat.completions.create({
+      model: 'tiny-llm',
+      messages: [{ role: 'user', content: call }],
+      tools,
+      tool_choice: 'none',
+      temperature: 0,
+    });
+    expect(none.choices[0]).toMatchObject({ finish_reason: 'stop', message: { content: call } });
+    await expect(
+      client.chat.completions.create({
+        model: 'tiny-llm',
+        messages: [{ role: 'user', content: 'hi' }],
+        tools,
+        tool_choice: 'required',
+      }),
+    ).rejects.toMatchObject({ status: 400, param: 'tool_choice' });
+    await expect(
+      client.chat.completions.create({ model: 'tiny-llm', messages: [{ role: 'tool', content: 'x' } as never] }),
+    ).rejects.toMatchObject({ status: 400, param: 'messages.0.tool_call_id' });
+  });
+
   it('stops at max_tokens with finish_reason length, and at a stop sequence', async () => {
     const short = await client.chat.completions.create({
       model: 'tiny-llm',

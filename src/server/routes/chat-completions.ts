@@ -17,6 +17,7 @@ import {
   chatCompletion,
   newCompletionIdentity,
   openAiFinishReason,
+  toolCallsDelta,
   usageChunk,
 } from '../openai/chat-response.ts';
 import type { ServerEnv, ServerServices } from '../server-context.ts';
@@ -57,7 +58,7 @@ export function chatCompletionsRoutes(services: ServerServices): Hono<ServerEnv>
       const identity = newCompletionIdentity(body.model);
       if (!body.stream) {
         const result = await model.generate(request);
-        return c.json(chatCompletion(identity, result.text, result.finishReason, result.usage));
+        return c.json(chatCompletion(identity, result.text, result.finishReason, result.usage, result.toolCalls));
       }
       const parts = model.stream(request)[Symbol.asyncIterator]();
       const first = await parts.next();
@@ -117,6 +118,15 @@ function chatRequest(
     ...(body.seed === undefined || body.seed === null ? {} : { seed: body.seed }),
     ...(stop ? { stop } : {}),
     ...(body.response_format?.type === 'json_object' ? { responseFormat: 'json' as const } : {}),
+    ...(body.tools?.length && body.tool_choice !== 'none'
+      ? {
+          tools: body.tools.map(({ function: tool }) => ({
+            name: tool.name,
+            ...(tool.description === undefined ? {} : { description: tool.description }),
+            ...(tool.parameters === undefined ? {} : { parameters: tool.parameters }),
+          })),
+        }
+      : {}),
     signal,
   };
 }
@@ -131,6 +141,7 @@ async function sendPart(
     if (part.text !== '') await send(chatChunk(identity, { content: part.text }, null, includeUsage));
     return;
   }
+  if (part.toolCalls?.length) await send(chatChunk(identity, toolCallsDelta(part.toolCalls), null, includeUsage));
   await send(chatChunk(identity, {}, openAiFinishReason(part.finishReason), includeUsage));
   if (includeUsage) await send(usageChunk(identity, part.usage));
 }

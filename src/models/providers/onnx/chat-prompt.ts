@@ -5,13 +5,43 @@
  */
 import type { PreTrainedTokenizer, Processor, RawImage, Tensor } from '@huggingface/transformers';
 import { decodeRawImage } from '../../../preprocess/image/raw-image.ts';
-import type { ChatMessage, ContentPart } from '../../spec/index.ts';
+import type { ChatMessage, ContentPart, ToolDefinition } from '../../spec/index.ts';
 import type { PreparedPrompt } from './generation-run.ts';
 
 type TemplateContent = string | ({ type: 'text'; text: string } | { type: 'image' })[];
 interface TemplateMessage {
   role: string;
   content: TemplateContent;
+  tool_calls?: { type: 'function'; function: { name: string; arguments: unknown } }[];
+  tool_call_id?: string;
+}
+
+/** A message's tool fields as Hugging Face chat templates read them (arguments as an object). */
+function templateToolFields(message: ChatMessage): Pick<TemplateMessage, 'tool_calls' | 'tool_call_id'> {
+  const parsed = (text: string) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      return text;
+    }
+  };
+  return {
+    ...(message.toolCalls?.length
+      ? {
+          tool_calls: message.toolCalls.map((call) => ({
+            type: 'function' as const,
+            function: { name: call.name, arguments: parsed(call.arguments) },
+          })),
+        }
+      : {}),
+    ...(message.toolCallId === undefined ? {} : { tool_call_id: message.toolCallId }),
+  };
+}
+
+/** The template's `tools` (OpenAI's function shape, which Hugging Face templates expect). */
+function templateTools(tools: readonly ToolDefinition[] | undefined): { tools?: unknown[] } {
+  if (!tools?.length) return {};
+  return { tools: tools.map((tool) => ({ type: 'function', function: tool })) };
 }
 
 /** Processors whose call takes `(images, text)`; the rest take `(text, images)`. */
@@ -40,6 +70,7 @@ function textOnlyMessages(messages: readonly ChatMessage[]): TemplateMessage[] {
     content: partsOf(message)
       .map((part) => (part.type === 'text' ? part.text : ''))
       .join(''),
+    ...templateToolFields(message),
   }));
 }
 
@@ -51,10 +82,12 @@ export function prepareTextPrompt(
   tokenizer: PreTrainedTokenizer,
   messages: readonly ChatMessage[],
   chatTemplate: string | undefined,
+  tools?: readonly ToolDefinition[],
 ): PreparedPrompt {
   const inputs = tokenizer.apply_chat_template(textOnlyMessages(messages) as never, {
     add_generation_prompt: true,
     return_dict: true,
+    ...templateTools(tools),
     ...(chatTemplate === undefined ? {} : { chat_template: chatTemplate }),
   }) as unknown as Record<string, unknown>;
   return { inputs, promptTokens: promptLength(inputs.input_ids) };
@@ -68,12 +101,13 @@ export async function prepareVisionPrompt(
   processor: Processor,
   messages: readonly ChatMessage[],
   chatTemplate: string | undefined,
+  tools?: readonly ToolDefinition[],
 ): Promise<PreparedPrompt> {
   const images: RawImage[] = [];
   const templateMessages: TemplateMessage[] = [];
   for (const message of messages) {
     if (typeof message.content === 'string') {
-      templateMessages.push({ role: message.role, content: message.content });
+      templateMessages.push({ role: message.role, content: message.content, ...templateToolFields(message) });
       continue;
     }
     const content: Exclude<TemplateContent, string> = [];
@@ -85,11 +119,12 @@ export async function prepareVisionPrompt(
         content.push({ type: 'image' });
       }
     }
-    templateMessages.push({ role: message.role, content });
+    templateMessages.push({ role: message.role, content, ...templateToolFields(message) });
   }
   const text = processor.apply_chat_template(templateMessages as never, {
     add_generation_prompt: true,
     tokenize: false,
+    ...templateTools(tools),
     ...(chatTemplate === undefined ? {} : { chat_template: chatTemplate }),
   }) as unknown as string;
   let inputs: Record<string, unknown>;

@@ -35,6 +35,7 @@ import {
   sessionBaseNames,
 } from './model-folder.ts';
 import { withSessionOptions } from './session-options.ts';
+import { parseToolCalls } from './tool-calls.ts';
 
 export interface OnnxModelOptions {
   /** The registry id, for descriptions and messages (default `onnx:<folder>`). */
@@ -225,7 +226,7 @@ export class OnnxChatModel implements ChatModel {
   }
 
   async generate(request: ChatRequest): Promise<ChatResult> {
-    return this.run(request, () => {});
+    return withToolCalls(await this.run(request, () => {}), request);
   }
 
   async *stream(request: ChatRequest): AsyncIterable<ChatStreamPart> {
@@ -233,9 +234,20 @@ export class OnnxChatModel implements ChatModel {
     // Ending the iteration early (break, return) stops generation too.
     const stopped = new AbortController();
     const signal = request.signal ? AbortSignal.any([request.signal, stopped.signal]) : stopped.signal;
-    const running = this.run({ ...request, signal }, (text) => queue.push({ type: 'text-delta', text })).then(
-      (result) => {
-        queue.push({ type: 'finish', finishReason: result.finishReason, usage: result.usage, timings: result.timings });
+    // With tools offered, the text is held until the end: only then is it known to be a call or not.
+    const holdText = Boolean(request.tools?.length);
+    const onDelta = holdText ? () => {} : (text: string) => queue.push({ type: 'text-delta', text });
+    const running = this.run({ ...request, signal }, onDelta).then(
+      (generated) => {
+        const result = withToolCalls(generated, request);
+        if (holdText && result.text !== '') queue.push({ type: 'text-delta', text: result.text });
+        queue.push({
+          type: 'finish',
+          finishReason: result.finishReason,
+          usage: result.usage,
+          timings: result.timings,
+          ...(result.toolCalls ? { toolCalls: result.toolCalls } : {}),
+        });
         queue.close();
       },
       (error: unknown) => queue.fail(error),
@@ -273,8 +285,8 @@ export class OnnxChatModel implements ChatModel {
     let prompt: PreparedPrompt;
     try {
       prompt = this.parts.processor
-        ? await prepareVisionPrompt(this.parts.processor, request.messages, this.chatTemplate)
-        : prepareTextPrompt(this.parts.tokenizer, request.messages, this.chatTemplate);
+        ? await prepareVisionPrompt(this.parts.processor, request.messages, this.chatTemplate, request.tools)
+        : prepareTextPrompt(this.parts.tokenizer, request.messages, this.chatTemplate, request.tools);
     } catch (error) {
       if (error instanceof MmkitError) throw error;
       throw new MmkitError(`${this.description.id}: cannot build the prompt (${describeError(error)})`, {
@@ -285,4 +297,11 @@ export class OnnxChatModel implements ChatModel {
     }
     return runGeneration(this.target, prompt, request, startedAt, onDelta);
   }
+}
+
+/** A finished answer that calls offered tools becomes those calls (finish reason `tool-calls`). */
+function withToolCalls(result: ChatResult, request: ChatRequest): ChatResult {
+  if (!request.tools?.length || result.finishReason !== 'stop') return result;
+  const parsed = parseToolCalls(result.text, request.tools);
+  return parsed ? { ...result, text: parsed.text, toolCalls: parsed.toolCalls, finishReason: 'tool-calls' } : result;
 }

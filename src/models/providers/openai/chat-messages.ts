@@ -8,9 +8,34 @@ import { sniffImageMediaType } from './image-media-type.ts';
 
 export type WireContentPart = { type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string } };
 
+export interface WireToolCall {
+  id: string;
+  type: 'function';
+  function: { name: string; arguments: string };
+}
+
 export interface WireMessage {
-  role: 'system' | 'user' | 'assistant';
-  content: string | WireContentPart[];
+  role: 'system' | 'user' | 'assistant' | 'tool';
+  content: string | WireContentPart[] | null;
+  tool_calls?: WireToolCall[];
+  tool_call_id?: string;
+}
+
+/** Spec tool calls on the wire (OpenAI's shape). */
+export function wireToolCalls(calls: readonly { id: string; name: string; arguments: string }[]): WireToolCall[] {
+  return calls.map((call) => ({
+    id: call.id,
+    type: 'function',
+    function: { name: call.name, arguments: call.arguments },
+  }));
+}
+
+/** A message's tool fields on the wire, when it has any. */
+function toolFields(message: ChatMessage): Pick<WireMessage, 'tool_calls' | 'tool_call_id'> {
+  return {
+    ...(message.toolCalls?.length ? { tool_calls: wireToolCalls(message.toolCalls) } : {}),
+    ...(message.toolCallId === undefined ? {} : { tool_call_id: message.toolCallId }),
+  };
 }
 
 export function toWireMessages(
@@ -21,10 +46,14 @@ export function toWireMessages(
     throw new MmkitError('chat request has no messages', { code: 'invalid_chat_request', param: 'messages' });
   }
   return messages.map((message, messageIndex) => {
-    if (typeof message.content === 'string') return { role: message.role, content: message.content };
+    if (typeof message.content === 'string') {
+      // An assistant turn that only called tools has no text: OpenAI wants null there.
+      const content = message.content === '' && message.toolCalls?.length ? null : message.content;
+      return { role: message.role, content, ...toolFields(message) };
+    }
     const where = `messages[${messageIndex}]`;
     const hasImages = message.content.some((part) => part.type === 'image');
-    if (!hasImages) return { role: message.role, content: textContent(message.content) };
+    if (!hasImages) return { role: message.role, content: textContent(message.content), ...toolFields(message) };
     if (message.role !== 'user') {
       throw new MmkitError(`${where}: only user messages may hold images (this one is '${message.role}')`, {
         code: 'invalid_chat_request',

@@ -210,3 +210,53 @@ describe('OpenAiChatModel.stream', () => {
     ).rejects.toMatchObject({ name: 'AbortError' });
   });
 });
+
+describe('OpenAiChatModel with tools', () => {
+  const tools = [{ name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } }];
+  const request = (content: string) => ({ ...sampling, tools, messages: [{ role: 'user' as const, content }] });
+
+  it('offers the tools, and returns the calls the engine makes, whole or streamed in pieces', async () => {
+    const model = chatModel();
+    const call = '{"name": "get_weather", "arguments": {"city": "Paris"}}';
+    const whole = await model.generate(request(call));
+    expect(whole).toMatchObject({
+      text: '',
+      finishReason: 'tool-calls',
+      toolCalls: [{ id: 'call_test', name: 'get_weather', arguments: '{"city":"Paris"}' }],
+    });
+    expect(server.requests.at(-1)?.json?.tools).toEqual([{ type: 'function', function: tools[0] }]);
+    const parts = await collect(model.stream(request(call)));
+    expect(parts.at(-1)).toMatchObject({
+      type: 'finish',
+      finishReason: 'tool-calls',
+      toolCalls: [{ id: 'call_test', name: 'get_weather', arguments: '{"city":"Paris"}' }],
+    });
+  });
+
+  it("sends the conversation's calls and tool results the OpenAI way", async () => {
+    await chatModel().generate({
+      ...sampling,
+      tools,
+      messages: [
+        { role: 'user', content: 'weather?' },
+        {
+          role: 'assistant',
+          content: '',
+          toolCalls: [{ id: 'call_1', name: 'get_weather', arguments: '{"city":"Rome"}' }],
+        },
+        { role: 'tool', content: '{"temperature": 25}', toolCallId: 'call_1' },
+      ],
+    });
+    expect(server.requests.at(-1)?.json?.messages).toEqual([
+      { role: 'user', content: 'weather?' },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [
+          { id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Rome"}' } },
+        ],
+      },
+      { role: 'tool', content: '{"temperature": 25}', tool_call_id: 'call_1' },
+    ]);
+  });
+});

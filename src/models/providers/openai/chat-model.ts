@@ -11,6 +11,7 @@ import type {
   FinishReason,
   ModelDescription,
   TokenUsage,
+  ToolCall,
 } from '../../spec/index.ts';
 import { messageFromBody } from './api-error.ts';
 import { toWireMessages } from './chat-messages.ts';
@@ -46,8 +47,14 @@ export class OpenAiChatModel implements ChatModel {
     );
     const completion = parseWire(chatCompletionSchema, value, url);
     const choice = completion.choices[0];
+    const toolCalls = (choice.message.tool_calls ?? []).map((call, index) => ({
+      id: call.id ?? `call_${index}`,
+      name: call.function?.name ?? '',
+      arguments: call.function?.arguments ?? '{}',
+    }));
     return {
       text: choice.message.content ?? '',
+      ...(toolCalls.length > 0 ? { toolCalls } : {}),
       finishReason: mapFinishReason(choice.finish_reason),
       usage: {
         promptTokens: completion.usage?.prompt_tokens ?? 0,
@@ -71,6 +78,7 @@ export class OpenAiChatModel implements ChatModel {
     let usage: TokenUsage | undefined;
     let deltas = 0;
     let sawDone = false;
+    const toolCalls = new Map<number, ToolCall>();
     for await (const event of parseServerSentEvents(opened.chunks())) {
       if (event.data === '[DONE]') {
         sawDone = true;
@@ -101,6 +109,13 @@ export class OpenAiChatModel implements ChatModel {
         deltas++;
         yield { type: 'text-delta', text };
       }
+      for (const piece of choice.delta?.tool_calls ?? []) {
+        const index = piece.index ?? 0;
+        const call = toolCalls.get(index) ?? { id: piece.id ?? `call_${index}`, name: '', arguments: '' };
+        call.name += piece.function?.name ?? '';
+        call.arguments += piece.function?.arguments ?? '';
+        toolCalls.set(index, call);
+      }
       if (choice.finish_reason) finishReason = mapFinishReason(choice.finish_reason);
     }
     if (!sawDone && finishReason === undefined) {
@@ -116,6 +131,7 @@ export class OpenAiChatModel implements ChatModel {
       // Without usage from the server, each content delta is about one token.
       usage: usage ?? { promptTokens: 0, completionTokens: deltas },
       timings: { totalMs: performance.now() - started, firstOutputMs },
+      ...(toolCalls.size > 0 ? { toolCalls: [...toolCalls.values()] } : {}),
     };
   }
 
@@ -131,6 +147,9 @@ export class OpenAiChatModel implements ChatModel {
     if (request.seed !== undefined) body.seed = request.seed;
     if (request.stop && request.stop.length > 0) body.stop = request.stop;
     if (request.responseFormat === 'json') body.response_format = { type: 'json_object' };
+    if (request.tools?.length) {
+      body.tools = request.tools.map((tool) => ({ type: 'function', function: tool }));
+    }
     const extra = this.options.extraSamplingFields;
     if (extra.includes('top_k') && request.topK !== undefined) body.top_k = request.topK;
     if (extra.includes('repetition_penalty') && request.repetitionPenalty !== undefined) {
@@ -148,6 +167,7 @@ export class OpenAiChatModel implements ChatModel {
 export function mapFinishReason(reason: string | null | undefined): FinishReason {
   if (reason === 'length' || reason === 'max_tokens') return 'length';
   if (reason === 'abort' || reason === 'cancelled') return 'abort';
+  if (reason === 'tool_calls' || reason === 'function_call') return 'tool-calls';
   return 'stop';
 }
 

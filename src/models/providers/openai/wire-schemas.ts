@@ -14,11 +14,16 @@ const usageSchema = z
   })
   .nullish();
 
+const toolCallSchema = z.object({
+  id: z.string().nullish(),
+  function: z.object({ name: z.string().nullish(), arguments: z.string().nullish() }).nullish(),
+});
+
 export const chatCompletionSchema = z.object({
   choices: z
     .array(
       z.object({
-        message: z.object({ content: z.string().nullish() }),
+        message: z.object({ content: z.string().nullish(), tool_calls: z.array(toolCallSchema).nullish() }),
         finish_reason: z.string().nullish(),
       }),
     )
@@ -31,7 +36,13 @@ export const chatCompletionChunkSchema = z.object({
     .array(
       z.object({
         index: z.number().nullish(),
-        delta: z.object({ content: z.string().nullish() }).nullish(),
+        delta: z
+          .object({
+            content: z.string().nullish(),
+            // Streamed tool calls come in pieces: the first names the call, the rest add argument text.
+            tool_calls: z.array(toolCallSchema.extend({ index: z.number().nullish() })).nullish(),
+          })
+          .nullish(),
         finish_reason: z.string().nullish(),
       }),
     )
