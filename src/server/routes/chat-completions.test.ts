@@ -1,5 +1,5 @@
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
-import { generateObject, generateText, streamText } from 'ai';
+import { generateObject, generateText, streamText, tool } from 'ai';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -130,6 +130,19 @@ describe('POST /v1/chat/completions', () => {
       calls: ['get_weather{"city":"Paris"}'],
       finish: 'tool_calls',
     });
+
+    // The AI SDK reads the same call (its tool has no execute: the call is the result).
+    const mmkit = createOpenAICompatible({ name: 'mmkit', baseURL: test.baseURL });
+    const viaAiSdk = await generateText({
+      model: mmkit('tiny-llm'),
+      prompt: call,
+      temperature: 0,
+      tools: {
+        get_weather: tool({ description: 'The weather in a city', inputSchema: z.object({ city: z.string() }) }),
+      },
+    });
+    expect(viaAiSdk.toolCalls).toMatchObject([{ toolName: 'get_weather', input: { city: 'Paris' } }]);
+    expect(viaAiSdk.finishReason).toBe('tool-calls');
 
     // The conversation goes on with the call and its result; a call of a tool not offered stays text.
     const followUp = await client.chat.completions.create({
