@@ -34,6 +34,13 @@ describe('parseToolCalls', () => {
     ]);
   });
 
+  it("reads Mistral's [TOOL_CALLS] list and Llama 3.1's <|python_tag|> call", () => {
+    const mistral = parseToolCalls('[TOOL_CALLS] [{"name": "search", "arguments": {"q": "tides"}}]', TOOLS);
+    expect(mistral?.toolCalls.map((call) => [call.name, call.arguments])).toEqual([['search', '{"q":"tides"}']]);
+    const llama = parseToolCalls('<|python_tag|>{"name": "get_weather", "parameters": {"city": "Lima"}}', TOOLS);
+    expect(llama?.toolCalls.map((call) => call.name)).toEqual(['get_weather']);
+  });
+
   it('leaves text that calls nothing, calls a tool not offered, or is not JSON', () => {
     for (const answer of [
       'It is sunny in Paris.',

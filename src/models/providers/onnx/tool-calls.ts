@@ -2,7 +2,8 @@
  * Tool calls in a local model's answer. Chat templates tell the model how to call tools, and the
  * model writes the call as text: Hermes-style `<tool_call>{"name": …, "arguments": {…}}</tool_call>`
  * blocks (Qwen2.5/3, Hermes, SmolLM3 …), or the whole answer one JSON object or a list of them with
- * `name` and `arguments` or `parameters` (Llama 3.x). Only calls of tools the request offered count:
+ * `name` and `arguments` or `parameters` (Llama 3.x, after an optional `<|python_tag|>`; Mistral's
+ * `[TOOL_CALLS]` list). Only calls of tools the request offered count:
  * anything else stays text.
  */
 import { randomBytes } from 'node:crypto';
@@ -25,7 +26,8 @@ export function parseToolCalls(answer: string, tools: readonly ToolDefinition[])
     if (calls.some((call) => call === undefined)) return undefined;
     return { text: answer.replace(HERMES_BLOCK, '').trim(), toolCalls: calls as ToolCall[] };
   }
-  const trimmed = answer.trim();
+  // Mistral marks its list of calls with [TOOL_CALLS]; Llama 3.1 may open with <|python_tag|>.
+  const trimmed = answer.trim().replace(/^(\[TOOL_CALLS\]|<\|python_tag\|>)\s*/, '');
   if (!trimmed.startsWith('{') && !trimmed.startsWith('[')) return undefined;
   const value = parseJson(trimmed);
   const items = Array.isArray(value) ? value : [value];
