@@ -44,7 +44,8 @@ export async function decodeRgb(input: string | Uint8Array, options: DecodeOptio
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   // sharp refuses images over the pixel bound from their header, before decoding any pixel. The
   // probe (a second header read) runs only to explain a failure or an unsupported format.
-  if (!sniffImageFormat(bytes)) await probeImage(bytes, { name, maxPixels });
+  const format = sniffImageFormat(bytes);
+  if (!format) await probeImage(bytes, { name, maxPixels });
   let decoded: { data: Buffer; info: OutputInfo };
   try {
     const image = sharp(bytes, {
@@ -55,7 +56,7 @@ export async function decodeRgb(input: string | Uint8Array, options: DecodeOptio
       pages: 1,
     });
     decoded =
-      sniffImageFormat(bytes) === 'jpeg' && (await image.metadata()).space === 'cmyk'
+      format === 'jpeg' && (await image.metadata()).space === 'cmyk'
         ? await cmykAsPil(image)
         : await image.removeAlpha().toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
   } catch (error) {

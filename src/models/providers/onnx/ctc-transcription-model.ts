@@ -33,8 +33,7 @@ export class CtcTranscriptionModel implements TranscriptionModel {
   constructor(private readonly ctc: CtcModel) {
     this.description = ctc.description;
     const { vocabulary } = ctc;
-    const delimiter = vocabulary.indexOf('|') >= 0 ? vocabulary.indexOf('|') : vocabulary.indexOf(' ');
-    this.delimiterId = delimiter >= 0 ? delimiter : undefined;
+    this.delimiterId = ['|', ' '].map((token) => vocabulary.indexOf(token)).find((id) => id >= 0);
     this.silentIds = new Set(
       vocabulary.flatMap((token, id) => (/^<[^<>]*>$|^\[[A-Z]+\]$/.test(token) || id === ctc.blankId ? [id] : [])),
     );
