@@ -3,6 +3,7 @@
  * (GPT-2's byte-to-character mapping, a BPE model with no merges) plus a few special tokens. Any
  * text in any script round-trips, with a 256-entry vocabulary that keeps tiny models tiny.
  */
+import { byteLevelAlphabet } from '../src/models/providers/onnx/token-bytes.ts';
 
 export interface SpecialToken {
   id: number;
@@ -10,16 +11,7 @@ export interface SpecialToken {
 }
 
 /** GPT-2's reversible mapping from bytes to printable characters, so byte tokens survive JSON. */
-export function byteToCharacter(): string[] {
-  const printable = (byte: number) =>
-    (byte >= 0x21 && byte <= 0x7e) || (byte >= 0xa1 && byte <= 0xac) || (byte >= 0xae && byte <= 0xff);
-  const characters: string[] = [];
-  let shifted = 0;
-  for (let byte = 0; byte < 256; byte++) {
-    characters.push(String.fromCodePoint(printable(byte) ? byte : 256 + shifted++));
-  }
-  return characters;
-}
+export const byteToCharacter = byteLevelAlphabet;
 
 /** Token ids of `text` under the byte tokenizer (no special tokens are recognised). */
 export function byteTokenIds(text: string): number[] {

@@ -61,6 +61,51 @@ describe('mmkit chat', () => {
     expect(result).toMatchObject({ code: 0, stdout: 'hello\n', stderr: '' });
   });
 
+  it('answers with JSON that matches --schema, and refuses a schema it cannot read or hold to', async () => {
+    const schemaFile = join(root, 'weather.json');
+    const schema = {
+      type: 'object',
+      properties: { city: { type: 'string', maxLength: 12 }, rain: { type: 'boolean' } },
+      required: ['city', 'rain'],
+      additionalProperties: false,
+    };
+    await writeFile(schemaFile, JSON.stringify(schema));
+    const result = await runCli(
+      ['chat', 'Will it rain in Oslo?', '--model', llm, '--schema', schemaFile, '--json', '--seed', '2'],
+      {
+        env,
+      },
+    );
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    const report = JSON.parse(result.stdout);
+    expect(report.finishReason).toBe('stop');
+    const answer = JSON.parse(report.text);
+    expect(Object.keys(answer).sort()).toEqual(['city', 'rain']);
+    expect(typeof answer.rain).toBe('boolean');
+    expect(answer.city.length).toBeLessThanOrEqual(12);
+    const upstream = await runCli(
+      ['chat', '{"city": "Oslo", "rain": true}', '--model', `openai:echo@${server.baseURL}`, '--schema', schemaFile],
+      { env },
+    );
+    expect(upstream.code).toBe(0);
+    expect(server.requests.at(-1)!.json!.response_format).toEqual({
+      type: 'json_schema',
+      json_schema: { name: 'answer', schema, strict: true },
+    });
+    const broken = join(root, 'broken.json');
+    await writeFile(broken, '{"type": ');
+    const unreadable = await runCli(['chat', 'hi', '--model', llm, '--schema', broken], { env });
+    expect(unreadable.code).toBe(1);
+    expect(unreadable.stderr).toMatch(/^mmkit: --schema .*broken\.json: .*JSON.*\n$/);
+    const tuple = join(root, 'tuple.json');
+    await writeFile(tuple, JSON.stringify({ type: 'array', items: [{ type: 'string' }] }));
+    const unsupported = await runCli(['chat', 'hi', '--model', llm, '--schema', tuple], { env });
+    expect(unsupported).toMatchObject({
+      code: 1,
+      stderr: 'mmkit: response_format: unsupported JSON schema at #/items: items as a list (tuples) is not supported\n',
+    });
+  });
+
   it('fails with one line on bad options, a missing model or config', async () => {
     const badTemperature = await runCli(['chat', 'hi', '--model', llm, '--temperature', 'warm'], { env });
     expect(badTemperature.code).toBe(2);

@@ -1,5 +1,7 @@
 /** `mmkit chat TEXT`: a short, spoken-style answer from the chat model, streamed on a terminal. */
+import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { describeError, MmkitError } from '../../errors.ts';
 import { CHAT_DEFAULTS, type ChatReply, chat } from '../../tasks/chat/chat.ts';
 import { adapterFolder, loadCliModel, releaseModels } from '../model-loading.ts';
 import { numberOption } from '../options.ts';
@@ -15,6 +17,7 @@ interface ChatCommandOptions {
   config?: string;
   json?: boolean;
   adapter?: string;
+  schema?: string;
 }
 
 export function registerChatCommand(program: Command): void {
@@ -38,10 +41,12 @@ export function registerChatCommand(program: Command): void {
     )
     .option('--top-p <p>', 'nucleus sampling mass', numberOption('--top-p', { min: 0.01, max: 1 }), CHAT_DEFAULTS.topP)
     .option('--seed <n>', 'sampling seed, for repeatable answers', numberOption('--seed', { integer: true, min: 0 }))
+    .option('--schema <file>', 'answer with JSON that matches the JSON Schema in FILE')
     .option('--adapter <dir>', 'LoRA adapter folder (PEFT format) applied to the model at load')
     .option('--config <file>', 'config file (default $MMKIT_HOME/config.json)')
     .option('--json', 'print the answer and its details as JSON')
     .action(async (text: string, options: ChatCommandOptions) => {
+      const schema = options.schema === undefined ? undefined : await readSchema(options.schema);
       const model = await loadCliModel('chat', options, { adapter: adapterFolder(options.adapter) });
       try {
         const streaming = !options.json && process.stdout.isTTY === true;
@@ -53,6 +58,7 @@ export function registerChatCommand(program: Command): void {
           topP: options.topP,
           ...(options.system === undefined ? {} : { system: options.system }),
           ...(options.seed === undefined ? {} : { seed: options.seed }),
+          ...(schema === undefined ? {} : { responseFormat: { type: 'json' as const, schema } }),
           ...(streaming ? { onTextDelta: (delta: string) => process.stdout.write(delta) } : {}),
         });
         if (options.json) printJson(jsonReport(reply));
@@ -61,6 +67,22 @@ export function registerChatCommand(program: Command): void {
         await releaseModels([model]);
       }
     });
+}
+
+async function readSchema(file: string): Promise<Record<string, unknown>> {
+  let schema: unknown;
+  try {
+    schema = JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    throw new MmkitError(`--schema ${file}: ${describeError(error)}`, { code: 'schema_unreadable', param: '--schema' });
+  }
+  if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) {
+    throw new MmkitError(`--schema ${file}: a JSON Schema is an object`, {
+      code: 'schema_unreadable',
+      param: '--schema',
+    });
+  }
+  return schema as Record<string, unknown>;
 }
 
 export function jsonReport(reply: ChatReply): object {

@@ -59,11 +59,21 @@ export interface ChatRequest extends SamplingSettings, CallOptions {
   messages: ChatMessage[];
   /** A LoRA adapter to apply for this request, by name or folder. */
   adapter?: string;
-  /** `json`: the answer is one JSON object (constrained decoding, OpenAI's JSON mode). */
-  responseFormat?: 'text' | 'json';
+  /** The answer's form; by default free text. */
+  responseFormat?: ResponseFormat;
   /** Tools the model may call instead of (or before) answering. */
   tools?: ToolDefinition[];
+  /** Whether a call is up to the model (`auto`, the default), required, or of one named tool. */
+  toolChoice?: ToolChoice;
 }
+
+/**
+ * `json` without a schema: one JSON object (OpenAI's JSON mode). With a schema: JSON that matches
+ * it (OpenAI's structured outputs). Local models are held to it by constrained decoding.
+ */
+export type ResponseFormat = { type: 'text' } | { type: 'json'; schema?: Record<string, unknown>; name?: string };
+
+export type ToolChoice = 'auto' | 'required' | { name: string };
 
 export type FinishReason = 'stop' | 'length' | 'abort' | 'tool-calls';
 

@@ -79,19 +79,35 @@ export const chatRequestSchema = z.looseObject({
   stop: z.union([z.string().min(1), z.array(z.string().min(1)).max(4)]).nullish(),
   n: z.literal(1, { error: 'only n = 1 is supported' }).nullish(),
   tools: z.array(tool).max(128).nullish(),
-  // The model decides whether to call (auto) or is not shown the tools (none); forcing a call would
-  // need constrained decoding against the tools' schemas, which mmkit does not do.
+  // auto: the model decides; none: it is not shown the tools; required or a named function: the
+  // answer is one call, held to the tool's parameters by constrained decoding.
   tool_choice: z
-    .enum(['auto', 'none'], { error: 'tool_choice must be auto or none (required and named tools are not supported)' })
+    .union(
+      [
+        z.enum(['auto', 'none', 'required']),
+        z.object({ type: z.literal('function'), function: z.object({ name: toolName }) }),
+      ],
+      { error: 'tool_choice must be auto, none, required or {type: "function", function: {name}}' },
+    )
     .nullish(),
-  // JSON mode is constrained decoding; a JSON schema is not followed, so it is refused rather
-  // than answered with an object the client would take for one that matches it.
   response_format: z
-    .object({
-      type: z.enum(['text', 'json_object'], {
-        error: 'response_format type must be text or json_object (json_schema is not supported)',
-      }),
-    })
+    .discriminatedUnion(
+      'type',
+      [
+        z.object({ type: z.literal('text') }),
+        z.object({ type: z.literal('json_object') }),
+        z.object({
+          type: z.literal('json_schema'),
+          json_schema: z.object({
+            name: toolName,
+            description: z.string().max(8_192).optional(),
+            schema: z.record(z.string(), z.unknown()).optional(),
+            strict: z.boolean().nullish(),
+          }),
+        }),
+      ],
+      { error: 'response_format type must be text, json_object or json_schema' },
+    )
     .nullish(),
   logprobs: z.literal(false, { error: 'logprobs are not supported' }).nullish(),
 });

@@ -1,6 +1,7 @@
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { generateObject, generateText, streamText, tool } from 'ai';
 import OpenAI from 'openai';
+import { zodResponseFormat } from 'openai/helpers/zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { fakeProvider, type SlowModelProbe } from '../test-support/fake-models.ts';
@@ -69,13 +70,75 @@ describe('POST /v1/chat/completions', () => {
       temperature: 0,
     });
     expect(object).toEqual({ name: 'Ada', age: 36 });
-    await expect(
-      client.chat.completions.create({
-        model: 'tiny-llm',
-        messages: [{ role: 'user', content: 'hi' }],
-        response_format: { type: 'json_schema', json_schema: { name: 'x', schema: {} } },
-      }),
-    ).rejects.toMatchObject({ status: 400, param: 'response_format.type' });
+  });
+
+  it('holds answers to a JSON schema (structured outputs: the official SDK parse, the AI SDK, streamed)', async () => {
+    const weather = z.object({
+      city: z.string().min(1).max(20),
+      unit: z.enum(['celsius', 'fahrenheit']),
+      days: z.int(),
+    });
+    // The echo model would repeat a chat; the schema turns it into a matching object.
+    const parsed = await client.chat.completions.parse({
+      model: 'tiny-llm',
+      messages: [{ role: 'user', content: 'Weather in Oslo, please, in kelvin.' }],
+      response_format: zodResponseFormat(weather, 'weather'),
+      temperature: 0,
+    });
+    expect(parsed.choices[0]?.finish_reason).toBe('stop');
+    expect(weather.safeParse(parsed.choices[0]?.message.parsed).success).toBe(true);
+    const mmkit = createOpenAICompatible({ name: 'mmkit', baseURL: test.baseURL, supportsStructuredOutputs: true });
+    const { object } = await generateObject({
+      model: mmkit('tiny-llm'),
+      schema: weather,
+      prompt: 'just chat, no JSON here',
+      temperature: 0.7,
+      seed: 3,
+    });
+    expect(weather.safeParse(object).success).toBe(true);
+    const streamed = await client.chat.completions.create({
+      model: 'tiny-llm',
+      messages: [{ role: 'user', content: '{"city": "Oslo", "unit": "celsius", "days": 3}' }],
+      response_format: { type: 'json_schema', json_schema: { name: 'weather', schema: z.toJSONSchema(weather) } },
+      temperature: 0,
+      stream: true,
+    });
+    let text = '';
+    for await (const chunk of streamed) text += chunk.choices[0]?.delta.content ?? '';
+    expect(JSON.parse(text)).toEqual({ city: 'Oslo', unit: 'celsius', days: 3 });
+  });
+
+  it('refuses schemas it cannot hold the answer to, and a badly formed response_format', async () => {
+    const ask = (response_format: unknown) =>
+      fetch(`${test.baseURL}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'tiny-llm', messages: [{ role: 'user', content: 'hi' }], response_format }),
+      });
+    const unsupported = await ask({
+      type: 'json_schema',
+      json_schema: { name: 'x', schema: { type: 'object', not: { required: ['a'] } } },
+    });
+    expect(unsupported.status).toBe(400);
+    expect(await unsupported.json()).toEqual({
+      error: {
+        message:
+          "response_format: unsupported JSON schema at #: the keyword 'not' is not supported in constrained decoding",
+        type: 'invalid_request_error',
+        param: 'response_format',
+        code: 'unsupported_json_schema',
+      },
+    });
+    for (const format of [
+      { type: 'xml' },
+      { type: 'json_schema' },
+      { type: 'json_schema', json_schema: { name: 'a b' } },
+    ]) {
+      const refused = await ask(format);
+      expect(refused.status, JSON.stringify(format)).toBe(400);
+      const { error } = (await refused.json()) as { error: { param: string } };
+      expect(error.param, JSON.stringify(format)).toMatch(/^response_format/);
+    }
   });
 
   it('returns tool calls the model makes (whole and streamed), and takes the tool results back', async () => {
@@ -174,16 +237,77 @@ describe('POST /v1/chat/completions', () => {
     });
     expect(none.choices[0]).toMatchObject({ finish_reason: 'stop', message: { content: call } });
     await expect(
-      client.chat.completions.create({
-        model: 'tiny-llm',
-        messages: [{ role: 'user', content: 'hi' }],
-        tools,
-        tool_choice: 'required',
-      }),
-    ).rejects.toMatchObject({ status: 400, param: 'tool_choice' });
-    await expect(
       client.chat.completions.create({ model: 'tiny-llm', messages: [{ role: 'tool', content: 'x' } as never] }),
     ).rejects.toMatchObject({ status: 400, param: 'messages.0.tool_call_id' });
+  });
+
+  it('forces a call with tool_choice required or a named function (official SDK, streamed, the AI SDK)', async () => {
+    const tools = [
+      {
+        type: 'function' as const,
+        function: {
+          name: 'get_weather',
+          parameters: { type: 'object', properties: { city: { type: 'string', minLength: 1 } }, required: ['city'] },
+        },
+      },
+      {
+        type: 'function' as const,
+        function: { name: 'get_time', parameters: z.toJSONSchema(z.object({ zone: z.enum(['UTC', 'CET']) })) },
+      },
+    ];
+    // The echo model would chat; the call is forced and its arguments held to the tool's schema.
+    const named = await client.chat.completions.create({
+      model: 'tiny-llm',
+      messages: [{ role: 'user', content: 'what time is it?' }],
+      tools,
+      tool_choice: { type: 'function', function: { name: 'get_time' } },
+      temperature: 0,
+    });
+    expect(named.choices[0]?.finish_reason).toBe('tool_calls');
+    const [call] = named.choices[0]!.message.tool_calls as Array<{ function: { name: string; arguments: string } }>;
+    expect(call?.function.name).toBe('get_time');
+    expect(['UTC', 'CET']).toContain(JSON.parse(call!.function.arguments).zone);
+    const stream = await client.chat.completions.create({
+      model: 'tiny-llm',
+      messages: [{ role: 'user', content: 'hello' }],
+      tools,
+      tool_choice: 'required',
+      temperature: 0,
+      stream: true,
+    });
+    const names: string[] = [];
+    let finish: string | null = null;
+    for await (const chunk of stream) {
+      for (const piece of chunk.choices[0]?.delta.tool_calls ?? []) names.push(piece.function?.name ?? '');
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+    }
+    expect(finish).toBe('tool_calls');
+    expect(names).toHaveLength(1);
+    expect(['get_weather', 'get_time']).toContain(names[0]);
+    const mmkit = createOpenAICompatible({ name: 'mmkit', baseURL: test.baseURL });
+    const viaAiSdk = await generateText({
+      model: mmkit('tiny-llm'),
+      prompt: 'no call in here',
+      temperature: 0,
+      toolChoice: { type: 'tool', toolName: 'get_weather' },
+      tools: { get_weather: tool({ inputSchema: z.object({ city: z.string().min(1) }) }) },
+    });
+    expect(viaAiSdk.toolCalls).toMatchObject([{ toolName: 'get_weather', input: { city: expect.any(String) } }]);
+    const refused = [
+      [{ tool_choice: 'required' }, 'tools_missing'],
+      [{ tools, tool_choice: { type: 'function', function: { name: 'launch_rocket' } } }, 'unknown_tool'],
+      [{ tools, tool_choice: 'sometimes' }, 'invalid_value'],
+    ] as const;
+    for (const [fields, code] of refused) {
+      await expect(
+        client.chat.completions.create({
+          model: 'tiny-llm',
+          messages: [{ role: 'user', content: 'hi' }],
+          ...(fields as object),
+        } as never),
+        code,
+      ).rejects.toMatchObject({ status: 400, param: 'tool_choice' });
+    }
   });
 
   it('stops at max_tokens with finish_reason length, and at a stop sequence', async () => {

@@ -117,17 +117,45 @@ function chatRequest(
     ...(body.top_k ? { topK: body.top_k } : {}),
     ...(body.seed === undefined || body.seed === null ? {} : { seed: body.seed }),
     ...(stop ? { stop } : {}),
-    ...(body.response_format?.type === 'json_object' ? { responseFormat: 'json' as const } : {}),
-    ...(body.tools?.length && body.tool_choice !== 'none'
-      ? {
-          tools: body.tools.map(({ function: tool }) => ({
-            name: tool.name,
-            ...(tool.description === undefined ? {} : { description: tool.description }),
-            ...(tool.parameters === undefined ? {} : { parameters: tool.parameters }),
-          })),
-        }
-      : {}),
+    ...responseFormat(body.response_format),
+    ...toolsAndChoice(body),
     signal,
+  };
+}
+
+function responseFormat(format: ChatRequestBody['response_format']): Pick<ChatRequest, 'responseFormat'> {
+  if (format?.type === 'json_object') return { responseFormat: { type: 'json' } };
+  if (format?.type !== 'json_schema') return {};
+  const { name, schema } = format.json_schema;
+  return { responseFormat: { type: 'json', name, ...(schema === undefined ? {} : { schema }) } };
+}
+
+function toolsAndChoice(body: ChatRequestBody): Pick<ChatRequest, 'tools' | 'toolChoice'> {
+  const choice = body.tool_choice ?? 'auto';
+  const tools = body.tools ?? [];
+  if (choice !== 'auto' && choice !== 'none' && tools.length === 0) {
+    throw invalidRequest(
+      'tool_choice asks for a tool call, but the request has no tools',
+      'tool_choice',
+      'tools_missing',
+    );
+  }
+  if (typeof choice === 'object' && !tools.some((tool) => tool.function.name === choice.function.name)) {
+    throw invalidRequest(
+      `tool_choice names the function '${choice.function.name}', which is not among the tools`,
+      'tool_choice',
+      'unknown_tool',
+    );
+  }
+  if (tools.length === 0 || choice === 'none') return {};
+  return {
+    tools: tools.map(({ function: tool }) => ({
+      name: tool.name,
+      ...(tool.description === undefined ? {} : { description: tool.description }),
+      ...(tool.parameters === undefined ? {} : { parameters: tool.parameters }),
+    })),
+    ...(choice === 'required' ? { toolChoice: 'required' as const } : {}),
+    ...(typeof choice === 'object' ? { toolChoice: { name: choice.function.name } } : {}),
   };
 }
 

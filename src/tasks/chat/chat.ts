@@ -11,6 +11,7 @@ import type {
   ChatModel,
   ChatRequest,
   FinishReason,
+  ResponseFormat,
   TokenUsage,
 } from '../../models/spec/index.ts';
 import { defaultSystemPrompt, detectReplyLanguage, type ReplyLanguage } from './system-prompt.ts';
@@ -31,6 +32,8 @@ export interface ChatOptions extends CallOptions {
   topP?: number;
   /** Same seed, same request → the same answer. */
   seed?: number;
+  /** `{type: 'json', schema}`: the answer is JSON that matches the schema. */
+  responseFormat?: ResponseFormat;
   /** When given, the answer is streamed: called with each piece of text as it is generated. */
   onTextDelta?: (text: string) => void;
 }
@@ -81,6 +84,7 @@ export function prepareChat(options: ChatOptions): PreparedChat {
   if (options.seed !== undefined) {
     request.seed = checkedNumber('seed', options.seed, { integer: true, min: 0, max: Number.MAX_SAFE_INTEGER });
   }
+  if (options.responseFormat !== undefined) request.responseFormat = options.responseFormat;
   if (options.signal !== undefined) request.signal = options.signal;
   return { request, language };
 }

@@ -8,6 +8,7 @@ import type { PreTrainedModel, PreTrainedTokenizer, Tensor } from '@huggingface/
 import { MmkitError } from '../../../errors.ts';
 import type { ChatRequest, ChatResult } from '../../spec/index.ts';
 import { AnswerBuilder } from './answer-builder.ts';
+import { answerGrammar } from './answer-grammar.ts';
 import { generateWithTransformers } from './generate-engine.ts';
 import { JsonModeConstraint } from './json-mode.ts';
 import { type KvCacheDecoderPlan, runKvCacheDecoder } from './kv-cache-decoder.ts';
@@ -64,13 +65,13 @@ async function decodeWithOwnLoop(
   maxNewTokens: number,
   seed: number,
   answer: AnswerBuilder,
+  json: JsonModeConstraint | undefined,
 ): Promise<void> {
   const promptIds = Array.from((prompt.inputs.input_ids as Tensor).data as BigInt64Array, Number);
   const context = [...promptIds];
   const penalty = request.repetitionPenalty ?? target.defaultRepetitionPenalty;
   const uniform = request.temperature > 0 ? seededUniformSource(seed) : undefined;
   const settings = { temperature: request.temperature, topK: request.topK, topP: request.topP };
-  const json = jsonConstraint(target, request);
   await runKvCacheDecoder(plan, promptIds, maxNewTokens, {
     nextToken: (logits) => {
       applyRepetitionPenalty(logits, context, penalty);
@@ -86,10 +87,11 @@ async function decodeWithOwnLoop(
   });
 }
 
+/** The constraint that holds the answer to JSON (JSON mode, a schema, a forced tool call), if any. */
 function jsonConstraint(target: GenerationTarget, request: ChatRequest): JsonModeConstraint | undefined {
-  return request.responseFormat === 'json'
-    ? JsonModeConstraint.forTokenizer(target.tokenizer, target.endOfSequenceIds, request.temperature === 0)
-    : undefined;
+  const grammar = answerGrammar(request);
+  if (!grammar) return undefined;
+  return JsonModeConstraint.forTokenizer(target.tokenizer, target.endOfSequenceIds, request.temperature === 0, grammar);
 }
 
 export async function runGeneration(
@@ -100,6 +102,7 @@ export async function runGeneration(
   onDelta: (text: string) => void,
 ): Promise<ChatResult> {
   checkSettings(request);
+  const json = jsonConstraint(target, request);
   const room = target.contextLength - prompt.promptTokens;
   if (room < 1) {
     throw new MmkitError(
@@ -112,9 +115,8 @@ export async function runGeneration(
   const seed = request.seed ?? freshSeed();
   if (!request.signal?.aborted) {
     if (target.decoderPlan) {
-      await decodeWithOwnLoop(target, target.decoderPlan, prompt, request, maxNewTokens, seed, answer);
+      await decodeWithOwnLoop(target, target.decoderPlan, prompt, request, maxNewTokens, seed, answer, json);
     } else {
-      const json = jsonConstraint(target, request);
       await generateWithTransformers(target.model, prompt.inputs, request, maxNewTokens, seed, answer, json);
     }
   }

@@ -34,7 +34,7 @@ describe('JsonModeConstraint', () => {
     for (const token of ['a', '"', ':', '1']) constraint.accept(TEXTS.indexOf(token));
     const after = new Float32Array(TEXTS.length).fill(1);
     constraint.mask(after);
-    expect(allowed(after).sort()).toEqual(['\n', ' ', '   ', ',', '1', '}'].sort());
+    expect(allowed(after).sort()).toEqual(['\n', ' ', ',', '1', '}'].sort());
     constraint.accept(TEXTS.indexOf('}'));
     const closed = new Float32Array(TEXTS.length).fill(1);
     constraint.mask(closed);
@@ -49,9 +49,13 @@ describe('JsonModeConstraint', () => {
     expect(JSON.parse(answer.text)).toEqual({ hello: 1 });
   });
 
-  it('refuses endless white space between values', () => {
-    // At most 16 characters of white space in a row outside strings: five 3-space tokens, then `}`.
-    expect(decode(() => ['   ', '}', '{'])).toEqual({ text: `{${' '.repeat(15)}}`, ended: true });
+  it('holds white space between values to one space, or a line break and indentation', () => {
+    expect(decode(() => ['   ', ' ', '\n', '}'])).toEqual({ text: '{ }', ended: true });
+    // A line break, then at most 32 characters of indentation: ten 3-space tokens, then `}`.
+    expect(decode(() => ['\n', '   ', '}'])).toEqual({ text: `{\n${' '.repeat(30)}}`, ended: true });
+    // Inside strings white space is text.
+    const script = [['{"'], ['a'], ['   '], ['   '], ['"'], [':'], ['1'], ['}']];
+    expect(decode((step) => script[step] ?? [])).toEqual({ text: '{"a      ":1}', ended: true });
   });
 
   it('leaves only the best allowed token for greedy decoding', () => {

@@ -1,62 +1,62 @@
 /**
- * JSON mode (OpenAI's `response_format: {type: "json_object"}`): before each token is chosen, the
+ * Constrained JSON decoding: JSON mode (OpenAI's `response_format: {type: "json_object"}`),
+ * structured outputs (`json_schema`) and forced tool calls. Before each token is chosen, the
  * highest-scoring candidates are tried on the answer so far and every other token is masked, so
- * the answer is always the start of one JSON object, and the end-of-sequence token is allowed
- * exactly when the object has closed (then it is the only one). Trying a few dozen candidates a
- * step, not the whole vocabulary, keeps the step cheap; the whole vocabulary is searched only
- * when none of them fits. Sampling then picks among what is left, as `top_k` would.
+ * the answer is always the start of a value the grammar allows, and the end-of-sequence token is
+ * allowed exactly when the value is whole (once it has closed, it is the only one). Trying a few
+ * dozen candidates a step, not the whole vocabulary, keeps the step cheap; the whole vocabulary is
+ * searched only when none of them fits. Sampling then picks among what is left, as `top_k` would.
  */
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import { JsonPrefix } from './json-prefix.ts';
+import type { GrammarNode } from './json-schema-grammar.ts';
+import { tokenBytes } from './token-bytes.ts';
 
 /** Candidates kept per step (as `top_k` would); searches widen until some fit. */
 const CANDIDATES = 48;
 const SEARCH_WIDTHS = [CANDIDATES, 1024];
-/** White space outside strings beyond this many characters in a row is refused: no runaway padding. */
-const MAX_WHITE_SPACE_RUN = 16;
-
-const tokenTextCache = new WeakMap<PreTrainedTokenizer, readonly string[]>();
-
-/** What each token id writes, decoded alone (built once per tokenizer, on first use). */
-export function tokenTexts(tokenizer: PreTrainedTokenizer): readonly string[] {
-  let texts = tokenTextCache.get(tokenizer);
-  if (!texts) {
-    const table: string[] = [];
-    for (const id of tokenizer.get_vocab().values()) table[id] = tokenizer.decode([id]);
-    texts = table;
-    tokenTextCache.set(tokenizer, texts);
-  }
-  return texts;
-}
+/**
+ * White space between values is held to the shapes JSON printers write: one space, or a line break
+ * and at most this much indentation. Small models otherwise pad answers with runs of `\r` and blanks
+ * until they run out of tokens.
+ */
+const MAX_INDENTATION = 32;
 
 export class JsonModeConstraint {
-  private readonly state = new JsonPrefix();
-  private whiteSpaceRun = 0;
+  private readonly state: JsonPrefix;
+  /** The white space between values written last (empty inside strings and after other text). */
+  private whiteSpace = '';
   private readonly specialIds: ReadonlySet<number>;
 
   /**
    * @param keep how many allowed tokens to leave: 1 for greedy decoding (the best one is all it
    * reads), else the candidates sampling may choose from.
+   * @param grammar what the answer must be; by default any one object (JSON mode).
    */
   constructor(
-    private readonly texts: readonly string[],
+    /** Each token id's UTF-8 bytes as a byte string (`tokenBytes`). */
+    private readonly tokens: readonly string[],
     private readonly endIds: ReadonlySet<number>,
     specialIds: Iterable<number>,
     private readonly keep = CANDIDATES,
+    grammar?: GrammarNode,
   ) {
     this.specialIds = new Set(specialIds);
+    this.state = new JsonPrefix(grammar);
   }
 
   static forTokenizer(
     tokenizer: PreTrainedTokenizer,
     endIds: ReadonlySet<number>,
     greedy: boolean,
+    grammar?: GrammarNode,
   ): JsonModeConstraint {
     return new JsonModeConstraint(
-      tokenTexts(tokenizer),
+      tokenBytes(tokenizer),
       endIds,
       tokenizer.all_special_ids ?? [],
       greedy ? 1 : CANDIDATES,
+      grammar,
     );
   }
 
@@ -80,23 +80,17 @@ export class JsonModeConstraint {
   /** Moves past a chosen token. */
   accept(tokenId: number): void {
     if (this.endIds.has(tokenId)) return;
-    const text = this.texts[tokenId] ?? '';
-    this.state.push(text);
-    const outsideString = !this.state.inString;
-    this.whiteSpaceRun = outsideString && text.trim() === '' ? this.whiteSpaceRun + text.length : 0;
+    this.whiteSpace = read(this.state, this.whiteSpace, this.tokens[tokenId] ?? '') ?? '';
   }
 
   private allows(id: number): boolean {
     if (this.endIds.has(id)) return this.state.complete;
-    if (this.state.complete || this.specialIds.has(id)) return false;
-    const text = this.texts[id];
+    if (this.state.closed || this.specialIds.has(id)) return false;
+    const text = this.tokens[id];
     if (!text) return false;
-    // The answer starts with its `{` (JSON would allow white space first; nobody wants it).
+    // The answer starts with its value (JSON would allow white space first; nobody wants it).
     if (this.state.atStart && text.trimStart() !== text) return false;
-    if (!this.state.inString && text.trim() === '' && this.whiteSpaceRun + text.length > MAX_WHITE_SPACE_RUN) {
-      return false;
-    }
-    return this.state.copy().push(text);
+    return read(this.state.copy(), this.whiteSpace, text) !== undefined;
   }
 
   /** Every token that fits, best first: when none of the top candidates did. */
@@ -107,6 +101,25 @@ export class JsonModeConstraint {
     if (allowed.length === 0) return [...this.endIds].slice(0, 1);
     return allowed.sort((a, b) => logits[b]! - logits[a]!);
   }
+}
+
+/**
+ * Reads `text` into `state` a character at a time; the white space between values it ends with,
+ * or undefined when the grammar or the white-space shapes refuse it.
+ */
+function read(state: JsonPrefix, whiteSpace: string, text: string): string | undefined {
+  let run = whiteSpace;
+  for (const character of text) {
+    if (!state.push(character)) return undefined;
+    if (state.inString || (character !== ' ' && character !== '\n' && character !== '\t' && character !== '\r')) {
+      run = '';
+      continue;
+    }
+    run += character;
+    const shaped = run === ' ' || (/^\n[ \t]*$/.test(run) && run.length <= 1 + MAX_INDENTATION);
+    if (!shaped) return undefined;
+  }
+  return run;
 }
 
 /** The ids of the `count` largest logits, largest first (one pass, a small sorted list). */

@@ -2,6 +2,7 @@ import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { buildTinyModel } from '../../../../testkit/build.ts';
 import type { ChatMessage, ChatRequest, ChatStreamPart } from '../../spec/index.ts';
 import { OnnxChatModel } from './onnx-chat-model.ts';
@@ -145,7 +146,7 @@ describe.each([
   });
 
   it('answers one JSON object in JSON mode: an object it would say anyway unchanged, chat turned into one', async () => {
-    const json = { responseFormat: 'json' as const };
+    const json = { responseFormat: { type: 'json' as const } };
     const object = '{"os": {"v": 17.4}, "ok": [true]}';
     expect(await model.generate(ask(object, json))).toMatchObject({ text: object, finishReason: 'stop' });
     for (const prompt of ['The answer is {"a": 1}, thanks', 'hello there', '[1, 2, 3]']) {
@@ -156,6 +157,68 @@ describe.each([
       expect(JSON.parse(constrained.text), prompt).toBeTypeOf('object');
       expect(constrained.text.startsWith('{'), prompt).toBe(true);
     }
+  });
+  it('holds the answer to a JSON schema: an answer that fits unchanged, anything else turned into one that fits', async () => {
+    const shape = z.object({
+      colour: z.enum(['red', 'green']),
+      count: z.int(),
+      tags: z.array(z.string().max(5)).max(2),
+      note: z.string().nullable().optional(),
+    });
+    const format = { responseFormat: { type: 'json' as const, schema: z.toJSONSchema(shape) } };
+    const fits = '{"colour": "green", "count": 3, "tags": ["a", "b"]}';
+    expect(await model.generate(ask(fits, format))).toMatchObject({ text: fits, finishReason: 'stop' });
+    // The byte-level tokenizer writes Chinese a byte per token: keys, enum values and lengths still fit.
+    const chinese = {
+      type: 'object',
+      properties: { 城市: { enum: ['北京', '上海'] }, 备注: { type: 'string', maxLength: 4 } },
+    };
+    const answer = '{"城市": "上海", "备注": "天气很好"}';
+    expect(
+      await model.generate(ask(answer, { responseFormat: { type: 'json', schema: chinese }, maxNewTokens: 100 })),
+    ).toMatchObject({ text: answer, finishReason: 'stop' });
+    for (const prompt of [
+      '{"colour": "blue", "count": 1.5, "tags": ["toolong"]}',
+      'hello there',
+      '{"count": 2, "x": 1}',
+    ]) {
+      for (const settings of [{ temperature: 0 }, { temperature: 0.8, seed: 5 }]) {
+        const answer = await model.generate(ask(prompt, { ...format, ...settings, maxNewTokens: 200 }));
+        expect(answer.finishReason, prompt).toBe('stop');
+        expect(shape.safeParse(JSON.parse(answer.text)).success, `${prompt} → ${answer.text}`).toBe(true);
+      }
+    }
+  });
+
+  it('forces a tool call when asked to: a named tool, or any of them', async () => {
+    const tools = [
+      { name: 'get_weather', parameters: z.toJSONSchema(z.object({ city: z.string().min(1) })) },
+      {
+        name: 'get_time',
+        parameters: { type: 'object', properties: { zone: { type: 'string' } }, required: ['zone'] },
+      },
+    ];
+    const named = await model.generate(
+      ask('hello there', { tools, toolChoice: { name: 'get_time' }, maxNewTokens: 200 }),
+    );
+    expect(named).toMatchObject({ text: '', finishReason: 'tool-calls', toolCalls: [{ name: 'get_time' }] });
+    expect(JSON.parse(named.toolCalls![0]!.arguments)).toEqual({ zone: expect.any(String) });
+    const call = '{"name": "get_weather", "arguments": {"city": "Oslo"}}';
+    const echoed = await model.generate(ask(call, { tools, toolChoice: 'required', maxNewTokens: 200 }));
+    expect(echoed.toolCalls?.map((toolCall) => [toolCall.name, toolCall.arguments])).toEqual([
+      ['get_weather', '{"city":"Oslo"}'],
+    ]);
+    const any = await model.generate(ask('what time is it?', { tools, toolChoice: 'required', maxNewTokens: 200 }));
+    expect(any.finishReason).toBe('tool-calls');
+    expect(any.toolCalls).toHaveLength(1);
+    expect(['get_weather', 'get_time']).toContain(any.toolCalls?.[0]?.name);
+    await expect(model.generate(ask('x', { tools, toolChoice: { name: 'launch' } }))).rejects.toMatchObject({
+      code: 'unknown_tool',
+      param: 'tool_choice',
+    });
+    await expect(
+      model.generate(ask('x', { responseFormat: { type: 'json', schema: { type: 'object', not: {} } } })),
+    ).rejects.toThrow("response_format: unsupported JSON schema at #: the keyword 'not' is not supported");
   });
 });
 

@@ -33,7 +33,7 @@ describe('OpenAiChatModel.generate', () => {
       ...sampling,
       seed: 42,
       stop: ['###'],
-      responseFormat: 'json',
+      responseFormat: { type: 'json' },
       messages: [
         { role: 'system', content: 'Be brief.' },
         { role: 'user', content: [{ type: 'text', text: '图片里是什么颜色？' }] },
@@ -211,6 +211,21 @@ describe('OpenAiChatModel.stream', () => {
   });
 });
 
+describe('OpenAiChatModel with a JSON schema', () => {
+  it('passes the schema on as structured outputs', async () => {
+    const schema = { type: 'object', properties: { a: { type: 'integer' } }, required: ['a'] };
+    await chatModel().generate({
+      ...sampling,
+      responseFormat: { type: 'json', name: 'numbers', schema },
+      messages: [{ role: 'user', content: '{"a": 1}' }],
+    });
+    expect(server.requests.at(-1)?.json?.response_format).toEqual({
+      type: 'json_schema',
+      json_schema: { name: 'numbers', schema, strict: true },
+    });
+  });
+});
+
 describe('OpenAiChatModel with tools', () => {
   const tools = [{ name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } }];
   const request = (content: string) => ({ ...sampling, tools, messages: [{ role: 'user' as const, content }] });
@@ -225,6 +240,11 @@ describe('OpenAiChatModel with tools', () => {
       toolCalls: [{ id: 'call_test', name: 'get_weather', arguments: '{"city":"Paris"}' }],
     });
     expect(server.requests.at(-1)?.json?.tools).toEqual([{ type: 'function', function: tools[0] }]);
+    expect(server.requests.at(-1)?.json?.tool_choice).toBeUndefined();
+    await model.generate({ ...request(call), toolChoice: { name: 'get_weather' } });
+    expect(server.requests.at(-1)?.json?.tool_choice).toEqual({ type: 'function', function: { name: 'get_weather' } });
+    await model.generate({ ...request(call), toolChoice: 'required' });
+    expect(server.requests.at(-1)?.json?.tool_choice).toBe('required');
     const parts = await collect(model.stream(request(call)));
     expect(parts.at(-1)).toMatchObject({
       type: 'finish',

@@ -146,9 +146,18 @@ export class OpenAiChatModel implements ChatModel {
     };
     if (request.seed !== undefined) body.seed = request.seed;
     if (request.stop && request.stop.length > 0) body.stop = request.stop;
-    if (request.responseFormat === 'json') body.response_format = { type: 'json_object' };
+    const format = request.responseFormat;
+    if (format?.type === 'json') {
+      body.response_format = format.schema
+        ? { type: 'json_schema', json_schema: { name: format.name ?? 'answer', schema: format.schema, strict: true } }
+        : { type: 'json_object' };
+    }
     if (request.tools?.length) {
       body.tools = request.tools.map((tool) => ({ type: 'function', function: tool }));
+      const choice = request.toolChoice;
+      if (choice !== undefined) {
+        body.tool_choice = typeof choice === 'string' ? choice : { type: 'function', function: { name: choice.name } };
+      }
     }
     const extra = this.options.extraSamplingFields;
     if (extra.includes('top_k') && request.topK !== undefined) body.top_k = request.topK;
