@@ -167,13 +167,13 @@ describe('hostile names and uploads', () => {
       'image_unreadable',
     ],
     [
-      'an iPhone HEIC (no HEVC decoder here)',
+      'the first bytes of an iPhone HEIC and nothing more',
       async () => [
         { name: 'question', value: 'q' },
         { name: 'image', value: Buffer.from(heicHeader()), fileName: 'IMG_0001.HEIC', type: 'image/heic' },
       ],
-      415,
-      'unsupported_media_type',
+      400,
+      'image_unreadable',
     ],
     [
       'a truncated TIFF',

@@ -55,6 +55,12 @@ describe('mmkit ask', () => {
     expect(report.timings.totalMs).toBeGreaterThanOrEqual(report.timings.firstTokenMs);
   });
 
+  it('reads an iPhone HEIC photo', async () => {
+    const heic = 'src/preprocess/image/fixtures/red-96x64.heic';
+    const result = await runCli(['ask', heic, 'what colour?', '--model', llava, '--ocr', 'off'], { env: env() });
+    expect(result).toMatchObject({ code: 0, stdout: 'red\n', stderr: '' });
+  });
+
   it('prints the answer alone when stdout is not a terminal; --ocr off leaves ocr out', async () => {
     const [plain, off] = await Promise.all([
       runCli(['ask', file('green.png'), '这是什么颜色？', '--model', llava, '--temperature', '0'], { env: env() }),
@@ -90,7 +96,7 @@ describe('mmkit ask', () => {
     await writeFile(file('bomb.png'), await pngClaiming(20_000, 20_000));
     await runCli(['testkit', 'build', 'llm', file('llm')]);
     const cases: [string[], string | RegExp][] = [
-      [['package.json', 'q'], 'mmkit: package.json: not an image (expected JPEG, PNG, WebP, GIF, AVIF or TIFF)'],
+      [['package.json', 'q'], 'mmkit: package.json: not an image (expected JPEG, PNG, WebP, GIF, AVIF, TIFF or HEIC)'],
       [[file('none.png'), 'q'], `mmkit: ${file('none.png')}: no such file`],
       [[file('truncated.png'), 'q'], /^mmkit: .*truncated\.png: the PNG image is truncated or corrupt \(.+\)$/],
       [

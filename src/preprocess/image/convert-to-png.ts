@@ -1,16 +1,16 @@
 /**
- * AVIF and TIFF images are accepted on arrival and turned into PNG there, so everything after (the
- * models' processors, OCR, stored uploads, OpenAI-compatible upstreams, which take JPEG, PNG, WebP
- * and GIF only) sees one of the common formats. PNG keeps every pixel and the alpha channel; the
- * EXIF/TIFF orientation is applied, and a multi-page TIFF or an image sequence gives its first page.
- * HEIC is refused in one line: libvips here has no HEVC decoder.
+ * AVIF, TIFF and HEIC images are accepted on arrival and turned into PNG there, so everything after
+ * (the models' processors, OCR, stored uploads, OpenAI-compatible upstreams, which take JPEG, PNG,
+ * WebP and GIF only) sees one of the common formats. PNG keeps every pixel and the alpha channel;
+ * the EXIF/TIFF orientation is applied (HEIC: the container's rotation), and a multi-page TIFF or an
+ * image sequence gives its first page.
  */
 import sharp from 'sharp';
 import { describeError, MmkitError } from '../../errors.ts';
+import { decodeHeic } from './heic.ts';
 import {
   ACCEPTED_IMAGE_FORMATS_TEXT,
   type ConvertedImageFormat,
-  HEIC_REFUSAL,
   type ImageFormat,
   probeImage,
   sniffConvertedFormat,
@@ -26,12 +26,6 @@ export interface ConvertOptions {
 /** The format to convert from, or a one-line refusal naming what is accepted. */
 function convertibleFormat(bytes: Uint8Array, name: string): ConvertedImageFormat {
   const format = sniffConvertedFormat(bytes);
-  if (format === 'heic') {
-    throw new MmkitError(`${name}: ${HEIC_REFUSAL}`, {
-      code: 'image_unsupported',
-      param: name,
-    });
-  }
   if (format === undefined) {
     throw new MmkitError(`${name}: not an image (expected ${ACCEPTED_IMAGE_FORMATS_TEXT})`, {
       code: 'image_unsupported',
@@ -41,12 +35,19 @@ function convertibleFormat(bytes: Uint8Array, name: string): ConvertedImageForma
   return format;
 }
 
-/** PNG bytes of an AVIF or TIFF image whose pixel count the caller has already checked. */
+/** PNG bytes of an AVIF, TIFF or HEIC image whose pixel count the caller has already checked. */
 async function convertToPng(
   bytes: Uint8Array,
   format: ConvertedImageFormat,
   options: ConvertOptions,
 ): Promise<Uint8Array> {
+  if (format === 'heic') {
+    const { rgba, width, height } = await decodeHeic(bytes, options);
+    const png = await sharp(rgba, { raw: { width, height, channels: 4 } })
+      .png()
+      .toBuffer();
+    return new Uint8Array(png.buffer, png.byteOffset, png.byteLength);
+  }
   try {
     const png = await sharp(bytes, { limitInputPixels: options.maxPixels, failOn: 'truncated', pages: 1 })
       .autoOrient()
@@ -75,7 +76,7 @@ export interface ArrivedImage {
 }
 
 /**
- * An arriving image in one of the common formats: as it came, or an AVIF or TIFF turned into PNG.
+ * An arriving image in one of the common formats: as it came, or an AVIF, TIFF or HEIC turned into PNG.
  * The pixel count is checked from the header before anything is decoded; anything else is refused.
  */
 export async function inCommonFormat(bytes: Uint8Array, options: ConvertOptions): Promise<ArrivedImage> {

@@ -29,6 +29,24 @@ describe('decodeRgb', () => {
     expect(image.data.length).toBe(300 * 451 * 3);
   });
 
+  it('decodes an iPhone-style HEIC (HEVC in HEIF) to the pixels of the JPEG it was made from, within HEVC loss', async () => {
+    const heic = await decodeRgb(`${fixturesDirectory}chelsea-small.heic`);
+    const jpeg = await decodeRgb(`${fixturesDirectory}chelsea-small.jpg`);
+    expect([heic.width, heic.height]).toEqual([jpeg.width, jpeg.height]);
+    let difference = 0;
+    for (let index = 0; index < jpeg.data.length; index++)
+      difference += Math.abs(jpeg.data[index]! - heic.data[index]!);
+    expect(difference / jpeg.data.length).toBeLessThan(1.5);
+    const bytes = await readFile(`${fixturesDirectory}chelsea-small.heic`);
+    await expectOneLineError(bytes.subarray(0, 6000), /^photo\.heic: the HEIC image is truncated or corrupt/, {
+      name: 'photo.heic',
+    });
+    await expectOneLineError(bytes, /^photo\.heic: 131×197 is 25807 pixels, over the limit of 1000$/, {
+      name: 'photo.heic',
+      maxPixels: 1000,
+    });
+  });
+
   // Palette PNGs with a transparent index are covered bit for bit by the astronaut-palette golden.
   it('drops alpha without compositing', async () => {
     const rgba = await sharp(Buffer.from([10, 20, 30, 0, 200, 100, 50, 128]), {

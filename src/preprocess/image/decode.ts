@@ -8,7 +8,8 @@
 import { readFile } from 'node:fs/promises';
 import sharp, { type OutputInfo, type Sharp } from 'sharp';
 import { describeError, MmkitError } from '../../errors.ts';
-import { DEFAULT_MAX_PIXELS, probeImage, sniffImageFormat } from './probe.ts';
+import { type DecodedHeic, decodeHeic } from './heic.ts';
+import { DEFAULT_MAX_PIXELS, probeImage, sniffConvertedFormat, sniffImageFormat } from './probe.ts';
 import type { RgbImage } from './resample.ts';
 
 export interface DecodeOptions {
@@ -46,6 +47,8 @@ export async function decodeRgb(input: string | Uint8Array, options: DecodeOptio
   // probe (a second header read) runs only to explain a failure or an unsupported format.
   const format = sniffImageFormat(bytes);
   if (!format) await probeImage(bytes, { name, maxPixels });
+  if (!format && sniffConvertedFormat(bytes) === 'heic')
+    return withoutAlpha(await decodeHeic(bytes, { name, maxPixels }));
   let decoded: { data: Buffer; info: OutputInfo };
   try {
     const image = sharp(bytes, {
@@ -105,4 +108,15 @@ async function cmykAsPil(image: Sharp): Promise<{ data: Buffer; info: OutputInfo
     }
   }
   return { data, info: { ...info, channels: 3 } };
+}
+
+/** RGB of an RGBA image, its alpha dropped as `convert("RGB")` does. */
+function withoutAlpha({ rgba, width, height }: DecodedHeic): RgbImage {
+  const data = new Uint8Array(width * height * 3);
+  for (let pixel = 0, from = 0, to = 0; pixel < width * height; pixel++, from += 4, to += 3) {
+    data[to] = rgba[from]!;
+    data[to + 1] = rgba[from + 1]!;
+    data[to + 2] = rgba[from + 2]!;
+  }
+  return { data, width, height };
 }

@@ -8,20 +8,9 @@ import { Worker } from 'node:worker_threads';
 import { MmkitError } from '../../errors.ts';
 import type { ImageTensor } from './transform.ts';
 import type { ImageTask, ImageTaskResult } from './worker.ts';
+import { workerBootstrap } from './worker-bootstrap.ts';
 
 const TASKS_PER_WORKER = 2;
-
-/**
- * The worker script beside this module: `worker.js` once compiled; from the TypeScript sources (tests,
- * benchmarks) `worker.ts`, loaded through tsx's loader, which only exists in a development checkout.
- */
-function workerBootstrap(): string {
-  const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-  const url = JSON.stringify(new URL(`./worker${extension}`, import.meta.url).href);
-  return extension === '.ts'
-    ? `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${url}); });`
-    : `import(${url});`;
-}
 
 interface Pending {
   resolve(tensor: ImageTensor): void;
@@ -39,7 +28,7 @@ export class ImageWorkerPool {
 
   constructor(size = Math.min(availableParallelism(), 4)) {
     this.size = Math.max(1, size);
-    const bootstrap = workerBootstrap();
+    const bootstrap = workerBootstrap('worker', import.meta.url);
     this.workers = Array.from({ length: this.size }, (_, index) => {
       const worker = new Worker(bootstrap, { eval: true });
       worker.on('message', (result: ImageTaskResult) => this.settle(index, result));

@@ -12,12 +12,10 @@ export const DEFAULT_MAX_PIXELS = 100_000_000;
 export const SUPPORTED_IMAGE_FORMATS = ['jpeg', 'png', 'webp', 'gif'] as const;
 export type ImageFormat = (typeof SUPPORTED_IMAGE_FORMATS)[number];
 /** Formats accepted on arrival and converted to PNG (`convert-to-png.ts`). */
-export const CONVERTED_IMAGE_FORMATS = ['avif', 'tiff'] as const;
+export const CONVERTED_IMAGE_FORMATS = ['avif', 'tiff', 'heic'] as const;
 export type ConvertedImageFormat = (typeof CONVERTED_IMAGE_FORMATS)[number];
 /** How errors name what is accepted. */
-export const ACCEPTED_IMAGE_FORMATS_TEXT = 'JPEG, PNG, WebP, GIF, AVIF or TIFF';
-/** Why a HEIC image is refused (after the image's name). */
-export const HEIC_REFUSAL = 'HEIC images cannot be decoded here (no HEVC decoder); convert it to JPEG or PNG';
+export const ACCEPTED_IMAGE_FORMATS_TEXT = 'JPEG, PNG, WebP, GIF, AVIF, TIFF or HEIC';
 
 /**
  * The format a file's first bytes announce, if it is one we support; a cheap check before decoding
@@ -32,8 +30,8 @@ export function sniffImageFormat(bytes: Uint8Array): ImageFormat | undefined {
   return undefined;
 }
 
-/** AVIF or TIFF from the first bytes (converted to PNG on arrival); `heic` only to explain a refusal. */
-export function sniffConvertedFormat(bytes: Uint8Array): ConvertedImageFormat | 'heic' | undefined {
+/** AVIF, TIFF or HEIC from the first bytes (converted to PNG on arrival). */
+export function sniffConvertedFormat(bytes: Uint8Array): ConvertedImageFormat | undefined {
   const ascii = (start: number, end: number) => String.fromCharCode(...bytes.subarray(start, end));
   if (bytes.length >= 4 && (ascii(0, 4) === 'II*\0' || ascii(0, 4) === 'MM\0*')) return 'tiff';
   // ISO media: a `ftyp` box first, whose major and compatible brands say what the file holds.
@@ -74,14 +72,15 @@ export async function probeImage(
       cause: error,
     });
   }
-  // libvips calls AVIF and HEIC both `heif`; only AV1 (AVIF) decodes here, HEVC (HEIC) does not.
-  const format = metadata.format === 'heif' && metadata.compression === 'av1' ? 'avif' : metadata.format;
-  if (metadata.format === 'heif' && format !== 'avif') {
-    throw new MmkitError(`${name}: ${HEIC_REFUSAL}`, {
-      code: 'image_unsupported',
-      param: name,
-    });
-  }
+  // libvips calls AVIF and HEIC both `heif`, and reads the header of either (it decodes only AVIF).
+  const format =
+    metadata.format === 'heif'
+      ? metadata.compression === 'av1'
+        ? 'avif'
+        : metadata.compression === 'hevc'
+          ? 'heic'
+          : undefined
+      : metadata.format;
   const accepted: readonly string[] = [...SUPPORTED_IMAGE_FORMATS, ...CONVERTED_IMAGE_FORMATS];
   if (!format || !accepted.includes(format)) {
     throw new MmkitError(

@@ -2,14 +2,13 @@
  * An image a client sent, checked before any model sees it: the format from the magic bytes (the
  * declared type and file name are ignored), the pixel count against decompression bombs, and one
  * small decode so truncated or corrupt files are a 400 here rather than a failure deep in a model.
- * AVIF and TIFF are converted to PNG here (`convert-to-png.ts`): what is stored and passed on is PNG.
+ * AVIF, TIFF and HEIC are converted to PNG here (`convert-to-png.ts`): what is stored and passed on is PNG.
  */
 import sharp from 'sharp';
 import { MmkitError } from '../../errors.ts';
 import { inCommonFormat } from '../../preprocess/image/convert-to-png.ts';
 import {
   ACCEPTED_IMAGE_FORMATS_TEXT,
-  HEIC_REFUSAL,
   type ImageFormat,
   sniffConvertedFormat,
   sniffImageFormat,
@@ -41,11 +40,8 @@ export async function acceptImage(received: Uint8Array, options: AcceptImageOpti
   if (received.length === 0) throw invalidRequest(`${param}: the image is empty (0 bytes)`, param, 'image_empty');
   // Refused here rather than in `inCommonFormat`, in this route's words and status.
   const convertible = sniffImageFormat(received) === undefined ? sniffConvertedFormat(received) : 'common';
-  if (convertible === undefined || convertible === 'heic') {
-    const message =
-      convertible === 'heic'
-        ? `${param}: ${HEIC_REFUSAL}`
-        : `${param}: not a ${ACCEPTED_IMAGE_FORMATS_TEXT} image (judged by its content, not its name or declared type)`;
+  if (convertible === undefined) {
+    const message = `${param}: not a ${ACCEPTED_IMAGE_FORMATS_TEXT} image (judged by its content, not its name or declared type)`;
     if (options.unknownFormatStatus === 415) throw unsupportedMediaType(message, param);
     throw invalidRequest(message, param, 'image_unsupported');
   }

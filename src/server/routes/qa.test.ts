@@ -73,6 +73,20 @@ describe('POST /qa and GET /uploads/<name>', () => {
     }
   });
 
+  it('takes an iPhone HEIC upload, stored and served as PNG', async () => {
+    const heic = await readFile('src/preprocess/image/fixtures/red-96x64.heic');
+    const response = await fetch(`${test.url}/qa`, {
+      method: 'POST',
+      body: qaForm(heic, 'IMG_0001.HEIC', 'What colour?', 'image/heic'),
+    });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { answer: string; image_url: string };
+    expect(body.answer).toBe('red');
+    const served = await fetch(`${test.url}${body.image_url}`);
+    expect(served.headers.get('content-type')).toBe('image/png');
+    expect(await sharp(Buffer.from(await served.arrayBuffer())).metadata()).toMatchObject({ width: 96, height: 64 });
+  });
+
   it('reads the question from the form, not the query string (the seed page sends a form field)', async () => {
     const image = await solidImage({ r: 0, g: 200, b: 0 });
     const response = await fetch(`${test.url}/qa?question=colour`, { method: 'POST', body: qaForm(image, 'a.png') });

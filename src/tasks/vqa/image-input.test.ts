@@ -35,7 +35,7 @@ describe('loadVqaImage: files and bytes', () => {
 
   it('refuses files that are not images, empty or missing, with one line naming the file', async () => {
     expect((await failure(loadVqaImage('package.json'))).message).toBe(
-      'package.json: not an image (expected JPEG, PNG, WebP, GIF, AVIF or TIFF)',
+      'package.json: not an image (expected JPEG, PNG, WebP, GIF, AVIF, TIFF or HEIC)',
     );
     expect((await failure(loadVqaImage(new Uint8Array(0)))).message).toBe('image: empty, not an image');
     expect(await failure(loadVqaImage('no/such/photo.png'))).toMatchObject({
@@ -45,10 +45,17 @@ describe('loadVqaImage: files and bytes', () => {
     expect((await failure(loadVqaImage('src'))).message).toBe('src: not a file');
     const bmp = new Uint8Array([0x42, 0x4d, ...new Array(60).fill(0)]);
     expect((await failure(loadVqaImage(bmp))).code).toBe('image_unsupported');
-    expect(await failure(loadVqaImage(heicHeader()))).toMatchObject({
-      code: 'image_unsupported',
-      message: 'image: HEIC images cannot be decoded here (no HEVC decoder); convert it to JPEG or PNG',
-    });
+    // The start of a HEIC file and nothing more.
+    expect(await failure(loadVqaImage(heicHeader()))).toMatchObject({ code: 'image_unreadable' });
+  });
+
+  it('turns an iPhone HEIC into PNG', async () => {
+    const image = await loadVqaImage(`${FIXTURES}/chelsea-small.heic`);
+    expect(image).toMatchObject({ format: 'png', mediaType: 'image/png', width: 131, height: 197 });
+    const heic = await readFile(`${FIXTURES}/chelsea-small.heic`);
+    const truncated = await failure(loadVqaImage(new Uint8Array(heic.subarray(0, 6000))));
+    expect(truncated).toMatchObject({ code: 'image_unreadable' });
+    expect(truncated.message).toMatch(/^image: the HEIC image is truncated or corrupt/);
   });
 
   it('turns AVIF and TIFF into PNG with the same pixels, and applies the orientation tag', async () => {
