@@ -75,6 +75,7 @@ export function chatCompletionJson(body: JsonBody, answer: ChatAnswer): JsonBody
             }
           : { role: 'assistant', content: answer.tokens.join('') },
         finish_reason: answer.finishReason,
+        logprobs: logprobsOf(body, answer.tokens),
       },
     ],
     usage: usage(answer),
@@ -87,7 +88,9 @@ export function chatStreamEvents(body: JsonBody, answer: ChatAnswer): string[] {
     `data: ${JSON.stringify({ id: 'chatcmpl-test', object: 'chat.completion.chunk', model: body.model, choices, ...extra })}\n\n`;
   const events = [': keep-alive\n\n', chunk([{ index: 0, delta: { role: 'assistant', content: '' } }])];
   answer.tokens.forEach((token, index) => {
-    events.push(chunk([{ index: 0, delta: { content: token }, finish_reason: null }]));
+    events.push(
+      chunk([{ index: 0, delta: { content: token }, finish_reason: null, logprobs: logprobsOf(body, [token]) }]),
+    );
     if (index === 1) events.push(': still working\n\n');
   });
   if (answer.toolCall) {
@@ -105,6 +108,36 @@ export function chatStreamEvents(body: JsonBody, answer: ChatAnswer): string[] {
   if (body.stream_options?.include_usage) events.push(chunk([], { usage: usage(answer) }));
   events.push('data: [DONE]\n\n');
   return events;
+}
+
+/** `/completions`: the prompt continued by itself in capitals (so a test can tell the two apart), cut by `max_tokens`. */
+export function completionAnswer(body: JsonBody): ChatAnswer {
+  const prompt = String([body.prompt].flat()[0] ?? '');
+  let tokens = Array.from(prompt.toUpperCase());
+  let finishReason: ChatAnswer['finishReason'] = 'stop';
+  if (typeof body.max_tokens === 'number' && tokens.length > body.max_tokens) {
+    tokens = tokens.slice(0, body.max_tokens);
+    finishReason = 'length';
+  }
+  return { tokens, finishReason, promptTokens: Array.from(prompt).length };
+}
+
+export function completionStreamEvents(body: JsonBody, answer: ChatAnswer): string[] {
+  const chunk = (choices: JsonBody[], extra: JsonBody = {}) =>
+    `data: ${JSON.stringify({ id: 'cmpl-test', object: 'text_completion', model: body.model, choices, ...extra })}\n\n`;
+  const events = answer.tokens.map((token) => chunk([{ index: 0, text: token, finish_reason: null }]));
+  events.push(chunk([{ index: 0, text: '', finish_reason: answer.finishReason }]));
+  if (body.stream_options?.include_usage) events.push(chunk([], { usage: usage(answer) }));
+  events.push('data: [DONE]\n\n');
+  return events;
+}
+
+/** With `logprobs`: each token at log probability −0.25, and itself as the one alternative per `top_logprobs`. */
+function logprobsOf(body: JsonBody, tokens: readonly string[]): JsonBody | null {
+  if (!body.logprobs) return null;
+  const entry = (token: string) => ({ token, logprob: -0.25, bytes: [...Buffer.from(token, 'utf8')] });
+  const top = Number(body.top_logprobs ?? 0);
+  return { content: tokens.map((token) => ({ ...entry(token), top_logprobs: top > 0 ? [entry(token)] : [] })) };
 }
 
 function usage(answer: ChatAnswer): JsonBody {

@@ -1,6 +1,6 @@
 /**
  * An OpenAI-compatible server for tests, on 127.0.0.1 and a free port: chat completions (whole and
- * streamed), transcriptions, translations, speech, image generation and embeddings, with
+ * streamed), text completions, transcriptions, translations, speech, image generation and embeddings, with
  * deterministic answers (see `openai-server-answers.ts`). It records every request, so a test can
  * check what a client really sent, and can be told to fail the next request in a chosen way.
  *
@@ -14,6 +14,8 @@ import {
   chatAnswer,
   chatCompletionJson,
   chatStreamEvents,
+  completionAnswer,
+  completionStreamEvents,
   embeddingsAnswer,
   imagesAnswer,
   type JsonBody,
@@ -114,6 +116,14 @@ export async function startOpenAiTestServer(options: OpenAiTestServerOptions = {
       const answer = chatAnswer(json);
       if (!json.stream) return sendJson(response, 200, chatCompletionJson(json, answer));
       return streamEvents(response, chatStreamEvents(json, answer), fault);
+    }
+    if (route === 'POST /completions') {
+      const answer = completionAnswer(json);
+      if (!json.stream) {
+        const choice = { index: 0, text: answer.tokens.join(''), finish_reason: answer.finishReason };
+        return sendJson(response, 200, { id: 'cmpl-test', object: 'text_completion', choices: [choice] });
+      }
+      return streamEvents(response, completionStreamEvents(json, answer), fault);
     }
     if (route === 'POST /audio/transcriptions' || route === 'POST /audio/translations') {
       const form = recorded.form ?? { fields: {}, files: {} };

@@ -27,6 +27,7 @@ import { apiStylesRoutes } from './routes/api-styles.ts';
 import { audioSpeechRoutes } from './routes/audio-speech.ts';
 import { audioTranscriptionsRoutes } from './routes/audio-transcriptions.ts';
 import { chatCompletionsRoutes } from './routes/chat-completions.ts';
+import { completionsRoutes } from './routes/completions.ts';
 import { embeddingsRoutes } from './routes/embeddings.ts';
 import { healthRoutes } from './routes/health.ts';
 import { imagesGenerationsRoutes } from './routes/images-generations.ts';
@@ -127,6 +128,7 @@ export async function createServer(options: ServerOptions): Promise<MmkitServer>
     healthRoutes(),
     modelsRoutes(services),
     chatCompletionsRoutes(services),
+    completionsRoutes(services),
     embeddingsRoutes(services),
     audioTranscriptionsRoutes(services),
     audioSpeechRoutes(services),

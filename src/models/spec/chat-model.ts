@@ -53,6 +53,22 @@ export interface SamplingSettings {
   seed?: number;
   /** Generation ends when the text ends with one of these. */
   stop?: string[];
+  /**
+   * Log probabilities of the answer's tokens: 0 for the chosen tokens' own, k for the k most
+   * likely alternatives at each position too (OpenAI's `logprobs` with `top_logprobs`).
+   */
+  logprobs?: number;
+}
+
+/** A token with its log probability (natural log), as OpenAI reports them. */
+export interface TokenLogprob {
+  /** The token's text (U+FFFD where it holds part of a character; `bytes` has them all). */
+  token: string;
+  logprob: number;
+  /** The token's UTF-8 bytes. */
+  bytes: number[];
+  /** The most likely tokens at this position, most likely first, when asked for. */
+  top: { token: string; logprob: number; bytes: number[] }[];
 }
 
 export interface ChatRequest extends SamplingSettings, CallOptions {
@@ -84,6 +100,8 @@ export interface TokenUsage {
 
 export interface ChatResult {
   text: string;
+  /** The answer's tokens with their log probabilities, when the request asked for them. */
+  logprobs?: TokenLogprob[];
   /** Present when the model called tools (finish reason `tool-calls`). */
   toolCalls?: ToolCall[];
   finishReason: FinishReason;
@@ -92,7 +110,8 @@ export interface ChatResult {
 }
 
 export type ChatStreamPart =
-  | { type: 'text-delta'; text: string }
+  /** `logprobs`: the tokens this text came from, when the request asked for them. */
+  | { type: 'text-delta'; text: string; logprobs?: TokenLogprob[] }
   | {
       type: 'finish';
       finishReason: FinishReason;
@@ -102,6 +121,11 @@ export type ChatStreamPart =
       toolCalls?: ToolCall[];
     };
 
+/** Raw text continued as it is, without a chat template (OpenAI's `/v1/completions`). */
+export interface TextCompletionRequest extends SamplingSettings, CallOptions {
+  prompt: string;
+}
+
 export interface ChatModel {
   readonly description: ModelDescription;
   /** Whether image parts are understood. */
@@ -110,4 +134,6 @@ export interface ChatModel {
   readonly contextLength: number;
   generate(request: ChatRequest): Promise<ChatResult>;
   stream(request: ChatRequest): AsyncIterable<ChatStreamPart>;
+  /** Continues raw text, streamed; absent where the model or engine cannot (vision-language models). */
+  complete?(request: TextCompletionRequest): AsyncIterable<ChatStreamPart>;
 }

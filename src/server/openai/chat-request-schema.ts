@@ -109,7 +109,8 @@ export const chatRequestSchema = z.looseObject({
       { error: 'response_format type must be text, json_object or json_schema' },
     )
     .nullish(),
-  logprobs: z.literal(false, { error: 'logprobs are not supported' }).nullish(),
+  logprobs: z.boolean().nullish(),
+  top_logprobs: z.int().min(0).max(20).nullish(),
 });
 
 export type ChatRequestBody = z.infer<typeof chatRequestSchema>;

@@ -1,6 +1,6 @@
 /** OpenAI's chat completion objects, whole and as stream chunks. */
 import { randomBytes } from 'node:crypto';
-import type { FinishReason, TokenUsage, ToolCall } from '../../models/spec/index.ts';
+import type { FinishReason, TokenLogprob, TokenUsage, ToolCall } from '../../models/spec/index.ts';
 
 export interface CompletionIdentity {
   id: string;
@@ -34,12 +34,22 @@ export function openAiUsage(usage: TokenUsage) {
   };
 }
 
+/** OpenAI's `choices[].logprobs`: the tokens with their alternatives, or null when not asked for. */
+export function openAiLogprobs(logprobs: readonly TokenLogprob[] | undefined) {
+  if (logprobs === undefined) return null;
+  return {
+    content: logprobs.map(({ token, logprob, bytes, top }) => ({ token, logprob, bytes, top_logprobs: top })),
+    refusal: null,
+  };
+}
+
 export function chatCompletion(
   identity: CompletionIdentity,
   text: string,
   reason: FinishReason,
   usage: TokenUsage,
   toolCalls?: readonly ToolCall[],
+  logprobs?: readonly TokenLogprob[],
 ) {
   const message = toolCalls?.length
     ? {
@@ -56,7 +66,7 @@ export function chatCompletion(
       {
         index: 0,
         message,
-        logprobs: null,
+        logprobs: openAiLogprobs(logprobs),
         finish_reason: openAiFinishReason(reason),
       },
     ],
@@ -80,11 +90,12 @@ export function chatChunk(
   delta: Delta,
   finishReason: OpenAiFinishReason | null,
   includeUsage: boolean,
+  logprobs?: readonly TokenLogprob[],
 ) {
   return {
     ...identity,
     object: 'chat.completion.chunk' as const,
-    choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+    choices: [{ index: 0, delta, logprobs: openAiLogprobs(logprobs), finish_reason: finishReason }],
     // With `include_usage`, every chunk but the last carries `usage: null` (OpenAI's shape).
     ...(includeUsage ? { usage: null } : {}),
   };

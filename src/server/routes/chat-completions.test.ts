@@ -310,6 +310,55 @@ describe('POST /v1/chat/completions', () => {
     }
   });
 
+  it('reports log probabilities with top_logprobs, whole and streamed', async () => {
+    const completion = await client.chat.completions.create({
+      model: 'tiny-llm',
+      messages: [{ role: 'user', content: 'ok' }],
+      temperature: 0,
+      logprobs: true,
+      top_logprobs: 3,
+    });
+    const content = completion.choices[0]?.logprobs?.content ?? [];
+    expect(content.map((entry) => entry.token)).toEqual(['o', 'k']);
+    expect(content.map((entry) => entry.bytes)).toEqual([[111], [107]]);
+    for (const entry of content) {
+      expect(entry.logprob).toBeCloseTo(0, 4);
+      expect(entry.top_logprobs).toHaveLength(3);
+      expect(entry.top_logprobs[0]?.token).toBe(entry.token);
+    }
+    const plain = await client.chat.completions.create({
+      model: 'tiny-llm',
+      messages: [{ role: 'user', content: 'ok' }],
+    });
+    expect(plain.choices[0]?.logprobs).toBeNull();
+    const stream = await client.chat.completions.create({
+      model: 'tiny-llm',
+      messages: [{ role: 'user', content: 'ok' }],
+      temperature: 0,
+      logprobs: true,
+      stream: true,
+    });
+    const tokens: string[] = [];
+    for await (const chunk of stream)
+      for (const entry of chunk.choices[0]?.logprobs?.content ?? []) tokens.push(entry.token);
+    expect(tokens).toEqual(['o', 'k']);
+    await expect(
+      client.chat.completions.create({
+        model: 'tiny-llm',
+        messages: [{ role: 'user', content: 'ok' }],
+        top_logprobs: 2,
+      }),
+    ).rejects.toMatchObject({ status: 400, param: 'top_logprobs' });
+    await expect(
+      client.chat.completions.create({
+        model: 'tiny-llm',
+        messages: [{ role: 'user', content: 'ok' }],
+        logprobs: true,
+        top_logprobs: 21,
+      }),
+    ).rejects.toMatchObject({ status: 400, param: 'top_logprobs' });
+  });
+
   it('stops at max_tokens with finish_reason length, and at a stop sequence', async () => {
     const short = await client.chat.completions.create({
       model: 'tiny-llm',

@@ -58,7 +58,9 @@ export function chatCompletionsRoutes(services: ServerServices): Hono<ServerEnv>
       const identity = newCompletionIdentity(body.model);
       if (!body.stream) {
         const result = await model.generate(request);
-        return c.json(chatCompletion(identity, result.text, result.finishReason, result.usage, result.toolCalls));
+        return c.json(
+          chatCompletion(identity, result.text, result.finishReason, result.usage, result.toolCalls, result.logprobs),
+        );
       }
       const parts = model.stream(request)[Symbol.asyncIterator]();
       const first = await parts.next();
@@ -117,10 +119,18 @@ function chatRequest(
     ...(body.top_k ? { topK: body.top_k } : {}),
     ...(body.seed === undefined || body.seed === null ? {} : { seed: body.seed }),
     ...(stop ? { stop } : {}),
+    ...logprobs(body),
     ...responseFormat(body.response_format),
     ...toolsAndChoice(body),
     signal,
   };
+}
+
+function logprobs(body: ChatRequestBody): Pick<ChatRequest, 'logprobs'> {
+  if (body.top_logprobs !== undefined && body.top_logprobs !== null && body.logprobs !== true) {
+    throw invalidRequest('top_logprobs needs logprobs: true', 'top_logprobs', 'logprobs_missing');
+  }
+  return body.logprobs ? { logprobs: body.top_logprobs ?? 0 } : {};
 }
 
 function responseFormat(format: ChatRequestBody['response_format']): Pick<ChatRequest, 'responseFormat'> {
@@ -166,7 +176,7 @@ async function sendPart(
   includeUsage: boolean,
 ): Promise<void> {
   if (part.type === 'text-delta') {
-    if (part.text !== '') await send(chatChunk(identity, { content: part.text }, null, includeUsage));
+    if (part.text !== '') await send(chatChunk(identity, { content: part.text }, null, includeUsage, part.logprobs));
     return;
   }
   if (part.toolCalls?.length) await send(chatChunk(identity, toolCallsDelta(part.toolCalls), null, includeUsage));

@@ -3,7 +3,7 @@
  * characters only, stop strings cut), the abort check, and the usage, timings and finish reason.
  */
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
-import type { ChatRequest, ChatResult, FinishReason } from '../../spec/index.ts';
+import type { ChatRequest, ChatResult, FinishReason, TokenLogprob } from '../../spec/index.ts';
 import { IncrementalDetokenizer } from './incremental-detokenizer.ts';
 import { StopSequenceFilter } from './stop-sequences.ts';
 
@@ -14,12 +14,15 @@ export class AnswerBuilder {
   private completionTokens = 0;
   private lastToken: number | undefined;
   private firstTokenAt: number | undefined;
+  /** Every answer token's log probability, and those whose text is not out yet. */
+  private readonly logprobs: TokenLogprob[] = [];
+  private pendingLogprobs: TokenLogprob[] = [];
 
   constructor(
     tokenizer: PreTrainedTokenizer,
     private readonly request: ChatRequest,
     private readonly endOfSequenceIds: ReadonlySet<number>,
-    private readonly onDelta: (text: string) => void,
+    private readonly onDelta: (text: string, logprobs?: TokenLogprob[]) => void,
   ) {
     this.detokenizer = new IncrementalDetokenizer((ids) => tokenizer.decode(ids, { skip_special_tokens: true }));
     this.stopFilter = new StopSequenceFilter(request.stop);
@@ -38,13 +41,18 @@ export class AnswerBuilder {
     return this.request.signal?.aborted ?? false;
   }
 
-  accept(tokenId: number): void {
+  /** @param logprob the token's log probability, when the request asked for them */
+  accept(tokenId: number, logprob?: TokenLogprob): void {
     // A token that arrives after the end (abort, stop string) is not part of the answer.
     if (this.done) return;
     this.firstTokenAt ??= performance.now();
     this.completionTokens++;
     this.lastToken = tokenId;
     if (this.endOfSequenceIds.has(tokenId)) return;
+    if (logprob) {
+      this.logprobs.push(logprob);
+      this.pendingLogprobs.push(logprob);
+    }
     this.emit(this.stopFilter.push(this.detokenizer.push(tokenId)).text);
   }
 
@@ -61,6 +69,7 @@ export class AnswerBuilder {
         : 'length';
     return {
       text: this.text,
+      ...(this.request.logprobs === undefined ? {} : { logprobs: this.logprobs }),
       finishReason,
       usage: { promptTokens, completionTokens: this.completionTokens },
       timings: {
@@ -73,6 +82,12 @@ export class AnswerBuilder {
   private emit(delta: string): void {
     if (delta.length === 0) return;
     this.text += delta;
-    this.onDelta(delta);
+    if (this.pendingLogprobs.length === 0) {
+      this.onDelta(delta);
+      return;
+    }
+    // The tokens whose text this delta completes.
+    this.onDelta(delta, this.pendingLogprobs);
+    this.pendingLogprobs = [];
   }
 }

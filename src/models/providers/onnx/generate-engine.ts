@@ -10,6 +10,7 @@ import type { AnswerBuilder } from './answer-builder.ts';
 import { CallbackStoppingCriteria, TokenCallbackStreamer } from './generation-hooks.ts';
 import type { JsonModeConstraint } from './json-mode.ts';
 import { SeededSamplingProcessor } from './sampling.ts';
+import type { TokenLogprobRecorder } from './token-logprobs.ts';
 
 export async function generateWithTransformers(
   model: PreTrainedModel,
@@ -19,8 +20,12 @@ export async function generateWithTransformers(
   seed: number,
   answer: AnswerBuilder,
   json?: JsonModeConstraint,
+  recorder?: TokenLogprobRecorder,
 ): Promise<void> {
   const processors = new LogitsProcessorList();
+  // Log probabilities are read before our processors change the logits (the library's repetition
+  // penalty runs before ours, as in our own loop).
+  if (recorder) processors.push(new ObservingProcessor(recorder));
   // JSON mode masks first, so sampling (or the library's greedy pick) chooses among what may come next.
   if (json) processors.push(new JsonModeProcessor(json));
   if (request.temperature > 0) {
@@ -39,9 +44,21 @@ export async function generateWithTransformers(
     // The typings ask for a TextStreamer; generate() only calls put() and end().
     streamer: new TokenCallbackStreamer((tokenId) => {
       json?.accept(tokenId);
-      answer.accept(tokenId);
+      answer.accept(tokenId, recorder?.chosen(tokenId));
     }) as never,
   });
+}
+
+/** Hands each step's logits to the log-probability recorder, unchanged. */
+class ObservingProcessor extends LogitsProcessor {
+  constructor(private readonly recorder: TokenLogprobRecorder) {
+    super();
+  }
+
+  override _call(_inputIds: bigint[][], logits: Tensor): Tensor {
+    this.recorder.observe(logits.data as Float32Array);
+    return logits;
+  }
 }
 
 /** The JSON-mode mask as a Transformers.js logits processor (one sequence). */

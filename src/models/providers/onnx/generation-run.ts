@@ -6,13 +6,15 @@
  */
 import type { PreTrainedModel, PreTrainedTokenizer, Tensor } from '@huggingface/transformers';
 import { MmkitError } from '../../../errors.ts';
-import type { ChatRequest, ChatResult } from '../../spec/index.ts';
+import type { ChatRequest, ChatResult, TokenLogprob } from '../../spec/index.ts';
 import { AnswerBuilder } from './answer-builder.ts';
 import { answerGrammar } from './answer-grammar.ts';
 import { generateWithTransformers } from './generate-engine.ts';
 import { JsonModeConstraint } from './json-mode.ts';
 import { type KvCacheDecoderPlan, runKvCacheDecoder } from './kv-cache-decoder.ts';
 import { applyRepetitionPenalty, argmax, sampleToken, seededUniformSource } from './sampling.ts';
+import { tokenBytes } from './token-bytes.ts';
+import { TokenLogprobRecorder } from './token-logprobs.ts';
 
 export interface PreparedPrompt {
   /** Tensors for the model (input_ids, attention_mask, pixel_values, …). */
@@ -72,19 +74,33 @@ async function decodeWithOwnLoop(
   const penalty = request.repetitionPenalty ?? target.defaultRepetitionPenalty;
   const uniform = request.temperature > 0 ? seededUniformSource(seed) : undefined;
   const settings = { temperature: request.temperature, topK: request.topK, topP: request.topP };
+  const recorder = logprobRecorder(target, request);
   await runKvCacheDecoder(plan, promptIds, maxNewTokens, {
     nextToken: (logits) => {
       applyRepetitionPenalty(logits, context, penalty);
+      recorder?.observe(logits);
       json?.mask(logits);
       return uniform ? sampleToken(logits, settings, uniform) : argmax(logits);
     },
     accept: (tokenId) => {
       context.push(tokenId);
       json?.accept(tokenId);
-      answer.accept(tokenId);
+      answer.accept(tokenId, recorder?.chosen(tokenId));
       return !answer.done;
     },
   });
+}
+
+export function logprobRecorder(target: GenerationTarget, request: ChatRequest): TokenLogprobRecorder | undefined {
+  const top = request.logprobs;
+  if (top === undefined) return undefined;
+  if (!Number.isInteger(top) || top < 0 || top > 20) {
+    throw new MmkitError('invalid sampling setting: logprobs must be an integer from 0 to 20', {
+      code: 'invalid_sampling',
+      param: 'logprobs',
+    });
+  }
+  return new TokenLogprobRecorder(tokenBytes(target.tokenizer), top);
 }
 
 /** The constraint that holds the answer to JSON (JSON mode, a schema, a forced tool call), if any. */
@@ -99,7 +115,7 @@ export async function runGeneration(
   prompt: PreparedPrompt,
   request: ChatRequest,
   startedAt: number,
-  onDelta: (text: string) => void,
+  onDelta: (text: string, logprobs?: TokenLogprob[]) => void,
 ): Promise<ChatResult> {
   checkSettings(request);
   const json = jsonConstraint(target, request);
@@ -117,7 +133,8 @@ export async function runGeneration(
     if (target.decoderPlan) {
       await decodeWithOwnLoop(target, target.decoderPlan, prompt, request, maxNewTokens, seed, answer, json);
     } else {
-      await generateWithTransformers(target.model, prompt.inputs, request, maxNewTokens, seed, answer, json);
+      const recorder = logprobRecorder(target, request);
+      await generateWithTransformers(target.model, prompt.inputs, request, maxNewTokens, seed, answer, json, recorder);
     }
   }
   return answer.finish(prompt.promptTokens, startedAt);

@@ -82,13 +82,28 @@ describe('OnnxChatModel load and request errors', () => {
     expect(error.message).toContain('"clip"');
   });
 
-  it('a model without any chat template is refused', async () => {
+  it('a model without any chat template (a base model) refuses chat, and still continues raw text', async () => {
     const directory = await tinyLlm('no-template');
     const configPath = join(directory, 'tokenizer_config.json');
     const config = JSON.parse(await readFile(configPath, 'utf8'));
     delete config.chat_template;
     await writeFile(configPath, JSON.stringify(config));
-    expect((await failure(OnnxChatModel.load(directory))).code).toBe('chat_template_missing');
+    const model = await OnnxChatModel.load(directory);
+    const chat = { maxNewTokens: 8, temperature: 0, topP: 1, messages: [{ role: 'user' as const, content: 'hi' }] };
+    const error = await failure(model.generate(chat));
+    expect(error.code).toBe('chat_template_missing');
+    expect(error.message).toContain('it can still continue raw text (/v1/completions)');
+    let text = '';
+    for await (const part of model.complete({
+      prompt: '<|user|>\nbase<|end|>\n<|assistant|>\n',
+      maxNewTokens: 8,
+      temperature: 0,
+      topP: 1,
+    })) {
+      if (part.type === 'text-delta') text += part.text;
+    }
+    expect(text).toBe('base');
+    await model.dispose();
   });
 
   it('cuda is refused with what to do where its provider is not installed', async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { buildTinyModel } from '../../../../testkit/build.ts';
-import type { ChatMessage, ChatRequest, ChatStreamPart } from '../../spec/index.ts';
+import type { ChatMessage, ChatRequest, ChatStreamPart, TokenLogprob } from '../../spec/index.ts';
 import { OnnxChatModel } from './onnx-chat-model.ts';
 
 const greedy = { maxNewTokens: 64, temperature: 0, topP: 1 };
@@ -158,6 +158,50 @@ describe.each([
       expect(constrained.text.startsWith('{'), prompt).toBe(true);
     }
   });
+  it('reports log probabilities: chosen tokens, split characters as bytes, runner-ups, streamed with their text', async () => {
+    const result = await model.generate(ask('hi 你', { logprobs: 2 }));
+    const entries = result.logprobs!;
+    // 你 is three byte tokens: each alone is U+FFFD, its bytes say what it is.
+    expect(entries.map((entry) => entry.bytes)).toEqual([[104], [105], [32], [0xe4], [0xbd], [0xa0]]);
+    expect(entries.map((entry) => entry.token)).toEqual(['h', 'i', ' ', '\ufffd', '\ufffd', '\ufffd']);
+    for (const entry of entries) {
+      expect(entry.logprob).toBeCloseTo(0, 4);
+      expect(entry.top).toHaveLength(2);
+      expect(entry.top[0]).toMatchObject({ token: entry.token, bytes: entry.bytes });
+      // The runner-up is a token whose id differs in one bit: the LM head scores it 20 lower.
+      expect(entry.top[1]!.logprob).toBeCloseTo(-20, 2);
+      const bits = entry.bytes[0]! ^ entry.top[1]!.bytes[0]!;
+      expect(bits & (bits - 1)).toBe(0);
+    }
+    const streamed: TokenLogprob[] = [];
+    let text = '';
+    for await (const part of model.stream(ask('hi 你', { logprobs: 0 }))) {
+      if (part.type !== 'text-delta') continue;
+      text += part.text;
+      streamed.push(...(part.logprobs ?? []));
+    }
+    expect(text).toBe('hi 你');
+    expect(streamed.map(({ bytes, logprob }) => ({ bytes, logprob }))).toEqual(
+      entries.map(({ bytes, logprob }) => ({ bytes, logprob })),
+    );
+    expect(streamed.every((entry) => entry.top.length === 0)).toBe(true);
+    expect((await model.generate(ask('hi'))).logprobs).toBeUndefined();
+  });
+
+  it('continues raw text without the chat template (streamed), from where the prompt stops', async () => {
+    const complete = async (prompt: string, settings: Partial<ChatRequest> = {}) =>
+      collect(model.complete({ ...greedy, ...settings, prompt }));
+    // Written in the template's own format, the prompt gets the echo the chat path gives.
+    const templated = await complete('<|user|>\nhello there<|end|>\n<|assistant|>\n');
+    expect(templated.deltas.join('')).toBe('hello there');
+    expect(templated.finish).toMatchObject({ finishReason: 'stop', usage: { promptTokens: 17, completionTokens: 12 } });
+    // Half the answer written already: the model goes on from there (nothing wraps the prompt).
+    expect((await complete('<|user|>\nabcdef<|end|>\n<|assistant|>\nabc')).deltas.join('')).toBe('def');
+    const cut = await complete('<|user|>\nabcdef<|end|>\n<|assistant|>\n', { maxNewTokens: 2 });
+    expect(cut.deltas.join('')).toBe('ab');
+    expect(cut.finish.finishReason).toBe('length');
+  });
+
   it('holds the answer to a JSON schema: an answer that fits unchanged, anything else turned into one that fits', async () => {
     const shape = z.object({
       colour: z.enum(['red', 'green']),

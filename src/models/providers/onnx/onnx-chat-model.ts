@@ -12,13 +12,22 @@ import {
   type PreTrainedModel,
   type PreTrainedTokenizer,
   type Processor,
+  type Tensor,
 } from '@huggingface/transformers';
 import type { InferenceSession } from 'onnxruntime-node';
 import { describeError, MmkitError } from '../../../errors.ts';
 import { installPillowResize } from '../../../preprocess/image/transformers-resize.ts';
 import { type AdaptedFolder, adaptedModelFolder, DECODER_FILE } from '../../adapters/adapted-folder.ts';
 import type { AdapterMode } from '../../adapters/apply-adapter.ts';
-import type { ChatModel, ChatRequest, ChatResult, ChatStreamPart, ModelDescription } from '../../spec/index.ts';
+import type {
+  ChatModel,
+  ChatRequest,
+  ChatResult,
+  ChatStreamPart,
+  ModelDescription,
+  TextCompletionRequest,
+  TokenLogprob,
+} from '../../spec/index.ts';
 import { AsyncQueue } from './async-queue.ts';
 import { countImages, prepareTextPrompt, prepareVisionPrompt } from './chat-prompt.ts';
 import { readChatTemplateFile } from './chat-template.ts';
@@ -161,6 +170,7 @@ export class OnnxChatModel implements ChatModel {
     private readonly parts: LoadedParts,
     private readonly target: GenerationTarget,
     private readonly chatTemplate: string | undefined,
+    private readonly hasChatTemplate: boolean,
     init: {
       description: ModelDescription;
       acceptsImages: boolean;
@@ -195,12 +205,10 @@ export class OnnxChatModel implements ChatModel {
     );
     const loadRssDeltaBytes = Math.max(0, process.memoryUsage().rss - rssBefore);
     const builtInTemplate = parts.processor?.chat_template ?? parts.tokenizer.chat_template;
-    if (!templateFile && !builtInTemplate) {
+    // A text model without a template (a base model) still continues raw text.
+    if (!templateFile && !builtInTemplate && kind === 'vision') {
       await parts.model.dispose();
-      throw new MmkitError(
-        `${folder.path} has no chat template (none in tokenizer_config.json, chat_template.jinja or chat_template.json); it is not a chat model`,
-        { code: 'chat_template_missing', param: 'model', type: 'unsupported_error' },
-      );
+      throw noChatTemplate(folder.path, kind);
     }
     const generationConfig = (parts.model.generation_config ?? {}) as {
       eos_token_id?: unknown;
@@ -216,7 +224,7 @@ export class OnnxChatModel implements ChatModel {
         kind === 'text' && options.generationLoop !== 'transformers' ? planKvCacheDecoder(parts.model) : undefined,
       defaultRepetitionPenalty: Number(generationConfig.repetition_penalty ?? 1) || 1,
     };
-    return new OnnxChatModel(parts, target, templateFile?.template, {
+    return new OnnxChatModel(parts, target, templateFile?.template, Boolean(templateFile || builtInTemplate), {
       description: { id: options.id ?? `onnx:${folder.path}`, provider: 'onnx', memoryBytes: weights.bytes },
       acceptsImages: kind === 'vision',
       weights: { dtype: weights.dtype, files: weights.files },
@@ -229,43 +237,51 @@ export class OnnxChatModel implements ChatModel {
     return withToolCalls(await this.run(request, () => {}), request);
   }
 
-  async *stream(request: ChatRequest): AsyncIterable<ChatStreamPart> {
-    const queue = new AsyncQueue<ChatStreamPart>();
-    // Ending the iteration early (break, return) stops generation too.
-    const stopped = new AbortController();
-    const signal = request.signal ? AbortSignal.any([request.signal, stopped.signal]) : stopped.signal;
+  stream(request: ChatRequest): AsyncIterable<ChatStreamPart> {
     // With tools offered, the text is held until the end: only then is it known to be a call or not.
-    const holdText = Boolean(request.tools?.length);
-    const onDelta = holdText ? () => {} : (text: string) => queue.push({ type: 'text-delta', text });
-    const running = this.run({ ...request, signal }, onDelta).then(
-      (generated) => {
-        const result = withToolCalls(generated, request);
-        if (holdText && result.text !== '') queue.push({ type: 'text-delta', text: result.text });
-        queue.push({
-          type: 'finish',
-          finishReason: result.finishReason,
-          usage: result.usage,
-          timings: result.timings,
-          ...(result.toolCalls ? { toolCalls: result.toolCalls } : {}),
-        });
-        queue.close();
-      },
-      (error: unknown) => queue.fail(error),
+    return streamRun(request.signal, Boolean(request.tools?.length), async (signal, onDelta) =>
+      withToolCalls(await this.run({ ...request, signal }, onDelta), request),
     );
-    try {
-      yield* queue;
-    } finally {
-      stopped.abort();
-      await running;
-    }
+  }
+
+  complete(request: TextCompletionRequest): AsyncIterable<ChatStreamPart> {
+    return streamRun(request.signal, false, (signal, onDelta) => this.continueText({ ...request, signal }, onDelta));
   }
 
   async dispose(): Promise<void> {
     await this.parts.model.dispose();
   }
 
-  private async run(request: ChatRequest, onDelta: (text: string) => void): Promise<ChatResult> {
+  /** Raw text continued: the prompt tokenized as it is (with the BOS token where the tokenizer adds one). */
+  private async continueText(
+    request: TextCompletionRequest,
+    onDelta: (text: string, logprobs?: TokenLogprob[]) => void,
+  ): Promise<ChatResult> {
     const startedAt = performance.now();
+    if (this.acceptsImages) {
+      throw new MmkitError(
+        `${this.description.id} is a vision-language model; raw text completion needs a text model`,
+        {
+          code: 'completion_unsupported',
+          param: 'model',
+          type: 'unsupported_error',
+        },
+      );
+    }
+    const inputs = this.parts.tokenizer(request.prompt) as unknown as Record<string, unknown>;
+    const promptTokens = (inputs.input_ids as Tensor).dims.at(-1) ?? 0;
+    if (promptTokens === 0) {
+      throw new MmkitError('the prompt is empty', { code: 'prompt_empty', param: 'prompt' });
+    }
+    return runGeneration(this.target, { inputs, promptTokens }, { ...request, messages: [] }, startedAt, onDelta);
+  }
+
+  private async run(
+    request: ChatRequest,
+    onDelta: (text: string, logprobs?: TokenLogprob[]) => void,
+  ): Promise<ChatResult> {
+    const startedAt = performance.now();
+    if (!this.hasChatTemplate) throw noChatTemplate(this.description.id, 'text');
     if (request.messages.length === 0) {
       throw new MmkitError('a chat request needs at least one message', { code: 'messages_empty', param: 'messages' });
     }
@@ -297,6 +313,54 @@ export class OnnxChatModel implements ChatModel {
     }
     return runGeneration(this.target, prompt, request, startedAt, onDelta);
   }
+}
+
+/**
+ * A generation as stream parts: text deltas as they come (or, `holdText`, all at the end), then the
+ * finish. Ending the iteration early (break, return) stops the generation too.
+ */
+async function* streamRun(
+  requestSignal: AbortSignal | undefined,
+  holdText: boolean,
+  run: (signal: AbortSignal, onDelta: (text: string, logprobs?: TokenLogprob[]) => void) => Promise<ChatResult>,
+): AsyncIterable<ChatStreamPart> {
+  const queue = new AsyncQueue<ChatStreamPart>();
+  const stopped = new AbortController();
+  const signal = requestSignal ? AbortSignal.any([requestSignal, stopped.signal]) : stopped.signal;
+  const delta = (text: string, logprobs: TokenLogprob[] | undefined): ChatStreamPart => ({
+    type: 'text-delta',
+    text,
+    ...(logprobs?.length ? { logprobs } : {}),
+  });
+  const onDelta = holdText ? () => {} : (text: string, logprobs?: TokenLogprob[]) => queue.push(delta(text, logprobs));
+  const running = run(signal, onDelta).then(
+    (result) => {
+      if (holdText && result.text !== '') queue.push(delta(result.text, result.logprobs));
+      queue.push({
+        type: 'finish',
+        finishReason: result.finishReason,
+        usage: result.usage,
+        timings: result.timings,
+        ...(result.toolCalls ? { toolCalls: result.toolCalls } : {}),
+      });
+      queue.close();
+    },
+    (error: unknown) => queue.fail(error),
+  );
+  try {
+    yield* queue;
+  } finally {
+    stopped.abort();
+    await running;
+  }
+}
+
+function noChatTemplate(model: string, kind: 'vision' | 'text'): MmkitError {
+  const hint = kind === 'text' ? '; it can still continue raw text (/v1/completions)' : '';
+  return new MmkitError(
+    `${model} has no chat template (none in tokenizer_config.json, chat_template.jinja or chat_template.json): it is not a chat model${hint}`,
+    { code: 'chat_template_missing', param: 'model', type: 'unsupported_error' },
+  );
 }
 
 /** A finished answer that calls offered tools becomes those calls (finish reason `tool-calls`). */

@@ -280,3 +280,50 @@ describe('OpenAiChatModel with tools', () => {
     ]);
   });
 });
+
+describe('OpenAiChatModel.complete', () => {
+  it("continues raw text through the engine's /completions, streamed, with its usage and stop strings", async () => {
+    const model = chatModel();
+    const parts = await collect(model.complete!({ ...sampling, prompt: 'abc', seed: 1, stop: ['###'] }));
+    expect(parts.filter((part) => part.type === 'text-delta').map((part) => part.text)).toEqual(['A', 'B', 'C']);
+    expect(parts.at(-1)).toMatchObject({
+      type: 'finish',
+      finishReason: 'stop',
+      usage: { promptTokens: 3, completionTokens: 3 },
+    });
+    const sent = server.requests.at(-1)!;
+    expect(sent.path).toBe('/completions');
+    expect(sent.json).toMatchObject({
+      model: 'llava',
+      prompt: 'abc',
+      max_tokens: 200,
+      temperature: 0.3,
+      top_p: 0.9,
+      seed: 1,
+      stop: ['###'],
+      stream: true,
+    });
+    const cut = await collect(model.complete!({ ...sampling, maxNewTokens: 2, prompt: 'abc' }));
+    expect(cut.at(-1)).toMatchObject({ type: 'finish', finishReason: 'length' });
+  });
+});
+
+describe('OpenAiChatModel with logprobs', () => {
+  it('asks the engine for them and hands them on, whole and streamed', async () => {
+    const model = chatModel();
+    const request = { ...sampling, logprobs: 1, messages: [{ role: 'user' as const, content: '好的' }] };
+    const whole = await model.generate(request);
+    expect(server.requests.at(-1)?.json).toMatchObject({ logprobs: true, top_logprobs: 1 });
+    const expected = ['好', '的'].map((token) => {
+      const entry = { token, logprob: -0.25, bytes: [...Buffer.from(token, 'utf8')] };
+      return { ...entry, top: [entry] };
+    });
+    expect(whole.logprobs).toEqual(expected);
+    const parts = await collect(model.stream(request));
+    const streamed = parts.flatMap((part) => (part.type === 'text-delta' ? (part.logprobs ?? []) : []));
+    expect(streamed).toEqual(expected);
+    await model.generate({ ...request, logprobs: 0 });
+    expect(server.requests.at(-1)?.json?.logprobs).toBe(true);
+    expect(server.requests.at(-1)?.json?.top_logprobs).toBeUndefined();
+  });
+});

@@ -10,6 +10,8 @@ import type {
   ChatStreamPart,
   FinishReason,
   ModelDescription,
+  TextCompletionRequest,
+  TokenLogprob,
   TokenUsage,
   ToolCall,
 } from '../../spec/index.ts';
@@ -18,7 +20,13 @@ import { toWireMessages } from './chat-messages.ts';
 import { type OpenAiConnection, openPost, postJson } from './http-client.ts';
 import type { ResolvedOpenAiChatOptions } from './options.ts';
 import { parseServerSentEvents } from './server-sent-events.ts';
-import { chatCompletionChunkSchema, chatCompletionSchema, parseWire } from './wire-schemas.ts';
+import {
+  chatCompletionChunkSchema,
+  chatCompletionSchema,
+  completionChunkSchema,
+  parseWire,
+  tokenLogprobs,
+} from './wire-schemas.ts';
 
 export class OpenAiChatModel implements ChatModel {
   readonly description: ModelDescription;
@@ -52,8 +60,10 @@ export class OpenAiChatModel implements ChatModel {
       name: call.function?.name ?? '',
       arguments: call.function?.arguments ?? '{}',
     }));
+    const logprobs = tokenLogprobs(choice.logprobs);
     return {
       text: choice.message.content ?? '',
+      ...(logprobs ? { logprobs } : {}),
       ...(toolCalls.length > 0 ? { toolCalls } : {}),
       finishReason: mapFinishReason(choice.finish_reason),
       usage: {
@@ -64,14 +74,55 @@ export class OpenAiChatModel implements ChatModel {
     };
   }
 
-  async *stream(request: ChatRequest): AsyncGenerator<ChatStreamPart> {
+  stream(request: ChatRequest): AsyncGenerator<ChatStreamPart> {
+    return this.streamFrom('/chat/completions', this.requestBody(request, true), request.signal, (value, url) => {
+      const chunk = parseWire(chatCompletionChunkSchema, value, url);
+      // n is always 1 here; a server may still number its only choice differently.
+      const choice = chunk.choices?.[0];
+      return {
+        text: choice?.delta?.content ?? undefined,
+        logprobs: tokenLogprobs(choice?.logprobs),
+        toolCallPieces: choice?.delta?.tool_calls ?? [],
+        finishReason: choice?.finish_reason ?? undefined,
+        usage: chunk.usage ?? undefined,
+      };
+    });
+  }
+
+  /** Raw text continued by the engine's `/completions` (vLLM, llama.cpp, Ollama and OpenAI serve it). */
+  complete(request: TextCompletionRequest): AsyncGenerator<ChatStreamPart> {
+    const body: Record<string, unknown> = {
+      model: this.modelName,
+      prompt: request.prompt,
+      max_tokens: request.maxNewTokens,
+      temperature: request.temperature,
+      top_p: request.topP,
+      stream: true,
+      ...(request.seed === undefined ? {} : { seed: request.seed }),
+      ...(request.stop?.length ? { stop: request.stop } : {}),
+      ...(this.options.streamUsage ? { stream_options: { include_usage: true } } : {}),
+    };
+    return this.streamFrom('/completions', body, request.signal, (value, url) => {
+      const chunk = parseWire(completionChunkSchema, value, url);
+      const choice = chunk.choices?.[0];
+      return {
+        text: choice?.text ?? undefined,
+        logprobs: undefined,
+        toolCallPieces: [],
+        finishReason: choice?.finish_reason ?? undefined,
+        usage: chunk.usage ?? undefined,
+      };
+    });
+  }
+
+  private async *streamFrom(
+    path: string,
+    body: Record<string, unknown>,
+    signal: AbortSignal | undefined,
+    read: (value: unknown, url: string) => StreamChunk,
+  ): AsyncGenerator<ChatStreamPart> {
     const started = performance.now();
-    const opened = await openPost(
-      this.connection,
-      '/chat/completions',
-      { json: this.requestBody(request, true) },
-      { model: this.modelName, signal: request.signal },
-    );
+    const opened = await openPost(this.connection, path, { json: body }, { model: this.modelName, signal });
     const url = opened.url;
     let firstOutputMs: number | undefined;
     let finishReason: FinishReason | undefined;
@@ -93,30 +144,23 @@ export class OpenAiChatModel implements ChatModel {
           status: 502,
         });
       }
-      const chunk = parseWire(chatCompletionChunkSchema, value, url);
+      const chunk = read(value, url);
       if (chunk.usage) {
-        usage = {
-          promptTokens: chunk.usage.prompt_tokens ?? 0,
-          completionTokens: chunk.usage.completion_tokens ?? 0,
-        };
+        usage = { promptTokens: chunk.usage.prompt_tokens ?? 0, completionTokens: chunk.usage.completion_tokens ?? 0 };
       }
-      // n is always 1 here; a server may still number its only choice differently.
-      const choice = chunk.choices?.[0];
-      if (!choice) continue;
-      const text = choice.delta?.content;
-      if (text) {
+      if (chunk.text) {
         firstOutputMs ??= performance.now() - started;
         deltas++;
-        yield { type: 'text-delta', text };
+        yield { type: 'text-delta', text: chunk.text, ...(chunk.logprobs ? { logprobs: chunk.logprobs } : {}) };
       }
-      for (const piece of choice.delta?.tool_calls ?? []) {
+      for (const piece of chunk.toolCallPieces) {
         const index = piece.index ?? 0;
         const call = toolCalls.get(index) ?? { id: piece.id ?? `call_${index}`, name: '', arguments: '' };
         call.name += piece.function?.name ?? '';
         call.arguments += piece.function?.arguments ?? '';
         toolCalls.set(index, call);
       }
-      if (choice.finish_reason) finishReason = mapFinishReason(choice.finish_reason);
+      if (chunk.finishReason) finishReason = mapFinishReason(chunk.finishReason);
     }
     if (!sawDone && finishReason === undefined) {
       throw new MmkitError(`${url}: the stream ended before the answer was complete`, {
@@ -145,6 +189,10 @@ export class OpenAiChatModel implements ChatModel {
       top_p: request.topP,
     };
     if (request.seed !== undefined) body.seed = request.seed;
+    if (request.logprobs !== undefined) {
+      body.logprobs = true;
+      if (request.logprobs > 0) body.top_logprobs = request.logprobs;
+    }
     if (request.stop && request.stop.length > 0) body.stop = request.stop;
     const format = request.responseFormat;
     if (format?.type === 'json') {
@@ -170,6 +218,19 @@ export class OpenAiChatModel implements ChatModel {
     }
     return body;
   }
+}
+
+/** What one streamed chunk carries, whichever route sent it. */
+interface StreamChunk {
+  text: string | undefined;
+  logprobs: TokenLogprob[] | undefined;
+  toolCallPieces: ReadonlyArray<{
+    index?: number | null;
+    id?: string | null;
+    function?: { name?: string | null; arguments?: string | null } | null;
+  }>;
+  finishReason: string | undefined;
+  usage: { prompt_tokens?: number | null; completion_tokens?: number | null } | undefined;
 }
 
 /** OpenAI's reasons → the spec's: anything that is not a length cut is a normal stop. */

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { MmkitError } from '../../../errors.ts';
+import type { TokenLogprob } from '../../spec/index.ts';
 
 const usageSchema = z
   .object({
@@ -19,12 +20,26 @@ const toolCallSchema = z.object({
   function: z.object({ name: z.string().nullish(), arguments: z.string().nullish() }).nullish(),
 });
 
+const alternativeSchema = z.object({
+  token: z.string(),
+  logprob: z.number(),
+  bytes: z.array(z.number()).nullish(),
+});
+
+/** `choices[].logprobs`: the tokens with their log probabilities and alternatives. */
+const logprobsSchema = z
+  .object({
+    content: z.array(alternativeSchema.extend({ top_logprobs: z.array(alternativeSchema).nullish() })).nullish(),
+  })
+  .nullish();
+
 export const chatCompletionSchema = z.object({
   choices: z
     .array(
       z.object({
         message: z.object({ content: z.string().nullish(), tool_calls: z.array(toolCallSchema).nullish() }),
         finish_reason: z.string().nullish(),
+        logprobs: logprobsSchema,
       }),
     )
     .min(1),
@@ -44,9 +59,29 @@ export const chatCompletionChunkSchema = z.object({
           })
           .nullish(),
         finish_reason: z.string().nullish(),
+        logprobs: logprobsSchema,
       }),
     )
     .nullish(),
+  usage: usageSchema,
+});
+
+/** The spec's token log probabilities from OpenAI's `logprobs.content`. */
+export function tokenLogprobs(logprobs: z.infer<typeof logprobsSchema>): TokenLogprob[] | undefined {
+  const content = logprobs?.content;
+  if (!content) return undefined;
+  const bytesOf = (entry: z.infer<typeof alternativeSchema>) => entry.bytes ?? [...Buffer.from(entry.token, 'utf8')];
+  return content.map((entry) => ({
+    token: entry.token,
+    logprob: entry.logprob,
+    bytes: bytesOf(entry),
+    top: (entry.top_logprobs ?? []).map((top) => ({ token: top.token, logprob: top.logprob, bytes: bytesOf(top) })),
+  }));
+}
+
+/** A streamed chunk of the legacy `/completions` route. */
+export const completionChunkSchema = z.object({
+  choices: z.array(z.object({ text: z.string().nullish(), finish_reason: z.string().nullish() })).nullish(),
   usage: usageSchema,
 });
 
