@@ -80,13 +80,29 @@ describe('POST /v1/embeddings', () => {
     expect(cosine(many.embeddings[0]!, many.embeddings[1]!)).toBeGreaterThan(0.99);
   });
 
-  it('refuses token inputs, a wrong dimensions and a text-only route misuse with 400s', async () => {
+  it('shortens vectors to dimensions (first components, unit length again), as text-embedding-3 does', async () => {
+    const input = ['a red car', 'blue'];
+    const full = await client.embeddings.create({ model: 'tiny-clip', input, encoding_format: 'float' });
+    const short = await client.embeddings.create({ model: 'tiny-clip', input, dimensions: 3 });
+    for (const [index, item] of short.data.entries()) {
+      expect(item.embedding).toHaveLength(3);
+      const head = full.data[index]!.embedding.slice(0, 3);
+      const norm = Math.hypot(...head);
+      for (const [position, value] of item.embedding.entries()) expect(value).toBeCloseTo(head[position]! / norm, 6);
+      expect(Math.hypot(...item.embedding)).toBeCloseTo(1, 6);
+    }
+    const same = await client.embeddings.create({ model: 'tiny-clip', input, dimensions: 8, encoding_format: 'float' });
+    expect(same.data.map((item) => item.embedding)).toEqual(full.data.map((item) => item.embedding));
+  });
+
+  it('refuses token inputs and dimensions beyond the model with 400s', async () => {
     await expect(client.embeddings.create({ model: 'tiny-clip', input: [[1, 2, 3]] })).rejects.toMatchObject({
       status: 400,
       code: 'token_input_unsupported',
     });
-    await expect(client.embeddings.create({ model: 'tiny-clip', input: 'red', dimensions: 3 })).rejects.toMatchObject({
+    await expect(client.embeddings.create({ model: 'tiny-clip', input: 'red', dimensions: 9 })).rejects.toMatchObject({
       status: 400,
+      param: 'dimensions',
       code: 'dimensions_unsupported',
     });
   });

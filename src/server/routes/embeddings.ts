@@ -1,7 +1,7 @@
 /**
  * `POST /v1/embeddings`: texts, and for models with an image tower (CLIP) images given as data URLs,
  * in one shared space. `encoding_format` `float` or `base64` (little-endian float32, what the
- * official SDK asks for by default and decodes itself).
+ * official SDK asks for by default and decodes itself); `dimensions` shortens the vectors.
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
@@ -56,15 +56,17 @@ export function embeddingsRoutes(services: ServerServices): Hono<ServerEnv> {
     const { vectors, tokens } = hasImage
       ? await embedWithImages(services, body.model, texts, requestSignal(c))
       : await embedTextsBatched(services, body.model, texts, c.get('cancellation'));
-    const dimensions = vectors[0]?.length ?? 0;
-    if (body.dimensions && body.dimensions !== dimensions) {
+    const native = vectors[0]?.length ?? 0;
+    const wanted = body.dimensions ?? native;
+    if (wanted > native) {
       throw invalidRequest(
-        `the model '${body.model}' gives ${dimensions} dimensions; dimensions must be ${dimensions} or absent`,
+        `the model '${body.model}' gives ${native} dimensions; dimensions must be at most ${native}`,
         'dimensions',
         'dimensions_unsupported',
       );
     }
-    return c.body(embeddingsJson(vectors, body.encoding_format === 'base64', body.model, tokens), 200, JSON_HEADERS);
+    const answered = wanted < native ? vectors.map((vector) => shortened(vector, wanted)) : vectors;
+    return c.body(embeddingsJson(answered, body.encoding_format === 'base64', body.model, tokens), 200, JSON_HEADERS);
   });
 
   return app;
@@ -92,6 +94,20 @@ async function embedWithImages(
   } finally {
     lease.release();
   }
+}
+
+/**
+ * The first `dimensions` components, scaled back to unit length: what OpenAI's `dimensions` and
+ * sentence-transformers' `truncate_dim` give. It keeps the meaning for models trained for it
+ * (Matryoshka: nomic-embed v1.5, mxbai-embed, text-embedding-3) and loses some for others.
+ */
+export function shortened(vector: Float32Array, dimensions: number): Float32Array {
+  const kept = vector.slice(0, dimensions);
+  let sum = 0;
+  for (const value of kept) sum += value * value;
+  const norm = Math.sqrt(sum);
+  if (norm > 0) for (let index = 0; index < kept.length; index++) kept[index]! /= norm;
+  return kept;
 }
 
 /** One plain header object (Hono and the Node adapter only read it): the adapter's fast path. */
