@@ -41,7 +41,7 @@ const cases: Case[] = [
   ['seed fractional', '/v1/chat/completions', chat({ seed: 1.5 }), 400],
   // Absurd numbers.
   ['huge n', '/v1/chat/completions', chat({ n: 1_000_000 }), 400],
-  ['n = 2', '/v1/chat/completions', chat({ n: 2 }), 400],
+  ['n = 100', '/v1/chat/completions', chat({ n: 100 }), 400],
   ['a JSON schema', '/v1/chat/completions', chat({ response_format: { type: 'json_schema', json_schema: {} } }), 400],
   ['negative max_tokens', '/v1/chat/completions', chat({ max_tokens: -5 }), 400],
   ['zero max_completion_tokens', '/v1/chat/completions', chat({ max_completion_tokens: 0 }), 400],

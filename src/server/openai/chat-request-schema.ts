@@ -77,7 +77,7 @@ export const chatRequestSchema = z.looseObject({
   top_k: z.int().min(1).nullish(),
   seed: z.int().min(0).max(Number.MAX_SAFE_INTEGER).nullish(),
   stop: z.union([z.string().min(1), z.array(z.string().min(1)).max(4)]).nullish(),
-  n: z.literal(1, { error: 'only n = 1 is supported' }).nullish(),
+  n: z.int().min(1).max(8).nullish(),
   tools: z.array(tool).max(128).nullish(),
   // auto: the model decides; none: it is not shown the tools; required or a named function: the
   // answer is one call, held to the tool's parameters by constrained decoding.

@@ -43,15 +43,30 @@ export function openAiLogprobs(logprobs: readonly TokenLogprob[] | undefined) {
   };
 }
 
-export function chatCompletion(
-  identity: CompletionIdentity,
-  text: string,
-  reason: FinishReason,
-  usage: TokenUsage,
-  toolCalls?: readonly ToolCall[],
-  logprobs?: readonly TokenLogprob[],
-) {
-  const message = toolCalls?.length
+/** One answer among a completion's `n`. */
+export interface ChoiceResult {
+  text: string;
+  finishReason: FinishReason;
+  toolCalls?: readonly ToolCall[];
+  logprobs?: readonly TokenLogprob[];
+}
+
+export function chatCompletion(identity: CompletionIdentity, choices: readonly ChoiceResult[], usage: TokenUsage) {
+  return {
+    ...identity,
+    object: 'chat.completion' as const,
+    choices: choices.map((choice, index) => ({
+      index,
+      message: assistantMessage(choice.text, choice.toolCalls),
+      logprobs: openAiLogprobs(choice.logprobs),
+      finish_reason: openAiFinishReason(choice.finishReason),
+    })),
+    usage: openAiUsage(usage),
+  };
+}
+
+function assistantMessage(text: string, toolCalls: readonly ToolCall[] | undefined) {
+  return toolCalls?.length
     ? {
         role: 'assistant' as const,
         content: text === '' ? null : text,
@@ -59,19 +74,6 @@ export function chatCompletion(
         tool_calls: openAiToolCalls(toolCalls),
       }
     : { role: 'assistant' as const, content: text, refusal: null };
-  return {
-    ...identity,
-    object: 'chat.completion' as const,
-    choices: [
-      {
-        index: 0,
-        message,
-        logprobs: openAiLogprobs(logprobs),
-        finish_reason: openAiFinishReason(reason),
-      },
-    ],
-    usage: openAiUsage(usage),
-  };
 }
 
 type Delta = {
@@ -91,11 +93,12 @@ export function chatChunk(
   finishReason: OpenAiFinishReason | null,
   includeUsage: boolean,
   logprobs?: readonly TokenLogprob[],
+  index = 0,
 ) {
   return {
     ...identity,
     object: 'chat.completion.chunk' as const,
-    choices: [{ index: 0, delta, logprobs: openAiLogprobs(logprobs), finish_reason: finishReason }],
+    choices: [{ index, delta, logprobs: openAiLogprobs(logprobs), finish_reason: finishReason }],
     // With `include_usage`, every chunk but the last carries `usage: null` (OpenAI's shape).
     ...(includeUsage ? { usage: null } : {}),
   };

@@ -20,7 +20,7 @@ describe('POST /v1/chat/completions', () => {
     probe = fake.probe;
     test = await startTestServer({
       providers: [fake.provider],
-      extraModels: { slow: 'fake:slow' },
+      extraModels: { slow: 'fake:slow', seeds: 'fake:seeds' },
       limits: { remoteImageTimeoutMs: 500, remoteImageBytes: 1024 * 1024 },
     });
     client = new OpenAI({ baseURL: test.baseURL, apiKey: 'unused', maxRetries: 0 });
@@ -357,6 +357,45 @@ describe('POST /v1/chat/completions', () => {
         top_logprobs: 21,
       }),
     ).rejects.toMatchObject({ status: 400, param: 'top_logprobs' });
+  });
+
+  it('answers n choices, each from its own seed, whole and streamed', async () => {
+    const whole = await client.chat.completions.create({
+      model: 'seeds',
+      messages: [{ role: 'user', content: 'hi' }],
+      n: 3,
+      seed: 40,
+    });
+    expect(whole.choices.map((choice) => [choice.index, choice.message.content])).toEqual([
+      [0, 'seed 40'],
+      [1, 'seed 41'],
+      [2, 'seed 42'],
+    ]);
+    // The prompt is read once; the answers' tokens add up.
+    expect(whole.usage).toMatchObject({ prompt_tokens: 5, completion_tokens: 6 });
+    const echo = await client.chat.completions.create({
+      model: 'tiny-llm',
+      messages: [{ role: 'user', content: 'twice' }],
+      n: 2,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    const texts = ['', ''];
+    const finishes: string[] = [];
+    let usage: unknown;
+    for await (const chunk of echo) {
+      for (const choice of chunk.choices) {
+        texts[choice.index] += choice.delta.content ?? '';
+        if (choice.finish_reason) finishes.push(`${choice.index}:${choice.finish_reason}`);
+      }
+      if (chunk.usage) usage = chunk.usage;
+    }
+    expect(texts).toEqual(['twice', 'twice']);
+    expect(finishes).toEqual(['0:stop', '1:stop']);
+    expect(usage).toMatchObject({ completion_tokens: 12 });
+    await expect(
+      client.chat.completions.create({ model: 'tiny-llm', messages: [{ role: 'user', content: 'x' }], n: 9 }),
+    ).rejects.toMatchObject({ status: 400, param: 'n' });
   });
 
   it('stops at max_tokens with finish_reason length, and at a stop sequence', async () => {

@@ -6,7 +6,7 @@
  */
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
-import type { ChatModel, ChatRequest, ChatStreamPart } from '../../models/spec/index.ts';
+import type { ChatModel, ChatRequest, ChatStreamPart, TokenUsage } from '../../models/spec/index.ts';
 import { invalidRequest, mapError } from '../http-errors.ts';
 import { requestSignal } from '../middleware/request-context.ts';
 import { checkPromptLength, hasImageParts, toChatMessages } from '../openai/chat-messages.ts';
@@ -56,25 +56,32 @@ export function chatCompletionsRoutes(services: ServerServices): Hono<ServerEnv>
       }
       const request = chatRequest(body, model, messages, signal);
       const identity = newCompletionIdentity(body.model);
+      // `n` answers one after another, each from its own seed (seed + index when the client set one).
+      const requests = Array.from({ length: body.n ?? 1 }, (_, index) =>
+        request.seed === undefined || index === 0 ? request : { ...request, seed: request.seed + index },
+      );
       if (!body.stream) {
-        const result = await model.generate(request);
-        return c.json(
-          chatCompletion(identity, result.text, result.finishReason, result.usage, result.toolCalls, result.logprobs),
-        );
+        const results = [];
+        for (const each of requests) results.push(await model.generate(each));
+        return c.json(chatCompletion(identity, results, totalUsage(results.map((result) => result.usage))));
       }
-      const parts = model.stream(request)[Symbol.asyncIterator]();
+      let parts = model.stream(requests[0]!)[Symbol.asyncIterator]();
       const first = await parts.next();
       releasedByStream = true;
       const includeUsage = body.stream_options?.include_usage === true;
       return streamSSE(c, async (sse) => {
         const send = (data: unknown) => sse.writeSSE({ data: JSON.stringify(data) });
+        const usages: TokenUsage[] = [];
         try {
-          await send(chatChunk(identity, { role: 'assistant', content: '' }, null, includeUsage));
-          let next = first;
-          while (!next.done) {
-            await sendPart(send, identity, next.value, includeUsage);
-            next = await parts.next();
+          for (const [index, each] of requests.entries()) {
+            if (index > 0) parts = model.stream(each)[Symbol.asyncIterator]();
+            await send(chatChunk(identity, { role: 'assistant', content: '' }, null, includeUsage, undefined, index));
+            for (let next = index === 0 ? first : await parts.next(); !next.done; next = await parts.next()) {
+              const usage = await sendPart(send, identity, next.value, includeUsage, index);
+              if (usage) usages.push(usage);
+            }
           }
+          if (includeUsage) await send(usageChunk(identity, totalUsage(usages)));
           await sse.writeSSE({ data: '[DONE]' });
         } catch (error) {
           if (!signal.aborted) {
@@ -169,17 +176,31 @@ function toolsAndChoice(body: ChatRequestBody): Pick<ChatRequest, 'tools' | 'too
   };
 }
 
+/** Sends one stream part of choice `index` as OpenAI chunks; the usage when it is the finish. */
 async function sendPart(
   send: (data: unknown) => Promise<void>,
   identity: CompletionIdentity,
   part: ChatStreamPart,
   includeUsage: boolean,
-): Promise<void> {
+  index: number,
+): Promise<TokenUsage | undefined> {
   if (part.type === 'text-delta') {
-    if (part.text !== '') await send(chatChunk(identity, { content: part.text }, null, includeUsage, part.logprobs));
-    return;
+    if (part.text !== '') {
+      await send(chatChunk(identity, { content: part.text }, null, includeUsage, part.logprobs, index));
+    }
+    return undefined;
   }
-  if (part.toolCalls?.length) await send(chatChunk(identity, toolCallsDelta(part.toolCalls), null, includeUsage));
-  await send(chatChunk(identity, {}, openAiFinishReason(part.finishReason), includeUsage));
-  if (includeUsage) await send(usageChunk(identity, part.usage));
+  if (part.toolCalls?.length) {
+    await send(chatChunk(identity, toolCallsDelta(part.toolCalls), null, includeUsage, undefined, index));
+  }
+  await send(chatChunk(identity, {}, openAiFinishReason(part.finishReason), includeUsage, undefined, index));
+  return part.usage;
+}
+
+/** The prompt counted once (every answer reads the same one), the answers' tokens summed. */
+function totalUsage(usages: readonly TokenUsage[]): TokenUsage {
+  return {
+    promptTokens: usages[0]?.promptTokens ?? 0,
+    completionTokens: usages.reduce((sum, usage) => sum + usage.completionTokens, 0),
+  };
 }

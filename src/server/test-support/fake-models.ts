@@ -1,7 +1,8 @@
 /**
  * Fake models for what testkit models cannot show: a chat model that streams until cancelled (to
  * see client disconnects and full queues) and one that fails with a raw error (to see that our bugs
- * become a bare 500). Registered as the `fake` provider: `fake:slow`, `fake:broken`.
+ * become a bare 500), and one that answers with the seed it was given (to see how `n` seeds its
+ * answers). Registered as the `fake` provider: `fake:slow`, `fake:broken`, `fake:seeds`.
  */
 import type { ModelProvider } from '../../models/registry.ts';
 import type { ChatModel, ChatRequest, ChatResult, ChatStreamPart } from '../../models/spec/index.ts';
@@ -81,12 +82,31 @@ export function fakeProvider(): { provider: ModelProvider; probe: SlowModelProbe
     },
   };
 
+  const seedAnswer = (request: ChatRequest): ChatResult => ({
+    text: `seed ${request.seed ?? 'none'}`,
+    finishReason: 'stop',
+    usage: { promptTokens: 5, completionTokens: 2 },
+    timings: { totalMs: 1 },
+  });
+  const seeds: ChatModel = {
+    description: description('seeds'),
+    acceptsImages: false,
+    contextLength: 1000,
+    generate: async (request) => seedAnswer(request),
+    async *stream(request) {
+      const { text, finishReason, usage, timings } = seedAnswer(request);
+      yield { type: 'text-delta', text };
+      yield { type: 'finish', finishReason, usage, timings };
+    },
+  };
+
   const provider: ModelProvider = {
     name: 'fake',
     models: {
       chat: async (entry) => {
         if (entry.model === 'slow') return slow;
         if (entry.model === 'broken') return broken;
+        if (entry.model === 'seeds') return seeds;
         throw new Error(`no fake model ${entry.model}`);
       },
     },
