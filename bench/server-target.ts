@@ -4,7 +4,8 @@
  * `mmkit-threads` (the same with runners in worker threads, `--runners threads`), `mmkit-in-thread`
  * (tiny CLIP loaded in the server's own thread, `--runners off`), `mmkit-free-model`
  * (the same server with an embedding model that costs nothing) or `bare` (Hono answering a static JSON).
- * Prints its URL on stdout, then serves until killed.
+ * `mmkit-in-thread-workers` and `bare-workers` are those in two processes sharing the port
+ * (`mmkit serve --workers 2`, node:cluster). Prints its URL on stdout, then serves until killed.
  */
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,6 +17,7 @@ import { NO_SPINNING } from '../src/models/providers/onnx/session-options.ts';
 import type { ModelProvider } from '../src/models/registry.ts';
 import type { EmbeddingModel } from '../src/models/spec/index.ts';
 import { createServer } from '../src/server/create-server.ts';
+import { isServerWorker, onStopRequest, reportListening, startWorkerCluster } from '../src/server/worker-cluster.ts';
 import { buildTinyModel } from '../testkit/build.ts';
 
 const STATIC_ANSWER = {
@@ -36,7 +38,24 @@ function freeEmbeddingProvider(): ModelProvider {
   return { name: 'free', models: { embeddings: async () => model } };
 }
 
-async function main(kind: string): Promise<void> {
+const WORKERS = 2;
+let stopWorkers: (() => Promise<void>) | undefined;
+
+/** Prints the URL, or in a worker tells the primary. */
+function announce(url: string): void {
+  if (isServerWorker()) reportListening(url);
+  else process.stdout.write(`${url}\n`);
+}
+
+async function main(target: string): Promise<void> {
+  const kind = target.replace(/-workers$/, '');
+  if (kind !== target && !isServerWorker()) {
+    const workers = await startWorkerCluster(WORKERS, (line) => process.stderr.write(`${line}\n`));
+    stopWorkers = workers.stop;
+    process.stdout.write(`${workers.url}\n`);
+    return;
+  }
+  if (isServerWorker()) onStopRequest(() => process.exit(0));
   if (kind === 'bare' || kind === 'bare-reading-body') {
     const app = new Hono();
     app.post('/v1/embeddings', async (c) => {
@@ -44,9 +63,7 @@ async function main(kind: string): Promise<void> {
       if (kind === 'bare-reading-body') JSON.parse(await c.req.text());
       return c.json(STATIC_ANSWER);
     });
-    serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => {
-      process.stdout.write(`http://127.0.0.1:${info.port}\n`);
-    });
+    serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => announce(`http://127.0.0.1:${info.port}`));
     return;
   }
   const root = await mkdtemp(join(tmpdir(), 'mmkit-server-bench-'));
@@ -74,10 +91,13 @@ async function main(kind: string): Promise<void> {
     limits: { queueLength: 256, concurrencyPerModel: Number(process.env.MMKIT_BENCH_CONCURRENCY ?? 1) },
   });
   const address = await server.listen({ port: 0 });
-  process.stdout.write(`${address.url}\n`);
+  announce(address.url);
 }
 
 // Exit normally on a signal, so --cpu-prof and friends can write their files.
-process.once('SIGTERM', () => process.exit(0));
-process.once('SIGINT', () => process.exit(0));
+const exit = () => {
+  (stopWorkers?.() ?? Promise.resolve()).finally(() => process.exit(0));
+};
+process.once('SIGTERM', exit);
+process.once('SIGINT', exit);
 await main(process.argv[2] ?? 'mmkit');

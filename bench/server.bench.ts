@@ -10,6 +10,8 @@
  * each costs whatever else the machine is doing; requests/s on a shared machine cannot. A last row
  * runs the free-model server while tiny CLIP computes in a separate, low-priority process
  * (`model-loop.ts`): what a model working on the other core costs the server's thread by itself.
+ * `--workers 2` (two server processes on one port, the model in each one's thread) is measured
+ * against bare Hono as the goal states it, and against bare Hono in two processes as well.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { setPriority } from 'node:os';
@@ -36,6 +38,8 @@ type Target =
   | 'mmkit'
   | 'mmkit-threads'
   | 'mmkit-in-thread'
+  | 'mmkit-in-thread-workers'
+  | 'bare-workers'
   | 'mmkit-free-model'
   | 'bare'
   | 'bare-reading-body'
@@ -138,6 +142,8 @@ export async function run(): Promise<BenchmarkRow[]> {
     'mmkit',
     'mmkit-threads',
     'mmkit-in-thread',
+    'mmkit-in-thread-workers',
+    'bare-workers',
     'mmkit-free-model',
     'bare-reading-body',
     'beside-model',
@@ -147,6 +153,8 @@ export async function run(): Promise<BenchmarkRow[]> {
     mmkit: ours,
     'mmkit-threads': threads,
     'mmkit-in-thread': inThread,
+    'mmkit-in-thread-workers': workers,
+    'bare-workers': bareWorkers,
     'mmkit-free-model': serverOnly,
     'bare-reading-body': bareReading,
     'beside-model': besideModel,
@@ -156,6 +164,8 @@ export async function run(): Promise<BenchmarkRow[]> {
     ours,
     threads,
     inThread,
+    workers,
+    bareWorkers,
     serverOnly,
     bareReading,
     besideModel,
@@ -167,6 +177,7 @@ export async function run(): Promise<BenchmarkRow[]> {
     ['tiny CLIP (server and its runner process)', ours],
     ['tiny CLIP, runner in a thread', threads],
     ["tiny CLIP in the server's thread", inThread],
+    ["tiny CLIP in each worker's thread, --workers 2", workers],
     ['a model that costs nothing', serverOnly],
     ['bare Hono reading and parsing the body', bareReading],
     ['a model that costs nothing, tiny CLIP computing in another process', besideModel],
@@ -208,6 +219,23 @@ export async function run(): Promise<BenchmarkRow[]> {
       anchorName: 'bare Hono (static JSON)',
       better: 'higher',
       goal: 0.8,
+    },
+    {
+      name: `POST /v1/embeddings, --workers 2 (two server processes on one port, tiny CLIP in each one's thread), ${CONNECTIONS} connections (${generator.name})`,
+      ours: workers.requestsPerSecond,
+      anchor: bare.requestsPerSecond,
+      unit: 'requests/s',
+      anchorName: 'bare Hono (static JSON)',
+      better: 'higher',
+      goal: 0.8,
+    },
+    {
+      name: `  the same, against bare Hono in two processes too, ${CONNECTIONS} connections (${generator.name})`,
+      ours: workers.requestsPerSecond,
+      anchor: bareWorkers.requestsPerSecond,
+      unit: 'requests/s',
+      anchorName: 'bare Hono (static JSON), 2 processes',
+      better: 'higher',
     },
     {
       name: `POST /v1/embeddings, a model that costs nothing (the server's own share), ${CONNECTIONS} connections (${generator.name})`,

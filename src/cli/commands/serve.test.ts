@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -92,6 +93,77 @@ describe('mmkit serve', () => {
     expect(await exited).toBe(0);
     expect(stdout).toMatch(/mmkit serve: stopped/);
     expect(stderr).toMatch(/SIGTERM/);
+  });
+
+  it('scales out with --workers: processes share one port, a killed one is replaced, SIGTERM stops them all', async () => {
+    const child = spawn(
+      process.execPath,
+      [binPath, 'serve', '--workers', '2', '--port', '0', '--config', join(root, 'config.json'), '--runners', 'off'],
+      {
+        env: { ...process.env, MMKIT_HOME: join(root, 'home-workers'), MMKIT_OFFLINE: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+        stdout += chunk;
+        const match = /listening on (http:\/\/127\.0\.0\.1:\d+) \(2 workers\)/.exec(stdout);
+        if (match) resolve(match[1]!);
+      });
+      child.on('close', () => reject(new Error(`exited early: ${stderr}`)));
+    });
+    const ask = async (content: string) => {
+      const response = await fetch(`${url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'echo', messages: [{ role: 'user', content }], temperature: 0 }),
+      });
+      return ((await response.json()) as { choices: { message: { content: string } }[] }).choices[0]?.message.content;
+    };
+    try {
+      const workers = await childProcessesOf(child.pid!);
+      expect(workers).toHaveLength(2);
+      for (const index of [1, 2, 3, 4]) expect(await ask(`turn ${index}`)).toBe(`turn ${index}`);
+      process.kill(workers[0]!, 'SIGKILL');
+      // The primary starts another in its place; the server answers throughout.
+      for (let waited = 0; waited < 100; waited++) {
+        const now = await childProcessesOf(child.pid!);
+        if (now.length === 2 && !now.includes(workers[0]!)) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect((await childProcessesOf(child.pid!)).filter((pid) => pid !== workers[0])).toHaveLength(2);
+      expect(await ask('after the crash')).toBe('after the crash');
+      expect(stderr).toMatch(/worker \d stopped \(SIGKILL\); starting another/);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+    expect(stdout).toMatch(/mmkit serve: stopped\n$/);
+    expect(await childProcessesOf(child.pid!)).toEqual([]);
+  });
+
+  it('with --workers, ends with the reason when the workers cannot listen', async () => {
+    const taken = createNetServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const result = await runCli(
+        ['serve', '--workers', '2', '--port', String(port), '--config', join(root, 'config.json')],
+        {
+          env: { MMKIT_HOME: join(root, 'home-taken'), MMKIT_OFFLINE: '1' },
+        },
+      );
+      expect(result.code).toBe(1);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toMatch(new RegExp(`^mmkit: cannot listen on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE`, 'm'));
+      expect(result.stderr).toMatch(/^mmkit: a worker could not start \(exit code 1\)$/m);
+    } finally {
+      taken.close();
+    }
   });
 
   it('refuses a bad port in one line', async () => {

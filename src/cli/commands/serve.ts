@@ -16,6 +16,13 @@ import {
   type RunnerSettings,
   type ServerLimits,
 } from '../../server/server-options.ts';
+import {
+  isServerWorker,
+  leaveCluster,
+  onStopRequest,
+  reportListening,
+  startWorkerCluster,
+} from '../../server/worker-cluster.ts';
 import { numberOption } from '../options.ts';
 import { byteSizeOption, durationOption } from '../quantity-options.ts';
 
@@ -32,6 +39,7 @@ interface ServeOptions {
   parallelism: number;
   maxQueue: number;
   runners: RunnersMode;
+  workers: number;
 }
 
 export function registerServeCommand(program: Command): void {
@@ -86,45 +94,92 @@ export function registerServeCommand(program: Command): void {
       numberOption('--max-queue', { integer: true, min: 0, max: 10_000 }),
       DEFAULT_LIMITS.queueLength,
     )
+    .option(
+      '--workers <n>',
+      'server processes sharing the port, each with its own models (scale-out over cores; memory grows with each)',
+      numberOption('--workers', { integer: true, min: 1, max: 64 }),
+      1,
+    )
     .action(async (options: ServeOptions) => {
-      const { config } = await loadConfig(options.config === undefined ? {} : { path: options.config });
-      const apiKey = options.apiKey ?? process.env.MMKIT_API_KEY;
-      const server = await createServer({
-        // Models in the server's own thread share its cores: no ONNX Runtime threads spinning on them.
-        registry: createDefaultRegistry({
-          config,
-          ...(options.runners === 'off' ? { sessionDefaults: NO_SPINNING } : {}),
-        }),
-        config,
-        dataDir: options.dataDir ?? join(mmkitHome(), 'server'),
-        ...(apiKey ? { apiKey } : {}),
-        ...(options.cors ? { cors: parseCors(options.cors) } : {}),
-        limits: {
-          concurrencyPerModel: options.parallelism,
-          queueLength: options.maxQueue,
-        } satisfies Partial<ServerLimits>,
-        runners: options.runners === 'off' ? 'off' : runnerSettings(options),
-      });
-      const address = await server.listen({ host: options.host, port: options.port }).catch((error: unknown) => {
-        throw new MmkitError(`cannot listen on ${options.host}:${options.port}: ${describeError(error)}`, {
-          code: 'listen_failed',
-          param: '--port',
-          cause: error,
-        });
-      });
-      process.stdout.write(`mmkit serve: listening on ${address.url}\n`);
-      await new Promise<void>((resolve) => {
-        const stop = (signal: string) => {
-          process.stderr.write(`mmkit serve: ${signal}, finishing in-flight requests…\n`);
-          process.removeAllListeners('SIGINT');
-          process.removeAllListeners('SIGTERM');
-          server.close().then(resolve, resolve);
-        };
-        process.once('SIGINT', () => stop('SIGINT'));
-        process.once('SIGTERM', () => stop('SIGTERM'));
-      });
-      process.stdout.write('mmkit serve: stopped\n');
+      if (options.workers > 1 && !isServerWorker()) return serveWithWorkers(options.workers);
+      try {
+        await serveHere(options);
+      } finally {
+        // A worker holds a channel to its primary that would keep it alive, stopped or failed.
+        if (isServerWorker()) leaveCluster();
+      }
     });
+}
+
+/** One server in this process (alone, or as a worker of `--workers N`) until it is told to stop. */
+async function serveHere(options: ServeOptions): Promise<void> {
+  const { config } = await loadConfig(options.config === undefined ? {} : { path: options.config });
+  const apiKey = options.apiKey ?? process.env.MMKIT_API_KEY;
+  const server = await createServer({
+    // Models in the server's own thread share its cores: no ONNX Runtime threads spinning on them.
+    registry: createDefaultRegistry({
+      config,
+      ...(options.runners === 'off' ? { sessionDefaults: NO_SPINNING } : {}),
+    }),
+    config,
+    dataDir: options.dataDir ?? join(mmkitHome(), 'server'),
+    ...(apiKey ? { apiKey } : {}),
+    ...(options.cors ? { cors: parseCors(options.cors) } : {}),
+    limits: {
+      concurrencyPerModel: options.parallelism,
+      queueLength: options.maxQueue,
+    } satisfies Partial<ServerLimits>,
+    runners: options.runners === 'off' ? 'off' : runnerSettings(options),
+  });
+  const address = await server.listen({ host: options.host, port: options.port }).catch((error: unknown) => {
+    throw new MmkitError(`cannot listen on ${options.host}:${options.port}: ${describeError(error)}`, {
+      code: 'listen_failed',
+      param: '--port',
+      cause: error,
+    });
+  });
+  // A worker of `--workers N` is quiet: its primary speaks for the server.
+  const worker = isServerWorker();
+  if (worker) reportListening(address.url);
+  else process.stdout.write(`mmkit serve: listening on ${address.url}\n`);
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = (reason: string) => {
+      if (stopping) return;
+      stopping = true;
+      if (!worker) process.stderr.write(`mmkit serve: ${reason}, finishing in-flight requests…\n`);
+      process.removeAllListeners('SIGINT');
+      process.removeAllListeners('SIGTERM');
+      server.close().then(resolve, resolve);
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    if (worker) onStopRequest(() => stop('stop'));
+  });
+  if (!worker) process.stdout.write('mmkit serve: stopped\n');
+}
+
+/** The primary of `--workers N`: starts the workers, then stops them on a signal (or when they keep dying). */
+async function serveWithWorkers(count: number): Promise<void> {
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const workers = await startWorkerCluster(count, log).catch((error: unknown) => {
+    throw new MmkitError(describeError(error), { code: 'workers_failed', param: '--workers' });
+  });
+  process.stdout.write(`mmkit serve: listening on ${workers.url} (${count} workers)\n`);
+  const failure = await new Promise<string | undefined>((resolve) => {
+    const stop = (signal: string) => {
+      log(`mmkit serve: ${signal}, finishing in-flight requests…`);
+      process.removeAllListeners('SIGINT');
+      process.removeAllListeners('SIGTERM');
+      resolve(undefined);
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    workers.failed.then(resolve);
+  });
+  await workers.stop();
+  if (failure !== undefined) throw new MmkitError(failure, { code: 'workers_failed', param: '--workers' });
+  process.stdout.write('mmkit serve: stopped\n');
 }
 
 type RunnersMode = 'on' | 'threads' | 'off';
