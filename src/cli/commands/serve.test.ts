@@ -20,6 +20,26 @@ async function childProcessesOf(pid: number): Promise<number[]> {
   return children;
 }
 
+/** `mmkit serve ARGS` started from the build, once it prints the URL it listens on. */
+async function startServe(args: string[], home: string) {
+  const child = spawn(process.execPath, [binPath, 'serve', ...args], {
+    env: { ...process.env, MMKIT_HOME: home, MMKIT_OFFLINE: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output = { stdout: '', stderr: '' };
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output.stderr += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      output.stdout += chunk;
+      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output.stdout);
+      if (match) resolve(match[1]!);
+    });
+    child.on('close', () => reject(new Error(`exited early: ${output.stderr}`)));
+  });
+  return { child, url, exited, output };
+}
+
 describe('mmkit serve', () => {
   let root: string;
 
@@ -37,11 +57,8 @@ describe('mmkit serve', () => {
 
   it('prints its URL, serves, and stops cleanly on SIGTERM', async () => {
     const dataDir = join(root, 'data');
-    const child = spawn(
-      process.execPath,
+    const { child, url, exited, output } = await startServe(
       [
-        binPath,
-        'serve',
         '--port',
         '0',
         '--config',
@@ -55,23 +72,8 @@ describe('mmkit serve', () => {
         '--max-loaded-models',
         '2',
       ],
-      {
-        env: { ...process.env, MMKIT_HOME: join(root, 'home'), MMKIT_OFFLINE: '1' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
+      join(root, 'home'),
     );
-    let stdout = '';
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-    const url = await new Promise<string>((resolve, reject) => {
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-        stdout += chunk;
-        const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
-        if (match) resolve(match[1]!);
-      });
-      child.on('close', () => reject(new Error(`exited early: ${stderr}`)));
-    });
     try {
       expect((await fetch(`${url}/health`)).status).toBe(200);
       const unauthorised = await fetch(`${url}/v1/models`);
@@ -91,31 +93,16 @@ describe('mmkit serve', () => {
       child.kill('SIGTERM');
     }
     expect(await exited).toBe(0);
-    expect(stdout).toMatch(/mmkit serve: stopped/);
-    expect(stderr).toMatch(/SIGTERM/);
+    expect(output.stdout).toMatch(/mmkit serve: stopped/);
+    expect(output.stderr).toMatch(/SIGTERM/);
   });
 
   it('scales out with --workers: processes share one port, a killed one is replaced, SIGTERM stops them all', async () => {
-    const child = spawn(
-      process.execPath,
-      [binPath, 'serve', '--workers', '2', '--port', '0', '--config', join(root, 'config.json'), '--runners', 'off'],
-      {
-        env: { ...process.env, MMKIT_HOME: join(root, 'home-workers'), MMKIT_OFFLINE: '1' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
+    const { child, url, exited, output } = await startServe(
+      ['--workers', '2', '--port', '0', '--config', join(root, 'config.json'), '--runners', 'off'],
+      join(root, 'home-workers'),
     );
-    let stdout = '';
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-    const url = await new Promise<string>((resolve, reject) => {
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-        stdout += chunk;
-        const match = /listening on (http:\/\/127\.0\.0\.1:\d+) \(2 workers\)/.exec(stdout);
-        if (match) resolve(match[1]!);
-      });
-      child.on('close', () => reject(new Error(`exited early: ${stderr}`)));
-    });
+    expect(output.stdout).toMatch(/\(2 workers\)/);
     const ask = async (content: string) => {
       const response = await fetch(`${url}/v1/chat/completions`, {
         method: 'POST',
@@ -137,12 +124,12 @@ describe('mmkit serve', () => {
       }
       expect((await childProcessesOf(child.pid!)).filter((pid) => pid !== workers[0])).toHaveLength(2);
       expect(await ask('after the crash')).toBe('after the crash');
-      expect(stderr).toMatch(/worker \d stopped \(SIGKILL\); starting another/);
+      expect(output.stderr).toMatch(/worker \d stopped \(SIGKILL\); starting another/);
     } finally {
       child.kill('SIGTERM');
     }
     expect(await exited).toBe(0);
-    expect(stdout).toMatch(/mmkit serve: stopped\n$/);
+    expect(output.stdout).toMatch(/mmkit serve: stopped\n$/);
     expect(await childProcessesOf(child.pid!)).toEqual([]);
   });
 

@@ -5,9 +5,8 @@
  * the generation (the request's signal reaches the model).
  */
 import { Hono } from 'hono';
-import { streamSSE } from 'hono/streaming';
 import type { ChatModel, ChatRequest, ChatStreamPart, TokenUsage } from '../../models/spec/index.ts';
-import { invalidRequest, mapError } from '../http-errors.ts';
+import { invalidRequest } from '../http-errors.ts';
 import { requestSignal } from '../middleware/request-context.ts';
 import { checkPromptLength, hasImageParts, toChatMessages } from '../openai/chat-messages.ts';
 import { type ChatRequestBody, chatRequestSchema } from '../openai/chat-request-schema.ts';
@@ -20,6 +19,7 @@ import {
   toolCallsDelta,
   usageChunk,
 } from '../openai/chat-response.ts';
+import { type SendEvent, streamAnswer } from '../openai/stream-answer.ts';
 import type { ServerEnv, ServerServices } from '../server-context.ts';
 import { parseWith, readJsonBody } from '../validation.ts';
 
@@ -69,31 +69,18 @@ export function chatCompletionsRoutes(services: ServerServices): Hono<ServerEnv>
       const first = await parts.next();
       releasedByStream = true;
       const includeUsage = body.stream_options?.include_usage === true;
-      return streamSSE(c, async (sse) => {
-        const send = (data: unknown) => sse.writeSSE({ data: JSON.stringify(data) });
+      const closeParts = () => parts.return?.();
+      return streamAnswer(c, { services, signal, closeParts, release: () => lease.release() }, async (send) => {
         const usages: TokenUsage[] = [];
-        try {
-          for (const [index, each] of requests.entries()) {
-            if (index > 0) parts = model.stream(each)[Symbol.asyncIterator]();
-            await send(chatChunk(identity, { role: 'assistant', content: '' }, null, includeUsage, undefined, index));
-            for (let next = index === 0 ? first : await parts.next(); !next.done; next = await parts.next()) {
-              const usage = await sendPart(send, identity, next.value, includeUsage, index);
-              if (usage) usages.push(usage);
-            }
+        for (const [index, each] of requests.entries()) {
+          if (index > 0) parts = model.stream(each)[Symbol.asyncIterator]();
+          await send(chatChunk(identity, { role: 'assistant', content: '' }, null, includeUsage, undefined, index));
+          for (let next = index === 0 ? first : await parts.next(); !next.done; next = await parts.next()) {
+            const usage = await sendPart(send, identity, next.value, includeUsage, index);
+            if (usage) usages.push(usage);
           }
-          if (includeUsage) await send(usageChunk(identity, totalUsage(usages)));
-          await sse.writeSSE({ data: '[DONE]' });
-        } catch (error) {
-          if (!signal.aborted) {
-            const mapped = mapError(error, c.get('requestId'));
-            if (mapped.internal)
-              services.log(`mmkit serve: stream of request ${c.get('requestId')} failed: ${String(error)}`);
-            await send(mapped.body).catch(() => undefined);
-          }
-        } finally {
-          await parts.return?.().catch(() => undefined);
-          lease.release();
         }
+        if (includeUsage) await send(usageChunk(identity, totalUsage(usages)));
       });
     } finally {
       if (!releasedByStream) lease.release();
@@ -178,7 +165,7 @@ function toolsAndChoice(body: ChatRequestBody): Pick<ChatRequest, 'tools' | 'too
 
 /** Sends one stream part of choice `index` as OpenAI chunks; the usage when it is the finish. */
 async function sendPart(
-  send: (data: unknown) => Promise<void>,
+  send: SendEvent,
   identity: CompletionIdentity,
   part: ChatStreamPart,
   includeUsage: boolean,

@@ -4,9 +4,8 @@
  * harnesses, older clients). Streamed or whole; a disconnect stops the generation.
  */
 import { Hono } from 'hono';
-import { streamSSE } from 'hono/streaming';
 import type { ChatModel, ChatStreamPart, TextCompletionRequest } from '../../models/spec/index.ts';
-import { invalidRequest, mapError } from '../http-errors.ts';
+import { invalidRequest } from '../http-errors.ts';
 import { requestSignal } from '../middleware/request-context.ts';
 import {
   type CompletionRequestBody,
@@ -16,6 +15,7 @@ import {
   textCompletionChunk,
   textCompletionUsageChunk,
 } from '../openai/completion-wire.ts';
+import { type SendEvent, streamAnswer } from '../openai/stream-answer.ts';
 import type { ServerEnv, ServerServices } from '../server-context.ts';
 import { parseWith, readJsonBody } from '../validation.ts';
 
@@ -55,24 +55,11 @@ export function completionsRoutes(services: ServerServices): Hono<ServerEnv> {
       const first = await parts.next();
       releasedByStream = true;
       const includeUsage = body.stream_options?.include_usage === true;
-      return streamSSE(c, async (sse) => {
-        const send = (data: unknown) => sse.writeSSE({ data: JSON.stringify(data) });
-        try {
-          if (echoed !== '') await send(textCompletionChunk(identity, echoed, null, includeUsage));
-          for (let next = first; !next.done; next = await parts.next()) {
-            await sendPart(send, identity, next.value, includeUsage);
-          }
-          await sse.writeSSE({ data: '[DONE]' });
-        } catch (error) {
-          if (!signal.aborted) {
-            const mapped = mapError(error, c.get('requestId'));
-            if (mapped.internal)
-              services.log(`mmkit serve: stream of request ${c.get('requestId')} failed: ${String(error)}`);
-            await send(mapped.body).catch(() => undefined);
-          }
-        } finally {
-          await parts.return?.().catch(() => undefined);
-          lease.release();
+      const closeParts = () => parts.return?.();
+      return streamAnswer(c, { services, signal, closeParts, release: () => lease.release() }, async (send) => {
+        if (echoed !== '') await send(textCompletionChunk(identity, echoed, null, includeUsage));
+        for (let next = first; !next.done; next = await parts.next()) {
+          await sendPart(send, identity, next.value, includeUsage);
         }
       });
     } finally {
@@ -110,7 +97,7 @@ function completionRequest(
 }
 
 async function sendPart(
-  send: (data: unknown) => Promise<void>,
+  send: SendEvent,
   identity: ReturnType<typeof newTextCompletionIdentity>,
   part: ChatStreamPart,
   includeUsage: boolean,

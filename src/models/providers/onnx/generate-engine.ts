@@ -25,9 +25,9 @@ export async function generateWithTransformers(
   const processors = new LogitsProcessorList();
   // Log probabilities are read before our processors change the logits (the library's repetition
   // penalty runs before ours, as in our own loop).
-  if (recorder) processors.push(new ObservingProcessor(recorder));
+  if (recorder) processors.push(new LogitsCallbackProcessor((logits) => recorder.observe(logits)));
   // JSON mode masks first, so sampling (or the library's greedy pick) chooses among what may come next.
-  if (json) processors.push(new JsonModeProcessor(json));
+  if (json) processors.push(new LogitsCallbackProcessor((logits) => json.mask(logits)));
   if (request.temperature > 0) {
     processors.push(
       new SeededSamplingProcessor({ temperature: request.temperature, topK: request.topK, topP: request.topP }, seed),
@@ -49,26 +49,14 @@ export async function generateWithTransformers(
   });
 }
 
-/** Hands each step's logits to the log-probability recorder, unchanged. */
-class ObservingProcessor extends LogitsProcessor {
-  constructor(private readonly recorder: TokenLogprobRecorder) {
+/** Hands each step's logits to a function that reads or masks them in place (one sequence). */
+class LogitsCallbackProcessor extends LogitsProcessor {
+  constructor(private readonly callback: (logits: Float32Array) => void) {
     super();
   }
 
   override _call(_inputIds: bigint[][], logits: Tensor): Tensor {
-    this.recorder.observe(logits.data as Float32Array);
-    return logits;
-  }
-}
-
-/** The JSON-mode mask as a Transformers.js logits processor (one sequence). */
-class JsonModeProcessor extends LogitsProcessor {
-  constructor(private readonly json: JsonModeConstraint) {
-    super();
-  }
-
-  override _call(_inputIds: bigint[][], logits: Tensor): Tensor {
-    this.json.mask(logits.data as Float32Array);
+    this.callback(logits.data as Float32Array);
     return logits;
   }
 }
