@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
@@ -58,6 +58,19 @@ describe('Ask an image', () => {
     // The follow-up reused the stored upload instead of sending the image again.
     expect(uploads()).toBe(before + 1);
     expect(await page.getByTestId('answer').first().textContent()).toContain('red');
+  });
+
+  it('takes an iPhone HEIC photo and previews it from the PNG the server made', async () => {
+    const heic = readFileSync(join(import.meta.dirname, '../../src/preprocess/image/fixtures/red-96x64.heic'));
+    await pickImage('IMG_0001.HEIC', 'image/heic', heic);
+    await page.locator('#ask-question').fill('What colour is this image?');
+    await page.locator('#ask-submit').click();
+    await expect.poll(() => page.getByTestId('answer').first().textContent()).toContain('red');
+    // Chromium cannot show HEIC; once uploaded, the preview is the stored PNG.
+    await expect
+      .poll(() => page.getByTestId('ask-preview').evaluate((image: HTMLImageElement) => image.naturalWidth))
+      .toBe(96);
+    expect(await page.getByTestId('ask-preview').getAttribute('src')).toMatch(/\/uploads\/.+\.png$/);
   });
 
   it('shows the text OCR read in the image', async () => {

@@ -66,9 +66,11 @@ export function AskPage({ active }: { active: boolean }) {
         { method: 'POST', body: form, signal: controller.signal },
         (type, data) => {
           if (type === 'upload') {
-            const { image_id } = data as UploadEvent;
+            const { image_id, image_url } = data as UploadEvent;
+            // The server stores HEIC and TIFF as PNG: show that where the browser cannot show the file.
+            const preview = unviewable(image.file) ? { previewUrl: image_url } : {};
             setImage((current) =>
-              current && current.file === image.file ? { ...current, imageId: image_id } : current,
+              current && current.file === image.file ? { ...current, imageId: image_id, ...preview } : current,
             );
           } else if (type === 'ocr') {
             setOcr(data as OcrEvent);
@@ -179,4 +181,9 @@ export function AskPage({ active }: { active: boolean }) {
       </div>
     </div>
   );
+}
+
+/** Photos browsers do not display (iPhone HEIC, TIFF): previewed from the server's PNG once uploaded. */
+function unviewable(file: File): boolean {
+  return /^image\/(heic|heif|tiff)$/.test(file.type) || /\.(heic|heif|tiff?)$/i.test(file.name);
 }

@@ -57,7 +57,7 @@ export function ImageDrop({ active, previewUrl, onFile, disabled }: ImageDropPro
         id="ask-image"
         className="visually-hidden"
         type="file"
-        accept="image/*"
+        accept="image/*,.heic,.heif"
         tabIndex={-1}
         onChange={(event) => {
           const file = event.target.files?.[0];
