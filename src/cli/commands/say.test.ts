@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VITS_CHARACTER_SAMPLES } from '../../../testkit/vits.ts';
 import { hearVitsLetters } from '../../../testkit/vits-listen.ts';
+import { loadAudio } from '../../preprocess/audio/load.ts';
 import { readWavFormat, wavToMono } from '../../preprocess/audio/wav.ts';
 import { runCli } from '../test-support/run-cli.ts';
 
@@ -40,6 +41,25 @@ describe('mmkit say (testkit vits)', () => {
     expect(format).toMatchObject({ encoding: 'pcm', bytesPerSample: 2, channels: 1, sampleRate: 16000 });
     expect(samples.length).toBe(11 * VITS_CHARACTER_SAMPLES);
     expect(hearVitsLetters(samples)).toBe('hello world');
+  });
+
+  it('writes FLAC, MP3 and Opus when the file is named so (ffmpeg), the same speech inside', async () => {
+    const flac = join(root, 'hello.flac');
+    expect((await runCli(['say', 'Hello, world', '--out', flac, '--model', model])).code).toBe(0);
+    const lossless = await loadAudio(flac);
+    expect(lossless).toMatchObject({ container: 'flac', sampleRate: 16000 });
+    // FLAC is lossless: the letters' tones come back exactly where they were.
+    expect(hearVitsLetters(lossless.samples)).toBe('hello world');
+    for (const [name, container] of [
+      ['hello.mp3', 'mp3'],
+      ['hello.opus', 'ogg'],
+    ] as const) {
+      const out = join(root, name);
+      expect((await runCli(['say', 'Hello, world', '--out', out, '--model', model])).code, name).toBe(0);
+      const decoded = await loadAudio(out, { sampleRate: 16000 });
+      expect(decoded.container, name).toBe(container);
+      expect(Math.abs(decoded.durationSeconds - 1.1), name).toBeLessThan(0.1);
+    }
   });
 
   it('speaks faster with --speed, keeping the tones', async () => {

@@ -1,4 +1,4 @@
-/** `mmkit say TEXT --out FILE.wav`: text to speech, written as a 16-bit PCM WAV. */
+/** `mmkit say TEXT --out FILE.wav`: text to speech, written as a 16-bit PCM WAV (or MP3, Opus, AAC, FLAC by the name). */
 import type { Command } from 'commander';
 import { MmkitError } from '../../errors.ts';
 import { say } from '../../tasks/say/say.ts';
@@ -18,9 +18,9 @@ interface SayCommandOptions {
 export function registerSayCommand(program: Command): void {
   program
     .command('say')
-    .description('Speak text into a WAV file (16-bit PCM).')
+    .description('Speak text into an audio file: WAV (16-bit PCM), or MP3, Opus, AAC or FLAC by its name.')
     .argument('<text>', 'what to say')
-    .requiredOption('--out <file.wav>', 'where to write the WAV file')
+    .requiredOption('--out <file.wav>', 'where to write the audio (.wav, .mp3, .opus/.ogg, .aac, .flac)')
     .option(
       '--model <id|dir>',
       'voice: espeak:cmn (default, offline), a VITS / MMS-TTS Hub id or folder, or a provider id',

@@ -1,13 +1,14 @@
 /**
- * `POST /v1/audio/speech`: `input` (≤ 4096 characters), `voice`, `response_format` wav | pcm
- * (16-bit little-endian mono at the model's rate, given in `X-Sample-Rate`), `speed`. The audio is
- * sent as a stream of chunks. `SpeechModel` synthesizes whole utterances today; when the `say` task
+ * `POST /v1/audio/speech`: `input` (≤ 4096 characters), `voice`, `response_format` mp3 | opus |
+ * aac | flac (ffmpeg) | wav | pcm (16-bit little-endian mono at the model's rate, given in
+ * `X-Sample-Rate`), `speed`. The audio is sent as a stream of chunks. `SpeechModel` synthesizes whole utterances today; when the `say` task
  * streams sentence by sentence, `synthesizeSpeech` below is the one place to swap.
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { encodeWav } from '../../media/wav.ts';
 import type { SpeechModel, SpeechResult } from '../../models/spec/index.ts';
+import { AUDIO_MEDIA_TYPES, COMPRESSED_AUDIO_FORMATS, encodeWithFfmpeg } from '../../preprocess/audio/ffmpeg-encode.ts';
 import { invalidRequest } from '../http-errors.ts';
 import { requestSignal } from '../middleware/request-context.ts';
 import { modelName } from '../openai/chat-request-schema.ts';
@@ -38,7 +39,7 @@ const speechSchema = z.looseObject({
     .regex(NO_CONTROL_CHARACTERS, 'must not contain NUL or other control characters'),
   voice: z.string().min(1).max(64).regex(NO_CONTROL_CHARACTERS).nullish(),
   response_format: z
-    .enum(['wav', 'pcm'], { error: 'must be wav or pcm (no mp3/opus/aac/flac encoder here)' })
+    .enum(['wav', 'pcm', ...COMPRESSED_AUDIO_FORMATS], { error: 'must be mp3, opus, aac, flac, wav or pcm' })
     .nullish(),
   speed: z.number().min(0.25).max(4).nullish(),
 });
@@ -71,11 +72,14 @@ export function audioSpeechRoutes(services: ServerServices): Hono<ServerEnv> {
       lease.release();
     }
     const format = body.response_format ?? 'wav';
-    const bytes = format === 'wav' ? encodeWav(result.samples, result.sampleRate) : pcm16(result.samples);
-    return c.body(chunked(bytes), 200, {
-      'Content-Type': format === 'wav' ? 'audio/wav' : `audio/pcm;rate=${result.sampleRate}`,
-      'X-Sample-Rate': String(result.sampleRate),
-    });
+    const { samples, sampleRate } = result;
+    const [bytes, mediaType] =
+      format === 'wav'
+        ? [encodeWav(samples, sampleRate), 'audio/wav']
+        : format === 'pcm'
+          ? [pcm16(samples), `audio/pcm;rate=${sampleRate}`]
+          : [await encodeWithFfmpeg(samples, sampleRate, format, signal), AUDIO_MEDIA_TYPES[format]];
+    return c.body(chunked(bytes), 200, { 'Content-Type': mediaType, 'X-Sample-Rate': String(sampleRate) });
   });
 
   return app;

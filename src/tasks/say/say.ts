@@ -1,17 +1,20 @@
 /**
- * `say`: text → speech → a 16-bit PCM WAV file (the seed's text-to-speech step). The file appears
- * whole or not at all; empty text and a missing output folder are refused before the model runs.
+ * `say`: text → speech → an audio file (the seed's text-to-speech step): a 16-bit PCM WAV, or MP3,
+ * Ogg Opus, AAC or FLAC when the file's name ends so. The file appears whole or not at all; empty
+ * text and a missing output folder are refused before the model runs.
  */
 import { stat } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { dirname, extname, resolve } from 'node:path';
 import { describeError, MmkitError } from '../../errors.ts';
-import { writeWavFile } from '../../media/wav-file.ts';
+import { writeFileAtomically } from '../../media/atomic-file.ts';
+import { encodeWav } from '../../media/wav.ts';
 import type { SpeechModel, Timings } from '../../models/spec/index.ts';
+import { type CompressedAudioFormat, encodeWithFfmpeg } from '../../preprocess/audio/ffmpeg-encode.ts';
 
 export interface SayOptions {
   text: string;
   model: SpeechModel;
-  /** Where the WAV goes. */
+  /** Where the audio goes; `.mp3`, `.opus`/`.ogg`, `.aac` and `.flac` pick those formats, anything else is WAV. */
   outPath: string;
   voice?: string;
   /** 1 is normal speed. */
@@ -28,6 +31,14 @@ export interface SayResult {
   timings: Timings;
 }
 
+const COMPRESSED_BY_EXTENSION: Partial<Record<string, CompressedAudioFormat>> = {
+  '.mp3': 'mp3',
+  '.opus': 'opus',
+  '.ogg': 'opus',
+  '.aac': 'aac',
+  '.flac': 'flac',
+};
+
 export async function say(options: SayOptions): Promise<SayResult> {
   const { model, voice, speed, language, signal } = options;
   const text = options.text.trim();
@@ -42,10 +53,14 @@ export async function say(options: SayOptions): Promise<SayResult> {
     ...(signal ? { signal } : {}),
   });
   signal?.throwIfAborted();
+  const format = COMPRESSED_BY_EXTENSION[extname(path).toLowerCase()];
+  const bytes = format
+    ? await encodeWithFfmpeg(speech.samples, speech.sampleRate, format, signal)
+    : encodeWav(speech.samples, speech.sampleRate);
   try {
-    await writeWavFile(path, speech.samples, speech.sampleRate);
+    await writeFileAtomically(path, bytes);
   } catch (error) {
-    throw new MmkitError(`${path}: cannot write the WAV file (${describeError(error)})`, {
+    throw new MmkitError(`${path}: cannot write the audio file (${describeError(error)})`, {
       code: 'output_unwritable',
       param: 'outPath',
     });
