@@ -71,7 +71,8 @@ export function audioSpeechRoutes(services: ServerServices): Hono<ServerEnv> {
     } finally {
       lease.release();
     }
-    const format = body.response_format ?? 'wav';
+    // OpenAI's default.
+    const format = body.response_format ?? 'mp3';
     const { samples, sampleRate } = result;
     const [bytes, mediaType] =
       format === 'wav'

@@ -199,6 +199,9 @@ describe('POST /v1/audio/transcriptions and /v1/audio/speech', () => {
       return { type: response.headers.get('content-type'), bytes: new Uint8Array(await response.arrayBuffer()) };
     };
     const wav = await loadAudio((await speak('wav')).bytes, { sampleRate: 16_000 });
+    // No response_format: MP3, as OpenAI answers.
+    const byDefault = await client.audio.speech.create({ model: 'espeak:en', voice: 'alloy', input });
+    expect(byDefault.headers.get('content-type')).toBe('audio/mpeg');
     const expected = { mp3: 'audio/mpeg', opus: 'audio/ogg; codecs=opus', aac: 'audio/aac', flac: 'audio/flac' };
     for (const [format, type] of Object.entries(expected) as [keyof typeof expected, string][]) {
       const answer = await speak(format);
