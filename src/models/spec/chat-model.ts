@@ -49,6 +49,9 @@ export interface SamplingSettings {
   topP: number;
   topK?: number;
   repetitionPenalty?: number;
+  /** OpenAI's penalties (−2 to 2) on tokens already in the answer: once, and per time they appeared. */
+  presencePenalty?: number;
+  frequencyPenalty?: number;
   /** Seeds the sampler so the same request gives the same answer. */
   seed?: number;
   /** Generation ends when the text ends with one of these. */

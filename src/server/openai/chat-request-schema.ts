@@ -75,6 +75,10 @@ export const chatRequestSchema = z.looseObject({
   temperature: z.number().min(0).max(2).nullish(),
   top_p: z.number().gt(0).max(1).nullish(),
   top_k: z.int().min(1).nullish(),
+  presence_penalty: z.number().min(-2).max(2).nullish(),
+  frequency_penalty: z.number().min(-2).max(2).nullish(),
+  // vLLM's extension: multiplicative, over prompt and answer.
+  repetition_penalty: z.number().gt(0).max(10).nullish(),
   seed: z.int().min(0).max(Number.MAX_SAFE_INTEGER).nullish(),
   stop: z.union([z.string().min(1), z.array(z.string().min(1)).max(4)]).nullish(),
   n: z.int().min(1).max(8).nullish(),

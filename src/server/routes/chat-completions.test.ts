@@ -310,6 +310,25 @@ describe('POST /v1/chat/completions', () => {
     }
   });
 
+  it('applies frequency_penalty and presence_penalty, and refuses them out of range', async () => {
+    const prompt = 'b'.repeat(16);
+    const ask = (penalty: Record<string, number>) =>
+      client.chat.completions.create({
+        model: 'tiny-llm',
+        messages: [{ role: 'user', content: prompt }],
+        temperature: 0,
+        ...penalty,
+      });
+    expect((await ask({})).choices[0]?.message.content).toBe(prompt);
+    // The echo model's margin is 20: 2 per repeat overtakes it at the tenth 'b'.
+    const penalised = (await ask({ frequency_penalty: 2 })).choices[0]?.message.content ?? '';
+    expect(penalised.slice(0, 10)).toBe('b'.repeat(10));
+    expect(penalised.slice(10, 11)).not.toBe('b');
+    expect((await ask({ presence_penalty: 2 })).choices[0]?.message.content).toBe(prompt);
+    await expect(ask({ frequency_penalty: 2.5 })).rejects.toMatchObject({ status: 400, param: 'frequency_penalty' });
+    await expect(ask({ presence_penalty: -3 })).rejects.toMatchObject({ status: 400, param: 'presence_penalty' });
+  });
+
   it('reports log probabilities with top_logprobs, whole and streamed', async () => {
     const completion = await client.chat.completions.create({
       model: 'tiny-llm',

@@ -19,6 +19,7 @@ import {
   toolCallsDelta,
   usageChunk,
 } from '../openai/chat-response.ts';
+import { penalties } from '../openai/penalties.ts';
 import { type SendEvent, streamAnswer } from '../openai/stream-answer.ts';
 import type { ServerEnv, ServerServices } from '../server-context.ts';
 import { parseWith, readJsonBody } from '../validation.ts';
@@ -111,6 +112,7 @@ function chatRequest(
     temperature: body.temperature ?? 1,
     topP: body.top_p ?? 1,
     ...(body.top_k ? { topK: body.top_k } : {}),
+    ...penalties(body),
     ...(body.seed === undefined || body.seed === null ? {} : { seed: body.seed }),
     ...(stop ? { stop } : {}),
     ...logprobs(body),

@@ -15,6 +15,7 @@ import {
   textCompletionChunk,
   textCompletionUsageChunk,
 } from '../openai/completion-wire.ts';
+import { penalties } from '../openai/penalties.ts';
 import { type SendEvent, streamAnswer } from '../openai/stream-answer.ts';
 import type { ServerEnv, ServerServices } from '../server-context.ts';
 import { parseWith, readJsonBody } from '../validation.ts';
@@ -90,6 +91,8 @@ function completionRequest(
     maxNewTokens: requested ?? DEFAULT_MAX_TOKENS,
     temperature: body.temperature ?? 1,
     topP: body.top_p ?? 1,
+    ...(body.top_k ? { topK: body.top_k } : {}),
+    ...penalties(body),
     ...(body.seed === undefined || body.seed === null ? {} : { seed: body.seed }),
     ...(stop ? { stop } : {}),
     signal,

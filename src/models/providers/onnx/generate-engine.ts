@@ -9,7 +9,7 @@ import type { ChatRequest } from '../../spec/index.ts';
 import type { AnswerBuilder } from './answer-builder.ts';
 import { CallbackStoppingCriteria, TokenCallbackStreamer } from './generation-hooks.ts';
 import type { JsonModeConstraint } from './json-mode.ts';
-import { SeededSamplingProcessor } from './sampling.ts';
+import { AnswerTokenPenalty, SeededSamplingProcessor } from './sampling.ts';
 import type { TokenLogprobRecorder } from './token-logprobs.ts';
 
 export async function generateWithTransformers(
@@ -22,9 +22,11 @@ export async function generateWithTransformers(
   json?: JsonModeConstraint,
   recorder?: TokenLogprobRecorder,
 ): Promise<void> {
+  // The order of our own loop: the penalties (the library's repetition penalty runs before ours),
+  // then log probabilities are read, then the JSON mask and sampling change the logits.
   const processors = new LogitsProcessorList();
-  // Log probabilities are read before our processors change the logits (the library's repetition
-  // penalty runs before ours, as in our own loop).
+  const answerPenalty = AnswerTokenPenalty.of(request);
+  if (answerPenalty) processors.push(new LogitsCallbackProcessor((logits) => answerPenalty.apply(logits)));
   if (recorder) processors.push(new LogitsCallbackProcessor((logits) => recorder.observe(logits)));
   // JSON mode masks first, so sampling (or the library's greedy pick) chooses among what may come next.
   if (json) processors.push(new LogitsCallbackProcessor((logits) => json.mask(logits)));
@@ -43,6 +45,7 @@ export async function generateWithTransformers(
     stopping_criteria: new CallbackStoppingCriteria(() => answer.done),
     // The typings ask for a TextStreamer; generate() only calls put() and end().
     streamer: new TokenCallbackStreamer((tokenId) => {
+      answerPenalty?.accept(tokenId);
       json?.accept(tokenId);
       answer.accept(tokenId, recorder?.chosen(tokenId));
     }) as never,

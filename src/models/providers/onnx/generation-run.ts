@@ -12,7 +12,7 @@ import { answerGrammar } from './answer-grammar.ts';
 import { generateWithTransformers } from './generate-engine.ts';
 import { JsonModeConstraint } from './json-mode.ts';
 import { type KvCacheDecoderPlan, runKvCacheDecoder } from './kv-cache-decoder.ts';
-import { applyRepetitionPenalty, argmax, sampleToken, seededUniformSource } from './sampling.ts';
+import { AnswerTokenPenalty, applyRepetitionPenalty, argmax, sampleToken, seededUniformSource } from './sampling.ts';
 import { tokenBytes } from './token-bytes.ts';
 import { TokenLogprobRecorder } from './token-logprobs.ts';
 
@@ -48,6 +48,14 @@ function checkSettings(request: ChatRequest): void {
       request.topK !== undefined && !(Number.isInteger(request.topK) && request.topK >= 0),
     ],
     ['repetitionPenalty must be > 0', request.repetitionPenalty !== undefined && !(request.repetitionPenalty > 0)],
+    [
+      'presencePenalty must be from −2 to 2',
+      request.presencePenalty !== undefined && !(Math.abs(request.presencePenalty) <= 2),
+    ],
+    [
+      'frequencyPenalty must be from −2 to 2',
+      request.frequencyPenalty !== undefined && !(Math.abs(request.frequencyPenalty) <= 2),
+    ],
   ];
   for (const [message, failed] of problems) {
     if (failed) {
@@ -75,15 +83,18 @@ async function decodeWithOwnLoop(
   const uniform = request.temperature > 0 ? seededUniformSource(seed) : undefined;
   const settings = { temperature: request.temperature, topK: request.topK, topP: request.topP };
   const recorder = logprobRecorder(target, request);
+  const answerPenalty = AnswerTokenPenalty.of(request);
   await runKvCacheDecoder(plan, promptIds, maxNewTokens, {
     nextToken: (logits) => {
       applyRepetitionPenalty(logits, context, penalty);
+      answerPenalty?.apply(logits);
       recorder?.observe(logits);
       json?.mask(logits);
       return uniform ? sampleToken(logits, settings, uniform) : argmax(logits);
     },
     accept: (tokenId) => {
       context.push(tokenId);
+      answerPenalty?.accept(tokenId);
       json?.accept(tokenId);
       answer.accept(tokenId, recorder?.chosen(tokenId));
       return !answer.done;

@@ -188,6 +188,21 @@ describe.each([
     expect((await model.generate(ask('hi'))).logprobs).toBeUndefined();
   });
 
+  it("applies presence and frequency penalties to the answer's own tokens", async () => {
+    const prompt = 'a'.repeat(20);
+    expect((await model.generate(ask(prompt))).text).toBe(prompt);
+    // The echo model prefers the right token by 20 logits: 2 per earlier 'a' overtakes it at the tenth.
+    const penalised = (await model.generate(ask(prompt, { frequencyPenalty: 2 }))).text;
+    expect(penalised.slice(0, 10)).toBe('a'.repeat(10));
+    expect(penalised[10]).not.toBe('a');
+    // A presence penalty is paid once: 2 never overtakes 20.
+    expect((await model.generate(ask(prompt, { presencePenalty: 2 }))).text).toBe(prompt);
+    await expect(model.generate(ask(prompt, { frequencyPenalty: 3 }))).rejects.toMatchObject({
+      code: 'invalid_sampling',
+      param: 'frequencyPenalty',
+    });
+  });
+
   it('continues raw text without the chat template (streamed), from where the prompt stops', async () => {
     const complete = async (prompt: string, settings: Partial<ChatRequest> = {}) =>
       collect(model.complete({ ...greedy, ...settings, prompt }));

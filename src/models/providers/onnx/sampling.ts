@@ -81,6 +81,36 @@ export function applyRepetitionPenalty(logits: Float32Array, contextIds: Iterabl
   }
 }
 
+/**
+ * OpenAI's presence and frequency penalties, over the answer's own tokens (not the prompt's, as
+ * vLLM counts them): each token that has appeared loses `presence` once and `frequency` per time.
+ */
+export class AnswerTokenPenalty {
+  private readonly counts = new Map<number, number>();
+
+  constructor(
+    private readonly presence: number,
+    private readonly frequency: number,
+  ) {}
+
+  /** The penalty for the request, or undefined when both are zero. */
+  static of(request: { presencePenalty?: number; frequencyPenalty?: number }): AnswerTokenPenalty | undefined {
+    const presence = request.presencePenalty ?? 0;
+    const frequency = request.frequencyPenalty ?? 0;
+    return presence === 0 && frequency === 0 ? undefined : new AnswerTokenPenalty(presence, frequency);
+  }
+
+  apply(logits: Float32Array): void {
+    for (const [token, count] of this.counts) {
+      if (token < logits.length) logits[token] -= this.presence + this.frequency * count;
+    }
+  }
+
+  accept(tokenId: number): void {
+    this.counts.set(tokenId, (this.counts.get(tokenId) ?? 0) + 1);
+  }
+}
+
 export function argmax(logits: ArrayLike<number>): number {
   let best = 0;
   for (let token = 1; token < logits.length; token++) if (logits[token] > logits[best]) best = token;

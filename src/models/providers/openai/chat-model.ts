@@ -189,6 +189,8 @@ export class OpenAiChatModel implements ChatModel {
       top_p: request.topP,
     };
     if (request.seed !== undefined) body.seed = request.seed;
+    if (request.presencePenalty) body.presence_penalty = request.presencePenalty;
+    if (request.frequencyPenalty) body.frequency_penalty = request.frequencyPenalty;
     if (request.logprobs !== undefined) {
       body.logprobs = true;
       if (request.logprobs > 0) body.top_logprobs = request.logprobs;
