@@ -65,13 +65,11 @@ const tool = z.object({
   }),
 });
 
-export const chatRequestSchema = z.looseObject({
-  model: modelName,
-  messages: z.array(message).min(1),
+/** What chat and text completions share: streaming, the answer's length, sampling, stops. */
+export const SAMPLING_FIELDS = {
   stream: z.boolean().nullish(),
   stream_options: z.object({ include_usage: z.boolean().optional() }).nullish(),
   max_tokens: z.int().min(1).nullish(),
-  max_completion_tokens: z.int().min(1).nullish(),
   temperature: z.number().min(0).max(2).nullish(),
   top_p: z.number().gt(0).max(1).nullish(),
   top_k: z.int().min(1).nullish(),
@@ -81,6 +79,13 @@ export const chatRequestSchema = z.looseObject({
   repetition_penalty: z.number().gt(0).max(10).nullish(),
   seed: z.int().min(0).max(Number.MAX_SAFE_INTEGER).nullish(),
   stop: z.union([z.string().min(1), z.array(z.string().min(1)).max(4)]).nullish(),
+};
+
+export const chatRequestSchema = z.looseObject({
+  model: modelName,
+  messages: z.array(message).min(1),
+  ...SAMPLING_FIELDS,
+  max_completion_tokens: z.int().min(1).nullish(),
   n: z.int().min(1).max(8).nullish(),
   tools: z.array(tool).max(128).nullish(),
   // auto: the model decides; none: it is not shown the tools; required or a named function: the

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { FinishReason, TokenUsage } from '../../models/spec/index.ts';
 import { NO_CONTROL_CHARACTERS } from '../validation.ts';
-import { modelName } from './chat-request-schema.ts';
+import { modelName, SAMPLING_FIELDS } from './chat-request-schema.ts';
 import { openAiFinishReason, openAiUsage } from './chat-response.ts';
 
 const promptText = z.string().min(1).regex(NO_CONTROL_CHARACTERS, 'must not contain NUL or other control characters');
@@ -18,17 +18,7 @@ export const completionRequestSchema = z.looseObject({
   prompt: z.union([promptText, z.array(promptText).length(1, 'one prompt per request is supported')], {
     error: 'prompt must be a non-empty string (or a list of one)',
   }),
-  stream: z.boolean().nullish(),
-  stream_options: z.object({ include_usage: z.boolean().optional() }).nullish(),
-  max_tokens: z.int().min(1).nullish(),
-  temperature: z.number().min(0).max(2).nullish(),
-  top_p: z.number().gt(0).max(1).nullish(),
-  top_k: z.int().min(1).nullish(),
-  presence_penalty: z.number().min(-2).max(2).nullish(),
-  frequency_penalty: z.number().min(-2).max(2).nullish(),
-  repetition_penalty: z.number().gt(0).max(10).nullish(),
-  seed: z.int().min(0).max(Number.MAX_SAFE_INTEGER).nullish(),
-  stop: z.union([z.string().min(1), z.array(z.string().min(1)).max(4)]).nullish(),
+  ...SAMPLING_FIELDS,
   echo: z.boolean().nullish(),
   n: z.literal(1, { error: 'only n = 1 is supported' }).nullish(),
   best_of: z.literal(1, { error: 'only best_of = 1 is supported' }).nullish(),
