@@ -79,7 +79,6 @@ export async function startWorkerCluster(count: number, log: (line: string) => v
       log(`mmkit serve: worker ${index + 1} stopped (${signal ?? `code ${code}`}); starting another`);
       fork(index);
     });
-    return worker;
   };
 
   const url = await new Promise<string>((resolve, reject) => {

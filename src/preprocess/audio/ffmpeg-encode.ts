@@ -32,20 +32,17 @@ export function encodeWithFfmpeg(
   signal?: AbortSignal,
 ): Promise<Uint8Array> {
   signal?.throwIfAborted();
+  const input = ['-f', 'f32le', '-ar', String(sampleRate), '-ac', '1', '-i', 'pipe:0'];
   const args = [
     '-hide_banner',
     '-loglevel',
     'error',
-    '-f',
-    'f32le',
-    '-ar',
-    String(sampleRate),
-    '-ac',
-    '1',
-    '-i',
-    'pipe:0',
+    ...input,
+    '-map_metadata',
+    '-1',
+    ...ENCODER_ARGUMENTS[format],
+    'pipe:1',
   ];
-  args.push('-map_metadata', '-1', ...ENCODER_ARGUMENTS[format], 'pipe:1');
   return new Promise((resolve, reject) => {
     const child = spawn(ffmpegPath(), args, { stdio: ['pipe', 'pipe', 'pipe'] });
     const chunks: Buffer[] = [];

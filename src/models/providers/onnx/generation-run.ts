@@ -56,6 +56,11 @@ function checkSettings(request: ChatRequest): void {
       'frequencyPenalty must be from −2 to 2',
       request.frequencyPenalty !== undefined && !(Math.abs(request.frequencyPenalty) <= 2),
     ],
+    [
+      'logprobs must be an integer from 0 to 20',
+      request.logprobs !== undefined &&
+        !(Number.isInteger(request.logprobs) && request.logprobs >= 0 && request.logprobs <= 20),
+    ],
   ];
   for (const [message, failed] of problems) {
     if (failed) {
@@ -76,13 +81,13 @@ async function decodeWithOwnLoop(
   seed: number,
   answer: AnswerBuilder,
   json: JsonModeConstraint | undefined,
+  recorder: TokenLogprobRecorder | undefined,
 ): Promise<void> {
   const promptIds = Array.from((prompt.inputs.input_ids as Tensor).data as BigInt64Array, Number);
   const context = [...promptIds];
   const penalty = request.repetitionPenalty ?? target.defaultRepetitionPenalty;
   const uniform = request.temperature > 0 ? seededUniformSource(seed) : undefined;
   const settings = { temperature: request.temperature, topK: request.topK, topP: request.topP };
-  const recorder = logprobRecorder(target, request);
   const answerPenalty = AnswerTokenPenalty.of(request);
   await runKvCacheDecoder(plan, promptIds, maxNewTokens, {
     nextToken: (logits) => {
@@ -102,18 +107,6 @@ async function decodeWithOwnLoop(
   });
 }
 
-export function logprobRecorder(target: GenerationTarget, request: ChatRequest): TokenLogprobRecorder | undefined {
-  const top = request.logprobs;
-  if (top === undefined) return undefined;
-  if (!Number.isInteger(top) || top < 0 || top > 20) {
-    throw new MmkitError('invalid sampling setting: logprobs must be an integer from 0 to 20', {
-      code: 'invalid_sampling',
-      param: 'logprobs',
-    });
-  }
-  return new TokenLogprobRecorder(tokenBytes(target.tokenizer), top);
-}
-
 /** The constraint that holds the answer to JSON (JSON mode, a schema, a forced tool call), if any. */
 function jsonConstraint(target: GenerationTarget, request: ChatRequest): JsonModeConstraint | undefined {
   const grammar = answerGrammar(request);
@@ -130,6 +123,10 @@ export async function runGeneration(
 ): Promise<ChatResult> {
   checkSettings(request);
   const json = jsonConstraint(target, request);
+  const recorder =
+    request.logprobs === undefined
+      ? undefined
+      : new TokenLogprobRecorder(tokenBytes(target.tokenizer), request.logprobs);
   const room = target.contextLength - prompt.promptTokens;
   if (room < 1) {
     throw new MmkitError(
@@ -142,9 +139,8 @@ export async function runGeneration(
   const seed = request.seed ?? freshSeed();
   if (!request.signal?.aborted) {
     if (target.decoderPlan) {
-      await decodeWithOwnLoop(target, target.decoderPlan, prompt, request, maxNewTokens, seed, answer, json);
+      await decodeWithOwnLoop(target, target.decoderPlan, prompt, request, maxNewTokens, seed, answer, json, recorder);
     } else {
-      const recorder = logprobRecorder(target, request);
       await generateWithTransformers(target.model, prompt.inputs, request, maxNewTokens, seed, answer, json, recorder);
     }
   }

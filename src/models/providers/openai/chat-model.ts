@@ -100,6 +100,8 @@ export class OpenAiChatModel implements ChatModel {
       stream: true,
       ...(request.seed === undefined ? {} : { seed: request.seed }),
       ...(request.stop?.length ? { stop: request.stop } : {}),
+      ...(request.presencePenalty ? { presence_penalty: request.presencePenalty } : {}),
+      ...(request.frequencyPenalty ? { frequency_penalty: request.frequencyPenalty } : {}),
       ...(this.options.streamUsage ? { stream_options: { include_usage: true } } : {}),
     };
     return this.streamFrom('/completions', body, request.signal, (value, url) => {
