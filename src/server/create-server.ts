@@ -6,6 +6,7 @@
  */
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { getRequestListener } from '@hono/node-server';
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
@@ -18,6 +19,7 @@ import { InProcessModelHost } from './model-hosts/in-process-host.ts';
 import type { ModelHost } from './model-hosts/model-host.ts';
 import { RunnerModelHost } from './model-hosts/runner-host.ts';
 import { ModelService } from './model-service.ts';
+import { ResponseStore } from './openai/response-store.ts';
 import { apiAskRoutes } from './routes/api-ask.ts';
 import { apiAssistantRoutes } from './routes/api-assistant.ts';
 import { apiImagineRoutes } from './routes/api-imagine.ts';
@@ -33,6 +35,7 @@ import { healthRoutes } from './routes/health.ts';
 import { imagesGenerationsRoutes } from './routes/images-generations.ts';
 import { modelsRoutes } from './routes/models.ts';
 import { qaRoutes } from './routes/qa.ts';
+import { responsesRoutes } from './routes/responses.ts';
 import { storedFilesRoutes } from './routes/stored-files.ts';
 import { DEFAULT_WEB_DIR, webUiRoutes } from './routes/web-ui.ts';
 import type { ServerEnv, ServerServices } from './server-context.ts';
@@ -104,6 +107,7 @@ export async function createServer(options: ServerOptions): Promise<MmkitServer>
     models,
     embeddingBatcher,
     files,
+    responses: new ResponseStore(join(files.root, 'responses'), limits.storedResponses),
     limits,
     remoteImages: options.remoteImages ?? true,
     hub: options.hub ?? {},
@@ -129,6 +133,7 @@ export async function createServer(options: ServerOptions): Promise<MmkitServer>
     modelsRoutes(services),
     chatCompletionsRoutes(services),
     completionsRoutes(services),
+    responsesRoutes(services),
     embeddingsRoutes(services),
     audioTranscriptionsRoutes(services),
     audioSpeechRoutes(services),

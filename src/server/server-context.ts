@@ -3,6 +3,7 @@ import type { HubSettings } from '../models/hub/settings.ts';
 import type { EmbeddingBatcher } from './embedding-batcher.ts';
 import type { RequestCancellation } from './middleware/request-context.ts';
 import type { ModelService } from './model-service.ts';
+import type { ResponseStore } from './openai/response-store.ts';
 import type { ServerLimits } from './server-options.ts';
 import type { FileStore } from './uploads/file-store.ts';
 
@@ -11,6 +12,8 @@ export interface ServerServices {
   /** Text-only embeddings requests go through here, batched per model. */
   embeddingBatcher: EmbeddingBatcher;
   files: FileStore;
+  /** Responses API answers kept for `previous_response_id`, `item_reference` and reading back. */
+  responses: ResponseStore;
   limits: ServerLimits;
   remoteImages: boolean;
   /** The model cache and Hub endpoint (`/api/models`). */

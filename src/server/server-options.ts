@@ -43,6 +43,8 @@ export interface ServerLimits {
   concurrencyPerModel: number;
   /** How long `close()` lets in-flight requests finish before cancelling them. */
   shutdownGraceMs: number;
+  /** Responses API answers kept on disk (`store: true`); the oldest go first; 0 keeps none. */
+  storedResponses: number;
 }
 
 export const DEFAULT_LIMITS: ServerLimits = {
@@ -65,6 +67,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   queueLength: 16,
   concurrencyPerModel: 1,
   shutdownGraceMs: 10_000,
+  storedResponses: 10_000,
 };
 
 export interface CorsSettings {
@@ -94,7 +97,7 @@ export interface RunnerSettings {
 export interface ServerOptions {
   registry: ModelRegistry;
   config?: MmkitConfig;
-  /** Holds `uploads/` and `outputs/`; nothing is written anywhere else. */
+  /** Holds `uploads/`, `outputs/` and `responses/`; nothing is written anywhere else. */
   dataDir: string;
   limits?: Partial<ServerLimits>;
   /** When set, every route but /health needs `Authorization: Bearer <apiKey>`. */

@@ -49,10 +49,28 @@ function issuePath(issue: z.core.$ZodIssue): string {
   return issue.path.map(String).join('.');
 }
 
+/**
+ * Where no alternative of a union fits, the issue of the one that got furthest in (a list whose
+ * third item is wrong, rather than "not a string either"); the union's own issue when none got in.
+ */
+function innermostIssue(issue: z.core.$ZodIssue): z.core.$ZodIssue {
+  let current = issue;
+  while (current.code === 'invalid_union' && current.errors.length > 0) {
+    let deepest: z.core.$ZodIssue | undefined;
+    for (const branch of current.errors) {
+      const first = branch[0];
+      if (first && first.path.length > 0 && (!deepest || first.path.length > deepest.path.length)) deepest = first;
+    }
+    if (!deepest) break;
+    current = { ...deepest, path: [...current.path, ...deepest.path] };
+  }
+  return current;
+}
+
 export function parseWith<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
+  const issue = innermostIssue(result.error.issues[0]!);
   if (issue.code === 'unrecognized_keys') {
     const name = [...issue.path.map(String), issue.keys[0]!].join('.');
     throw invalidRequest(`unknown parameter '${name}'`, name, 'unknown_parameter');

@@ -115,6 +115,27 @@ describe('mmkit serve', () => {
       const workers = await childProcessesOf(child.pid!);
       expect(workers).toHaveLength(2);
       for (const index of [1, 2, 3, 4]) expect(await ask(`turn ${index}`)).toBe(`turn ${index}`);
+      // Stored responses are files: each worker goes on from what another one stored.
+      let previous: string | undefined;
+      for (const turn of [1, 2, 3, 4]) {
+        const response = await fetch(`${url}/v1/responses`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            model: 'echo',
+            input: `turn ${turn}`,
+            temperature: 0,
+            previous_response_id: previous,
+          }),
+        });
+        const answer = (await response.json()) as {
+          id: string;
+          status: string;
+          output: { content: { text: string }[] }[];
+        };
+        expect(answer).toMatchObject({ status: 'completed', output: [{ content: [{ text: `turn ${turn}` }] }] });
+        previous = answer.id;
+      }
       process.kill(workers[0]!, 'SIGKILL');
       // The primary starts another in its place; the server answers throughout.
       for (let waited = 0; waited < 100; waited++) {

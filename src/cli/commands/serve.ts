@@ -38,6 +38,7 @@ interface ServeOptions {
   memoryBudget?: number;
   parallelism: number;
   maxQueue: number;
+  storedResponses: number;
   runners: RunnersMode;
   workers: number;
 }
@@ -95,6 +96,12 @@ export function registerServeCommand(program: Command): void {
       DEFAULT_LIMITS.queueLength,
     )
     .option(
+      '--stored-responses <n>',
+      'Responses API answers kept on disk for previous_response_id (the oldest go first; 0 keeps none)',
+      numberOption('--stored-responses', { integer: true, min: 0, max: 10_000_000 }),
+      DEFAULT_LIMITS.storedResponses,
+    )
+    .option(
       '--workers <n>',
       'server processes sharing the port, each with its own models (scale-out over cores; memory grows with each)',
       numberOption('--workers', { integer: true, min: 1, max: 64 }),
@@ -128,6 +135,7 @@ async function serveHere(options: ServeOptions): Promise<void> {
     limits: {
       concurrencyPerModel: options.parallelism,
       queueLength: options.maxQueue,
+      storedResponses: options.storedResponses,
     } satisfies Partial<ServerLimits>,
     runners: options.runners === 'off' ? 'off' : runnerSettings(options),
   });

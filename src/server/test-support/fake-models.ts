@@ -2,10 +2,12 @@
  * Fake models for what testkit models cannot show: a chat model that streams until cancelled (to
  * see client disconnects and full queues) and one that fails with a raw error (to see that our bugs
  * become a bare 500), and one that answers with the seed it was given (to see how `n` seeds its
- * answers). Registered as the `fake` provider: `fake:slow`, `fake:broken`, `fake:seeds`.
+ * answers), and one that answers with the conversation it was given, a line per message (to see
+ * what a route made of history, references and tool results). Registered as the `fake` provider:
+ * `fake:slow`, `fake:broken`, `fake:seeds`, `fake:transcript`.
  */
 import type { ModelProvider } from '../../models/registry.ts';
-import type { ChatModel, ChatRequest, ChatResult, ChatStreamPart } from '../../models/spec/index.ts';
+import type { ChatMessage, ChatModel, ChatRequest, ChatResult, ChatStreamPart } from '../../models/spec/index.ts';
 
 export interface SlowModelProbe {
   /** Streams started and streams that saw their signal abort. */
@@ -100,6 +102,24 @@ export function fakeProvider(): { provider: ModelProvider; probe: SlowModelProbe
     },
   };
 
+  const transcriptAnswer = (request: ChatRequest): ChatResult => ({
+    text: request.messages.map(transcriptLine).join('\n'),
+    finishReason: 'stop',
+    usage: { promptTokens: request.messages.length, completionTokens: 1 },
+    timings: { totalMs: 1 },
+  });
+  const transcript: ChatModel = {
+    description: description('transcript'),
+    acceptsImages: false,
+    contextLength: 100_000,
+    generate: async (request) => transcriptAnswer(request),
+    async *stream(request) {
+      const { text, finishReason, usage, timings } = transcriptAnswer(request);
+      yield { type: 'text-delta', text };
+      yield { type: 'finish', finishReason, usage, timings };
+    },
+  };
+
   const provider: ModelProvider = {
     name: 'fake',
     models: {
@@ -107,9 +127,23 @@ export function fakeProvider(): { provider: ModelProvider; probe: SlowModelProbe
         if (entry.model === 'slow') return slow;
         if (entry.model === 'broken') return broken;
         if (entry.model === 'seeds') return seeds;
+        if (entry.model === 'transcript') return transcript;
         throw new Error(`no fake model ${entry.model}`);
       },
     },
   };
   return { provider, probe };
+}
+
+/** `role: text`, with `(call id)` for a tool's answer and `[name{arguments}]` for the calls made. */
+function transcriptLine(message: ChatMessage): string {
+  const text =
+    typeof message.content === 'string'
+      ? message.content
+      : message.content.map((part) => (part.type === 'text' ? part.text : '<image>')).join('');
+  const answered = message.toolCallId === undefined ? '' : `(${message.toolCallId})`;
+  const calls = message.toolCalls?.length
+    ? ` [${message.toolCalls.map((call) => `${call.name}${call.arguments}`).join(', ')}]`
+    : '';
+  return `${message.role}${answered}: ${text}${calls}`;
 }
