@@ -194,6 +194,19 @@ describe('POST /v1/chat/completions', () => {
       finish: 'tool_calls',
     });
 
+    // With tools offered, an answer that calls nothing still streams as it is written.
+    const plain = await client.chat.completions.create({
+      model: 'tiny-llm',
+      messages: [{ role: 'user', content: 'no call here, just words' }],
+      tools,
+      temperature: 0,
+      stream: true,
+    });
+    const pieces: string[] = [];
+    for await (const chunk of plain) if (chunk.choices[0]?.delta.content) pieces.push(chunk.choices[0].delta.content);
+    expect(pieces.join('')).toBe('no call here, just words');
+    expect(pieces.length).toBeGreaterThan(3);
+
     // The AI SDK reads the same call (its tool has no execute: the call is the result).
     const mmkit = createOpenAICompatible({ name: 'mmkit', baseURL: test.baseURL });
     const viaAiSdk = await generateText({

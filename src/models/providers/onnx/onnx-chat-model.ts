@@ -44,6 +44,7 @@ import {
   sessionBaseNames,
 } from './model-folder.ts';
 import { withSessionOptions } from './session-options.ts';
+import { type ReleasedText, ToolCallStreamGate } from './tool-call-stream.ts';
 import { parseToolCalls } from './tool-calls.ts';
 
 export interface OnnxModelOptions {
@@ -238,14 +239,17 @@ export class OnnxChatModel implements ChatModel {
   }
 
   stream(request: ChatRequest): AsyncIterable<ChatStreamPart> {
-    // With tools offered, the text is held until the end: only then is it known to be a call or not.
-    return streamRun(request.signal, Boolean(request.tools?.length), async (signal, onDelta) =>
+    // With tools offered, text that may be part of a call is held until it is known to be one or not.
+    const gate = request.tools?.length ? new ToolCallStreamGate() : undefined;
+    return streamRun(request.signal, gate, async (signal, onDelta) =>
       withToolCalls(await this.run({ ...request, signal }, onDelta), request),
     );
   }
 
   complete(request: TextCompletionRequest): AsyncIterable<ChatStreamPart> {
-    return streamRun(request.signal, false, (signal, onDelta) => this.continueText({ ...request, signal }, onDelta));
+    return streamRun(request.signal, undefined, (signal, onDelta) =>
+      this.continueText({ ...request, signal }, onDelta),
+    );
   }
 
   async dispose(): Promise<void> {
@@ -316,12 +320,12 @@ export class OnnxChatModel implements ChatModel {
 }
 
 /**
- * A generation as stream parts: text deltas as they come (or, `holdText`, all at the end), then the
- * finish. Ending the iteration early (break, return) stops the generation too.
+ * A generation as stream parts: text deltas as they come (through the `gate` where tools are
+ * offered), then the finish. Ending the iteration early (break, return) stops the generation too.
  */
 async function* streamRun(
   requestSignal: AbortSignal | undefined,
-  holdText: boolean,
+  gate: ToolCallStreamGate | undefined,
   run: (signal: AbortSignal, onDelta: (text: string, logprobs?: TokenLogprob[]) => void) => Promise<ChatResult>,
 ): AsyncIterable<ChatStreamPart> {
   const queue = new AsyncQueue<ChatStreamPart>();
@@ -332,10 +336,15 @@ async function* streamRun(
     text,
     ...(logprobs?.length ? { logprobs } : {}),
   });
-  const onDelta = holdText ? () => {} : (text: string, logprobs?: TokenLogprob[]) => queue.push(delta(text, logprobs));
+  const send = (released: ReleasedText | undefined) => {
+    if (released) queue.push(delta(released.text, released.logprobs));
+  };
+  const onDelta = gate
+    ? (text: string, logprobs?: TokenLogprob[]) => send(gate.push(text, logprobs))
+    : (text: string, logprobs?: TokenLogprob[]) => queue.push(delta(text, logprobs));
   const running = run(signal, onDelta).then(
     (result) => {
-      if (holdText && result.text !== '') queue.push(delta(result.text, result.logprobs));
+      send(gate?.end(result));
       queue.push({
         type: 'finish',
         finishReason: result.finishReason,
