@@ -86,6 +86,13 @@ describe('mmkit serve', () => {
       expect(
         ((await answer.json()) as { choices: { message: { content: string } }[] }).choices[0]?.message.content,
       ).toBe('from the cli');
+      // Raw text continuation crosses the runner too (the echo model repeats the last letter).
+      const continued = await fetch(`${url}/v1/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer k1' },
+        body: JSON.stringify({ model: 'echo', prompt: 'hello there', max_tokens: 5, temperature: 0 }),
+      });
+      expect(await continued.json()).toMatchObject({ choices: [{ text: 'eeeee', finish_reason: 'length' }] });
       // The model answered from a runner: a child process of the server, kept for its keep-alive.
       expect(await childProcessesOf(child.pid!)).toHaveLength(1);
       expect((await readdir(dataDir)).sort()).toEqual(['outputs', 'uploads']);

@@ -21,6 +21,8 @@ export interface CapabilityShape {
 
 const chatShape: CapabilityShape = {
   methods: { generate: 'call', stream: 'stream' },
+  // Raw text continuation (`/v1/completions`): text models have it, vision-language models not.
+  optionalMethods: { complete: 'stream' },
   properties: ['acceptsImages', 'contextLength'],
 };
 
