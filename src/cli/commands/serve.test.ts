@@ -93,6 +93,14 @@ describe('mmkit serve', () => {
         body: JSON.stringify({ model: 'echo', prompt: 'hello there', max_tokens: 5, temperature: 0 }),
       });
       expect(await continued.json()).toMatchObject({ choices: [{ text: 'eeeee', finish_reason: 'length' }] });
+      const scored = await fetch(`${url}/v1/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer k1' },
+        body: JSON.stringify({ model: 'echo', prompt: 'hi', max_tokens: 0, echo: true, logprobs: 1 }),
+      });
+      expect(await scored.json()).toMatchObject({
+        choices: [{ text: 'hi', logprobs: { tokens: ['h', 'i'], token_logprobs: [null, expect.any(Number)] } }],
+      });
       // The model answered from a runner: a child process of the server, kept for its keep-alive.
       expect(await childProcessesOf(child.pid!)).toHaveLength(1);
       expect((await readdir(dataDir)).sort()).toEqual(['outputs', 'uploads']);

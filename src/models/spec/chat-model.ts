@@ -126,8 +126,34 @@ export type ChatStreamPart =
 
 /** Raw text continued as it is, without a chat template (OpenAI's `/v1/completions`). */
 export interface TextCompletionRequest extends SamplingSettings, CallOptions {
-  prompt: string;
+  /** The text to continue, or its token ids (the model's own tokenizer's). */
+  prompt: string | number[];
+  /** Give the prompt back first, as a `prompt` part. `maxNewTokens` may then be 0: the prompt alone. */
+  echo?: boolean;
+  /**
+   * With `echo`: the prompt tokens' log probabilities too, each given the tokens before it, with
+   * this many most likely alternatives (0 to 20). What evaluation harnesses score answers by.
+   */
+  promptLogprobs?: number;
 }
+
+/** A prompt token with its log probability given the tokens before it (the first has none). */
+export interface PromptTokenLogprob {
+  token: string;
+  logprob: number | null;
+  bytes: number[];
+  top: TokenLogprob['top'] | null;
+}
+
+/** The prompt given back (`echo`), before the answer's parts. */
+export interface PromptPart {
+  type: 'prompt';
+  text: string;
+  /** One per prompt token, when `promptLogprobs` asked for them. */
+  logprobs?: PromptTokenLogprob[];
+}
+
+export type TextCompletionStreamPart = ChatStreamPart | PromptPart;
 
 export interface ChatModel {
   readonly description: ModelDescription;
@@ -138,5 +164,5 @@ export interface ChatModel {
   generate(request: ChatRequest): Promise<ChatResult>;
   stream(request: ChatRequest): AsyncIterable<ChatStreamPart>;
   /** Continues raw text, streamed; absent where the model or engine cannot (vision-language models). */
-  complete?(request: TextCompletionRequest): AsyncIterable<ChatStreamPart>;
+  complete?(request: TextCompletionRequest): AsyncIterable<TextCompletionStreamPart>;
 }

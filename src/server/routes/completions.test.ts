@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import { AutoTokenizer } from '@huggingface/transformers';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../test-support/test-server.ts';
@@ -76,13 +78,110 @@ describe('POST /v1/completions', () => {
     expect(usage).toMatchObject({ completion_tokens: Buffer.byteLength('streamed 流式') + 1 });
   });
 
+  it('answers several prompts, as text or token ids, one choice each, whole and streamed', async () => {
+    const tokenizer = await AutoTokenizer.from_pretrained(join(test.root, 'models', 'llm'));
+    const ids = (text: string) => tokenizer.encode(text, { add_special_tokens: false });
+    const whole = await client.completions.create({
+      model: 'tiny-llm',
+      prompt: [asked('one'), asked('two'), asked('three')],
+      temperature: 0,
+    });
+    expect(whole.choices.map((choice) => [choice.index, choice.text])).toEqual([
+      [0, 'one'],
+      [1, 'two'],
+      [2, 'three'],
+    ]);
+    // Each prompt is 6 tokens besides its text, and each answer its text and <|end|>.
+    expect(whole.usage).toMatchObject({ prompt_tokens: 3 * 6 + 11, completion_tokens: 11 + 3 });
+    // Token ids (what evaluation harnesses send, from the model's own tokenizer) mean the same.
+    const byIds = await client.completions.create({ model: 'tiny-llm', prompt: ids(asked('four')), temperature: 0 });
+    expect(byIds.choices[0]?.text).toBe('four');
+    const stream = await client.completions.create({
+      model: 'tiny-llm',
+      prompt: [ids(asked('ab')), ids(asked('cd'))],
+      temperature: 0,
+      echo: true,
+      stream: true,
+    });
+    const texts = ['', ''];
+    for await (const chunk of stream) for (const choice of chunk.choices) texts[choice.index] += choice.text;
+    expect(texts).toEqual([`${asked('ab')}ab`, `${asked('cd')}cd`]);
+  });
+
+  it('scores the prompt with echo and logprobs (lm-evaluation-harness style), agreeing with generation', async () => {
+    const prompt = asked('abc');
+    // What a harness sends to score a continuation: the context and continuation, nothing generated.
+    const scored = await client.completions.create({
+      model: 'tiny-llm',
+      prompt: `${prompt}abc`,
+      max_tokens: 0,
+      echo: true,
+      logprobs: 2,
+      temperature: 0,
+    });
+    const choice = scored.choices[0]!;
+    expect(choice.text).toBe(`${prompt}abc`);
+    const logprobs = choice.logprobs as Required<NonNullable<typeof choice.logprobs>>;
+    expect(logprobs.tokens.join('')).toBe(`${prompt}abc`);
+    expect(logprobs.token_logprobs[0]).toBeNull();
+    expect(logprobs.top_logprobs![0]).toBeNull();
+    expect(logprobs.text_offset).toEqual(
+      logprobs.tokens.map((_, index) => logprobs.tokens.slice(0, index).join('').length),
+    );
+    // The continuation's tokens are what the echo model predicts: each the likeliest, scored as when generated.
+    const generated = await client.completions.create({
+      model: 'tiny-llm',
+      prompt,
+      max_tokens: 3,
+      logprobs: 2,
+      temperature: 0,
+    });
+    expect(generated.choices[0]?.text).toBe('abc');
+    const continuation = logprobs.token_logprobs.slice(-3) as number[];
+    const whileGenerating = generated.choices[0]!.logprobs!.token_logprobs as number[];
+    for (const [index, value] of continuation.entries()) expect(value).toBeCloseTo(whileGenerating[index]!, 4);
+    for (const [index, top] of logprobs.top_logprobs!.slice(-3).entries()) {
+      const best = Math.max(...Object.values(top!));
+      expect(best).toBe(continuation[index]);
+    }
+    // A token the model did not expect scores far lower.
+    const surprising = await client.completions.create({
+      model: 'tiny-llm',
+      prompt: `${prompt}abX`,
+      max_tokens: 0,
+      echo: true,
+      logprobs: 0,
+    });
+    expect(surprising.choices[0]!.logprobs!.token_logprobs!.at(-1)).toBeLessThan(-10);
+    // Streamed, the echo comes first with its scores.
+    const stream = await client.completions.create({
+      model: 'tiny-llm',
+      prompt,
+      max_tokens: 1,
+      echo: true,
+      logprobs: 1,
+      temperature: 0,
+      stream: true,
+    });
+    const chunks = [];
+    for await (const chunk of stream) chunks.push(chunk.choices[0]!);
+    expect(chunks[0]?.text).toBe(prompt);
+    expect(chunks[0]!.logprobs!.token_logprobs![0]).toBeNull();
+    expect(chunks[0]!.logprobs!.tokens!.join('')).toBe(prompt);
+    expect(chunks[1]).toMatchObject({ text: 'a', logprobs: { tokens: ['a'], text_offset: [prompt.length] } });
+  });
+
   it('refuses what it cannot do with a 400 naming the field', async () => {
     const cases: [Record<string, unknown>, string][] = [
       [{ prompt: '' }, 'prompt'],
-      [{ prompt: ['one', 'two'] }, 'prompt'],
-      [{ prompt: [1, 2, 3] }, 'prompt'],
+      [{ prompt: [] }, 'prompt'],
+      [{ prompt: [-1, 2] }, 'prompt'],
+      [{ prompt: [99_999_999] }, 'prompt'],
+      [{ prompt: ['one', [1, 2]] }, 'prompt'],
+      [{ prompt: Array.from({ length: 65 }, () => 'x') }, 'prompt'],
       [{ prompt: 'x', n: 2 }, 'n'],
-      [{ prompt: 'x', logprobs: 5 }, 'logprobs'],
+      [{ prompt: 'x', logprobs: 21 }, 'logprobs'],
+      [{ prompt: 'x', max_tokens: 0 }, 'max_tokens'],
       [{ prompt: 'x', suffix: 'end' }, 'suffix'],
       [{ prompt: 'x', max_tokens: 100_000 }, 'max_tokens'],
       [{ prompt: 'x', temperature: 3 }, 'temperature'],

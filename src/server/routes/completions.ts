@@ -1,22 +1,26 @@
 /**
  * `POST /v1/completions`: OpenAI's legacy text completions over a chat model's raw continuation
  * (no chat template), for base models and the tools that still speak this route (evaluation
- * harnesses, older clients). Streamed or whole; a disconnect stops the generation.
+ * harnesses, older clients). Prompts as text or token ids, several answered in turn (one choice
+ * each); `echo` gives the prompt back, scored with `logprobs`. Streamed or whole; a disconnect stops
+ * the generation.
  */
 import { Hono } from 'hono';
-import type { ChatModel, ChatStreamPart, TextCompletionRequest } from '../../models/spec/index.ts';
+import type { ChatModel, TextCompletionRequest, TokenUsage } from '../../models/spec/index.ts';
 import { invalidRequest } from '../http-errors.ts';
 import { requestSignal } from '../middleware/request-context.ts';
 import {
   type CompletionRequestBody,
   completionRequestSchema,
+  LegacyLogprobsWriter,
   newTextCompletionIdentity,
+  type TextCompletionChoice,
   textCompletion,
   textCompletionChunk,
   textCompletionUsageChunk,
 } from '../openai/completion-wire.ts';
 import { penalties } from '../openai/penalties.ts';
-import { type SendEvent, streamAnswer } from '../openai/stream-answer.ts';
+import { streamAnswer } from '../openai/stream-answer.ts';
 import type { ServerEnv, ServerServices } from '../server-context.ts';
 import { parseWith, readJsonBody } from '../validation.ts';
 
@@ -29,39 +33,79 @@ export function completionsRoutes(services: ServerServices): Hono<ServerEnv> {
 
   app.post('/v1/completions', async (c) => {
     const body = parseWith(completionRequestSchema, await readJsonBody(c, limits.chatBodyBytes));
-    const prompt = [body.prompt].flat()[0]!;
-    if (prompt.length > limits.maxPromptChars) {
-      throw invalidRequest(`the prompt is over ${limits.maxPromptChars} characters`, 'prompt', 'prompt_too_long');
+    const prompts = promptsOf(body.prompt);
+    for (const [index, prompt] of prompts.entries()) {
+      if (typeof prompt === 'string' && prompt.length > limits.maxPromptChars) {
+        const param = prompts.length === 1 ? 'prompt' : `prompt.${index}`;
+        throw invalidRequest(`the prompt is over ${limits.maxPromptChars} characters`, param, 'prompt_too_long');
+      }
+    }
+    if (body.max_tokens === 0 && !body.echo) {
+      throw invalidRequest('max_tokens 0 asks for nothing: it is taken with echo (the prompt alone)', 'max_tokens');
     }
     const signal = requestSignal(c);
     const lease = await services.models.acquire('chat', body.model, signal);
     let releasedByStream = false;
     try {
       const model = lease.model;
-      if (!model.complete) {
+      const complete = model.complete?.bind(model);
+      if (!complete) {
         throw invalidRequest(`the model '${body.model}' does not continue raw text`, 'model', 'completion_unsupported');
       }
-      const parts = model.complete(completionRequest(body, model, prompt, signal))[Symbol.asyncIterator]();
+      const requests = prompts.map((prompt) => completionRequest(body, model, prompt, signal));
       const identity = newTextCompletionIdentity(body.model);
-      const echoed = body.echo ? prompt : '';
+      const wantsLogprobs = body.logprobs !== undefined && body.logprobs !== null;
       if (!body.stream) {
-        let text = echoed;
-        for (let next = await parts.next(); !next.done; next = await parts.next()) {
-          const part = next.value;
-          if (part.type === 'text-delta') text += part.text;
-          else return c.json(textCompletion(identity, text, part.finishReason, part.usage));
+        const choices: TextCompletionChoice[] = [];
+        const usages: TokenUsage[] = [];
+        for (const request of requests) {
+          const logprobs = new LegacyLogprobsWriter(wantsLogprobs);
+          let text = '';
+          for await (const part of complete(request)) {
+            if (part.type !== 'finish') {
+              text += part.text;
+              logprobs.piece(part.text, part.logprobs);
+              continue;
+            }
+            choices.push({ text, finishReason: part.finishReason, logprobs: logprobs.all() });
+            usages.push(part.usage);
+          }
         }
-        throw new Error('the completion ended without a finish');
+        return c.json(textCompletion(identity, choices, totalUsage(usages)));
       }
+      let parts = complete(requests[0]!)[Symbol.asyncIterator]();
       const first = await parts.next();
       releasedByStream = true;
       const includeUsage = body.stream_options?.include_usage === true;
       const closeParts = () => parts.return?.();
       return streamAnswer(c, { services, signal, closeParts, release: () => lease.release() }, async (send) => {
-        if (echoed !== '') await send(textCompletionChunk(identity, echoed, null, includeUsage));
-        for (let next = first; !next.done; next = await parts.next()) {
-          await sendPart(send, identity, next.value, includeUsage);
+        const usages: TokenUsage[] = [];
+        for (const [index, request] of requests.entries()) {
+          if (index > 0) parts = complete(request)[Symbol.asyncIterator]();
+          const logprobs = new LegacyLogprobsWriter(wantsLogprobs);
+          for (let next = index === 0 ? first : await parts.next(); !next.done; next = await parts.next()) {
+            const part = next.value;
+            if (part.type === 'finish') {
+              await send(
+                textCompletionChunk(
+                  identity,
+                  { index, text: '', logprobs: null, finishReason: part.finishReason },
+                  includeUsage,
+                ),
+              );
+              usages.push(part.usage);
+            } else if (part.text !== '') {
+              const chunk = {
+                index,
+                text: part.text,
+                logprobs: logprobs.piece(part.text, part.logprobs),
+                finishReason: null,
+              };
+              await send(textCompletionChunk(identity, chunk, includeUsage));
+            }
+          }
         }
+        if (includeUsage) await send(textCompletionUsageChunk(identity, totalUsage(usages)));
       });
     } finally {
       if (!releasedByStream) lease.release();
@@ -71,10 +115,28 @@ export function completionsRoutes(services: ServerServices): Hono<ServerEnv> {
   return app;
 }
 
+/** Every prompt's tokens and every answer's, summed (each prompt is read on its own). */
+function totalUsage(usages: readonly TokenUsage[]): TokenUsage {
+  let promptTokens = 0;
+  let completionTokens = 0;
+  for (const usage of usages) {
+    promptTokens += usage.promptTokens;
+    completionTokens += usage.completionTokens;
+  }
+  return { promptTokens, completionTokens };
+}
+
+/** The prompts a body holds, each a string or token ids. */
+function promptsOf(prompt: CompletionRequestBody['prompt']): (string | number[])[] {
+  if (typeof prompt === 'string') return [prompt];
+  if (prompt.every((item) => typeof item === 'number')) return [prompt as number[]];
+  return prompt as (string | number[])[];
+}
+
 function completionRequest(
   body: CompletionRequestBody,
   model: ChatModel,
-  prompt: string,
+  prompt: string | number[],
   signal: AbortSignal,
 ): TextCompletionRequest {
   const requested = body.max_tokens ?? undefined;
@@ -86,6 +148,7 @@ function completionRequest(
     );
   }
   const stop = body.stop === undefined || body.stop === null ? undefined : [body.stop].flat();
+  const logprobs = body.logprobs ?? undefined;
   return {
     prompt,
     maxNewTokens: requested ?? DEFAULT_MAX_TOKENS,
@@ -95,20 +158,8 @@ function completionRequest(
     ...penalties(body),
     ...(body.seed === undefined || body.seed === null ? {} : { seed: body.seed }),
     ...(stop ? { stop } : {}),
+    ...(body.echo ? { echo: true } : {}),
+    ...(logprobs === undefined ? {} : { logprobs, ...(body.echo ? { promptLogprobs: logprobs } : {}) }),
     signal,
   };
-}
-
-async function sendPart(
-  send: SendEvent,
-  identity: ReturnType<typeof newTextCompletionIdentity>,
-  part: ChatStreamPart,
-  includeUsage: boolean,
-): Promise<void> {
-  if (part.type === 'text-delta') {
-    if (part.text !== '') await send(textCompletionChunk(identity, part.text, null, includeUsage));
-    return;
-  }
-  await send(textCompletionChunk(identity, '', part.finishReason, includeUsage));
-  if (includeUsage) await send(textCompletionUsageChunk(identity, part.usage));
 }

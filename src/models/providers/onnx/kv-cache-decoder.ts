@@ -88,14 +88,37 @@ function halfToFloat(bits: number): number {
   return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
 }
 
-function lastRow(logits: Tensor): Float32Array {
+/** Row `row` of `[1, positions, vocabulary]` logits as floats (a copy); the last row when not given. */
+function logitsRow(logits: Tensor, row?: number): Float32Array {
   const vocabulary = logits.dims[logits.dims.length - 1];
-  const end = logits.data.length;
-  if (logits.type === 'float32') return (logits.data as Float32Array).slice(end - vocabulary, end);
+  const start = row === undefined ? logits.data.length - vocabulary : row * vocabulary;
+  if (logits.type === 'float32') return (logits.data as Float32Array).slice(start, start + vocabulary);
   const halves = logits.data as Uint16Array;
-  const row = new Float32Array(vocabulary);
-  for (let index = 0; index < vocabulary; index++) row[index] = halfToFloat(halves[end - vocabulary + index]);
-  return row;
+  const values = new Float32Array(vocabulary);
+  for (let index = 0; index < vocabulary; index++) values[index] = halfToFloat(halves[start + index]);
+  return values;
+}
+
+/**
+ * The logits after each prompt token, from one run over the prompt (what prefill computes anyway):
+ * `visit(position, logits)` sees the distribution over the token after `position`, in order.
+ */
+export async function visitPromptLogits(
+  plan: KvCacheDecoderPlan,
+  promptIds: readonly number[],
+  visit: (position: number, logits: Float32Array) => void,
+): Promise<void> {
+  const [heads, headDim] = plan.cacheShape;
+  const empty = plan.cacheType === 'float32' ? new Float32Array(0) : new Uint16Array(0);
+  const feeds: Record<string, Tensor> = {
+    input_ids: int64Row(promptIds),
+    attention_mask: ones(promptIds.length),
+  };
+  for (const [past] of plan.cacheNames) feeds[past] = new Tensor(plan.cacheType, empty, [1, heads, 0, headDim]);
+  if (plan.usesPositionIds) feeds.position_ids = counting(0, promptIds.length);
+  const logits = (await plan.session.run(feeds)).logits as Tensor;
+  const positions = logits.dims[1] ?? 0;
+  for (let position = 0; position < positions; position++) visit(position, logitsRow(logits, position));
 }
 
 export interface DecodeSteps {
@@ -126,7 +149,7 @@ export async function runKvCacheDecoder(
     };
     if (plan.usesPositionIds) feeds.position_ids = counting(pastLength, stepIds.length);
     const outputs = await plan.session.run(feeds);
-    const next = steps.nextToken(lastRow(outputs.logits as Tensor));
+    const next = steps.nextToken(logitsRow(outputs.logits as Tensor));
     if (!steps.accept(next)) break;
     const nextCache: Record<string, Tensor> = {};
     for (const [past, present] of plan.cacheNames) nextCache[past] = outputs[present] as Tensor;

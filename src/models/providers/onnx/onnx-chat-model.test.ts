@@ -1,10 +1,18 @@
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AutoTokenizer } from '@huggingface/transformers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { buildTinyModel } from '../../../../testkit/build.ts';
-import type { ChatMessage, ChatRequest, ChatStreamPart, TokenLogprob } from '../../spec/index.ts';
+import type {
+  ChatMessage,
+  ChatRequest,
+  ChatStreamPart,
+  PromptPart,
+  TextCompletionStreamPart,
+  TokenLogprob,
+} from '../../spec/index.ts';
 import { OnnxChatModel } from './onnx-chat-model.ts';
 
 const greedy = { maxNewTokens: 64, temperature: 0, topP: 1 };
@@ -13,14 +21,19 @@ function ask(content: string, settings: Partial<ChatRequest> = {}): ChatRequest 
   return { ...greedy, ...settings, messages: [{ role: 'user', content }] };
 }
 
-async function collect(parts: AsyncIterable<ChatStreamPart>) {
+async function collect(parts: AsyncIterable<TextCompletionStreamPart>) {
   const deltas: string[] = [];
+  const logprobs: TokenLogprob[] = [];
   let finish: Extract<ChatStreamPart, { type: 'finish' }> | undefined;
+  let prompt: PromptPart | undefined;
   for await (const part of parts) {
-    if (part.type === 'text-delta') deltas.push(part.text);
+    if (part.type === 'text-delta') {
+      deltas.push(part.text);
+      logprobs.push(...(part.logprobs ?? []));
+    } else if (part.type === 'prompt') prompt = part;
     else finish = part;
   }
-  return { deltas, finish: finish! };
+  return { deltas, logprobs, prompt, finish: finish! };
 }
 
 describe.each([
@@ -215,6 +228,32 @@ describe.each([
     const cut = await complete('<|user|>\nabcdef<|end|>\n<|assistant|>\n', { maxNewTokens: 2 });
     expect(cut.deltas.join('')).toBe('ab');
     expect(cut.finish.finishReason).toBe('length');
+  });
+
+  it('gives the prompt back (echo), scored where its loop can, and takes token ids', async () => {
+    const prompt = '<|user|>\nab<|end|>\n<|assistant|>\nab';
+    const echoed = await collect(model.complete({ ...greedy, prompt, echo: true, maxNewTokens: 0 }));
+    expect(echoed).toMatchObject({ prompt: { type: 'prompt', text: prompt }, deltas: [] });
+    expect(echoed.finish).toMatchObject({ finishReason: 'length', usage: { completionTokens: 0 } });
+    const scoring = collect(model.complete({ ...greedy, prompt, echo: true, promptLogprobs: 1, maxNewTokens: 0 }));
+    if (expectedLoop === 'kv-cache-decoder') {
+      const scored = (await scoring).prompt!.logprobs!;
+      expect(scored.map((token) => token.token).join('')).toBe(prompt);
+      expect(scored[0]).toMatchObject({ logprob: null, top: null });
+      // The answer's own letters are what the echo model expects next.
+      expect(scored.at(-1)!.logprob).toBeGreaterThan(-0.001);
+      expect(scored.at(-1)!.top).toHaveLength(1);
+    } else {
+      await expect(scoring).rejects.toMatchObject({ code: 'prompt_logprobs_unsupported', status: 400 });
+    }
+    const tokenizer = await AutoTokenizer.from_pretrained(directory);
+    const ids = tokenizer.encode(prompt, { add_special_tokens: false });
+    expect((await collect(model.complete({ ...greedy, prompt: ids, echo: true, maxNewTokens: 1 }))).prompt?.text).toBe(
+      prompt,
+    );
+    await expect(collect(model.complete({ ...greedy, prompt: [1, 10_000_000] }))).rejects.toMatchObject({
+      code: 'token_out_of_range',
+    });
   });
 
   it('holds the answer to a JSON schema: an answer that fits unchanged, anything else turned into one that fits', async () => {

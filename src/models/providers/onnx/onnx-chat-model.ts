@@ -12,7 +12,7 @@ import {
   type PreTrainedModel,
   type PreTrainedTokenizer,
   type Processor,
-  type Tensor,
+  Tensor,
 } from '@huggingface/transformers';
 import type { InferenceSession } from 'onnxruntime-node';
 import { describeError, MmkitError } from '../../../errors.ts';
@@ -25,7 +25,9 @@ import type {
   ChatResult,
   ChatStreamPart,
   ModelDescription,
+  PromptPart,
   TextCompletionRequest,
+  TextCompletionStreamPart,
   TokenLogprob,
 } from '../../spec/index.ts';
 import { AsyncQueue } from './async-queue.ts';
@@ -43,6 +45,7 @@ import {
   selectWeights,
   sessionBaseNames,
 } from './model-folder.ts';
+import { promptLogprobs } from './prompt-logprobs.ts';
 import { withSessionOptions } from './session-options.ts';
 import { type ReleasedText, ToolCallStreamGate } from './tool-call-stream.ts';
 import { parseToolCalls } from './tool-calls.ts';
@@ -246,9 +249,9 @@ export class OnnxChatModel implements ChatModel {
     );
   }
 
-  complete(request: TextCompletionRequest): AsyncIterable<ChatStreamPart> {
-    return streamRun(request.signal, undefined, (signal, onDelta) =>
-      this.continueText({ ...request, signal }, onDelta),
+  complete(request: TextCompletionRequest): AsyncIterable<TextCompletionStreamPart> {
+    return streamRun<PromptPart>(request.signal, undefined, (signal, onDelta, emit) =>
+      this.continueText({ ...request, signal }, onDelta, emit),
     );
   }
 
@@ -256,10 +259,15 @@ export class OnnxChatModel implements ChatModel {
     await this.parts.model.dispose();
   }
 
-  /** Raw text continued: the prompt tokenized as it is (with the BOS token where the tokenizer adds one). */
+  /**
+   * Raw text continued: the prompt tokenized as it is (with the BOS token where the tokenizer adds
+   * one), or taken as the token ids given. With `echo`, the prompt comes back first (scored when
+   * asked); `maxNewTokens` 0 then answers with the prompt alone.
+   */
   private async continueText(
     request: TextCompletionRequest,
     onDelta: (text: string, logprobs?: TokenLogprob[]) => void,
+    emitPrompt: (part: PromptPart) => void,
   ): Promise<ChatResult> {
     const startedAt = performance.now();
     if (this.acceptsImages) {
@@ -272,12 +280,63 @@ export class OnnxChatModel implements ChatModel {
         },
       );
     }
-    const inputs = this.parts.tokenizer(request.prompt) as unknown as Record<string, unknown>;
-    const promptTokens = (inputs.input_ids as Tensor).dims.at(-1) ?? 0;
-    if (promptTokens === 0) {
+    const inputs =
+      typeof request.prompt === 'string'
+        ? (this.parts.tokenizer(request.prompt) as unknown as Record<string, unknown>)
+        : this.tokenIdInputs(request.prompt);
+    const promptIds = Array.from((inputs.input_ids as Tensor).data as BigInt64Array, Number);
+    if (promptIds.length === 0) {
       throw new MmkitError('the prompt is empty', { code: 'prompt_empty', param: 'prompt' });
     }
+    if (promptIds.length > this.contextLength) {
+      throw new MmkitError(`the prompt is ${promptIds.length} tokens, the model's context is ${this.contextLength}`, {
+        code: 'context_length_exceeded',
+        param: 'prompt',
+      });
+    }
+    if (request.echo) {
+      const text =
+        typeof request.prompt === 'string'
+          ? request.prompt
+          : this.parts.tokenizer.decode(promptIds, { skip_special_tokens: false });
+      const logprobs =
+        request.promptLogprobs === undefined
+          ? undefined
+          : await promptLogprobs(this.target, promptIds, request.promptLogprobs, this.description.id);
+      emitPrompt({ type: 'prompt', text, ...(logprobs ? { logprobs } : {}) });
+    }
+    const promptTokens = promptIds.length;
+    if (request.maxNewTokens === 0 && request.echo) {
+      return {
+        text: '',
+        finishReason: 'length',
+        usage: { promptTokens, completionTokens: 0 },
+        timings: { totalMs: performance.now() - startedAt },
+      };
+    }
     return runGeneration(this.target, { inputs, promptTokens }, { ...request, messages: [] }, startedAt, onDelta);
+  }
+
+  /** Token ids given as the prompt, checked against the vocabulary, as the model's inputs. */
+  private tokenIdInputs(ids: readonly number[]): Record<string, unknown> {
+    const vocabulary = Number((this.target.model.config as { vocab_size?: unknown }).vocab_size) || Infinity;
+    const data = new BigInt64Array(ids.length);
+    for (const [index, id] of ids.entries()) {
+      if (!Number.isInteger(id) || id < 0 || id >= vocabulary) {
+        throw new MmkitError(
+          `prompt token ${index} is ${id}, not an id of the model's vocabulary (0 to ${vocabulary - 1})`,
+          {
+            code: 'token_out_of_range',
+            param: 'prompt',
+          },
+        );
+      }
+      data[index] = BigInt(id);
+    }
+    return {
+      input_ids: new Tensor('int64', data, [1, ids.length]),
+      attention_mask: new Tensor('int64', new BigInt64Array(ids.length).fill(1n), [1, ids.length]),
+    };
   }
 
   private async run(
@@ -323,12 +382,17 @@ export class OnnxChatModel implements ChatModel {
  * A generation as stream parts: text deltas as they come (through the `gate` where tools are
  * offered), then the finish. Ending the iteration early (break, return) stops the generation too.
  */
-async function* streamRun(
+async function* streamRun<Extra = never>(
   requestSignal: AbortSignal | undefined,
   gate: ToolCallStreamGate | undefined,
-  run: (signal: AbortSignal, onDelta: (text: string, logprobs?: TokenLogprob[]) => void) => Promise<ChatResult>,
-): AsyncIterable<ChatStreamPart> {
-  const queue = new AsyncQueue<ChatStreamPart>();
+  run: (
+    signal: AbortSignal,
+    onDelta: (text: string, logprobs?: TokenLogprob[]) => void,
+    /** Parts of other kinds, sent in order with the text (a completion's echoed prompt). */
+    emit: (part: Extra) => void,
+  ) => Promise<ChatResult>,
+): AsyncIterable<ChatStreamPart | Extra> {
+  const queue = new AsyncQueue<ChatStreamPart | Extra>();
   const stopped = new AbortController();
   const signal = requestSignal ? AbortSignal.any([requestSignal, stopped.signal]) : stopped.signal;
   const delta = (text: string, logprobs: TokenLogprob[] | undefined): ChatStreamPart => ({
@@ -342,7 +406,7 @@ async function* streamRun(
   const onDelta = gate
     ? (text: string, logprobs?: TokenLogprob[]) => send(gate.push(text, logprobs))
     : (text: string, logprobs?: TokenLogprob[]) => queue.push(delta(text, logprobs));
-  const running = run(signal, onDelta).then(
+  const running = run(signal, onDelta, (part) => queue.push(part)).then(
     (result) => {
       send(gate?.end(result));
       queue.push({

@@ -31,6 +31,12 @@ export class TokenLogprobRecorder {
     this.top = this.topCount > 0 ? topCandidates(logits, this.topCount).map((id) => this.described(id)) : [];
   }
 
+  /** A token's text and bytes, with no distribution (the first of a prompt has none). */
+  unscored(tokenId: number): { token: string; bytes: number[] } {
+    const { token, bytes } = this.described(tokenId);
+    return { token, bytes };
+  }
+
   /** The chosen token of the step last observed. */
   chosen(tokenId: number): TokenLogprob {
     return { ...this.described(tokenId), top: this.top };

@@ -2,7 +2,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type OpenAiTestServer, startOpenAiTestServer } from '../../../../testkit/openai-server.ts';
 import { splitForWrites } from '../../../../testkit/openai-server-answers.ts';
-import type { ChatRequest, ChatStreamPart } from '../../spec/index.ts';
+import type { ChatRequest } from '../../spec/index.ts';
 import { createOpenAiProvider } from './provider.ts';
 
 let server: OpenAiTestServer;
@@ -20,8 +20,8 @@ function chatModel(options: Parameters<ReturnType<typeof createOpenAiProvider>['
   return createOpenAiProvider({ baseURL: server.baseURL, apiKey: 'sk-test' }).chatModel('llava', options);
 }
 
-async function collect(stream: AsyncIterable<ChatStreamPart>): Promise<ChatStreamPart[]> {
-  const parts: ChatStreamPart[] = [];
+async function collect<Part>(stream: AsyncIterable<Part>): Promise<Part[]> {
+  const parts: Part[] = [];
   for await (const part of stream) parts.push(part);
   return parts;
 }
@@ -305,6 +305,18 @@ describe('OpenAiChatModel.complete', () => {
     });
     const cut = await collect(model.complete!({ ...sampling, maxNewTokens: 2, prompt: 'abc' }));
     expect(cut.at(-1)).toMatchObject({ type: 'finish', finishReason: 'length' });
+    // A text prompt is echoed here, before the engine's answer; token ids go to the engine as they are.
+    const echoed = await collect(model.complete!({ ...sampling, prompt: 'abc', echo: true }));
+    expect(echoed[0]).toEqual({ type: 'prompt', text: 'abc' });
+    expect(server.requests.at(-1)!.json).not.toHaveProperty('echo');
+    await collect(model.complete!({ ...sampling, prompt: [5, 6, 7] }));
+    expect(server.requests.at(-1)!.json).toMatchObject({ prompt: [5, 6, 7] });
+    for (const refused of [{ logprobs: 1 }, { echo: true, prompt: [5] }, { echo: true, maxNewTokens: 0 }]) {
+      await expect(collect(model.complete!({ ...sampling, prompt: 'abc', ...refused }))).rejects.toMatchObject({
+        status: 400,
+        code: 'completion_option_unsupported',
+      });
+    }
   });
 });
 

@@ -11,6 +11,7 @@ import type {
   FinishReason,
   ModelDescription,
   TextCompletionRequest,
+  TextCompletionStreamPart,
   TokenLogprob,
   TokenUsage,
   ToolCall,
@@ -89,8 +90,31 @@ export class OpenAiChatModel implements ChatModel {
     });
   }
 
-  /** Raw text continued by the engine's `/completions` (vLLM, llama.cpp, Ollama and OpenAI serve it). */
-  complete(request: TextCompletionRequest): AsyncGenerator<ChatStreamPart> {
+  /**
+   * Raw text continued by the engine's `/completions` (vLLM, llama.cpp, Ollama and OpenAI serve it).
+   * An echoed text prompt is given back here; token-id echoes and log probabilities are not read
+   * from engines (a 400 says so).
+   */
+  async *complete(request: TextCompletionRequest): AsyncGenerator<TextCompletionStreamPart> {
+    const refused: [string, boolean, string][] = [
+      ['logprobs', request.logprobs !== undefined || request.promptLogprobs !== undefined, 'log probabilities'],
+      ['echo', request.echo === true && typeof request.prompt !== 'string', 'echoing token-id prompts'],
+      ['max_tokens', request.maxNewTokens === 0, 'an echo without generation (max_tokens 0)'],
+    ];
+    for (const [param, given, what] of refused) {
+      if (given) {
+        throw new MmkitError(
+          `${this.description.id}: ${what} is not supported for an upstream engine's text completions`,
+          {
+            code: 'completion_option_unsupported',
+            param,
+            type: 'unsupported_error',
+            status: 400,
+          },
+        );
+      }
+    }
+    if (request.echo && typeof request.prompt === 'string') yield { type: 'prompt', text: request.prompt };
     const body: Record<string, unknown> = {
       model: this.modelName,
       prompt: request.prompt,
@@ -104,7 +128,7 @@ export class OpenAiChatModel implements ChatModel {
       ...(request.frequencyPenalty ? { frequency_penalty: request.frequencyPenalty } : {}),
       ...(this.options.streamUsage ? { stream_options: { include_usage: true } } : {}),
     };
-    return this.streamFrom('/completions', body, request.signal, (value, url) => {
+    yield* this.streamFrom('/completions', body, request.signal, (value, url) => {
       const chunk = parseWire(completionChunkSchema, value, url);
       const choice = chunk.choices?.[0];
       return {
