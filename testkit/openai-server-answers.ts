@@ -17,6 +17,8 @@ export interface ChatAnswer {
   finishReason: 'stop' | 'length' | 'tool_calls';
   promptTokens: number;
   toolCall?: { name: string; arguments: string };
+  /** A reasoning model's thinking, sent as `reasoning_content`. */
+  reasoning?: string;
 }
 
 /** The echoed text as a call of an offered tool, when it is one. */
@@ -45,6 +47,10 @@ export function chatAnswer(body: JsonBody): ChatAnswer {
     const at = text.indexOf(stop);
     if (at !== -1) text = text.slice(0, at);
   }
+  // As vLLM with a reasoning parser: a leading <think> block is the reasoning, apart from the content.
+  const thinking = /^<think>([\s\S]*?)<\/think>\s*/.exec(text);
+  const reasoning = thinking?.[1];
+  if (thinking) text = text.slice(thinking[0].length);
   let tokens = Array.from(text);
   let finishReason: ChatAnswer['finishReason'] = 'stop';
   const limit = body.max_tokens ?? body.max_completion_tokens;
@@ -55,7 +61,7 @@ export function chatAnswer(body: JsonBody): ChatAnswer {
   const promptTokens = messages.reduce((sum, message) => sum + Array.from(textOf(message)).length, 0);
   const toolCall = toolCallIn(text, body);
   if (toolCall) return { tokens: [], finishReason: 'tool_calls', promptTokens, toolCall };
-  return { tokens, finishReason, promptTokens };
+  return { tokens, finishReason, promptTokens, ...(reasoning === undefined ? {} : { reasoning }) };
 }
 
 export function chatCompletionJson(body: JsonBody, answer: ChatAnswer): JsonBody {
@@ -73,7 +79,11 @@ export function chatCompletionJson(body: JsonBody, answer: ChatAnswer): JsonBody
               content: null,
               tool_calls: [{ id: 'call_test', type: 'function', function: answer.toolCall }],
             }
-          : { role: 'assistant', content: answer.tokens.join('') },
+          : {
+              role: 'assistant',
+              content: answer.tokens.join(''),
+              ...(answer.reasoning === undefined ? {} : { reasoning_content: answer.reasoning }),
+            },
         finish_reason: answer.finishReason,
         logprobs: logprobsOf(body, answer.tokens),
       },
@@ -87,6 +97,9 @@ export function chatStreamEvents(body: JsonBody, answer: ChatAnswer): string[] {
   const chunk = (choices: JsonBody[], extra: JsonBody = {}) =>
     `data: ${JSON.stringify({ id: 'chatcmpl-test', object: 'chat.completion.chunk', model: body.model, choices, ...extra })}\n\n`;
   const events = [': keep-alive\n\n', chunk([{ index: 0, delta: { role: 'assistant', content: '' } }])];
+  for (const piece of (answer.reasoning ?? '').match(/[\s\S]{1,4}/g) ?? []) {
+    events.push(chunk([{ index: 0, delta: { reasoning_content: piece }, finish_reason: null }]));
+  }
   answer.tokens.forEach((token, index) => {
     events.push(
       chunk([{ index: 0, delta: { content: token }, finish_reason: null, logprobs: logprobsOf(body, [token]) }]),

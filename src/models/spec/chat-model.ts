@@ -84,6 +84,8 @@ export interface ChatRequest extends SamplingSettings, CallOptions {
   tools?: ToolDefinition[];
   /** Whether a call is up to the model (`auto`, the default), required, or of one named tool. */
   toolChoice?: ToolChoice;
+  /** More variables for the model's chat template (vLLM's `chat_template_kwargs`: Qwen3's `enable_thinking`). */
+  templateVariables?: Record<string, unknown>;
 }
 
 /**
@@ -102,7 +104,10 @@ export interface TokenUsage {
 }
 
 export interface ChatResult {
+  /** The answer, without the model's reasoning. */
   text: string;
+  /** What a reasoning model thought before answering (its `<think>` block), when it did. */
+  reasoning?: string;
   /** The answer's tokens with their log probabilities, when the request asked for them. */
   logprobs?: TokenLogprob[];
   /** Present when the model called tools (finish reason `tool-calls`). */
@@ -115,6 +120,8 @@ export interface ChatResult {
 export type ChatStreamPart =
   /** `logprobs`: the tokens this text came from, when the request asked for them. */
   | { type: 'text-delta'; text: string; logprobs?: TokenLogprob[] }
+  /** A piece of the model's reasoning, before its answer (never part of `text`). */
+  | { type: 'reasoning-delta'; text: string }
   | {
       type: 'finish';
       finishReason: FinishReason;

@@ -65,6 +65,13 @@ const tool = z.object({
   }),
 });
 
+/** Variables a request may give the chat template: names of letters, digits and _, plain JSON values. */
+export const CHAT_TEMPLATE_KWARGS = z
+  .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'must be a template variable name'), z.unknown())
+  .refine((value) => Object.keys(value).length <= 32, 'at most 32 variables')
+  .refine((value) => JSON.stringify(value).length <= 16_384, 'at most 16 KB of variables')
+  .nullish();
+
 /** What chat and text completions share: streaming, the answer's length, sampling, stops. */
 export const SAMPLING_FIELDS = {
   stream: z.boolean().nullish(),
@@ -120,6 +127,8 @@ export const chatRequestSchema = z.looseObject({
     .nullish(),
   logprobs: z.boolean().nullish(),
   top_logprobs: z.int().min(0).max(20).nullish(),
+  // vLLM's extension: more variables for the chat template (Qwen3's `enable_thinking: false`).
+  chat_template_kwargs: CHAT_TEMPLATE_KWARGS,
 });
 
 export type ChatRequestBody = z.infer<typeof chatRequestSchema>;

@@ -38,6 +38,7 @@ export function chatRequest(
     ...logprobs(body),
     ...responseFormat(body.response_format),
     ...toolsAndChoice(body),
+    ...(body.chat_template_kwargs ? { templateVariables: body.chat_template_kwargs } : {}),
     signal,
   };
 }

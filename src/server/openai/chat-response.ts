@@ -46,6 +46,8 @@ export function openAiLogprobs(logprobs: readonly TokenLogprob[] | undefined) {
 /** One answer among a completion's `n`. */
 export interface ChoiceResult {
   text: string;
+  /** A reasoning model's thinking, answered as `reasoning_content` (vLLM's and DeepSeek's field). */
+  reasoning?: string;
   finishReason: FinishReason;
   toolCalls?: readonly ToolCall[];
   logprobs?: readonly TokenLogprob[];
@@ -57,7 +59,10 @@ export function chatCompletion(identity: CompletionIdentity, choices: readonly C
     object: 'chat.completion' as const,
     choices: choices.map((choice, index) => ({
       index,
-      message: assistantMessage(choice.text, choice.toolCalls),
+      message: {
+        ...assistantMessage(choice.text, choice.toolCalls),
+        ...(choice.reasoning ? { reasoning_content: choice.reasoning } : {}),
+      },
       logprobs: openAiLogprobs(choice.logprobs),
       finish_reason: openAiFinishReason(choice.finishReason),
     })),
@@ -79,6 +84,7 @@ function assistantMessage(text: string, toolCalls: readonly ToolCall[] | undefin
 type Delta = {
   role?: 'assistant';
   content?: string;
+  reasoning_content?: string;
   tool_calls?: Array<ReturnType<typeof openAiToolCalls>[number] & { index: number }>;
 };
 

@@ -3,7 +3,8 @@
  * the assistant message opened at its first text (`output_item.added`, `content_part.added`, then
  * `output_text.delta`s), closed at the end (`output_text.done`, `content_part.done`,
  * `output_item.done`), each tool call as an item with its arguments, and `response.completed` (or
- * `response.incomplete` at the token limit) carrying the whole response. Every event has its
+ * `response.incomplete` at the token limit) carrying the whole response. A reasoning model's thinking
+ * comes first as a reasoning item (`response.reasoning_text.delta`s). Every event has its
  * `sequence_number`; a failure is an `error` event with the next one.
  */
 import type { ChatStreamPart, TokenLogprob } from '../../models/spec/index.ts';
@@ -16,6 +17,8 @@ import {
   outputText,
   type ResponseIdentity,
   type ResponseObject,
+  reasoningItem,
+  reasoningText,
   responsesLogprobs,
 } from './response-object.ts';
 import type { SendEvent } from './stream-answer.ts';
@@ -25,6 +28,7 @@ type FinishPart = Extract<ChatStreamPart, { type: 'finish' }>;
 export class ResponseEventWriter {
   private sequence = 0;
   private message: { id: string; outputIndex: number; text: string; logprobs: TokenLogprob[] } | undefined;
+  private reasoning: { id: string; outputIndex: number; text: string; open: boolean } | undefined;
   private readonly output: OutputItem[] = [];
 
   constructor(
@@ -44,6 +48,45 @@ export class ResponseEventWriter {
     await this.emit('response.in_progress', { response });
   }
 
+  /** A piece of a reasoning model's thinking: its own item, before the message. */
+  async reasoningText(delta: string): Promise<void> {
+    if (delta === '') return;
+    if (!this.reasoning) {
+      const outputIndex = this.output.length;
+      const id = itemId(this.identity, 'reasoning', this.firstItemNumber + outputIndex);
+      this.reasoning = { id, outputIndex, text: '', open: true };
+      const item = reasoningItem(id, 'in_progress', undefined);
+      this.output.push(item);
+      await this.emit('response.output_item.added', { output_index: outputIndex, item });
+      await this.emit('response.content_part.added', {
+        item_id: id,
+        output_index: outputIndex,
+        content_index: 0,
+        part: reasoningText(''),
+      });
+    }
+    this.reasoning.text += delta;
+    await this.emit('response.reasoning_text.delta', {
+      item_id: this.reasoning.id,
+      output_index: this.reasoning.outputIndex,
+      content_index: 0,
+      delta,
+    });
+  }
+
+  /** Ends the reasoning item, once the answer begins (or the response ends). */
+  private async closeReasoning(): Promise<void> {
+    const reasoning = this.reasoning;
+    if (!reasoning?.open) return;
+    reasoning.open = false;
+    const location = { item_id: reasoning.id, output_index: reasoning.outputIndex, content_index: 0 };
+    await this.emit('response.reasoning_text.done', { ...location, text: reasoning.text });
+    await this.emit('response.content_part.done', { ...location, part: reasoningText(reasoning.text) });
+    const item = reasoningItem(reasoning.id, 'completed', reasoning.text);
+    this.output[reasoning.outputIndex] = item;
+    await this.emit('response.output_item.done', { output_index: reasoning.outputIndex, item });
+  }
+
   async text(delta: string, logprobs: TokenLogprob[] | undefined): Promise<void> {
     if (delta === '') return;
     const message = await this.openMessage();
@@ -60,7 +103,8 @@ export class ResponseEventWriter {
 
   private async openMessage(): Promise<NonNullable<ResponseEventWriter['message']>> {
     if (this.message) return this.message;
-    const id = itemId(this.identity, 'message', this.firstItemNumber);
+    await this.closeReasoning();
+    const id = itemId(this.identity, 'message', this.firstItemNumber + this.output.length);
     this.message = { id, outputIndex: this.output.length, text: '', logprobs: [] };
     const item = messageItem(id, 'in_progress', []);
     this.output.push(item);
@@ -79,6 +123,7 @@ export class ResponseEventWriter {
    * tool calls, and returns the output items for the final response, which `complete` then sends.
    */
   async finish(part: FinishPart): Promise<OutputItem[]> {
+    await this.closeReasoning();
     const calls = part.toolCalls ?? [];
     if (this.message || calls.length === 0) {
       const message = await this.openMessage();

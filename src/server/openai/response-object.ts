@@ -17,7 +17,7 @@ export interface ResponseIdentity {
 }
 
 const RESPONSE_ID = /^resp_([0-9a-f]{24})$/;
-const ITEM_ID = /^(?:msg|fc|fco)_([0-9a-f]{24})_\d{1,5}$/;
+const ITEM_ID = /^(?:msg|fc|fco|rs)_([0-9a-f]{24})_\d{1,5}$/;
 
 export function newResponseIdentity(model: string): ResponseIdentity {
   const hex = randomBytes(12).toString('hex');
@@ -34,8 +34,13 @@ export function itemResponseHexOf(id: string): string | undefined {
   return ITEM_ID.exec(id)?.[1];
 }
 
-type ItemKind = 'message' | 'function_call' | 'function_call_output';
-const ITEM_PREFIX: Record<ItemKind, string> = { message: 'msg', function_call: 'fc', function_call_output: 'fco' };
+type ItemKind = 'message' | 'function_call' | 'function_call_output' | 'reasoning';
+const ITEM_PREFIX: Record<ItemKind, string> = {
+  message: 'msg',
+  function_call: 'fc',
+  function_call_output: 'fco',
+  reasoning: 'rs',
+};
 
 export function itemId(identity: Pick<ResponseIdentity, 'hex'>, kind: ItemKind, number: number): string {
   return `${ITEM_PREFIX[kind]}_${identity.hex}_${number}`;
@@ -66,23 +71,46 @@ export function functionCallItem(id: string, call: ToolCall, status: ItemStatus 
   };
 }
 
-export type OutputItem = ReturnType<typeof messageItem> | ReturnType<typeof functionCallItem>;
+/** A reasoning model's thinking, as open-weight models' reasoning is given (its text, no summary). */
+export function reasoningItem(id: string, status: ItemStatus, text: string | undefined) {
+  return {
+    id,
+    type: 'reasoning' as const,
+    status,
+    summary: [] as never[],
+    content: text === undefined ? [] : [reasoningText(text)],
+  };
+}
+
+export function reasoningText(text: string) {
+  return { type: 'reasoning_text' as const, text };
+}
+
+export type OutputItem =
+  | ReturnType<typeof messageItem>
+  | ReturnType<typeof functionCallItem>
+  | ReturnType<typeof reasoningItem>;
 
 /**
- * The items an answer becomes: its text as one assistant message (when there is text, or nothing
- * else), then one item per tool call. Numbers follow `firstNumber` (after the input's items).
+ * The items an answer becomes: a reasoning model's thinking as a reasoning item, its text as one
+ * assistant message (when there is text, or nothing else), then one item per tool call. Numbers follow `firstNumber` (after the input's items).
  */
 export function outputItems(
   identity: ResponseIdentity,
-  result: Pick<ChatResult, 'text' | 'toolCalls' | 'logprobs' | 'finishReason'>,
+  result: Pick<ChatResult, 'text' | 'reasoning' | 'toolCalls' | 'logprobs' | 'finishReason'>,
   firstNumber: number,
 ): OutputItem[] {
   const items: OutputItem[] = [];
   const calls = result.toolCalls ?? [];
   const status: ItemStatus = result.finishReason === 'length' ? 'incomplete' : 'completed';
+  if (result.reasoning) {
+    items.push(reasoningItem(itemId(identity, 'reasoning', firstNumber), 'completed', result.reasoning));
+  }
   if (result.text !== '' || calls.length === 0) {
     items.push(
-      messageItem(itemId(identity, 'message', firstNumber), status, [outputText(result.text, result.logprobs)]),
+      messageItem(itemId(identity, 'message', firstNumber + items.length), status, [
+        outputText(result.text, result.logprobs),
+      ]),
     );
   }
   for (const call of calls) {

@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { NO_CONTROL_CHARACTERS } from '../validation.ts';
-import { modelName, SAMPLING_FIELDS } from './chat-request-schema.ts';
+import { CHAT_TEMPLATE_KWARGS, modelName, SAMPLING_FIELDS } from './chat-request-schema.ts';
 
 const text = z.string().regex(NO_CONTROL_CHARACTERS, 'must not contain NUL or other control characters');
 const toolName = z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'must be 1–64 letters, digits, _ or -');
@@ -161,6 +161,7 @@ export const responsesRequestSchema = z.looseObject({
   text: z.object({ format: textFormat.nullish(), verbosity: z.string().nullish() }).nullish(),
   top_logprobs: z.int().min(0).max(20).nullish(),
   include: z.array(z.enum(INCLUDABLE)).max(16).nullish(),
+  chat_template_kwargs: CHAT_TEMPLATE_KWARGS,
   background: z.boolean().nullish(),
   conversation: z.unknown().optional(),
   prompt: z.unknown().optional(),

@@ -323,6 +323,34 @@ describe('POST /v1/chat/completions', () => {
     }
   });
 
+  it("gives a reasoning model's thinking as reasoning_content, whole and streamed (the AI SDK reads it)", async () => {
+    const thinking = '<think>\nweigh it up</think>\n\nForty-two.';
+    const whole = await client.chat.completions.create({
+      model: 'tiny-llm',
+      messages: [{ role: 'user', content: thinking }],
+      temperature: 0,
+    });
+    expect(whole.choices[0]?.message).toMatchObject({ content: 'Forty-two.', reasoning_content: '\nweigh it up' });
+    const stream = await client.chat.completions.create({
+      model: 'tiny-llm',
+      messages: [{ role: 'user', content: thinking }],
+      temperature: 0,
+      stream: true,
+    });
+    let reasoning = '';
+    let content = '';
+    for await (const chunk of stream) {
+      const delta = chunk.choices[0]?.delta as { content?: string; reasoning_content?: string } | undefined;
+      reasoning += delta?.reasoning_content ?? '';
+      content += delta?.content ?? '';
+    }
+    expect({ reasoning, content }).toEqual({ reasoning: '\nweigh it up', content: 'Forty-two.' });
+    const mmkit = createOpenAICompatible({ name: 'mmkit', baseURL: test.baseURL });
+    const viaAiSdk = await generateText({ model: mmkit('tiny-llm'), prompt: thinking, temperature: 0 });
+    expect(viaAiSdk.text).toBe('Forty-two.');
+    expect(viaAiSdk.reasoningText).toBe('\nweigh it up');
+  });
+
   it('applies frequency_penalty and presence_penalty, and refuses them out of range', async () => {
     const prompt = 'b'.repeat(16);
     const ask = (penalty: Record<string, number>) =>

@@ -102,6 +102,10 @@ async function sendPart(
     }
     return undefined;
   }
+  if (part.type === 'reasoning-delta') {
+    await send(chatChunk(identity, { reasoning_content: part.text }, null, includeUsage, undefined, index));
+    return undefined;
+  }
   if (part.toolCalls?.length) {
     await send(chatChunk(identity, toolCallsDelta(part.toolCalls), null, includeUsage, undefined, index));
   }

@@ -62,6 +62,8 @@ export function completionsRoutes(services: ServerServices): Hono<ServerEnv> {
           const logprobs = new LegacyLogprobsWriter(wantsLogprobs);
           let text = '';
           for await (const part of complete(request)) {
+            // Raw continuation has no reasoning of its own to tell apart.
+            if (part.type === 'reasoning-delta') continue;
             if (part.type !== 'finish') {
               text += part.text;
               logprobs.piece(part.text, part.logprobs);
@@ -85,6 +87,7 @@ export function completionsRoutes(services: ServerServices): Hono<ServerEnv> {
           const logprobs = new LegacyLogprobsWriter(wantsLogprobs);
           for (let next = index === 0 ? first : await parts.next(); !next.done; next = await parts.next()) {
             const part = next.value;
+            if (part.type === 'reasoning-delta') continue;
             if (part.type === 'finish') {
               await send(
                 textCompletionChunk(

@@ -330,6 +330,30 @@ describe('the Responses API (/v1/responses)', () => {
     ).rejects.toMatchObject({ status: 400, code: 'images_not_supported' });
   });
 
+  it("gives a reasoning model's thinking as a reasoning item before the message, whole and streamed", async () => {
+    const thinking = '<think>\nweigh it up</think>\n\nForty-two.';
+    const whole = await client.responses.create({ model: 'tiny-llm', input: thinking, temperature: 0 });
+    expect(whole.output_text).toBe('Forty-two.');
+    expect(whole.output[0]).toMatchObject({
+      type: 'reasoning',
+      content: [{ type: 'reasoning_text', text: '\nweigh it up' }],
+    });
+    expect(whole.output[0]!.id).toMatch(/^rs_/);
+    expect(whole.output[1]).toMatchObject({ type: 'message', content: [{ text: 'Forty-two.' }] });
+    const stream = client.responses.stream({ model: 'tiny-llm', input: thinking, temperature: 0 });
+    let reasoning = '';
+    for await (const event of stream) if (event.type === 'response.reasoning_text.delta') reasoning += event.delta;
+    const final = await stream.finalResponse();
+    expect(reasoning).toBe('\nweigh it up');
+    expect(final.output.map((item) => item.type)).toEqual(['reasoning', 'message']);
+    expect(final.output_text).toBe('Forty-two.');
+    // Going on from it, the thinking is not sent back to the model (chat templates drop it too).
+    const next = await client.responses.create({ model: 'transcript', previous_response_id: whole.id, input: 'and?' });
+    expect(next.output_text).toBe(
+      ['user: <think>', 'weigh it up</think>', '', 'Forty-two.', 'assistant: Forty-two.', 'user: and?'].join('\n'),
+    );
+  });
+
   it('reports log probabilities when include asks for them', async () => {
     const response = await client.responses.create({
       model: 'tiny-llm',

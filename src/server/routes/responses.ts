@@ -97,6 +97,10 @@ export function responsesRoutes(services: ServerServices): Hono<ServerEnv> {
               await events.text(part.text, part.logprobs);
               continue;
             }
+            if (part.type === 'reasoning-delta') {
+              await events.reasoningText(part.text);
+              continue;
+            }
             const output = await events.finish(part);
             const status = part.finishReason === 'length' ? 'incomplete' : 'completed';
             const response = responseObject(identity, body, { status, output, usage: part.usage, stored });
@@ -184,6 +188,7 @@ function chatBodyOf(body: ResponsesRequestBody): ChatRequestBody {
           }
         : format,
     ...(logprobs ? { logprobs: true, top_logprobs: body.top_logprobs ?? 0 } : {}),
+    chat_template_kwargs: body.chat_template_kwargs,
   };
 }
 

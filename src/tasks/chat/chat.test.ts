@@ -79,6 +79,16 @@ describe('chat with the testkit echo model', () => {
     expect(streamed.timings.firstTokenMs).toBeLessThanOrEqual(streamed.timings.totalMs);
   });
 
+  it("keeps a reasoning model's thinking out of the answer (and out of what is streamed), reporting it apart", async () => {
+    const text = '<think>\nshort plan</think>\n\nThe reply.';
+    const whole = await chat({ text, model, seed: 7 });
+    expect(whole).toMatchObject({ text: 'The reply.', reasoning: '\nshort plan' });
+    const deltas: string[] = [];
+    const streamed = await chat({ text, model, seed: 7, onTextDelta: (delta) => deltas.push(delta) });
+    expect(deltas.join('')).toBe('The reply.');
+    expect(streamed).toMatchObject({ text: 'The reply.', reasoning: '\nshort plan' });
+  });
+
   it('passes the seed and sampling settings through, and cuts at maxNewTokens', async () => {
     const reply = await chat({ text: 'abcdefghij', model, seed: 42, maxNewTokens: 4, temperature: 0, topP: 1 });
     expect(reply).toMatchObject({ text: 'abcd', finishReason: 'length' });

@@ -39,7 +39,10 @@ export interface ChatOptions extends CallOptions {
 }
 
 export interface ChatReply {
+  /** The answer (a reasoning model's thinking is not part of it). */
   text: string;
+  /** What a reasoning model thought before answering, when it did. */
+  reasoning?: string;
   finishReason: FinishReason;
   usage: TokenUsage;
   /** The language the user wrote in, which picked the default instruction. */
@@ -95,16 +98,19 @@ export async function chat(options: ChatOptions): Promise<ChatReply> {
   const { model, signal, onTextDelta } = options;
   signal?.throwIfAborted();
   let text = '';
+  let reasoning = '';
   let finishReason: FinishReason = 'stop';
   let usage: TokenUsage = { promptTokens: 0, completionTokens: 0 };
   let firstTokenMs: number | undefined;
   if (onTextDelta === undefined) {
     const result = await model.generate(request);
     ({ text, finishReason, usage } = result);
+    reasoning = result.reasoning ?? '';
     firstTokenMs = result.timings.firstOutputMs;
   } else {
     for await (const part of model.stream(request)) {
-      if (part.type === 'text-delta') {
+      if (part.type === 'reasoning-delta') reasoning += part.text;
+      else if (part.type === 'text-delta') {
         if (part.text === '') continue;
         firstTokenMs ??= performance.now() - started;
         text += part.text;
@@ -117,7 +123,15 @@ export async function chat(options: ChatOptions): Promise<ChatReply> {
   // Providers differ (some return finishReason `abort`, some reject): callers always get the rejection.
   if (signal?.aborted || finishReason === 'abort') throw abortError(signal);
   const timings = { totalMs: performance.now() - started, ...(firstTokenMs === undefined ? {} : { firstTokenMs }) };
-  return { text, finishReason, usage, language, model: model.description.id, timings };
+  return {
+    text,
+    ...(reasoning === '' ? {} : { reasoning }),
+    finishReason,
+    usage,
+    language,
+    model: model.description.id,
+    timings,
+  };
 }
 
 function conversationOf(options: ChatOptions): ChatMessage[] {

@@ -58,7 +58,7 @@ export class ScriptedChatModel implements ChatModel {
     let finishReason: ChatResult['finishReason'] = 'stop';
     for await (const part of this.stream(request)) {
       if (part.type === 'text-delta') text += part.text;
-      else finishReason = part.finishReason;
+      else if (part.type === 'finish') finishReason = part.finishReason;
     }
     return { text, finishReason, usage: { promptTokens: 1, completionTokens: text.length }, timings: { totalMs: 1 } };
   }

@@ -164,6 +164,8 @@ export async function* answerAboutImage(call: AnswerRequest): AsyncGenerator<Vqa
   try {
     if (call.delivery === 'stream') {
       for await (const part of model.stream(request)) {
+        // A reasoning model's thinking is not the answer.
+        if (part.type === 'reasoning-delta') continue;
         if (part.type === 'finish') {
           finishReason = part.finishReason;
           usage = part.usage;

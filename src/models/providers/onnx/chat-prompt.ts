@@ -78,17 +78,32 @@ function promptLength(inputIds: unknown): number {
   return (inputIds as Tensor).dims.at(-1) ?? 0;
 }
 
+/** What the chat template is rendered with besides the messages. */
+export interface TemplateSettings {
+  /** A template of the model folder's own file, where the tokenizer config has none. */
+  chatTemplate?: string | undefined;
+  tools?: readonly ToolDefinition[] | undefined;
+  /** The request's own variables (`enable_thinking`…); they cannot replace the ones set here. */
+  variables?: Record<string, unknown> | undefined;
+}
+
+function templateOptions(settings: TemplateSettings): Record<string, unknown> {
+  return {
+    ...settings.variables,
+    add_generation_prompt: true,
+    ...templateTools(settings.tools),
+    ...(settings.chatTemplate === undefined ? {} : { chat_template: settings.chatTemplate }),
+  };
+}
+
 export function prepareTextPrompt(
   tokenizer: PreTrainedTokenizer,
   messages: readonly ChatMessage[],
-  chatTemplate: string | undefined,
-  tools?: readonly ToolDefinition[],
+  settings: TemplateSettings = {},
 ): PreparedPrompt {
   const inputs = tokenizer.apply_chat_template(textOnlyMessages(messages) as never, {
-    add_generation_prompt: true,
+    ...templateOptions(settings),
     return_dict: true,
-    ...templateTools(tools),
-    ...(chatTemplate === undefined ? {} : { chat_template: chatTemplate }),
   }) as unknown as Record<string, unknown>;
   return { inputs, promptTokens: promptLength(inputs.input_ids) };
 }
@@ -100,8 +115,7 @@ function decodeImage(data: Uint8Array, index: number): Promise<RawImage> {
 export async function prepareVisionPrompt(
   processor: Processor,
   messages: readonly ChatMessage[],
-  chatTemplate: string | undefined,
-  tools?: readonly ToolDefinition[],
+  settings: TemplateSettings = {},
 ): Promise<PreparedPrompt> {
   const images: RawImage[] = [];
   const templateMessages: TemplateMessage[] = [];
@@ -122,10 +136,8 @@ export async function prepareVisionPrompt(
     templateMessages.push({ role: message.role, content, ...templateToolFields(message) });
   }
   const text = processor.apply_chat_template(templateMessages as never, {
-    add_generation_prompt: true,
+    ...templateOptions(settings),
     tokenize: false,
-    ...templateTools(tools),
-    ...(chatTemplate === undefined ? {} : { chat_template: chatTemplate }),
   }) as unknown as string;
   let inputs: Record<string, unknown>;
   if (images.length === 0) {

@@ -26,14 +26,16 @@ async function collect(parts: AsyncIterable<TextCompletionStreamPart>) {
   const logprobs: TokenLogprob[] = [];
   let finish: Extract<ChatStreamPart, { type: 'finish' }> | undefined;
   let prompt: PromptPart | undefined;
+  const reasoning: string[] = [];
   for await (const part of parts) {
     if (part.type === 'text-delta') {
       deltas.push(part.text);
       logprobs.push(...(part.logprobs ?? []));
     } else if (part.type === 'prompt') prompt = part;
+    else if (part.type === 'reasoning-delta') reasoning.push(part.text);
     else finish = part;
   }
-  return { deltas, logprobs, prompt, finish: finish! };
+  return { deltas, logprobs, prompt, reasoning, finish: finish! };
 }
 
 describe.each([
@@ -367,5 +369,56 @@ describe('chat templates beside the tokenizer', () => {
     model = await OnnxChatModel.load(directory);
     expect((await model.generate(ask('Whisper THIS'))).text).toBe('whisper this');
     await model.dispose();
+  });
+});
+
+describe('reasoning models (a <think> block before the answer)', () => {
+  let directory: string;
+  let model: OnnxChatModel;
+
+  // Qwen3's way: the generation prompt opens the block, or with enable_thinking false opens and closes it.
+  const thinkingTemplate =
+    "{% for message in messages %}{{ '<|' + message['role'] + '|>\\n' + message['content'] + '<|end|>\\n' }}{% endfor %}" +
+    "{% if add_generation_prompt %}{{ '<|assistant|>\\n' }}" +
+    "{% if enable_thinking is defined and enable_thinking is false %}{{ '<think>\\n\\n</think>\\n\\n' }}{% else %}{{ '<think>\\n' }}{% endif %}{% endif %}";
+
+  beforeAll(async () => {
+    directory = await mkdtemp(join(tmpdir(), 'mmkit-onnx-thinking-'));
+    await buildTinyModel('llm', directory);
+    await writeFile(join(directory, 'chat_template.jinja'), thinkingTemplate);
+    model = await OnnxChatModel.load(directory);
+  });
+
+  afterAll(async () => {
+    await model?.dispose();
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  // The echo model copies the user's bytes from where the generation prompt leaves off: after the
+  // opened `<think>\n` it writes the rest of the message, as a thinking model would go on.
+  const message = '<think>\nfirst a plan</think>\n\nThe answer.';
+
+  it('answers without the thinking and gives it as reasoning, whole and streamed', async () => {
+    const whole = await model.generate(ask(message));
+    expect(whole).toMatchObject({ text: 'The answer.', reasoning: 'first a plan', finishReason: 'stop' });
+    const streamed = await collect(model.stream(ask(message)));
+    expect(streamed.reasoning.join('')).toBe('first a plan');
+    expect(streamed.deltas.join('')).toBe('The answer.');
+    expect(streamed.reasoning.length).toBeGreaterThan(1);
+  });
+
+  it('passes template variables: enable_thinking false closes the block in the prompt', async () => {
+    const plain = '<think>\n\n</think>\n\nhello';
+    const answer = await model.generate(ask(plain, { templateVariables: { enable_thinking: false } }));
+    expect(answer.text).toBe('hello');
+    expect(answer.reasoning).toBeUndefined();
+  });
+
+  it('calls tools after thinking', async () => {
+    const call =
+      '<think>\nthe weather tool</think>\n<tool_call>{"name": "get_weather", "arguments": {"city": "Oslo"}}</tool_call>';
+    const answer = await model.generate(ask(call, { tools: [{ name: 'get_weather' }], maxNewTokens: 200 }));
+    expect(answer).toMatchObject({ reasoning: 'the weather tool', text: '', finishReason: 'tool-calls' });
+    expect(answer.toolCalls?.[0]).toMatchObject({ name: 'get_weather', arguments: '{"city":"Oslo"}' });
   });
 });

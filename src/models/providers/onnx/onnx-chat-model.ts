@@ -30,6 +30,7 @@ import type {
   TextCompletionStreamPart,
   TokenLogprob,
 } from '../../spec/index.ts';
+import { AnswerShaper } from './answer-shaper.ts';
 import { AsyncQueue } from './async-queue.ts';
 import { countImages, prepareTextPrompt, prepareVisionPrompt } from './chat-prompt.ts';
 import { readChatTemplateFile } from './chat-template.ts';
@@ -46,9 +47,8 @@ import {
   sessionBaseNames,
 } from './model-folder.ts';
 import { promptLogprobs } from './prompt-logprobs.ts';
+import { promptOpensReasoning } from './reasoning-split.ts';
 import { withSessionOptions } from './session-options.ts';
-import { type ReleasedText, ToolCallStreamGate } from './tool-call-stream.ts';
-import { parseToolCalls } from './tool-calls.ts';
 
 export interface OnnxModelOptions {
   /** The registry id, for descriptions and messages (default `onnx:<folder>`). */
@@ -238,15 +238,15 @@ export class OnnxChatModel implements ChatModel {
   }
 
   async generate(request: ChatRequest): Promise<ChatResult> {
-    return withToolCalls(await this.run(request, () => {}), request);
+    const shaper = new AnswerShaper(request);
+    const raw = await this.run(request, () => {}, shaper);
+    shaper.push(raw.text);
+    return shaper.finish(raw).result;
   }
 
   stream(request: ChatRequest): AsyncIterable<ChatStreamPart> {
-    // With tools offered, text that may be part of a call is held until it is known to be one or not.
-    const gate = request.tools?.length ? new ToolCallStreamGate() : undefined;
-    return streamRun(request.signal, gate, async (signal, onDelta) =>
-      withToolCalls(await this.run({ ...request, signal }, onDelta), request),
-    );
+    const shaper = new AnswerShaper(request);
+    return streamRun(request.signal, shaper, (signal, onDelta) => this.run({ ...request, signal }, onDelta, shaper));
   }
 
   complete(request: TextCompletionRequest): AsyncIterable<TextCompletionStreamPart> {
@@ -342,6 +342,7 @@ export class OnnxChatModel implements ChatModel {
   private async run(
     request: ChatRequest,
     onDelta: (text: string, logprobs?: TokenLogprob[]) => void,
+    shaper: AnswerShaper,
   ): Promise<ChatResult> {
     const startedAt = performance.now();
     if (!this.hasChatTemplate) throw noChatTemplate(this.description.id, 'text');
@@ -363,9 +364,10 @@ export class OnnxChatModel implements ChatModel {
     }
     let prompt: PreparedPrompt;
     try {
+      const template = { chatTemplate: this.chatTemplate, tools: request.tools, variables: request.templateVariables };
       prompt = this.parts.processor
-        ? await prepareVisionPrompt(this.parts.processor, request.messages, this.chatTemplate, request.tools)
-        : prepareTextPrompt(this.parts.tokenizer, request.messages, this.chatTemplate, request.tools);
+        ? await prepareVisionPrompt(this.parts.processor, request.messages, template)
+        : prepareTextPrompt(this.parts.tokenizer, request.messages, template);
     } catch (error) {
       if (error instanceof MmkitError) throw error;
       throw new MmkitError(`${this.description.id}: cannot build the prompt (${describeError(error)})`, {
@@ -374,7 +376,14 @@ export class OnnxChatModel implements ChatModel {
         cause: error,
       });
     }
+    if (promptOpensReasoning(this.promptTail(prompt))) shaper.startInsideReasoning();
     return runGeneration(this.target, prompt, request, startedAt, onDelta);
+  }
+
+  /** The rendered prompt's last few tokens as text (enough to see a `<think>` the template opened). */
+  private promptTail(prompt: PreparedPrompt): string {
+    const ids = Array.from((prompt.inputs.input_ids as Tensor).data as BigInt64Array, Number);
+    return this.parts.tokenizer.decode(ids.slice(-8), { skip_special_tokens: false });
   }
 }
 
@@ -384,7 +393,7 @@ export class OnnxChatModel implements ChatModel {
  */
 async function* streamRun<Extra = never>(
   requestSignal: AbortSignal | undefined,
-  gate: ToolCallStreamGate | undefined,
+  shaper: AnswerShaper | undefined,
   run: (
     signal: AbortSignal,
     onDelta: (text: string, logprobs?: TokenLogprob[]) => void,
@@ -395,20 +404,16 @@ async function* streamRun<Extra = never>(
   const queue = new AsyncQueue<ChatStreamPart | Extra>();
   const stopped = new AbortController();
   const signal = requestSignal ? AbortSignal.any([requestSignal, stopped.signal]) : stopped.signal;
-  const delta = (text: string, logprobs: TokenLogprob[] | undefined): ChatStreamPart => ({
-    type: 'text-delta',
-    text,
-    ...(logprobs?.length ? { logprobs } : {}),
-  });
-  const send = (released: ReleasedText | undefined) => {
-    if (released) queue.push(delta(released.text, released.logprobs));
-  };
-  const onDelta = gate
-    ? (text: string, logprobs?: TokenLogprob[]) => send(gate.push(text, logprobs))
-    : (text: string, logprobs?: TokenLogprob[]) => queue.push(delta(text, logprobs));
+  const onDelta = shaper
+    ? (text: string, logprobs?: TokenLogprob[]) => {
+        for (const part of shaper.push(text, logprobs)) queue.push(part);
+      }
+    : (text: string, logprobs?: TokenLogprob[]) =>
+        queue.push({ type: 'text-delta', text, ...(logprobs?.length ? { logprobs } : {}) });
   const running = run(signal, onDelta, (part) => queue.push(part)).then(
-    (result) => {
-      send(gate?.end(result));
+    (raw) => {
+      const { parts, result } = shaper ? shaper.finish(raw) : { parts: [], result: raw };
+      for (const part of parts) queue.push(part);
       queue.push({
         type: 'finish',
         finishReason: result.finishReason,
@@ -434,11 +439,4 @@ function noChatTemplate(model: string, kind: 'vision' | 'text'): MmkitError {
     `${model} has no chat template (none in tokenizer_config.json, chat_template.jinja or chat_template.json): it is not a chat model${hint}`,
     { code: 'chat_template_missing', param: 'model', type: 'unsupported_error' },
   );
-}
-
-/** A finished answer that calls offered tools becomes those calls (finish reason `tool-calls`). */
-function withToolCalls(result: ChatResult, request: ChatRequest): ChatResult {
-  if (!request.tools?.length || result.finishReason !== 'stop') return result;
-  const parsed = parseToolCalls(result.text, request.tools);
-  return parsed ? { ...result, text: parsed.text, toolCalls: parsed.toolCalls, finishReason: 'tool-calls' } : result;
 }

@@ -93,6 +93,28 @@ describe('OpenAiChatModel.generate', () => {
     expect(Buffer.from(jpegUrl.split(',')[1], 'base64').equals(jpeg)).toBe(true);
   });
 
+  it("reads a reasoning engine's reasoning_content apart from the answer, and passes template variables on", async () => {
+    const model = chatModel();
+    const thinking = '<think>first think</think>\nThen answer.';
+    const whole = await model.generate({
+      ...sampling,
+      messages: [{ role: 'user', content: thinking }],
+      templateVariables: { enable_thinking: true },
+    });
+    expect(whole).toMatchObject({ text: 'Then answer.', reasoning: 'first think' });
+    expect(server.requests.at(-1)!.json).toMatchObject({ chat_template_kwargs: { enable_thinking: true } });
+    const parts = await collect(model.stream({ ...sampling, messages: [{ role: 'user', content: thinking }] }));
+    const reasoning = parts.filter((part) => part.type === 'reasoning-delta').map((part) => part.text);
+    expect(reasoning.join('')).toBe('first think');
+    expect(reasoning.length).toBeGreaterThan(1);
+    expect(
+      parts
+        .filter((part) => part.type === 'text-delta')
+        .map((part) => part.text)
+        .join(''),
+    ).toBe('Then answer.');
+  });
+
   it('maps a max_tokens cut to finishReason length', async () => {
     const result = await chatModel().generate({
       ...sampling,

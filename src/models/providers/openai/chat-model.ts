@@ -62,8 +62,10 @@ export class OpenAiChatModel implements ChatModel {
       arguments: call.function?.arguments ?? '{}',
     }));
     const logprobs = tokenLogprobs(choice.logprobs);
+    const reasoning = choice.message.reasoning_content ?? choice.message.reasoning;
     return {
       text: choice.message.content ?? '',
+      ...(reasoning ? { reasoning } : {}),
       ...(logprobs ? { logprobs } : {}),
       ...(toolCalls.length > 0 ? { toolCalls } : {}),
       finishReason: mapFinishReason(choice.finish_reason),
@@ -82,6 +84,7 @@ export class OpenAiChatModel implements ChatModel {
       const choice = chunk.choices?.[0];
       return {
         text: choice?.delta?.content ?? undefined,
+        reasoning: choice?.delta?.reasoning_content ?? choice?.delta?.reasoning ?? undefined,
         logprobs: tokenLogprobs(choice?.logprobs),
         toolCallPieces: choice?.delta?.tool_calls ?? [],
         finishReason: choice?.finish_reason ?? undefined,
@@ -174,6 +177,7 @@ export class OpenAiChatModel implements ChatModel {
       if (chunk.usage) {
         usage = { promptTokens: chunk.usage.prompt_tokens ?? 0, completionTokens: chunk.usage.completion_tokens ?? 0 };
       }
+      if (chunk.reasoning) yield { type: 'reasoning-delta', text: chunk.reasoning };
       if (chunk.text) {
         firstOutputMs ??= performance.now() - started;
         deltas++;
@@ -237,6 +241,7 @@ export class OpenAiChatModel implements ChatModel {
     }
     const extra = this.options.extraSamplingFields;
     if (extra.includes('top_k') && request.topK !== undefined) body.top_k = request.topK;
+    if (request.templateVariables) body.chat_template_kwargs = request.templateVariables;
     if (extra.includes('repetition_penalty') && request.repetitionPenalty !== undefined) {
       body.repetition_penalty = request.repetitionPenalty;
     }
@@ -251,6 +256,8 @@ export class OpenAiChatModel implements ChatModel {
 /** What one streamed chunk carries, whichever route sent it. */
 interface StreamChunk {
   text: string | undefined;
+  /** A reasoning model's thinking, where the engine separates it. */
+  reasoning?: string | undefined;
   logprobs: TokenLogprob[] | undefined;
   toolCallPieces: ReadonlyArray<{
     index?: number | null;

@@ -37,7 +37,13 @@ export const chatCompletionSchema = z.object({
   choices: z
     .array(
       z.object({
-        message: z.object({ content: z.string().nullish(), tool_calls: z.array(toolCallSchema).nullish() }),
+        message: z.object({
+          content: z.string().nullish(),
+          // vLLM's and DeepSeek's field for a reasoning model's thinking; some servers call it `reasoning`.
+          reasoning_content: z.string().nullish(),
+          reasoning: z.string().nullish(),
+          tool_calls: z.array(toolCallSchema).nullish(),
+        }),
         finish_reason: z.string().nullish(),
         logprobs: logprobsSchema,
       }),
@@ -54,6 +60,8 @@ export const chatCompletionChunkSchema = z.object({
         delta: z
           .object({
             content: z.string().nullish(),
+            reasoning_content: z.string().nullish(),
+            reasoning: z.string().nullish(),
             // Streamed tool calls come in pieces: the first names the call, the rest add argument text.
             tool_calls: z.array(toolCallSchema.extend({ index: z.number().nullish() })).nullish(),
           })

@@ -1,0 +1,76 @@
+/**
+ * A local model's raw answer as the spec's parts: its reasoning (`<think>` block) apart from the
+ * answer, the answer's text through the tool-call gate when tools are offered, and at the end the
+ * calls parsed out of the text. Whole answers (`generate`) go through the same steps, so both ways
+ * give the same result.
+ */
+import type { ChatRequest, ChatResult, ChatStreamPart, TokenLogprob } from '../../spec/index.ts';
+import { ReasoningSplitter } from './reasoning-split.ts';
+import { type ReleasedText, ToolCallStreamGate } from './tool-call-stream.ts';
+import { parseToolCalls } from './tool-calls.ts';
+
+export class AnswerShaper {
+  private readonly splitter = new ReasoningSplitter();
+  private readonly gate: ToolCallStreamGate | undefined;
+  private pendingLogprobs: TokenLogprob[] = [];
+
+  constructor(private readonly request: ChatRequest) {
+    // With tools offered, text that may be part of a call is held until it is known to be one or not.
+    this.gate = request.tools?.length ? new ToolCallStreamGate() : undefined;
+  }
+
+  /** The rendered prompt opened the thinking block: the answer begins inside it. */
+  startInsideReasoning(): void {
+    this.splitter.startInside();
+  }
+
+  /** The parts a piece of the raw answer makes (its tokens' log probabilities go with its text). */
+  push(text: string, logprobs?: readonly TokenLogprob[]): ChatStreamPart[] {
+    if (logprobs) this.pendingLogprobs.push(...logprobs);
+    return this.parts(this.splitter.push(text));
+  }
+
+  /** The parts still held, and the result: text without the reasoning, calls parsed out of it. */
+  finish(raw: ChatResult): { parts: ChatStreamPart[]; result: ChatResult } {
+    const parts = this.parts(this.splitter.end());
+    const { reasoning, text } = this.splitter;
+    const result = withToolCalls({ ...raw, text, ...(reasoning === '' ? {} : { reasoning }) }, this.request);
+    const rest = this.gate?.end(result);
+    if (rest) parts.push(textDelta(rest));
+    return { parts, result };
+  }
+
+  /**
+   * Reasoning pieces as they are; text pieces through the gate, with the log probabilities of the
+   * tokens since the last text (those that wrote reasoning are not the answer's).
+   */
+  private parts(pieces: ReturnType<ReasoningSplitter['push']>): ChatStreamPart[] {
+    const parts: ChatStreamPart[] = [];
+    for (const piece of pieces) {
+      const tokens = this.pendingLogprobs;
+      this.pendingLogprobs = [];
+      if (piece.kind === 'reasoning') {
+        parts.push({ type: 'reasoning-delta', text: piece.text });
+        continue;
+      }
+      const released = this.gate ? this.gate.push(piece.text, tokens) : { text: piece.text, logprobs: tokens };
+      if (released) parts.push(textDelta(released));
+    }
+    return parts;
+  }
+}
+
+function textDelta(released: ReleasedText): ChatStreamPart {
+  return {
+    type: 'text-delta',
+    text: released.text,
+    ...(released.logprobs.length ? { logprobs: released.logprobs } : {}),
+  };
+}
+
+/** A finished answer that calls offered tools becomes those calls (finish reason `tool-calls`). */
+function withToolCalls(result: ChatResult, request: ChatRequest): ChatResult {
+  if (!request.tools?.length || result.finishReason !== 'stop') return result;
+  const parsed = parseToolCalls(result.text, request.tools);
+  return parsed ? { ...result, text: parsed.text, toolCalls: parsed.toolCalls, finishReason: 'tool-calls' } : result;
+}
