@@ -24,6 +24,12 @@ export function answerGrammar(request: ChatRequest): GrammarNode | undefined {
   return format.schema === undefined ? ANY_OBJECT : compileJsonSchema(format.schema, 'response_format');
 }
 
+/** Whether the answer is held to a grammar from its first token (so it holds no thinking block). */
+export function isConstrained(request: ChatRequest): boolean {
+  const choice = request.toolChoice;
+  return request.responseFormat?.type === 'json' || (choice !== undefined && choice !== 'auto');
+}
+
 function forcedCall(request: ChatRequest): GrammarNode | undefined {
   const choice = request.toolChoice;
   if (choice === undefined || choice === 'auto') return undefined;

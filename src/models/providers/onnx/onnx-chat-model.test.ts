@@ -414,6 +414,12 @@ describe('reasoning models (a <think> block before the answer)', () => {
     expect(answer.reasoning).toBeUndefined();
   });
 
+  it('answers JSON mode with the JSON itself, though the template opened a block', async () => {
+    const answer = await model.generate(ask('{"a": 1}', { responseFormat: { type: 'json' } }));
+    expect(JSON.parse(answer.text)).toBeTypeOf('object');
+    expect(answer.reasoning).toBeUndefined();
+  });
+
   it('calls tools after thinking', async () => {
     const call =
       '<think>\nthe weather tool</think>\n<tool_call>{"name": "get_weather", "arguments": {"city": "Oslo"}}</tool_call>';

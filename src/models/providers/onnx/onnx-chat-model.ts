@@ -30,6 +30,7 @@ import type {
   TextCompletionStreamPart,
   TokenLogprob,
 } from '../../spec/index.ts';
+import { isConstrained } from './answer-grammar.ts';
 import { AnswerShaper } from './answer-shaper.ts';
 import { AsyncQueue } from './async-queue.ts';
 import { countImages, prepareTextPrompt, prepareVisionPrompt } from './chat-prompt.ts';
@@ -376,7 +377,8 @@ export class OnnxChatModel implements ChatModel {
         cause: error,
       });
     }
-    if (promptOpensReasoning(this.promptTail(prompt))) shaper.startInsideReasoning();
+    // A constrained answer is JSON from its first token, even where the template opened a block.
+    if (!isConstrained(request) && promptOpensReasoning(this.promptTail(prompt))) shaper.startInsideReasoning();
     return runGeneration(this.target, prompt, request, startedAt, onDelta);
   }
 
