@@ -6,7 +6,7 @@
 import type { ChatModel, ChatRequest, TokenUsage } from '../../models/spec/index.ts';
 import { invalidRequest } from '../http-errors.ts';
 import type { ChatRequestBody } from './chat-request-schema.ts';
-import { penalties } from './penalties.ts';
+import { samplingSettings } from './sampling-settings.ts';
 
 /** Tokens generated when the client sets no limit, within the model's context. */
 const DEFAULT_MAX_TOKENS = 1024;
@@ -25,16 +25,10 @@ export function chatRequest(
       'max_tokens_too_large',
     );
   }
-  const stop = body.stop === undefined || body.stop === null ? undefined : [body.stop].flat();
   return {
     messages,
     maxNewTokens: requested ?? Math.min(DEFAULT_MAX_TOKENS, model.contextLength),
-    temperature: body.temperature ?? 1,
-    topP: body.top_p ?? 1,
-    ...(body.top_k ? { topK: body.top_k } : {}),
-    ...penalties(body),
-    ...(body.seed === undefined || body.seed === null ? {} : { seed: body.seed }),
-    ...(stop ? { stop } : {}),
+    ...samplingSettings(body),
     ...logprobs(body),
     ...responseFormat(body.response_format),
     ...toolsAndChoice(body),

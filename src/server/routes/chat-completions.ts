@@ -9,6 +9,7 @@ import type { ChatStreamPart, TokenUsage } from '../../models/spec/index.ts';
 import { invalidRequest } from '../http-errors.ts';
 import { requestSignal } from '../middleware/request-context.ts';
 import { checkPromptLength, hasImageParts, toChatMessages } from '../openai/chat-messages.ts';
+import { leaseChatModel } from '../openai/chat-model-lease.ts';
 import { chatRequest, totalUsage } from '../openai/chat-request.ts';
 import { chatRequestSchema } from '../openai/chat-request-schema.ts';
 import {
@@ -41,17 +42,13 @@ export function chatCompletionsRoutes(services: ServerServices): Hono<ServerEnv>
       allowRemoteImages: services.remoteImages,
       signal,
     });
-    const lease = await services.models.acquire(wantsImages ? 'visionChat' : 'chat', body.model, signal);
+    const lease = await leaseChatModel(services, body.model, wantsImages, signal, {
+      param: 'messages',
+      imageParts: 'image_url',
+    });
     let releasedByStream = false;
     try {
       const model = lease.model;
-      if (wantsImages && !model.acceptsImages) {
-        throw invalidRequest(
-          `the model '${body.model}' reads text only: send no image_url parts, or use a vision model`,
-          'messages',
-          'images_not_supported',
-        );
-      }
       const request = chatRequest(body, model, messages, signal);
       const identity = newCompletionIdentity(body.model);
       // `n` answers one after another, each from its own seed (seed + index when the client set one).

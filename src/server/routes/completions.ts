@@ -19,7 +19,7 @@ import {
   textCompletionChunk,
   textCompletionUsageChunk,
 } from '../openai/completion-wire.ts';
-import { penalties } from '../openai/penalties.ts';
+import { samplingSettings } from '../openai/sampling-settings.ts';
 import { streamAnswer } from '../openai/stream-answer.ts';
 import type { ServerEnv, ServerServices } from '../server-context.ts';
 import { parseWith, readJsonBody } from '../validation.ts';
@@ -150,17 +150,11 @@ function completionRequest(
       'max_tokens_too_large',
     );
   }
-  const stop = body.stop === undefined || body.stop === null ? undefined : [body.stop].flat();
   const logprobs = body.logprobs ?? undefined;
   return {
     prompt,
     maxNewTokens: requested ?? DEFAULT_MAX_TOKENS,
-    temperature: body.temperature ?? 1,
-    topP: body.top_p ?? 1,
-    ...(body.top_k ? { topK: body.top_k } : {}),
-    ...penalties(body),
-    ...(body.seed === undefined || body.seed === null ? {} : { seed: body.seed }),
-    ...(stop ? { stop } : {}),
+    ...samplingSettings(body),
     ...(body.echo ? { echo: true } : {}),
     ...(logprobs === undefined ? {} : { logprobs, ...(body.echo ? { promptLogprobs: logprobs } : {}) }),
     signal,

@@ -11,6 +11,7 @@ import { isMmkitError, MmkitError } from '../../errors.ts';
 import type { ChatResult } from '../../models/spec/index.ts';
 import { invalidRequest, notFound } from '../http-errors.ts';
 import { requestSignal } from '../middleware/request-context.ts';
+import { leaseChatModel } from '../openai/chat-model-lease.ts';
 import { chatRequest } from '../openai/chat-request.ts';
 import type { ChatRequestBody } from '../openai/chat-request-schema.ts';
 import { ResponseEventWriter } from '../openai/response-events.ts';
@@ -48,17 +49,13 @@ export function responsesRoutes(services: ServerServices): Hono<ServerEnv> {
       allowRemoteImages: services.remoteImages,
       signal,
     });
-    const lease = await services.models.acquire(wantsImages ? 'visionChat' : 'chat', body.model, signal);
+    const lease = await leaseChatModel(services, body.model, wantsImages, signal, {
+      param: 'input',
+      imageParts: 'input_image',
+    });
     let releasedByStream = false;
     try {
       const model = lease.model;
-      if (wantsImages && !model.acceptsImages) {
-        throw invalidRequest(
-          `the model '${body.model}' reads text only: send no input_image parts, or use a vision model`,
-          'input',
-          'images_not_supported',
-        );
-      }
       const request = withRequestParams(() => chatRequest(chatBodyOf(body), model, messages, signal));
       const identity = newResponseIdentity(body.model);
       const stored = body.store !== false && store.enabled;
