@@ -19,6 +19,7 @@ const suites: Array<{ name: string; load: () => Promise<{ run: () => Promise<Ben
   { name: 'assistant', load: () => import('./assistant.bench.ts') },
   { name: 'vqa', load: () => import('./vqa.bench.ts') },
   { name: 'speech', load: () => import('./speech.bench.ts') },
+  { name: 'say', load: () => import('./say.bench.ts') },
   { name: 'server', load: () => import('./server.bench.ts') },
   { name: 'finetune', load: () => import('./finetune.bench.ts') },
 ];

@@ -1,17 +1,24 @@
 /**
  * `POST /v1/audio/speech`: `input` (≤ 4096 characters), `voice`, `response_format` mp3 | opus |
  * aac | flac (ffmpeg) | wav | pcm (16-bit little-endian mono at the model's rate, given in
- * `X-Sample-Rate`), `speed`. The audio is sent as a stream of chunks. `SpeechModel` synthesizes whole utterances today; when the `say` task
- * streams sentence by sentence, `synthesizeSpeech` below is the one place to swap.
+ * `X-Sample-Rate`), `speed`, `stream_format` audio | sse. The text is spoken sentence by sentence
+ * and sent as it is made, so the first sentence plays while the rest is synthesized; a client that
+ * goes away stops the synthesis.
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { encodeWav } from '../../media/wav.ts';
-import type { SpeechModel, SpeechResult } from '../../models/spec/index.ts';
-import { AUDIO_MEDIA_TYPES, COMPRESSED_AUDIO_FORMATS, encodeWithFfmpeg } from '../../preprocess/audio/ffmpeg-encode.ts';
-import { invalidRequest } from '../http-errors.ts';
+import type { SpeechModel } from '../../models/spec/index.ts';
+import {
+  AUDIO_MEDIA_TYPES,
+  COMPRESSED_AUDIO_FORMATS,
+  encodeStreamWithFfmpeg,
+} from '../../preprocess/audio/ffmpeg-encode.ts';
+import { type SpokenSentence, speakSentences } from '../../tasks/say/index.ts';
+import { invalidRequest, mapError } from '../http-errors.ts';
 import { requestSignal } from '../middleware/request-context.ts';
 import { modelName } from '../openai/chat-request-schema.ts';
+import { streamAnswer } from '../openai/stream-answer.ts';
 import type { ServerEnv, ServerServices } from '../server-context.ts';
 import { NO_CONTROL_CHARACTERS, parseWith, readJsonBody } from '../validation.ts';
 
@@ -42,6 +49,8 @@ const speechSchema = z.looseObject({
     .enum(['wav', 'pcm', ...COMPRESSED_AUDIO_FORMATS], { error: 'must be mp3, opus, aac, flac, wav or pcm' })
     .nullish(),
   speed: z.number().min(0.25).max(4).nullish(),
+  // OpenAI's: the audio itself (the default), or server-sent events carrying it in base64 pieces.
+  stream_format: z.enum(['audio', 'sse'], { error: 'must be audio or sse' }).nullish(),
 });
 
 export function audioSpeechRoutes(services: ServerServices): Hono<ServerEnv> {
@@ -59,50 +68,106 @@ export function audioSpeechRoutes(services: ServerServices): Hono<ServerEnv> {
     }
     const signal = requestSignal(c);
     const lease = await services.models.acquire('speech', body.model, signal);
-    let result: SpeechResult;
+    let sentences: AsyncGenerator<SpokenSentence>;
+    let first: IteratorResult<SpokenSentence>;
     try {
-      result = await synthesizeSpeech(
-        lease.model,
-        body.input,
-        body.voice ?? undefined,
-        body.speed ?? undefined,
+      const voice = voiceOf(lease.model, body.voice ?? undefined);
+      sentences = speakSentences({
+        model: lease.model,
+        text: body.input,
+        ...(voice ? { voice } : {}),
+        ...(body.speed ? { speed: body.speed } : {}),
         signal,
-      );
-    } finally {
+      });
+      // The first sentence before the answer starts: a failure still gets its status.
+      first = await sentences.next();
+    } catch (error) {
       lease.release();
+      throw error;
     }
+    const sampleRate = first.done ? 0 : first.value.sampleRate;
     // OpenAI's default.
     const format = body.response_format ?? 'mp3';
-    const { samples, sampleRate } = result;
-    const [bytes, mediaType] =
-      format === 'wav'
-        ? [encodeWav(samples, sampleRate), 'audio/wav']
-        : format === 'pcm'
-          ? [pcm16(samples), `audio/pcm;rate=${sampleRate}`]
-          : [await encodeWithFfmpeg(samples, sampleRate, format, signal), AUDIO_MEDIA_TYPES[format]];
-    return c.body(chunked(bytes), 200, { 'Content-Type': mediaType, 'X-Sample-Rate': String(sampleRate) });
+    const audio = encodedAudio(samplesOf(first, sentences), sampleRate, format, signal);
+    const release = once(() => lease.release());
+    if (body.stream_format === 'sse') {
+      return streamAnswer(
+        c,
+        {
+          services,
+          signal,
+          closeParts: () => audio.return(undefined),
+          release,
+          ending: { failure: (error) => ({ data: error }) },
+        },
+        async (send) => {
+          for await (const chunk of audio) {
+            await send({ type: 'speech.audio.delta', audio: Buffer.from(chunk).toString('base64') });
+          }
+          // mmkit counts no speech tokens.
+          await send({ type: 'speech.audio.done', usage: { input_tokens: 0, output_tokens: 0, total_tokens: 0 } });
+        },
+      );
+    }
+    const mediaType =
+      format === 'wav' ? 'audio/wav' : format === 'pcm' ? `audio/pcm;rate=${sampleRate}` : AUDIO_MEDIA_TYPES[format];
+    return c.body(readableOf(audio, release, services, c.get('requestId')), 200, {
+      'Content-Type': mediaType,
+      'X-Sample-Rate': String(sampleRate),
+    });
   });
 
   return app;
 }
 
-async function synthesizeSpeech(
-  model: SpeechModel,
-  text: string,
-  voice: string | undefined,
-  speed: number | undefined,
-  signal: AbortSignal,
-): Promise<SpeechResult> {
-  let chosen: string | undefined;
-  if (voice !== undefined && model.voices.includes(voice)) chosen = voice;
-  else if (voice !== undefined && !OPENAI_VOICES.has(voice)) {
-    throw invalidRequest(
-      `unknown voice '${voice}'; this model's voices: ${model.voices.slice(0, 20).join(', ')}…`,
-      'voice',
-      'voice_unknown',
-    );
+/** The model's voice a request names: one of its own, or an OpenAI name (its default voice). */
+function voiceOf(model: SpeechModel, voice: string | undefined): string | undefined {
+  if (voice === undefined || OPENAI_VOICES.has(voice)) return undefined;
+  if (model.voices.includes(voice)) return voice;
+  throw invalidRequest(
+    `unknown voice '${voice}'; this model's voices: ${model.voices.slice(0, 20).join(', ')}…`,
+    'voice',
+    'voice_unknown',
+  );
+}
+
+async function* samplesOf(
+  first: IteratorResult<SpokenSentence>,
+  rest: AsyncGenerator<SpokenSentence>,
+): AsyncGenerator<Float32Array> {
+  try {
+    for (let next = first; !next.done; next = await rest.next()) yield next.value.samples;
+  } finally {
+    await rest.return(undefined);
   }
-  return model.synthesize({ text, ...(chosen ? { voice: chosen } : {}), ...(speed ? { speed } : {}), signal });
+}
+
+/**
+ * The answer's bytes as they are made: PCM and compressed formats sentence by sentence (ffmpeg
+ * encodes while later sentences are synthesized); WAV once complete, since its header holds the length.
+ */
+async function* encodedAudio(
+  samples: AsyncGenerator<Float32Array>,
+  sampleRate: number,
+  format: NonNullable<z.infer<typeof speechSchema>['response_format']>,
+  signal: AbortSignal,
+): AsyncGenerator<Uint8Array> {
+  if (format === 'pcm') {
+    for await (const piece of samples) yield pcm16(piece);
+  } else if (format === 'wav') {
+    const pieces: Float32Array[] = [];
+    for await (const piece of samples) pieces.push(piece);
+    const all = new Float32Array(pieces.reduce((sum, piece) => sum + piece.length, 0));
+    let offset = 0;
+    for (const piece of pieces) {
+      all.set(piece, offset);
+      offset += piece.length;
+    }
+    const wav = encodeWav(all, sampleRate);
+    for (let start = 0; start < wav.length; start += CHUNK_BYTES) yield wav.subarray(start, start + CHUNK_BYTES);
+  } else {
+    yield* encodeStreamWithFfmpeg(samples, sampleRate, format, signal);
+  }
 }
 
 function pcm16(samples: Float32Array): Buffer {
@@ -114,13 +179,43 @@ function pcm16(samples: Float32Array): Buffer {
   return out;
 }
 
-function chunked(bytes: Uint8Array): ReadableStream<Uint8Array> {
-  let offset = 0;
+function once(action: () => void): () => void {
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    action();
+  };
+}
+
+/**
+ * A response body pulling from `chunks`: ended, failed or cancelled by the client, `release` runs. A
+ * failure once bytes went out can only cut the answer short; it is logged when it is our bug.
+ */
+function readableOf(
+  chunks: AsyncGenerator<Uint8Array>,
+  release: () => void,
+  services: ServerServices,
+  requestId: string,
+): ReadableStream<Uint8Array> {
   return new ReadableStream({
-    pull(controller) {
-      if (offset >= bytes.length) return controller.close();
-      controller.enqueue(bytes.subarray(offset, offset + CHUNK_BYTES));
-      offset += CHUNK_BYTES;
+    async pull(controller) {
+      try {
+        const next = await chunks.next();
+        if (next.done) {
+          release();
+          controller.close();
+        } else controller.enqueue(next.value);
+      } catch (error) {
+        release();
+        if (mapError(error, requestId).internal)
+          services.log(`mmkit serve: speech of request ${requestId} failed: ${String(error)}`);
+        controller.error(error);
+      }
+    },
+    async cancel() {
+      await chunks.return(undefined).catch(() => undefined);
+      release();
     },
   });
 }
