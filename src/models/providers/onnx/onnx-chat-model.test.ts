@@ -13,6 +13,7 @@ import type {
   TextCompletionStreamPart,
   TokenLogprob,
 } from '../../spec/index.ts';
+import { createDefaultRegistry } from '../../default-registry.ts';
 import { OnnxChatModel } from './onnx-chat-model.ts';
 
 const greedy = { maxNewTokens: 64, temperature: 0, topP: 1 };
@@ -412,6 +413,19 @@ describe('reasoning models (a <think> block before the answer)', () => {
     const answer = await model.generate(ask(plain, { templateVariables: { enable_thinking: false } }));
     expect(answer.text).toBe('hello');
     expect(answer.reasoning).toBeUndefined();
+  });
+
+  it("takes template variables from the model's config entry, a request's own winning", async () => {
+    const config = { models: { quick: { id: directory, templateVariables: { enable_thinking: false } } } };
+    const configured = (await createDefaultRegistry({ config }).load('chat', 'quick')) as OnnxChatModel;
+    expect((await configured.generate(ask('<think>\n\n</think>\n\nhello'))).text).toBe('hello');
+    const thinking = await configured.generate(ask(message, { templateVariables: { enable_thinking: true } }));
+    expect(thinking.reasoning).toBe('first a plan');
+    await configured.dispose();
+    const refused = { models: { bad: { id: directory, templateVariables: 'off' } } };
+    await expect(createDefaultRegistry({ config: refused }).load('chat', 'bad')).rejects.toMatchObject({
+      code: 'template_variables_invalid',
+    });
   });
 
   it('answers JSON mode with the JSON itself, though the template opened a block', async () => {

@@ -72,6 +72,8 @@ export interface OnnxModelOptions {
   adapterMode?: AdapterMode;
   /** Non-fatal notes from loading (adapter modules the decoder does not have). */
   onWarning?: (message: string) => void;
+  /** Chat template variables for every request (`{enable_thinking: false}`); a request's own win. */
+  templateVariables?: Record<string, unknown>;
 }
 
 interface LoadedParts {
@@ -170,6 +172,7 @@ export class OnnxChatModel implements ChatModel {
   readonly loadRssDeltaBytes: number;
   /** The adapter applied at load, with the patched folder and what was merged or side-pathed. */
   readonly adapter: (AdaptedFolder & { folder: string }) | undefined;
+  private readonly templateVariables: Record<string, unknown> | undefined;
 
   private constructor(
     private readonly parts: LoadedParts,
@@ -182,6 +185,7 @@ export class OnnxChatModel implements ChatModel {
       weights: { dtype: string; files: readonly string[] };
       loadRssDeltaBytes: number;
       adapter: (AdaptedFolder & { folder: string }) | undefined;
+      templateVariables: Record<string, unknown> | undefined;
     },
   ) {
     this.description = init.description;
@@ -190,6 +194,7 @@ export class OnnxChatModel implements ChatModel {
     this.weights = init.weights;
     this.loadRssDeltaBytes = init.loadRssDeltaBytes;
     this.adapter = init.adapter;
+    this.templateVariables = init.templateVariables;
   }
 
   static async load(folderPath: string, options: OnnxModelOptions = {}): Promise<OnnxChatModel> {
@@ -235,6 +240,7 @@ export class OnnxChatModel implements ChatModel {
       weights: { dtype: weights.dtype, files: weights.files },
       loadRssDeltaBytes,
       adapter,
+      templateVariables: options.templateVariables,
     });
   }
 
@@ -365,7 +371,8 @@ export class OnnxChatModel implements ChatModel {
     }
     let prompt: PreparedPrompt;
     try {
-      const template = { chatTemplate: this.chatTemplate, tools: request.tools, variables: request.templateVariables };
+      const variables = { ...this.templateVariables, ...request.templateVariables };
+      const template = { chatTemplate: this.chatTemplate, tools: request.tools, variables };
       prompt = this.parts.processor
         ? await prepareVisionPrompt(this.parts.processor, request.messages, template)
         : prepareTextPrompt(this.parts.tokenizer, request.messages, template);

@@ -63,6 +63,23 @@ function refuseAdapter(entry: ModelEntry, capability: string): void {
   });
 }
 
+/** A model entry's `templateVariables`: an object of template variable names. */
+function templateVariablesOf(entry: ModelEntry): { templateVariables?: Record<string, unknown> } {
+  const value = entry.options.templateVariables;
+  if (value === undefined) return {};
+  const names = value !== null && typeof value === 'object' && !Array.isArray(value) ? Object.keys(value) : undefined;
+  if (!names || names.some((name) => !/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(name))) {
+    throw new MmkitError(
+      `${entry.id}: templateVariables must be an object of chat template variables, e.g. {"enable_thinking": false}`,
+      {
+        code: 'template_variables_invalid',
+        param: 'templateVariables',
+      },
+    );
+  }
+  return { templateVariables: value as Record<string, unknown> };
+}
+
 function modelLoadOptions(entry: ModelEntry, sessionOptions: InferenceSession.SessionOptions) {
   const { dtype, device } = entry.options;
   if (device !== undefined && device !== 'cpu' && device !== 'cuda') {
@@ -106,6 +123,7 @@ export function createOnnxProvider(options: OnnxProviderOptions = {}): ModelProv
         return OnnxChatModel.load(await folderOf(entry, context.signal), {
           ...loadOptions(entry),
           ...adapterOptions(entry),
+          ...templateVariablesOf(entry),
         });
       },
       visionChat: async (entry, context) => {
@@ -113,6 +131,7 @@ export function createOnnxProvider(options: OnnxProviderOptions = {}): ModelProv
         const model = await OnnxChatModel.load(await folderOf(entry, context.signal), {
           ...loadOptions(entry),
           ...adapterOptions(entry),
+          ...templateVariablesOf(entry),
         });
         if (!model.acceptsImages) {
           await model.dispose();
