@@ -5,6 +5,7 @@ import { AutoTokenizer } from '@huggingface/transformers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { buildTinyModel } from '../../../../testkit/build.ts';
+import { createDefaultRegistry } from '../../default-registry.ts';
 import type {
   ChatMessage,
   ChatRequest,
@@ -13,7 +14,6 @@ import type {
   TextCompletionStreamPart,
   TokenLogprob,
 } from '../../spec/index.ts';
-import { createDefaultRegistry } from '../../default-registry.ts';
 import { OnnxChatModel } from './onnx-chat-model.ts';
 
 const greedy = { maxNewTokens: 64, temperature: 0, topP: 1 };
