@@ -71,6 +71,18 @@ const cases: Case[] = [
     'tools_missing',
   ],
   ['top_logprobs 100', '/v1/chat/completions', chat({ logprobs: true, top_logprobs: 100 }), 400],
+  [
+    'a chat template smuggled in as a template variable',
+    '/v1/chat/completions',
+    chat({ chat_template_kwargs: { chat_template: '{% for i in range(999999999) %}x{% endfor %}' } }),
+    400,
+  ],
+  [
+    'template variables that change the tokenizing',
+    '/v1/responses',
+    { model: 'tiny-llm', input: 'hi', chat_template_kwargs: { max_length: 1, truncation: true } },
+    400,
+  ],
   ['completion without a prompt', '/v1/completions', { model: 'tiny-llm' }, 400, 'missing_parameter'],
   ['completion prompt with NUL', '/v1/completions', { model: 'tiny-llm', prompt: 'a\u0000b' }, 400],
   [

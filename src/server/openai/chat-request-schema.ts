@@ -4,6 +4,7 @@
  * add new ones often); known fields with wrong values are a 400 naming the field.
  */
 import { z } from 'zod';
+import { isTemplateVariableName } from '../../models/template-variables.ts';
 import { NO_CONTROL_CHARACTERS } from '../validation.ts';
 
 const text = z.string().regex(NO_CONTROL_CHARACTERS, 'must not contain NUL or other control characters');
@@ -67,7 +68,10 @@ const tool = z.object({
 
 /** Variables a request may give the chat template: names of letters, digits and _, plain JSON values. */
 export const CHAT_TEMPLATE_KWARGS = z
-  .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'must be a template variable name'), z.unknown())
+  .record(
+    z.string().refine(isTemplateVariableName, 'must be a template variable name the server does not set itself'),
+    z.unknown(),
+  )
   .refine((value) => Object.keys(value).length <= 32, 'at most 32 variables')
   .refine((value) => JSON.stringify(value).length <= 16_384, 'at most 16 KB of variables')
   .nullish();

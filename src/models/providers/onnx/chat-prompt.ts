@@ -6,6 +6,7 @@
 import type { PreTrainedTokenizer, Processor, RawImage, Tensor } from '@huggingface/transformers';
 import { decodeRawImage } from '../../../preprocess/image/raw-image.ts';
 import type { ChatMessage, ContentPart, ToolDefinition } from '../../spec/index.ts';
+import { isTemplateVariableName } from '../../template-variables.ts';
 import type { PreparedPrompt } from './generation-run.ts';
 
 type TemplateContent = string | ({ type: 'text'; text: string } | { type: 'image' })[];
@@ -88,8 +89,10 @@ export interface TemplateSettings {
 }
 
 function templateOptions(settings: TemplateSettings): Record<string, unknown> {
+  // Checked where they come in; here too, so no caller can swap the template through them.
+  const variables = Object.entries(settings.variables ?? {}).filter(([name]) => isTemplateVariableName(name));
   return {
-    ...settings.variables,
+    ...Object.fromEntries(variables),
     add_generation_prompt: true,
     ...templateTools(settings.tools),
     ...(settings.chatTemplate === undefined ? {} : { chat_template: settings.chatTemplate }),

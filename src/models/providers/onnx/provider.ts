@@ -4,12 +4,14 @@
  * a model do not pay for Transformers.js. `resolveFolder` is where the Hub client plugs in
  * (`resolveModelFolder` from `src/models/hub/`); the default accepts local folders only.
  */
+
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { InferenceSession } from 'onnxruntime-node';
 import { MmkitError } from '../../../errors.ts';
 import { looksLikePath } from '../../model-id.ts';
 import type { ModelEntry, ModelProvider } from '../../registry.ts';
+import { isTemplateVariableName } from '../../template-variables.ts';
 import type { OnnxCtcModelOptions } from './ctc-model.ts';
 import { type DtypeSetting, readModelFolder } from './model-folder.ts';
 import { parsePoolingModes } from './sentence-pooling.ts';
@@ -68,7 +70,7 @@ function templateVariablesOf(entry: ModelEntry): { templateVariables?: Record<st
   const value = entry.options.templateVariables;
   if (value === undefined) return {};
   const names = value !== null && typeof value === 'object' && !Array.isArray(value) ? Object.keys(value) : undefined;
-  if (!names || names.some((name) => !/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(name))) {
+  if (!names || !names.every(isTemplateVariableName)) {
     throw new MmkitError(
       `${entry.id}: templateVariables must be an object of chat template variables, e.g. {"enable_thinking": false}`,
       {
