@@ -65,6 +65,25 @@ describe('ResponseStore', () => {
     expect(await responses.get(saved[2]!.response.id)).toBeDefined();
   });
 
+  it('deletes the oldest responses beyond its byte budget too', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'mmkit-responses-'));
+    folders.push(root);
+    const sizeOf = Buffer.byteLength(JSON.stringify(storedAnswer('x'.repeat(1000))));
+    const responses = new ResponseStore(join(root, 'responses'), 10, Math.round(sizeOf * 2.5));
+    const saved: StoredResponse[] = [];
+    for (const [age, letter] of ['a', 'b', 'c'].entries()) {
+      const answer = storedAnswer(letter.repeat(1000));
+      await responses.save(answer);
+      const when = new Date(Date.now() - (10 - age) * 1000);
+      await utimes(join(responses.folder, `${answer.response.id.slice(5)}.json`), when, when);
+      saved.push(answer);
+    }
+    await responses.save(storedAnswer('d'.repeat(1000)));
+    expect(await readdir(responses.folder)).toHaveLength(2);
+    expect(await responses.get(saved[1]!.response.id)).toBeUndefined();
+    expect(await responses.get(saved[2]!.response.id)).toBeDefined();
+  });
+
   it('keeps nothing with a limit of 0', async () => {
     expect((await store(0)).enabled).toBe(false);
   });

@@ -24,6 +24,8 @@ export interface StoredResponse {
 
 /** Saves between two looks at how many files a large store's folder holds. */
 const PRUNE_EVERY = 64;
+/** The most bytes the stored responses take (their input images count): the oldest go beyond it. */
+const MAX_BYTES = 2 * 1024 ** 3;
 
 export class ResponseStore {
   private savesSincePrune = PRUNE_EVERY;
@@ -32,6 +34,7 @@ export class ResponseStore {
     readonly folder: string,
     /** The most responses kept; 0 keeps none (every `store` is answered `false`). */
     readonly maxResponses: number,
+    readonly maxBytes: number = MAX_BYTES,
   ) {}
 
   get enabled(): boolean {
@@ -79,22 +82,20 @@ export class ResponseStore {
     }
   }
 
-  /** Deletes the oldest responses beyond the limit. */
+  /** Deletes the oldest responses beyond the limits (a count, and `maxBytes` on disk). */
   private async prune(): Promise<void> {
     const names = (await readdir(this.folder)).filter((name) => /^[0-9a-f]{24}\.json$/.test(name));
-    if (names.length <= this.maxResponses) return;
-    const aged = await Promise.all(
-      names.map(async (name) => ({
-        name,
-        modified: await stat(join(this.folder, name)).then(
-          (info) => info.mtimeMs,
-          () => 0,
-        ),
-      })),
+    const files = await Promise.all(
+      names.map(async (name) => {
+        const info = await stat(join(this.folder, name)).catch(() => undefined);
+        return { name, modified: info?.mtimeMs ?? 0, bytes: info?.size ?? 0 };
+      }),
     );
-    aged.sort((a, b) => a.modified - b.modified);
-    for (const { name } of aged.slice(0, aged.length - this.maxResponses)) {
-      await rm(join(this.folder, name), { force: true });
+    files.sort((a, b) => b.modified - a.modified);
+    let bytes = 0;
+    for (const [index, file] of files.entries()) {
+      bytes += file.bytes;
+      if (index >= this.maxResponses || bytes > this.maxBytes) await rm(join(this.folder, file.name), { force: true });
     }
   }
 }
