@@ -15,6 +15,7 @@ function gatedVoice() {
   const aborted: string[] = [];
   const waiting: (() => void)[] = [];
   let released = 0;
+  const size = { samples: 800 };
   const model: SpeechModel = {
     description: { id: 'gated:voice', provider: 'gated' },
     voices: ['plain'],
@@ -23,7 +24,11 @@ function gatedVoice() {
       calls.push(request.text);
       request.signal?.addEventListener('abort', () => aborted.push(request.text), { once: true });
       if (released <= index) await new Promise<void>((resolve) => waiting.push(resolve));
-      return { samples: new Float32Array(800).fill((index + 1) / 10), sampleRate: 8000, timings: { totalMs: 1 } };
+      return {
+        samples: new Float32Array(size.samples).fill((index + 1) / 10),
+        sampleRate: 8000,
+        timings: { totalMs: 1 },
+      };
     },
   };
   const provider: ModelProvider = { name: 'gated', models: { speech: async () => model } };
@@ -31,6 +36,8 @@ function gatedVoice() {
     provider,
     calls,
     aborted,
+    /** Samples per sentence (800 unless a test wants more). */
+    size,
     /** Lets the next sentence's call finish. */
     release() {
       released += 1;
@@ -41,6 +48,7 @@ function gatedVoice() {
       calls.length = 0;
       aborted.length = 0;
       released = 0;
+      size.samples = 800;
     },
   };
 }
@@ -117,6 +125,18 @@ describe('POST /v1/audio/speech, sentence by sentence', () => {
     const pcm = Buffer.concat(deltas.map((event) => Buffer.from(event.audio!, 'base64')));
     const levels = new Int16Array(pcm.buffer.slice(pcm.byteOffset, pcm.byteOffset + pcm.length));
     expect([levels[0], levels[800], levels[1600]]).toEqual([0.1, 0.2, 0.3].map((level) => Math.round(level * 32767)));
+  });
+
+  it('gives the voice back once the text is spoken, though the client has not read the audio yet', async () => {
+    voice.reset();
+    // 8 MB of PCM a sentence: more than the socket and the client hold unread.
+    voice.size.samples = 4_000_000;
+    for (let index = 0; index < 6; index++) voice.release();
+    const unread = await speech({ input: THREE_SENTENCES, response_format: 'pcm' });
+    // One model call at a time: this one is served only if the first answer's lease went back.
+    const next = await speech({ input: THREE_SENTENCES, response_format: 'pcm' });
+    expect((await next.arrayBuffer()).byteLength).toBe(3 * 8_000_000);
+    expect((await unread.arrayBuffer()).byteLength).toBe(3 * 8_000_000);
   });
 
   it('stops speaking when the client goes away', async () => {

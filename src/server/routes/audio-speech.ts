@@ -88,8 +88,8 @@ export function audioSpeechRoutes(services: ServerServices): Hono<ServerEnv> {
     const sampleRate = first.done ? 0 : first.value.sampleRate;
     // OpenAI's default.
     const format = body.response_format ?? 'mp3';
-    const audio = encodedAudio(samplesOf(first, sentences), sampleRate, format, signal);
-    const release = once(() => lease.release());
+    const samples = synthesizedAhead(first, sentences, () => lease.release());
+    const audio = encodedAudio(samples, sampleRate, format, signal);
     if (body.stream_format === 'sse') {
       return streamAnswer(
         c,
@@ -97,7 +97,8 @@ export function audioSpeechRoutes(services: ServerServices): Hono<ServerEnv> {
           services,
           signal,
           closeParts: () => audio.return(undefined),
-          release,
+          // The lease goes back when the synthesis ends, whatever the client's pace.
+          release: () => {},
           ending: { failure: (error) => ({ data: error }) },
         },
         async (send) => {
@@ -111,7 +112,7 @@ export function audioSpeechRoutes(services: ServerServices): Hono<ServerEnv> {
     }
     const mediaType =
       format === 'wav' ? 'audio/wav' : format === 'pcm' ? `audio/pcm;rate=${sampleRate}` : AUDIO_MEDIA_TYPES[format];
-    return c.body(readableOf(audio, release, services, c.get('requestId')), 200, {
+    return c.body(readableOf(audio, services, c.get('requestId')), 200, {
       'Content-Type': mediaType,
       'X-Sample-Rate': String(sampleRate),
     });
@@ -131,15 +132,50 @@ function voiceOf(model: SpeechModel, voice: string | undefined): string | undefi
   );
 }
 
-async function* samplesOf(
+/**
+ * The sentences' samples, synthesized as fast as the model goes whatever the client's pace (what is
+ * not sent yet waits here: a 4096-character text is minutes of audio, megabytes), so the model goes
+ * back to its queue (`done`) as soon as the text is spoken, not when a slow client has read it all.
+ * A client that goes away stops the synthesis before the next sentence.
+ */
+function synthesizedAhead(
   first: IteratorResult<SpokenSentence>,
   rest: AsyncGenerator<SpokenSentence>,
+  done: () => void,
 ): AsyncGenerator<Float32Array> {
-  try {
-    for (let next = first; !next.done; next = await rest.next()) yield next.value.samples;
-  } finally {
-    await rest.return(undefined);
-  }
+  const ready: Float32Array[] = first.done ? [] : [first.value.samples];
+  let finished = false;
+  let stopped = false;
+  let failure: { error: unknown } | undefined;
+  let wake: (() => void) | undefined;
+  void (async () => {
+    try {
+      for await (const sentence of rest) {
+        if (stopped) break;
+        ready.push(sentence.samples);
+        wake?.();
+      }
+    } catch (error) {
+      failure = { error };
+    } finally {
+      finished = true;
+      done();
+      wake?.();
+    }
+  })();
+  return (async function* () {
+    try {
+      for (;;) {
+        const next = ready.shift();
+        if (next) yield next;
+        else if (failure) throw failure.error;
+        else if (finished) return;
+        else await new Promise<void>((resolve) => (wake = resolve));
+      }
+    } finally {
+      stopped = true;
+    }
+  })();
 }
 
 /**
@@ -179,22 +215,12 @@ function pcm16(samples: Float32Array): Buffer {
   return out;
 }
 
-function once(action: () => void): () => void {
-  let done = false;
-  return () => {
-    if (done) return;
-    done = true;
-    action();
-  };
-}
-
 /**
- * A response body pulling from `chunks`: ended, failed or cancelled by the client, `release` runs. A
- * failure once bytes went out can only cut the answer short; it is logged when it is our bug.
+ * A response body pulling from `chunks`; a client that cancels ends them. A failure once bytes went
+ * out can only cut the answer short; it is logged when it is our bug.
  */
 function readableOf(
   chunks: AsyncGenerator<Uint8Array>,
-  release: () => void,
   services: ServerServices,
   requestId: string,
 ): ReadableStream<Uint8Array> {
@@ -202,12 +228,9 @@ function readableOf(
     async pull(controller) {
       try {
         const next = await chunks.next();
-        if (next.done) {
-          release();
-          controller.close();
-        } else controller.enqueue(next.value);
+        if (next.done) controller.close();
+        else controller.enqueue(next.value);
       } catch (error) {
-        release();
         if (mapError(error, requestId).internal)
           services.log(`mmkit serve: speech of request ${requestId} failed: ${String(error)}`);
         controller.error(error);
@@ -215,7 +238,6 @@ function readableOf(
     },
     async cancel() {
       await chunks.return(undefined).catch(() => undefined);
-      release();
     },
   });
 }
