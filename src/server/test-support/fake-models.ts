@@ -84,41 +84,28 @@ export function fakeProvider(): { provider: ModelProvider; probe: SlowModelProbe
     },
   };
 
-  const seedAnswer = (request: ChatRequest): ChatResult => ({
-    text: `seed ${request.seed ?? 'none'}`,
-    finishReason: 'stop',
-    usage: { promptTokens: 5, completionTokens: 2 },
-    timings: { totalMs: 1 },
-  });
-  const seeds: ChatModel = {
-    description: description('seeds'),
-    acceptsImages: false,
-    contextLength: 1000,
-    generate: async (request) => seedAnswer(request),
-    async *stream(request) {
-      const { text, finishReason, usage, timings } = seedAnswer(request);
-      yield { type: 'text-delta', text };
-      yield { type: 'finish', finishReason, usage, timings };
-    },
+  /** A model that answers each request with `text(request)` at once, whole or as one delta. */
+  const answering = (name: string, text: (request: ChatRequest) => string): ChatModel => {
+    const answer = (request: ChatRequest): ChatResult => ({
+      text: text(request),
+      finishReason: 'stop',
+      usage: { promptTokens: request.messages.length, completionTokens: 1 },
+      timings: { totalMs: 1 },
+    });
+    return {
+      description: description(name),
+      acceptsImages: false,
+      contextLength: 100_000,
+      generate: async (request) => answer(request),
+      async *stream(request) {
+        const { text, finishReason, usage, timings } = answer(request);
+        yield { type: 'text-delta', text };
+        yield { type: 'finish', finishReason, usage, timings };
+      },
+    };
   };
-
-  const transcriptAnswer = (request: ChatRequest): ChatResult => ({
-    text: request.messages.map(transcriptLine).join('\n'),
-    finishReason: 'stop',
-    usage: { promptTokens: request.messages.length, completionTokens: 1 },
-    timings: { totalMs: 1 },
-  });
-  const transcript: ChatModel = {
-    description: description('transcript'),
-    acceptsImages: false,
-    contextLength: 100_000,
-    generate: async (request) => transcriptAnswer(request),
-    async *stream(request) {
-      const { text, finishReason, usage, timings } = transcriptAnswer(request);
-      yield { type: 'text-delta', text };
-      yield { type: 'finish', finishReason, usage, timings };
-    },
-  };
+  const seeds = answering('seeds', (request) => `seed ${request.seed ?? 'none'}`);
+  const transcript = answering('transcript', (request) => request.messages.map(transcriptLine).join('\n'));
 
   const provider: ModelProvider = {
     name: 'fake',
