@@ -242,7 +242,8 @@ function finalState(
 /** This request's items with ids of ours, numbered before the output's. */
 function storedItems(identity: ResponseIdentity, items: readonly ResponsesInputItem[]): StoredInputItem[] {
   return items.map((item, number) => {
-    const kind = item.type === 'function_call' || item.type === 'function_call_output' ? item.type : 'message';
+    // References were resolved: every item here is one of the kinds below.
+    const kind = item.type === 'item_reference' ? 'message' : item.type;
     return { ...item, id: itemId(identity, kind, number) } as StoredInputItem;
   });
 }
