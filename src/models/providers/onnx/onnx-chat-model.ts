@@ -397,8 +397,9 @@ export class OnnxChatModel implements ChatModel {
 }
 
 /**
- * A generation as stream parts: text deltas as they come (through the `gate` where tools are
- * offered), then the finish. Ending the iteration early (break, return) stops the generation too.
+ * A generation as stream parts: the raw answer's pieces as they come, shaped where a chat answer
+ * is streamed (reasoning apart, text that may be a tool call held), then the finish. Ending the
+ * iteration early (break, return) stops the generation too.
  */
 async function* streamRun<Extra = never>(
   requestSignal: AbortSignal | undefined,
