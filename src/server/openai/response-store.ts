@@ -60,9 +60,14 @@ export class ResponseStore {
 
   async delete(id: string): Promise<boolean> {
     const hex = responseHexOf(id);
-    if (hex === undefined || !(await this.read(hex))) return false;
-    await rm(join(this.folder, `${hex}.json`), { force: true });
-    return true;
+    if (hex === undefined) return false;
+    try {
+      await rm(join(this.folder, `${hex}.json`));
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw error;
+    }
   }
 
   /** An item of a stored response, input or output, by its id. */

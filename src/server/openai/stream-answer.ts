@@ -57,3 +57,36 @@ export function streamAnswer(
     }
   });
 }
+
+/** One streamed part, with the request (choice) it belongs to. */
+export interface PartInTurn<P> {
+  index: number;
+  part: P;
+  /** The first part of its request's stream. */
+  starts: boolean;
+}
+
+/**
+ * The parts of several requests' streams (a choice each: `n`, several prompts), one stream after
+ * another. The first part is read before this returns, so a failure to start still gets its status;
+ * `close` stops the stream being read.
+ */
+export async function partsInTurn<R, P>(
+  requests: readonly R[],
+  open: (request: R) => AsyncIterable<P>,
+): Promise<{ parts: AsyncGenerator<PartInTurn<P>>; close: () => Promise<unknown> | undefined }> {
+  let current = open(requests[0]!)[Symbol.asyncIterator]();
+  const first = await current.next();
+  async function* parts(): AsyncGenerator<PartInTurn<P>> {
+    let next = first;
+    for (let index = 0; ; ) {
+      for (let starts = true; !next.done; next = await current.next(), starts = false) {
+        yield { index, part: next.value, starts };
+      }
+      if (++index >= requests.length) return;
+      current = open(requests[index]!)[Symbol.asyncIterator]();
+      next = await current.next();
+    }
+  }
+  return { parts: parts(), close: () => current.return?.() };
+}

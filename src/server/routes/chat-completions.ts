@@ -21,7 +21,7 @@ import {
   toolCallsDelta,
   usageChunk,
 } from '../openai/chat-response.ts';
-import { type SendEvent, streamAnswer } from '../openai/stream-answer.ts';
+import { partsInTurn, type SendEvent, streamAnswer } from '../openai/stream-answer.ts';
 import type { ServerEnv, ServerServices } from '../server-context.ts';
 import { parseWith, readJsonBody } from '../validation.ts';
 
@@ -60,20 +60,17 @@ export function chatCompletionsRoutes(services: ServerServices): Hono<ServerEnv>
         for (const each of requests) results.push(await model.generate(each));
         return c.json(chatCompletion(identity, results, totalUsage(results.map((result) => result.usage))));
       }
-      let parts = model.stream(requests[0]!)[Symbol.asyncIterator]();
-      const first = await parts.next();
+      const { parts, close } = await partsInTurn(requests, (each) => model.stream(each));
       releasedByStream = true;
       const includeUsage = body.stream_options?.include_usage === true;
-      const closeParts = () => parts.return?.();
-      return streamAnswer(c, { services, signal, closeParts, release: () => lease.release() }, async (send) => {
+      return streamAnswer(c, { services, signal, closeParts: close, release: () => lease.release() }, async (send) => {
         const usages: TokenUsage[] = [];
-        for (const [index, each] of requests.entries()) {
-          if (index > 0) parts = model.stream(each)[Symbol.asyncIterator]();
-          await send(chatChunk(identity, { role: 'assistant', content: '' }, null, includeUsage, undefined, index));
-          for (let next = index === 0 ? first : await parts.next(); !next.done; next = await parts.next()) {
-            const usage = await sendPart(send, identity, next.value, includeUsage, index);
-            if (usage) usages.push(usage);
+        for await (const { index, part, starts } of parts) {
+          if (starts) {
+            await send(chatChunk(identity, { role: 'assistant', content: '' }, null, includeUsage, undefined, index));
           }
+          const usage = await sendPart(send, identity, part, includeUsage, index);
+          if (usage) usages.push(usage);
         }
         if (includeUsage) await send(usageChunk(identity, totalUsage(usages)));
       });

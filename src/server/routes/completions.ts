@@ -20,7 +20,7 @@ import {
   textCompletionUsageChunk,
 } from '../openai/completion-wire.ts';
 import { samplingSettings } from '../openai/sampling-settings.ts';
-import { streamAnswer } from '../openai/stream-answer.ts';
+import { partsInTurn, streamAnswer } from '../openai/stream-answer.ts';
 import type { ServerEnv, ServerServices } from '../server-context.ts';
 import { parseWith, readJsonBody } from '../validation.ts';
 
@@ -75,37 +75,32 @@ export function completionsRoutes(services: ServerServices): Hono<ServerEnv> {
         }
         return c.json(textCompletion(identity, choices, totalUsage(usages)));
       }
-      let parts = complete(requests[0]!)[Symbol.asyncIterator]();
-      const first = await parts.next();
+      const { parts, close } = await partsInTurn(requests, complete);
       releasedByStream = true;
       const includeUsage = body.stream_options?.include_usage === true;
-      const closeParts = () => parts.return?.();
-      return streamAnswer(c, { services, signal, closeParts, release: () => lease.release() }, async (send) => {
+      return streamAnswer(c, { services, signal, closeParts: close, release: () => lease.release() }, async (send) => {
         const usages: TokenUsage[] = [];
-        for (const [index, request] of requests.entries()) {
-          if (index > 0) parts = complete(request)[Symbol.asyncIterator]();
-          const logprobs = new LegacyLogprobsWriter(wantsLogprobs);
-          for (let next = index === 0 ? first : await parts.next(); !next.done; next = await parts.next()) {
-            const part = next.value;
-            if (part.type === 'reasoning-delta') continue;
-            if (part.type === 'finish') {
-              await send(
-                textCompletionChunk(
-                  identity,
-                  { index, text: '', logprobs: null, finishReason: part.finishReason },
-                  includeUsage,
-                ),
-              );
-              usages.push(part.usage);
-            } else if (part.text !== '') {
-              const chunk = {
-                index,
-                text: part.text,
-                logprobs: logprobs.piece(part.text, part.logprobs),
-                finishReason: null,
-              };
-              await send(textCompletionChunk(identity, chunk, includeUsage));
-            }
+        let logprobs = new LegacyLogprobsWriter(wantsLogprobs);
+        for await (const { index, part, starts } of parts) {
+          if (starts) logprobs = new LegacyLogprobsWriter(wantsLogprobs);
+          if (part.type === 'reasoning-delta') continue;
+          if (part.type === 'finish') {
+            await send(
+              textCompletionChunk(
+                identity,
+                { index, text: '', logprobs: null, finishReason: part.finishReason },
+                includeUsage,
+              ),
+            );
+            usages.push(part.usage);
+          } else if (part.text !== '') {
+            const chunk = {
+              index,
+              text: part.text,
+              logprobs: logprobs.piece(part.text, part.logprobs),
+              finishReason: null,
+            };
+            await send(textCompletionChunk(identity, chunk, includeUsage));
           }
         }
         if (includeUsage) await send(textCompletionUsageChunk(identity, totalUsage(usages)));

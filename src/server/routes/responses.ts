@@ -31,7 +31,7 @@ import {
   type ResponsesRequestBody,
   responsesRequestSchema,
 } from '../openai/responses-request-schema.ts';
-import { streamAnswer } from '../openai/stream-answer.ts';
+import { partsInTurn, streamAnswer } from '../openai/stream-answer.ts';
 import type { ServerEnv, ServerServices } from '../server-context.ts';
 import { parseWith, readJsonBody } from '../validation.ts';
 
@@ -70,8 +70,7 @@ export function responsesRoutes(services: ServerServices): Hono<ServerEnv> {
         await save(response);
         return c.json(response);
       }
-      const parts = model.stream(request)[Symbol.asyncIterator]();
-      const first = await withRequestParamsAsync(() => parts.next());
+      const { parts, close } = await withRequestParamsAsync(() => partsInTurn([request], (each) => model.stream(each)));
       releasedByStream = true;
       let events: ResponseEventWriter | undefined;
       return streamAnswer(
@@ -79,7 +78,7 @@ export function responsesRoutes(services: ServerServices): Hono<ServerEnv> {
         {
           services,
           signal,
-          closeParts: () => parts.return?.(),
+          closeParts: close,
           release: () => lease.release(),
           ending: {
             failure: (error) => events!.failure({ error: { ...error.error, param: requestParam(error.error.param) } }),
@@ -88,8 +87,7 @@ export function responsesRoutes(services: ServerServices): Hono<ServerEnv> {
         async (send) => {
           events = new ResponseEventWriter(send, identity, firstItemNumber);
           await events.start(responseObject(identity, body, { status: 'in_progress', output: [], stored }));
-          for (let next = first; !next.done; next = await parts.next()) {
-            const part = next.value;
+          for await (const { part } of parts) {
             if (part.type === 'text-delta') {
               await events.text(part.text, part.logprobs);
               continue;
