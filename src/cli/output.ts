@@ -41,3 +41,30 @@ export function progressBar(label: string, total: number, options: { json?: bool
     },
   };
 }
+
+export interface ThinkingEcho {
+  /** A piece of the model's thinking. */
+  write(text: string): void;
+  /** The answer begins: ends the thinking's line. */
+  end(): void;
+}
+
+/**
+ * A reasoning model's thinking, shown faint on stderr as it comes (a terminal only, never with
+ * JSON), so a model that thinks for a minute is not a silent minute. The answer stays alone on stdout.
+ */
+export function thinkingEcho(options: { json?: boolean } = {}): ThinkingEcho {
+  if (options.json || !process.stderr.isTTY) return { write() {}, end() {} };
+  let open = false;
+  return {
+    write(text) {
+      if (!open) process.stderr.write('\x1b[2mthinking: ');
+      open = true;
+      process.stderr.write(text);
+    },
+    end() {
+      if (open) process.stderr.write('\x1b[22m\n');
+      open = false;
+    },
+  };
+}

@@ -91,6 +91,23 @@ describe('Voice assistant', () => {
     await screenshot(page, 'assistant-phone');
   });
 
+  it("shows a reasoning model's thinking apart from the answer, folded once the answer came", async () => {
+    // The echo model writes back a thinking block and an answer, as a reasoning model would.
+    await page.getByLabel('Text input').check();
+    await page.locator('#assistant-text').fill('<think>They greet me, so I greet back.</think>\n\nHello to you.');
+    await page.locator('#assistant-submit').click();
+    await expect.poll(() => page.getByTestId('status').textContent()).toBe('Done.');
+    expect(await page.getByTestId('assistant-answer').textContent()).toBe('Hello to you.');
+    const thinking = page.getByTestId('thinking');
+    expect(await thinking.locator('summary').textContent()).toBe('How the model thought');
+    expect(await thinking.evaluate((element: HTMLDetailsElement) => element.open)).toBe(false);
+    await thinking.locator('summary').click();
+    expect(await thinking.evaluate((element: HTMLDetailsElement) => element.open)).toBe(true);
+    expect(await thinking.locator('p').textContent()).toBe('They greet me, so I greet back.');
+    // Only the answer was spoken: one short sentence of espeak.
+    await expect.poll(() => loadedDuration('full-audio')).toBeLessThan(2.5);
+  });
+
   it('sends the spoken language it is told: English makes the tiny Whisper write English words', async () => {
     await page.locator('#assistant-file').setInputFiles(join(folder, 'microphone.wav'));
     await page.getByLabel('Spoken language').selectOption('en');

@@ -12,7 +12,7 @@ import { requireQuestion, resolveSampling, VQA_DEFAULTS } from '../../tasks/vqa/
 import { type VqaResult, vqaStream } from '../../tasks/vqa/vqa.ts';
 import { adapterFolder, openRegistry, releaseModels } from '../model-loading.ts';
 import { numberOption } from '../options.ts';
-import { printJson } from '../output.ts';
+import { printJson, thinkingEcho } from '../output.ts';
 
 interface AskCommandOptions {
   model?: string;
@@ -83,10 +83,16 @@ export function registerAskCommand(program: Command): void {
         });
         const streaming = !options.json && process.stdout.isTTY === true;
         let result: VqaResult | undefined;
+        const thinking = thinkingEcho({ json: !streaming });
         for await (const part of parts) {
-          if (part.type === 'text-delta' && streaming) process.stdout.write(part.text);
+          if (part.type === 'reasoning-delta') thinking.write(part.text);
+          if (part.type === 'text-delta' && streaming) {
+            thinking.end();
+            process.stdout.write(part.text);
+          }
           if (part.type === 'finish') result = part.result;
         }
+        thinking.end();
         if (!result) return;
         if (options.json) printJson(jsonReport(result, { imageMs, loadMs }));
         else process.stdout.write(streaming ? '\n' : `${result.answer}\n`);
@@ -110,6 +116,7 @@ export function jsonReport(result: VqaResult, before: { imageMs: number; loadMs:
   return {
     question: result.question,
     answer: result.answer,
+    ...(result.reasoning === undefined ? {} : { reasoning: result.reasoning }),
     model: result.model,
     ...(result.ocr ? { ocr: result.ocr } : {}),
     usage: result.usage,

@@ -9,7 +9,7 @@ import { type AssistantResult, assistant, DEFAULT_ASSISTANT_OUT_DIR } from '../.
 import { DEFAULT_MAX_AUDIO_SECONDS } from '../../tasks/assistant/listen.ts';
 import { openRegistry, releaseModels } from '../model-loading.ts';
 import { numberOption } from '../options.ts';
-import { printJson } from '../output.ts';
+import { printJson, thinkingEcho } from '../output.ts';
 import { roundTimings } from './chat.ts';
 
 interface AssistantCommandOptions {
@@ -75,6 +75,7 @@ export function registerAssistantCommand(program: Command): void {
 
         const streaming = !options.json && process.stdout.isTTY === true;
         let answerStarted = false;
+        const thinking = thinkingEcho({ json: !streaming });
         const result = await assistant(
           options.audio !== undefined ? { audio: options.audio } : { text: options.text as string },
           {
@@ -89,7 +90,9 @@ export function registerAssistantCommand(program: Command): void {
             onEvent: (event) => {
               if (!streaming) return;
               if (event.type === 'transcript') process.stdout.write(`transcript: ${event.text}\n`);
+              if (event.type === 'reasoning-delta') thinking.write(event.text);
               if (event.type === 'text-delta') {
+                thinking.end();
                 if (!answerStarted) process.stdout.write('answer: ');
                 answerStarted = true;
                 process.stdout.write(event.text);
@@ -97,6 +100,7 @@ export function registerAssistantCommand(program: Command): void {
             },
           },
         );
+        thinking.end();
         if (options.json) printJson(jsonReport(result));
         else if (streaming) process.stdout.write(`\naudio: ${result.audioPath}\n`);
         else printText(result);
@@ -116,6 +120,7 @@ export function jsonReport(result: AssistantResult): object {
     inputType: result.inputType,
     ...(result.transcript === undefined ? {} : { transcript: result.transcript }),
     answer: result.answer,
+    ...(result.reasoning === undefined ? {} : { reasoning: result.reasoning }),
     audioPath: result.audioPath,
     sampleRate: result.sampleRate,
     audioSeconds: Math.round(result.audioSeconds * 1000) / 1000,

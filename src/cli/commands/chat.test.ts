@@ -40,6 +40,16 @@ describe('mmkit chat', () => {
     expect(report.timings.totalMs).toBeGreaterThan(0);
   });
 
+  it("reports a reasoning model's thinking apart from the answer, as JSON and as plain text", async () => {
+    // The echo model writes back a thinking block and an answer, as a reasoning model would.
+    const message = '<think>a short plan</think>\n\nThe answer.';
+    const json = await runCli(['chat', message, '--model', llm, '--json'], { env });
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ text: 'The answer.', reasoning: 'a short plan' });
+    const plain = await runCli(['chat', message, '--model', llm], { env });
+    expect(plain.stdout).toBe('The answer.\n');
+  });
+
   it('sends the default instruction in the user’s language, or the one given with --system', async () => {
     const model = `openai:echo@${server.baseURL}`;
     const chinese = await runCli(['chat', '你好', '--model', model, '--temperature', '0', '--top-p', '0.5'], { env });

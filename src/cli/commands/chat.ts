@@ -5,7 +5,7 @@ import { describeError, MmkitError } from '../../errors.ts';
 import { CHAT_DEFAULTS, type ChatReply, chat } from '../../tasks/chat/chat.ts';
 import { adapterFolder, loadCliModel, releaseModels } from '../model-loading.ts';
 import { numberOption } from '../options.ts';
-import { printJson } from '../output.ts';
+import { printJson, thinkingEcho } from '../output.ts';
 
 interface ChatCommandOptions {
   model?: string;
@@ -50,6 +50,7 @@ export function registerChatCommand(program: Command): void {
       const model = await loadCliModel('chat', options, { adapter: adapterFolder(options.adapter) });
       try {
         const streaming = !options.json && process.stdout.isTTY === true;
+        const thinking = thinkingEcho({ json: !streaming });
         const reply = await chat({
           text,
           model,
@@ -59,8 +60,17 @@ export function registerChatCommand(program: Command): void {
           ...(options.system === undefined ? {} : { system: options.system }),
           ...(options.seed === undefined ? {} : { seed: options.seed }),
           ...(schema === undefined ? {} : { responseFormat: { type: 'json' as const, schema } }),
-          ...(streaming ? { onTextDelta: (delta: string) => process.stdout.write(delta) } : {}),
+          ...(streaming
+            ? {
+                onTextDelta: (delta: string) => {
+                  thinking.end();
+                  process.stdout.write(delta);
+                },
+                onReasoningDelta: (delta: string) => thinking.write(delta),
+              }
+            : {}),
         });
+        thinking.end();
         if (options.json) printJson(jsonReport(reply));
         else process.stdout.write(streaming ? '\n' : `${reply.text}\n`);
       } finally {
@@ -88,6 +98,7 @@ async function readSchema(file: string): Promise<Record<string, unknown>> {
 export function jsonReport(reply: ChatReply): object {
   return {
     text: reply.text,
+    ...(reply.reasoning === undefined ? {} : { reasoning: reply.reasoning }),
     finishReason: reply.finishReason,
     usage: reply.usage,
     language: reply.language,

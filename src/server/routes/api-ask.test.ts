@@ -15,7 +15,7 @@ describe('POST /api/ask', () => {
   const fake = fakeProvider();
 
   beforeAll(async () => {
-    test = await startTestServer({ providers: [fake.provider], models: ['fake:slow'] });
+    test = await startTestServer({ providers: [fake.provider], models: ['fake:slow', 'fake:thinking'] });
   });
   afterAll(async () => {
     await test?.close();
@@ -57,6 +57,24 @@ describe('POST /api/ask', () => {
     expect(followUp.map((event) => event.event)).not.toContain('upload');
     expect(eventsOf<{ answer: string }>(followUp, 'done')[0]!.answer).toBe('red');
     expect(await listTree(test.dataDir)).toEqual(before);
+  });
+
+  it("streams a reasoning model's thinking as thinking events before the answer's deltas", async () => {
+    const events = await readEvents(
+      await ask(
+        askForm(
+          { question: 'What is it?', model: 'fake:thinking', ocr: 'off' },
+          await solidImage({ r: 10, g: 10, b: 230 }),
+        ),
+      ),
+    );
+    const order = events.map((event) => event.event);
+    expect(order.filter((event) => event === 'thinking')).toHaveLength(3);
+    expect(order.lastIndexOf('thinking')).toBeLessThan(order.indexOf('delta'));
+    const thinking = eventsOf<{ text: string }>(events, 'thinking').map((event) => event.text);
+    expect(thinking.join('')).toBe('Let me look. The question is about a picture. I was shown 1 image(s).');
+    const [done] = eventsOf<{ answer: string; reasoning?: string }>(events, 'done');
+    expect(done).toMatchObject({ answer: 'It is a picture.', reasoning: thinking.join('') });
   });
 
   it('runs OCR in mode on and reports it as an ocr event and in done', async () => {

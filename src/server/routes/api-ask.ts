@@ -1,7 +1,7 @@
 /**
  * `POST /api/ask` (docs/http-api.md): a question about an uploaded image (or the `image_id` of an
- * earlier upload), answered by the `vqa` task as a stream of events: `upload`, `ocr`, `delta`s,
- * `done`. OCR grounding loads the OCR model only when the task asks for it.
+ * earlier upload), answered by the `vqa` task as a stream of events: `upload`, `ocr`, a reasoning
+ * model's `thinking`, `delta`s, `done`. OCR grounding loads the OCR model only when the task asks for it.
  */
 import { readFile } from 'node:fs/promises';
 import { Hono } from 'hono';
@@ -59,11 +59,14 @@ export function apiAskRoutes(services: ServerServices): Hono<ServerEnv> {
             if (part.ocr.ran) await send('ocr', ocrEvent(part.ocr));
           } else if (part.type === 'text-delta') {
             await send('delta', { text: part.text });
+          } else if (part.type === 'reasoning-delta') {
+            await send('thinking', { text: part.text });
           } else {
             const { result } = part;
             await send('done', {
               question: result.question,
               answer: result.answer,
+              ...(result.reasoning === undefined ? {} : { reasoning: result.reasoning }),
               model: result.model,
               ...(result.ocr?.ran ? { ocr: ocrEvent(result.ocr) } : {}),
               usage: result.usage,

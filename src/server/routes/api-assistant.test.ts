@@ -69,6 +69,25 @@ describe('POST /api/assistant', () => {
     expect(whole.seconds).toBeGreaterThanOrEqual(spoken - 0.01);
   });
 
+  it("sends a reasoning model's thinking as thinking events, kept out of the spoken answer", async () => {
+    // The echo model writes back a thinking block and an answer, as a reasoning model would.
+    const form = new FormData();
+    form.set('input_type', 'text');
+    form.set('text', '<think>They greet me; greet back.</think>\n\nHello to you.');
+    const events = await readEvents(await send(form));
+    const thinking = eventsOf<{ text: string }>(events, 'thinking').map((event) => event.text);
+    expect(thinking.length).toBeGreaterThan(1);
+    expect(thinking.join('')).toBe('They greet me; greet back.');
+    const order = events.map((event) => event.event);
+    expect(order.lastIndexOf('thinking')).toBeLessThan(order.indexOf('delta'));
+    const [done] = eventsOf<AssistantDone & { reasoning?: string }>(events, 'done');
+    expect(done).toMatchObject({ answer: 'Hello to you.', reasoning: 'They greet me; greet back.' });
+    // One sentence spoken: the answer's, about a second of espeak, not the thinking's.
+    const audio = eventsOf<AudioEvent>(events, 'audio');
+    expect(audio).toHaveLength(1);
+    expect(audio[0]!.seconds).toBeLessThan(2.5);
+  });
+
   it('transcribes speech with the tiny Whisper and answers what it heard', async () => {
     const wav = encodeWav(synthesizeWhisperSpeech(['three', 'one', 'four']), WHISPER_SAMPLE_RATE);
     const form = new FormData();

@@ -1,8 +1,9 @@
 /**
  * `POST /api/assistant` (docs/http-api.md): the seed's voice assistant over the `assistant` task.
- * Speech (an audio file) or text in; events out: `transcript`, `delta`s of the answer, one `audio`
- * WAV per spoken sentence (saved under /outputs as soon as it is ready, so the page can play it at
- * once), then `done` with the whole answer's WAV.
+ * Speech (an audio file) or text in; events out: `transcript`, a reasoning model's `thinking`
+ * (shown, not spoken), `delta`s of the answer, one `audio` WAV per spoken sentence (saved under
+ * /outputs as soon as it is ready, so the page can play it at once), then `done` with the whole
+ * answer's WAV.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm } from 'node:fs/promises';
@@ -126,6 +127,7 @@ export function apiAssistantRoutes(services: ServerServices): Hono<ServerEnv> {
         const forward = async (event: AssistantEvent) => {
           if (event.type === 'transcript') await send('transcript', { text: event.text });
           else if (event.type === 'text-delta') await send('delta', { text: event.text });
+          else if (event.type === 'reasoning-delta') await send('thinking', { text: event.text });
           else if (event.type === 'audio-chunk') {
             const wav = encodeWav(event.samples, event.sampleRate);
             const file = await services.files.save('outputs', wav, 'wav', { kind: 'assistant-sentence' });
@@ -161,6 +163,7 @@ export function apiAssistantRoutes(services: ServerServices): Hono<ServerEnv> {
             input_type: result.inputType,
             ...(result.transcript === undefined ? {} : { transcript: result.transcript }),
             answer: result.answer,
+            ...(result.reasoning === undefined ? {} : { reasoning: result.reasoning }),
             audio_url: whole.url,
             timings: result.timings,
           });

@@ -3,8 +3,9 @@
  * see client disconnects and full queues) and one that fails with a raw error (to see that our bugs
  * become a bare 500), and one that answers with the seed it was given (to see how `n` seeds its
  * answers), and one that answers with the conversation it was given, a line per message (to see
- * what a route made of history, references and tool results). Registered as the `fake` provider:
- * `fake:slow`, `fake:broken`, `fake:seeds`, `fake:transcript`.
+ * what a route made of history, references and tool results), and a reasoning model that looks at
+ * images (its thinking names how many images it saw). Registered as the `fake` provider:
+ * `fake:slow`, `fake:broken`, `fake:seeds`, `fake:transcript`, `fake:thinking` (chat and vision chat).
  */
 import type { ModelProvider } from '../../models/registry.ts';
 import type { ChatMessage, ChatModel, ChatRequest, ChatResult, ChatStreamPart } from '../../models/spec/index.ts';
@@ -104,6 +105,7 @@ export function fakeProvider(): { provider: ModelProvider; probe: SlowModelProbe
       },
     };
   };
+  const thinking = thinkingModel(description('thinking'));
   const seeds = answering('seeds', (request) => `seed ${request.seed ?? 'none'}`);
   const transcript = answering('transcript', (request) => request.messages.map(transcriptLine).join('\n'));
 
@@ -115,7 +117,12 @@ export function fakeProvider(): { provider: ModelProvider; probe: SlowModelProbe
         if (entry.model === 'broken') return broken;
         if (entry.model === 'seeds') return seeds;
         if (entry.model === 'transcript') return transcript;
+        if (entry.model === 'thinking') return thinking;
         throw new Error(`no fake model ${entry.model}`);
+      },
+      visionChat: async (entry) => {
+        if (entry.model === 'thinking') return thinking;
+        throw new Error(`no fake vision model ${entry.model}`);
       },
     },
   };
@@ -133,4 +140,37 @@ function transcriptLine(message: ChatMessage): string {
     ? ` [${message.toolCalls.map((call) => `${call.name}${call.arguments}`).join(', ')}]`
     : '';
   return `${message.role}${answered}: ${text}${calls}`;
+}
+
+/**
+ * A reasoning model: it thinks in three pieces (the last one names how many images it was shown)
+ * before it answers "It is a picture.", as the spec's parts: reasoning apart from the answer.
+ */
+function thinkingModel(description: ChatModel['description']): ChatModel {
+  const thoughts = (request: ChatRequest) => {
+    const images = request.messages.flatMap((message) =>
+      typeof message.content === 'string' ? [] : message.content.filter((part) => part.type === 'image'),
+    ).length;
+    return ['Let me look. ', 'The question is about a picture. ', `I was shown ${images} image(s).`];
+  };
+  const answer = 'It is a picture.';
+  const usage = { promptTokens: 1, completionTokens: 9 };
+  return {
+    description,
+    acceptsImages: true,
+    contextLength: 100_000,
+    generate: async (request) => ({
+      text: answer,
+      reasoning: thoughts(request).join(''),
+      finishReason: 'stop',
+      usage,
+      timings: { totalMs: 1 },
+    }),
+    async *stream(request) {
+      for (const text of thoughts(request)) yield { type: 'reasoning-delta', text };
+      yield { type: 'text-delta', text: 'It is ' };
+      yield { type: 'text-delta', text: 'a picture.' };
+      yield { type: 'finish', finishReason: 'stop', usage, timings: { totalMs: 1 } };
+    },
+  };
 }

@@ -86,6 +86,25 @@ describe('assistant, text in, with the testkit echo model and the espeak voice',
     expect(timings.answerMs).toBeLessThanOrEqual(timings.totalMs);
   });
 
+  it("shows a reasoning model's thinking as it comes and speaks only the answer", async () => {
+    // The echo model writes back what it is told: here a thinking block, then the answer.
+    const thinking = 'The user greets me. I should greet back.';
+    const events: AssistantEvent[] = [];
+    const result = await assistant(
+      { text: `<think>${thinking}</think>\n\nHello there.` },
+      { chatModel, speechModel, outDir: join(root, 'thinking'), onEvent: (event) => events.push(event) },
+    );
+    expect(result).toMatchObject({ answer: 'Hello there.', reasoning: thinking });
+    const thoughts = events.flatMap((event) => (event.type === 'reasoning-delta' ? [event.text] : []));
+    expect(thoughts.length).toBeGreaterThan(1);
+    expect(thoughts.join('')).toBe(thinking);
+    // Every piece of thinking came before the answer's first text, and only the answer was spoken.
+    const firstText = events.findIndex((event) => event.type === 'text-delta');
+    expect(events.findLastIndex((event) => event.type === 'reasoning-delta')).toBeLessThan(firstText);
+    const spoken = events.flatMap((event) => (event.type === 'audio-chunk' ? [event.text] : []));
+    expect(spoken).toEqual(['Hello there.']);
+  });
+
   it('speaks the whole answer in one piece when not pipelined', async () => {
     const outDir = join(root, 'whole');
     const question = 'Short answers are spoken at once. 也可以整段朗读。';

@@ -52,6 +52,8 @@ export interface AssistantOptions extends CallOptions {
 export type AssistantEvent =
   | { type: 'transcript'; text: string; language: string }
   | { type: 'text-delta'; text: string }
+  /** A piece of a reasoning model's thinking: shown, never spoken. */
+  | { type: 'reasoning-delta'; text: string }
   | { type: 'audio-chunk'; index: number; text: string; samples: Float32Array; sampleRate: number }
   | { type: 'done'; result: AssistantResult };
 
@@ -71,7 +73,10 @@ export interface AssistantResult {
   inputType: AssistantInputType;
   /** What was heard (speech input only). */
   transcript?: string;
+  /** The answer, as spoken. */
   answer: string;
+  /** What a reasoning model thought before answering (not spoken), when it did. */
+  reasoning?: string;
   audioPath: string;
   sampleRate: number;
   audioSeconds: number;
@@ -142,6 +147,7 @@ export async function assistant(input: AssistantInput, options: AssistantOptions
   };
 
   let answer: string;
+  let reasoning: string | undefined;
   let answerMs: number;
   let firstTokenMs: number | undefined;
   let chunks: SpokenChunk[];
@@ -156,8 +162,10 @@ export async function assistant(input: AssistantInput, options: AssistantOptions
         emit({ type: 'text-delta', text: delta });
         if (pipelined) say(chunker.push(delta));
       },
+      onReasoningDelta: (delta) => emit({ type: 'reasoning-delta', text: delta }),
     });
     answer = reply.text;
+    reasoning = reply.reasoning;
     answerMs = since();
     say(pipelined ? chunker.flush() : [reply.text]);
     chunks = await speaker.finish();
@@ -182,6 +190,7 @@ export async function assistant(input: AssistantInput, options: AssistantOptions
     inputType: checked.type,
     ...(transcript === undefined ? {} : { transcript }),
     answer,
+    ...(reasoning === undefined ? {} : { reasoning }),
     audioPath,
     sampleRate: audio.sampleRate,
     audioSeconds: audio.samples.length / audio.sampleRate,

@@ -84,8 +84,16 @@ describe('chat with the testkit echo model', () => {
     const whole = await chat({ text, model, seed: 7 });
     expect(whole).toMatchObject({ text: 'The reply.', reasoning: '\nshort plan' });
     const deltas: string[] = [];
-    const streamed = await chat({ text, model, seed: 7, onTextDelta: (delta) => deltas.push(delta) });
+    const thoughts: string[] = [];
+    const streamed = await chat({
+      text,
+      model,
+      seed: 7,
+      onTextDelta: (delta) => deltas.push(delta),
+      onReasoningDelta: (delta) => thoughts.push(delta),
+    });
     expect(deltas.join('')).toBe('The reply.');
+    expect(thoughts.join('')).toBe('\nshort plan');
     expect(streamed).toMatchObject({ text: 'The reply.', reasoning: '\nshort plan' });
   });
 

@@ -36,6 +36,8 @@ export interface ChatOptions extends CallOptions {
   responseFormat?: ResponseFormat;
   /** When given, the answer is streamed: called with each piece of text as it is generated. */
   onTextDelta?: (text: string) => void;
+  /** Streaming only: called with each piece of a reasoning model's thinking, before the answer. */
+  onReasoningDelta?: (text: string) => void;
 }
 
 export interface ChatReply {
@@ -95,7 +97,7 @@ export function prepareChat(options: ChatOptions): PreparedChat {
 export async function chat(options: ChatOptions): Promise<ChatReply> {
   const started = performance.now();
   const { request, language } = prepareChat(options);
-  const { model, signal, onTextDelta } = options;
+  const { model, signal, onTextDelta, onReasoningDelta } = options;
   signal?.throwIfAborted();
   let text = '';
   let reasoning = '';
@@ -109,8 +111,10 @@ export async function chat(options: ChatOptions): Promise<ChatReply> {
     firstTokenMs = result.timings.firstOutputMs;
   } else {
     for await (const part of model.stream(request)) {
-      if (part.type === 'reasoning-delta') reasoning += part.text;
-      else if (part.type === 'text-delta') {
+      if (part.type === 'reasoning-delta') {
+        reasoning += part.text;
+        if (part.text !== '') onReasoningDelta?.(part.text);
+      } else if (part.type === 'text-delta') {
         if (part.text === '') continue;
         firstTokenMs ??= performance.now() - started;
         text += part.text;

@@ -83,6 +83,30 @@ describe('vqa with the testkit llava (real processor, chat template and generate
     expect(result.usage).toEqual(whole.usage);
   });
 
+  it("keeps a reasoning model's thinking apart: streamed before the answer, reported beside it", async () => {
+    // The tiny llava answering after a fixed thinking block, as a reasoning VLM would.
+    const thinking = 'The picture is one colour.';
+    const thinker: ChatModel = {
+      description: model.description,
+      acceptsImages: true,
+      contextLength: model.contextLength,
+      generate: async (request) => ({ ...(await model.generate(request)), reasoning: thinking }),
+      async *stream(request) {
+        yield { type: 'reasoning-delta', text: 'The picture ' };
+        yield { type: 'reasoning-delta', text: 'is one colour.' };
+        yield* model.stream(request);
+      },
+    };
+    const image = await solidImage(GREEN);
+    const whole = await vqa({ image, question: 'colour?', model: thinker });
+    expect(whole).toMatchObject({ answer: 'green', reasoning: thinking });
+    const parts: VqaStreamPart[] = [];
+    for await (const part of vqaStream({ image, question: 'colour?', model: thinker })) parts.push(part);
+    expect(parts.map((part) => part.type)).toEqual(['reasoning-delta', 'reasoning-delta', 'text-delta', 'finish']);
+    const finish = parts.at(-1) as Extract<VqaStreamPart, { type: 'finish' }>;
+    expect(finish.result).toMatchObject({ answer: 'green', reasoning: thinking });
+  });
+
   it('sends an image part and the question through the chat request, with the seed defaults', async () => {
     const recording = new RecordingChatModel(model);
     const image = await solidImage(RED);

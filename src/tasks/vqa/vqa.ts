@@ -45,6 +45,8 @@ export interface VqaTimings {
 export interface VqaResult {
   question: string;
   answer: string;
+  /** What a reasoning model thought before answering (not part of the answer), when it did. */
+  reasoning?: string;
   /** The model's id, as the registry resolved it. */
   model: string;
   ocr?: VqaOcrReport;
@@ -56,6 +58,8 @@ export interface VqaResult {
 export type VqaStreamPart =
   | { type: 'ocr'; ocr: VqaOcrReport }
   | { type: 'text-delta'; text: string }
+  /** A piece of a reasoning model's thinking, before the answer. */
+  | { type: 'reasoning-delta'; text: string }
   | { type: 'finish'; result: VqaResult };
 
 /** What stays the same across the turns about one image: the checked image and its OCR. */
@@ -158,14 +162,19 @@ export async function* answerAboutImage(call: AnswerRequest): AsyncGenerator<Vqa
   const request: ChatRequest = { ...call.request, messages };
   const generationStart = performance.now();
   const text = new AnswerText();
+  let reasoning = '';
   let firstTokenAt: number | undefined;
   let finishReason: FinishReason = 'stop';
   let usage: TokenUsage = { promptTokens: 0, completionTokens: 0 };
   try {
     if (call.delivery === 'stream') {
       for await (const part of model.stream(request)) {
-        // A reasoning model's thinking is not the answer.
-        if (part.type === 'reasoning-delta') continue;
+        // A reasoning model's thinking is not the answer: it goes apart.
+        if (part.type === 'reasoning-delta') {
+          reasoning += part.text;
+          if (part.text !== '') yield part;
+          continue;
+        }
         if (part.type === 'finish') {
           finishReason = part.finishReason;
           usage = part.usage;
@@ -179,6 +188,7 @@ export async function* answerAboutImage(call: AnswerRequest): AsyncGenerator<Vqa
     } else {
       const result = await model.generate(request);
       text.push(result.text);
+      reasoning = result.reasoning ?? '';
       finishReason = result.finishReason;
       usage = result.usage;
       if (result.timings.firstOutputMs !== undefined) firstTokenAt = generationStart + result.timings.firstOutputMs;
@@ -196,6 +206,7 @@ export async function* answerAboutImage(call: AnswerRequest): AsyncGenerator<Vqa
   const result: VqaResult = {
     question: call.question,
     answer: text.answer,
+    ...(reasoning === '' ? {} : { reasoning }),
     model: model.description.id,
     ...(ocr ? { ocr } : {}),
     usage: { prompt_tokens: usage.promptTokens, completion_tokens: usage.completionTokens },

@@ -20,6 +20,8 @@ export interface DeltaEvent {
 export interface AskDone {
   question: string;
   answer: string;
+  /** A reasoning model's thinking, apart from the answer. */
+  reasoning?: string;
   model: string;
   ocr?: OcrEvent;
 }
@@ -55,6 +57,8 @@ export interface AssistantDone {
   input_type: 'speech' | 'text';
   transcript?: string;
   answer: string;
+  /** A reasoning model's thinking (not spoken). */
+  reasoning?: string;
   audio_url: string;
 }
 

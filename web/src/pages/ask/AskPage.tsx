@@ -3,11 +3,17 @@ import { type FormEvent, type KeyboardEvent, useCallback, useEffect, useRef, use
 import { streamEvents } from '../../api/client.ts';
 import type { AskDone, ChatTurn, DeltaEvent, OcrEvent, UploadEvent } from '../../api/types.ts';
 import { ErrorMessage, type Failure } from '../../components/ErrorMessage.tsx';
+import { Thinking } from '../../components/Thinking.tsx';
 import { checkImageFile, checkText, MAX_QUESTION_CHARS } from '../../forms/validation.ts';
 import { useI18n } from '../../i18n/context.tsx';
 import { ImageDrop } from './ImageDrop.tsx';
 
 type OcrMode = 'auto' | 'on' | 'off';
+
+/** A turn as shown: an answer may come with the model's thinking (never sent back as history). */
+interface ShownTurn extends ChatTurn {
+  reasoning?: string;
+}
 
 interface ChosenImage {
   file: File;
@@ -18,8 +24,8 @@ interface ChosenImage {
 export function AskPage({ active }: { active: boolean }) {
   const { t } = useI18n();
   const [image, setImage] = useState<ChosenImage>();
-  const [turns, setTurns] = useState<ChatTurn[]>([]);
-  const [pending, setPending] = useState<{ question: string; answer: string }>();
+  const [turns, setTurns] = useState<ShownTurn[]>([]);
+  const [pending, setPending] = useState<{ question: string; answer: string; reasoning: string }>();
   const [ocr, setOcr] = useState<OcrEvent>();
   const [ocrMode, setOcrMode] = useState<OcrMode>('auto');
   const [question, setQuestion] = useState('');
@@ -54,11 +60,11 @@ export function AskPage({ active }: { active: boolean }) {
     if (image.imageId) form.append('image_id', image.imageId);
     else form.append('image', image.file, image.file.name);
     form.append('question', asked);
-    if (turns.length > 0) form.append('history', JSON.stringify(turns));
+    if (turns.length > 0) form.append('history', JSON.stringify(turns.map(({ role, content }) => ({ role, content }))));
     form.append('ocr', ocrMode);
     const controller = new AbortController();
     abort.current = controller;
-    setPending({ question: asked, answer: '' });
+    setPending({ question: asked, answer: '', reasoning: '' });
     setQuestion('');
     try {
       const done = (await streamEvents(
@@ -77,6 +83,9 @@ export function AskPage({ active }: { active: boolean }) {
           } else if (type === 'delta') {
             const { text } = data as DeltaEvent;
             setPending((current) => current && { ...current, answer: current.answer + text });
+          } else if (type === 'thinking') {
+            const { text } = data as DeltaEvent;
+            setPending((current) => current && { ...current, reasoning: current.reasoning + text });
           }
         },
       )) as AskDone;
@@ -84,7 +93,7 @@ export function AskPage({ active }: { active: boolean }) {
       setTurns((current) => [
         ...current,
         { role: 'user', content: asked },
-        { role: 'assistant', content: done.answer },
+        { role: 'assistant', content: done.answer, ...(done.reasoning ? { reasoning: done.reasoning } : {}) },
       ]);
     } catch (error) {
       setFailure(error as Failure);
@@ -109,8 +118,12 @@ export function AskPage({ active }: { active: boolean }) {
     setFailure(undefined);
   };
 
-  const shownTurns: ChatTurn[] = pending
-    ? [...turns, { role: 'user', content: pending.question }, { role: 'assistant', content: pending.answer }]
+  const shownTurns: ShownTurn[] = pending
+    ? [
+        ...turns,
+        { role: 'user', content: pending.question },
+        { role: 'assistant', content: pending.answer, reasoning: pending.reasoning },
+      ]
     : turns;
 
   return (
@@ -164,6 +177,9 @@ export function AskPage({ active }: { active: boolean }) {
             data-testid={turn.role === 'assistant' ? 'answer' : 'question'}
           >
             <span className="bubble-who">{turn.role === 'user' ? t('ask.you') : t('ask.model')}</span>
+            {turn.reasoning && (
+              <Thinking text={turn.reasoning} active={busy && index === shownTurns.length - 1 && !turn.content} />
+            )}
             <p>{turn.content || (busy && index === shownTurns.length - 1 ? <span className="typing">…</span> : '')}</p>
           </div>
         ))}

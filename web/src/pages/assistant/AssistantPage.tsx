@@ -6,6 +6,7 @@ import { type FormEvent, useCallback, useEffect, useRef, useState } from 'react'
 import { streamEvents } from '../../api/client.ts';
 import type { AssistantDone, DeltaEvent, SentenceAudioEvent, TranscriptEvent } from '../../api/types.ts';
 import { ErrorMessage, type Failure } from '../../components/ErrorMessage.tsx';
+import { Thinking } from '../../components/Thinking.tsx';
 import { checkAudioFile, checkText, MAX_QUESTION_CHARS } from '../../forms/validation.ts';
 import { useI18n } from '../../i18n/context.tsx';
 import type { MessageKey } from '../../i18n/strings.ts';
@@ -16,7 +17,7 @@ type InputType = 'speech' | 'text';
 /** Sent as `language` with speech; Chinese first, the seed's default. */
 const SPOKEN_LANGUAGES = ['zh', 'en', 'auto'] as const;
 type SpokenLanguage = (typeof SPOKEN_LANGUAGES)[number];
-type Status = 'idle' | 'sending' | 'transcribing' | 'answering' | 'speaking' | 'done';
+type Status = 'idle' | 'sending' | 'transcribing' | 'thinking' | 'answering' | 'speaking' | 'done';
 
 interface AudioInput {
   blob: Blob;
@@ -39,6 +40,7 @@ export function AssistantPage() {
   const [status, setStatus] = useState<Status>('idle');
   const [transcript, setTranscript] = useState<string>();
   const [answer, setAnswer] = useState('');
+  const [reasoning, setReasoning] = useState('');
   const [fullAudioUrl, setFullAudioUrl] = useState<string>();
   const [sentenceCount, setSentenceCount] = useState(0);
   const [failure, setFailure] = useState<Failure>();
@@ -95,6 +97,7 @@ export function AssistantPage() {
     setFailure(undefined);
     setTranscript(undefined);
     setAnswer('');
+    setReasoning('');
     setFullAudioUrl(undefined);
     setSentenceCount(0);
     player.current?.clear();
@@ -109,6 +112,9 @@ export function AssistantPage() {
           if (type === 'transcript') {
             setTranscript((data as TranscriptEvent).text);
             setStatus('answering');
+          } else if (type === 'thinking') {
+            setReasoning((current) => current + (data as DeltaEvent).text);
+            setStatus('thinking');
           } else if (type === 'delta') {
             setAnswer((current) => current + (data as DeltaEvent).text);
             setStatus((current) => (current === 'speaking' ? current : 'answering'));
@@ -120,6 +126,7 @@ export function AssistantPage() {
         },
       )) as AssistantDone;
       setAnswer(done.answer);
+      setReasoning(done.reasoning ?? '');
       if (done.transcript) setTranscript(done.transcript);
       setFullAudioUrl(done.audio_url);
       setStatus('done');
@@ -253,6 +260,7 @@ export function AssistantPage() {
         {(answer || busy) && (
           <div className="bubble assistant">
             <span className="bubble-who">{t('assistant.answer')}</span>
+            {reasoning && <Thinking text={reasoning} active={busy && !answer} />}
             <p data-testid="assistant-answer">{answer || <span className="typing">…</span>}</p>
           </div>
         )}
