@@ -153,12 +153,15 @@ function logprobsOf(body: JsonBody, tokens: readonly string[]): JsonBody | null 
   return { content: tokens.map((token) => ({ ...entry(token), top_logprobs: top > 0 ? [entry(token)] : [] })) };
 }
 
+/** A character is a token; a reasoning model's thinking counts among the completion's, as OpenAI's does. */
 function usage(answer: ChatAnswer): JsonBody {
-  const completion = answer.tokens.length;
+  const thinking = answer.reasoning === undefined ? undefined : Array.from(answer.reasoning).length;
+  const completion = answer.tokens.length + (thinking ?? 0);
   return {
     prompt_tokens: answer.promptTokens,
     completion_tokens: completion,
     total_tokens: answer.promptTokens + completion,
+    ...(thinking === undefined ? {} : { completion_tokens_details: { reasoning_tokens: thinking } }),
   };
 }
 

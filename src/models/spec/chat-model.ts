@@ -101,6 +101,8 @@ export type FinishReason = 'stop' | 'length' | 'abort' | 'tool-calls';
 export interface TokenUsage {
   promptTokens: number;
   completionTokens: number;
+  /** Of the completion's tokens, those a reasoning model spent thinking, where the provider knows. */
+  reasoningTokens?: number;
 }
 
 export interface ChatResult {

@@ -82,8 +82,12 @@ function toolsAndChoice(body: ChatRequestBody): Pick<ChatRequest, 'tools' | 'too
 
 /** The prompt counted once (every answer reads the same one), the answers' tokens summed. */
 export function totalUsage(usages: readonly TokenUsage[]): TokenUsage {
+  const thought = usages.filter((usage) => usage.reasoningTokens !== undefined);
   return {
     promptTokens: usages[0]?.promptTokens ?? 0,
     completionTokens: usages.reduce((sum, usage) => sum + usage.completionTokens, 0),
+    ...(thought.length === 0
+      ? {}
+      : { reasoningTokens: thought.reduce((sum, usage) => sum + (usage.reasoningTokens ?? 0), 0) }),
   };
 }

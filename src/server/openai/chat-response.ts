@@ -26,11 +26,15 @@ function openAiToolCalls(calls: readonly ToolCall[]) {
   }));
 }
 
+/** OpenAI's `usage`; `completion_tokens_details.reasoning_tokens` where the model's provider counted them. */
 export function openAiUsage(usage: TokenUsage) {
   return {
     prompt_tokens: usage.promptTokens,
     completion_tokens: usage.completionTokens,
     total_tokens: usage.promptTokens + usage.completionTokens,
+    ...(usage.reasoningTokens === undefined
+      ? {}
+      : { completion_tokens_details: { reasoning_tokens: usage.reasoningTokens } }),
   };
 }
 

@@ -124,7 +124,7 @@ export function responsesUsage(usage: TokenUsage) {
     input_tokens: usage.promptTokens,
     input_tokens_details: { cached_tokens: 0 },
     output_tokens: usage.completionTokens,
-    output_tokens_details: { reasoning_tokens: 0 },
+    output_tokens_details: { reasoning_tokens: usage.reasoningTokens ?? 0 },
     total_tokens: usage.promptTokens + usage.completionTokens,
   };
 }

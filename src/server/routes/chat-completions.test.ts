@@ -331,6 +331,11 @@ describe('POST /v1/chat/completions', () => {
       temperature: 0,
     });
     expect(whole.choices[0]?.message).toMatchObject({ content: 'Forty-two.', reasoning_content: '\nweigh it up' });
+    // The echo model writes a byte a token: '<think>\nweigh it up</think>' are the thinking's 27.
+    expect(whole.usage).toMatchObject({
+      completion_tokens: Buffer.byteLength(thinking) + 1,
+      completion_tokens_details: { reasoning_tokens: 27 },
+    });
     const stream = await client.chat.completions.create({
       model: 'tiny-llm',
       messages: [{ role: 'user', content: thinking }],
@@ -349,6 +354,7 @@ describe('POST /v1/chat/completions', () => {
     const viaAiSdk = await generateText({ model: mmkit('tiny-llm'), prompt: thinking, temperature: 0 });
     expect(viaAiSdk.text).toBe('Forty-two.');
     expect(viaAiSdk.reasoningText).toBe('\nweigh it up');
+    expect(viaAiSdk.usage.outputTokenDetails.reasoningTokens).toBe(27);
   });
 
   it('applies frequency_penalty and presence_penalty, and refuses them out of range', async () => {

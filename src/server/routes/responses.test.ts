@@ -340,6 +340,8 @@ describe('the Responses API (/v1/responses)', () => {
     });
     expect(whole.output[0]!.id).toMatch(/^rs_/);
     expect(whole.output[1]).toMatchObject({ type: 'message', content: [{ text: 'Forty-two.' }] });
+    // The echo model writes a byte a token: '<think>\nweigh it up</think>' are the thinking's 27.
+    expect(whole.usage?.output_tokens_details.reasoning_tokens).toBe(27);
     const stream = client.responses.stream({ model: 'tiny-llm', input: thinking, temperature: 0 });
     let reasoning = '';
     for await (const event of stream) if (event.type === 'response.reasoning_text.delta') reasoning += event.delta;
@@ -347,6 +349,7 @@ describe('the Responses API (/v1/responses)', () => {
     expect(reasoning).toBe('\nweigh it up');
     expect(final.output.map((item) => item.type)).toEqual(['reasoning', 'message']);
     expect(final.output_text).toBe('Forty-two.');
+    expect(final.usage?.output_tokens_details.reasoning_tokens).toBe(27);
     // Going on from it, the thinking is not sent back to the model (chat templates drop it too).
     const next = await client.responses.create({ model: 'transcript', previous_response_id: whole.id, input: 'and?' });
     expect(next.output_text).toBe(

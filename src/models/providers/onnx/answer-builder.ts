@@ -7,6 +7,12 @@ import type { ChatRequest, ChatResult, FinishReason, TokenLogprob } from '../../
 import { IncrementalDetokenizer } from './incremental-detokenizer.ts';
 import { StopSequenceFilter } from './stop-sequences.ts';
 
+/**
+ * A piece of the answer's text, with the tokens it completes: their log probabilities when asked
+ * for, and how many they are.
+ */
+export type AnswerDelta = (text: string, logprobs: TokenLogprob[] | undefined, tokens: number) => void;
+
 export class AnswerBuilder {
   private readonly detokenizer: IncrementalDetokenizer;
   private readonly stopFilter: StopSequenceFilter;
@@ -17,12 +23,14 @@ export class AnswerBuilder {
   /** Every answer token's log probability, and those whose text is not out yet. */
   private readonly logprobs: TokenLogprob[] = [];
   private pendingLogprobs: TokenLogprob[] = [];
+  /** Tokens accepted whose text is not out yet. */
+  private pendingTokens = 0;
 
   constructor(
     tokenizer: PreTrainedTokenizer,
     private readonly request: ChatRequest,
     private readonly endOfSequenceIds: ReadonlySet<number>,
-    private readonly onDelta: (text: string, logprobs?: TokenLogprob[]) => void,
+    private readonly onDelta: AnswerDelta,
   ) {
     this.detokenizer = new IncrementalDetokenizer((ids) => tokenizer.decode(ids, { skip_special_tokens: true }));
     this.stopFilter = new StopSequenceFilter(request.stop);
@@ -49,6 +57,7 @@ export class AnswerBuilder {
     this.completionTokens++;
     this.lastToken = tokenId;
     if (this.endOfSequenceIds.has(tokenId)) return;
+    this.pendingTokens++;
     if (logprob) {
       this.logprobs.push(logprob);
       this.pendingLogprobs.push(logprob);
@@ -82,12 +91,14 @@ export class AnswerBuilder {
   private emit(delta: string): void {
     if (delta.length === 0) return;
     this.text += delta;
+    // The tokens whose text this delta completes.
+    const tokens = this.pendingTokens;
+    this.pendingTokens = 0;
     if (this.pendingLogprobs.length === 0) {
-      this.onDelta(delta);
+      this.onDelta(delta, undefined, tokens);
       return;
     }
-    // The tokens whose text this delta completes.
-    this.onDelta(delta, this.pendingLogprobs);
+    this.onDelta(delta, this.pendingLogprobs, tokens);
     this.pendingLogprobs = [];
   }
 }

@@ -13,6 +13,9 @@ export class AnswerShaper {
   private readonly splitter = new ReasoningSplitter();
   private readonly gate: ToolCallStreamGate | undefined;
   private pendingLogprobs: TokenLogprob[] = [];
+  /** Tokens spent thinking, and tokens written while it was not yet known whether the answer thinks. */
+  private reasoningTokens = 0;
+  private undecidedTokens = 0;
 
   constructor(private readonly request: ChatRequest) {
     // With tools offered, text that may be part of a call is held until it is known to be one or not.
@@ -24,17 +27,30 @@ export class AnswerShaper {
     this.splitter.startInside();
   }
 
-  /** The parts a piece of the raw answer makes (its tokens' log probabilities go with its text). */
-  push(text: string, logprobs?: readonly TokenLogprob[]): ChatStreamPart[] {
+  /**
+   * The parts a piece of the raw answer makes (its tokens' log probabilities go with its text).
+   * `tokens`: how many tokens wrote it, counted as thinking when it was written inside the block
+   * (the closing tag's included).
+   */
+  push(text: string, logprobs?: readonly TokenLogprob[], tokens = 0): ChatStreamPart[] {
     if (logprobs) this.pendingLogprobs.push(...logprobs);
-    return this.parts(this.splitter.push(text));
+    const wasReasoning = this.splitter.inReasoning;
+    const parts = this.parts(this.splitter.push(text));
+    const isReasoning = this.splitter.inReasoning;
+    if (isReasoning === undefined) this.undecidedTokens += tokens;
+    else {
+      if (wasReasoning || isReasoning) this.reasoningTokens += this.undecidedTokens + tokens;
+      this.undecidedTokens = 0;
+    }
+    return parts;
   }
 
   /** The parts still held, and the result: text without the reasoning, calls parsed out of it. */
   finish(raw: ChatResult): { parts: ChatStreamPart[]; result: ChatResult } {
     const parts = this.parts(this.splitter.end());
     const { reasoning, text } = this.splitter;
-    const result = withToolCalls({ ...raw, text, ...(reasoning === '' ? {} : { reasoning }) }, this.request);
+    const usage = this.reasoningTokens > 0 ? { ...raw.usage, reasoningTokens: this.reasoningTokens } : raw.usage;
+    const result = withToolCalls({ ...raw, text, usage, ...(reasoning === '' ? {} : { reasoning }) }, this.request);
     const rest = this.gate?.end(result);
     if (rest) parts.push(textDelta(rest));
     return { parts, result };

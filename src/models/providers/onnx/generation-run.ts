@@ -7,7 +7,7 @@
 import type { PreTrainedModel, PreTrainedTokenizer, Tensor } from '@huggingface/transformers';
 import { MmkitError } from '../../../errors.ts';
 import type { ChatRequest, ChatResult, TokenLogprob } from '../../spec/index.ts';
-import { AnswerBuilder } from './answer-builder.ts';
+import { AnswerBuilder, type AnswerDelta } from './answer-builder.ts';
 import { answerGrammar } from './answer-grammar.ts';
 import { generateWithTransformers } from './generate-engine.ts';
 import { JsonModeConstraint } from './json-mode.ts';
@@ -119,7 +119,7 @@ export async function runGeneration(
   prompt: PreparedPrompt,
   request: ChatRequest,
   startedAt: number,
-  onDelta: (text: string, logprobs?: TokenLogprob[]) => void,
+  onDelta: AnswerDelta,
 ): Promise<ChatResult> {
   checkSettings(request);
   const json = jsonConstraint(target, request);

@@ -406,6 +406,15 @@ describe('reasoning models (a <think> block before the answer)', () => {
     expect(streamed.reasoning.join('')).toBe('first a plan');
     expect(streamed.deltas.join('')).toBe('The answer.');
     expect(streamed.reasoning.length).toBeGreaterThan(1);
+    // A byte a token: 'first a plan</think>' are the 20 spent thinking, of all the answer's.
+    const answered = Buffer.byteLength('first a plan</think>\n\nThe answer.') + 1;
+    expect(whole.usage).toMatchObject({ completionTokens: answered, reasoningTokens: 20 });
+    expect(streamed.finish.usage).toEqual(whole.usage);
+    // An answer without thinking has no thinking count.
+    expect(
+      (await model.generate(ask('<think>\n\n</think>\n\nhi', { templateVariables: { enable_thinking: false } }))).usage
+        .reasoningTokens,
+    ).toBeUndefined();
   });
 
   it('passes template variables: enable_thinking false closes the block in the prompt', async () => {

@@ -30,6 +30,7 @@ import type {
   TextCompletionStreamPart,
   TokenLogprob,
 } from '../../spec/index.ts';
+import type { AnswerDelta } from './answer-builder.ts';
 import { isConstrained } from './answer-grammar.ts';
 import { AnswerShaper } from './answer-shaper.ts';
 import { AsyncQueue } from './async-queue.ts';
@@ -245,9 +246,9 @@ export class OnnxChatModel implements ChatModel {
   }
 
   async generate(request: ChatRequest): Promise<ChatResult> {
+    // The same pieces as a stream (only the result is kept), so thinking tokens are counted alike.
     const shaper = new AnswerShaper(request);
-    const raw = await this.run(request, () => {}, shaper);
-    shaper.push(raw.text);
+    const raw = await this.run(request, (text, logprobs, tokens) => shaper.push(text, logprobs, tokens), shaper);
     return shaper.finish(raw).result;
   }
 
@@ -273,7 +274,7 @@ export class OnnxChatModel implements ChatModel {
    */
   private async continueText(
     request: TextCompletionRequest,
-    onDelta: (text: string, logprobs?: TokenLogprob[]) => void,
+    onDelta: AnswerDelta,
     emitPrompt: (part: PromptPart) => void,
   ): Promise<ChatResult> {
     const startedAt = performance.now();
@@ -346,11 +347,7 @@ export class OnnxChatModel implements ChatModel {
     };
   }
 
-  private async run(
-    request: ChatRequest,
-    onDelta: (text: string, logprobs?: TokenLogprob[]) => void,
-    shaper: AnswerShaper,
-  ): Promise<ChatResult> {
+  private async run(request: ChatRequest, onDelta: AnswerDelta, shaper: AnswerShaper): Promise<ChatResult> {
     const startedAt = performance.now();
     if (!this.hasChatTemplate) throw noChatTemplate(this.description.id, 'text');
     if (request.messages.length === 0) {
@@ -406,7 +403,7 @@ async function* streamRun<Extra = never>(
   shaper: AnswerShaper | undefined,
   run: (
     signal: AbortSignal,
-    onDelta: (text: string, logprobs?: TokenLogprob[]) => void,
+    onDelta: AnswerDelta,
     /** Parts of other kinds, sent in order with the text (a completion's echoed prompt). */
     emit: (part: Extra) => void,
   ) => Promise<ChatResult>,
@@ -414,12 +411,11 @@ async function* streamRun<Extra = never>(
   const queue = new AsyncQueue<ChatStreamPart | Extra>();
   const stopped = new AbortController();
   const signal = requestSignal ? AbortSignal.any([requestSignal, stopped.signal]) : stopped.signal;
-  const onDelta = shaper
-    ? (text: string, logprobs?: TokenLogprob[]) => {
-        for (const part of shaper.push(text, logprobs)) queue.push(part);
+  const onDelta: AnswerDelta = shaper
+    ? (text, logprobs, tokens) => {
+        for (const part of shaper.push(text, logprobs, tokens)) queue.push(part);
       }
-    : (text: string, logprobs?: TokenLogprob[]) =>
-        queue.push({ type: 'text-delta', text, ...(logprobs?.length ? { logprobs } : {}) });
+    : (text, logprobs) => queue.push({ type: 'text-delta', text, ...(logprobs?.length ? { logprobs } : {}) });
   const running = run(signal, onDelta, (part) => queue.push(part)).then(
     (raw) => {
       const { parts, result } = shaper ? shaper.finish(raw) : { parts: [], result: raw };

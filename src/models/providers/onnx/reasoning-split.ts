@@ -29,6 +29,11 @@ export class ReasoningSplitter {
   reasoning = '';
   text = '';
 
+  /** Whether what comes now is thinking; undefined while the answer's opening is not yet known. */
+  get inReasoning(): boolean | undefined {
+    return this.state === 'undecided' ? undefined : this.state === 'reasoning';
+  }
+
   /** The prompt opened the block: the answer starts inside it. */
   startInside(): void {
     this.state = 'reasoning';

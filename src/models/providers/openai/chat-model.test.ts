@@ -102,6 +102,8 @@ describe('OpenAiChatModel.generate', () => {
       templateVariables: { enable_thinking: true },
     });
     expect(whole).toMatchObject({ text: 'Then answer.', reasoning: 'first think' });
+    // The engine's thinking count is read ('first think' is 11 of its one-character tokens).
+    expect(whole.usage).toEqual({ promptTokens: 39, completionTokens: 12 + 11, reasoningTokens: 11 });
     expect(server.requests.at(-1)!.json).toMatchObject({ chat_template_kwargs: { enable_thinking: true } });
     const parts = await collect(model.stream({ ...sampling, messages: [{ role: 'user', content: thinking }] }));
     const reasoning = parts.filter((part) => part.type === 'reasoning-delta').map((part) => part.text);

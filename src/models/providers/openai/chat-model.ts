@@ -27,6 +27,8 @@ import {
   completionChunkSchema,
   parseWire,
   tokenLogprobs,
+  tokenUsage,
+  type WireUsage,
 } from './wire-schemas.ts';
 
 export class OpenAiChatModel implements ChatModel {
@@ -69,10 +71,7 @@ export class OpenAiChatModel implements ChatModel {
       ...(logprobs ? { logprobs } : {}),
       ...(toolCalls.length > 0 ? { toolCalls } : {}),
       finishReason: mapFinishReason(choice.finish_reason),
-      usage: {
-        promptTokens: completion.usage?.prompt_tokens ?? 0,
-        completionTokens: completion.usage?.completion_tokens ?? 0,
-      },
+      usage: tokenUsage(completion.usage),
       timings: { totalMs: performance.now() - started },
     };
   }
@@ -175,7 +174,7 @@ export class OpenAiChatModel implements ChatModel {
       }
       const chunk = read(value, url);
       if (chunk.usage) {
-        usage = { promptTokens: chunk.usage.prompt_tokens ?? 0, completionTokens: chunk.usage.completion_tokens ?? 0 };
+        usage = tokenUsage(chunk.usage);
       }
       if (chunk.reasoning) yield { type: 'reasoning-delta', text: chunk.reasoning };
       if (chunk.text) {
@@ -265,7 +264,7 @@ interface StreamChunk {
     function?: { name?: string | null; arguments?: string | null } | null;
   }>;
   finishReason: string | undefined;
-  usage: { prompt_tokens?: number | null; completion_tokens?: number | null } | undefined;
+  usage: WireUsage | undefined;
 }
 
 /** OpenAI's reasons → the spec's: anything that is not a length cut is a normal stop. */

@@ -5,15 +5,28 @@
  */
 import { z } from 'zod';
 import { MmkitError } from '../../../errors.ts';
-import type { TokenLogprob } from '../../spec/index.ts';
+import type { TokenLogprob, TokenUsage } from '../../spec/index.ts';
 
 const usageSchema = z
   .object({
     prompt_tokens: z.number().nullish(),
     completion_tokens: z.number().nullish(),
     total_tokens: z.number().nullish(),
+    completion_tokens_details: z.object({ reasoning_tokens: z.number().nullish() }).nullish(),
   })
   .nullish();
+
+export type WireUsage = z.infer<typeof usageSchema>;
+
+/** The spec's usage from the wire's; a thinking count only where the server gave one. */
+export function tokenUsage(usage: WireUsage): TokenUsage {
+  const reasoningTokens = usage?.completion_tokens_details?.reasoning_tokens;
+  return {
+    promptTokens: usage?.prompt_tokens ?? 0,
+    completionTokens: usage?.completion_tokens ?? 0,
+    ...(typeof reasoningTokens === 'number' ? { reasoningTokens } : {}),
+  };
+}
 
 const toolCallSchema = z.object({
   id: z.string().nullish(),
