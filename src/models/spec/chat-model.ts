@@ -52,6 +52,11 @@ export interface SamplingSettings {
   /** OpenAI's penalties (−2 to 2) on tokens already in the answer: once, and per time they appeared. */
   presencePenalty?: number;
   frequencyPenalty?: number;
+  /**
+   * Added to a token's logit before sampling, by token id (the model's own tokenizer's): OpenAI's
+   * `logit_bias`, from −100 (the token never comes) to 100 (it always does).
+   */
+  logitBias?: Readonly<Record<number, number>>;
   /** Seeds the sampler so the same request gives the same answer. */
   seed?: number;
   /** Generation ends when the text ends with one of these. */

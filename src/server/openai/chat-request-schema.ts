@@ -90,6 +90,11 @@ export const SAMPLING_FIELDS = {
   repetition_penalty: z.number().gt(0).max(10).nullish(),
   seed: z.int().min(0).max(Number.MAX_SAFE_INTEGER).nullish(),
   stop: z.union([z.string().min(1), z.array(z.string().min(1)).max(4)]).nullish(),
+  // Token ids (as JSON keys) to a bias from −100 (never) to 100 (always).
+  logit_bias: z
+    .record(z.string().regex(/^\d{1,9}$/, 'must be a token id'), z.number().min(-100).max(100))
+    .refine((value) => Object.keys(value).length <= 1024, 'at most 1024 tokens')
+    .nullish(),
 };
 
 export const chatRequestSchema = z.looseObject({

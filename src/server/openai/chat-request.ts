@@ -17,6 +17,7 @@ export function chatRequest(
   messages: ChatRequest['messages'],
   signal: AbortSignal,
 ): ChatRequest {
+  refuseUnsupported(body);
   const requested = body.max_completion_tokens ?? body.max_tokens ?? undefined;
   if (requested !== undefined && requested > model.contextLength) {
     throw invalidRequest(
@@ -35,6 +36,34 @@ export function chatRequest(
     ...(body.chat_template_kwargs ? { templateVariables: body.chat_template_kwargs } : {}),
     signal,
   };
+}
+
+/**
+ * OpenAI fields that would change the answer but that mmkit does not do: refused by name, since
+ * passing over them in silence would answer a different question than the one asked.
+ */
+function refuseUnsupported(body: ChatRequestBody): void {
+  const fields = body as Record<string, unknown>;
+  const given = (name: string) => fields[name] !== undefined && fields[name] !== null;
+  const modalities = Array.isArray(fields.modalities) ? fields.modalities : [];
+  const refused: [string, boolean, string][] = [
+    ['functions', given('functions'), 'functions (deprecated by OpenAI) is not supported: send tools'],
+    [
+      'function_call',
+      given('function_call'),
+      'function_call (deprecated by OpenAI) is not supported: send tool_choice',
+    ],
+    ['audio', given('audio'), 'chat answers are text: for speech, send the answer to /v1/audio/speech'],
+    [
+      'modalities',
+      modalities.some((modality) => modality !== 'text'),
+      'chat answers are text only: modalities may be ["text"]',
+    ],
+    ['web_search_options', given('web_search_options'), 'web search is not available on this server'],
+  ];
+  for (const [param, isGiven, message] of refused) {
+    if (isGiven) throw invalidRequest(message, param, 'unsupported_parameter');
+  }
 }
 
 function logprobs(body: ChatRequestBody): Pick<ChatRequest, 'logprobs'> {

@@ -1,6 +1,6 @@
 /**
  * The sampling fields chat and text completions share (temperature, top-p and top-k, OpenAI's
- * presence and frequency penalties and vLLM's repetition penalty, seed, stop strings), in the
+ * presence and frequency penalties and logit bias, vLLM's repetition penalty, seed, stop strings), in the
  * spec's names, with OpenAI's defaults where the client sets none.
  */
 import type { SamplingSettings } from '../../models/spec/index.ts';
@@ -14,6 +14,7 @@ export interface SamplingFields {
   repetition_penalty?: number | null;
   seed?: number | null;
   stop?: string | string[] | null;
+  logit_bias?: Record<string, number> | null;
 }
 
 export function samplingSettings(body: SamplingFields): Omit<SamplingSettings, 'maxNewTokens' | 'logprobs'> {
@@ -27,5 +28,10 @@ export function samplingSettings(body: SamplingFields): Omit<SamplingSettings, '
     ...(body.repetition_penalty ? { repetitionPenalty: body.repetition_penalty } : {}),
     ...(body.seed === undefined || body.seed === null ? {} : { seed: body.seed }),
     ...(stop ? { stop } : {}),
+    ...(body.logit_bias && Object.keys(body.logit_bias).length > 0 ? { logitBias: tokenBias(body.logit_bias) } : {}),
   };
+}
+
+function tokenBias(bias: Record<string, number>): Record<number, number> {
+  return Object.fromEntries(Object.entries(bias).map(([token, value]) => [Number(token), value]));
 }

@@ -108,6 +108,29 @@ describe('POST /v1/chat/completions', () => {
     expect(JSON.parse(text)).toEqual({ city: 'Oslo', unit: 'celsius', days: 3 });
   });
 
+  it('refuses by name what would change the answer but is not done here (never passed over in silence)', async () => {
+    const ask = (extra: Record<string, unknown>) =>
+      fetch(`${test.baseURL}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'tiny-llm', messages: [{ role: 'user', content: 'hi' }], ...extra }),
+      });
+    for (const [field, value] of [
+      ['functions', [{ name: 'f', parameters: { type: 'object' } }]],
+      ['function_call', 'auto'],
+      ['audio', { voice: 'alloy', format: 'wav' }],
+      ['modalities', ['text', 'audio']],
+      ['web_search_options', {}],
+    ] as const) {
+      const response = await ask({ [field]: value });
+      expect(response.status, field).toBe(400);
+      const { error } = (await response.json()) as { error: unknown };
+      expect(error).toMatchObject({ param: field, code: 'unsupported_parameter' });
+    }
+    // Text alone, and hints that change nothing, are fine.
+    expect((await ask({ modalities: ['text'], prediction: { type: 'content', content: 'hi' } })).status).toBe(200);
+  });
+
   it('refuses schemas it cannot hold the answer to, and a badly formed response_format', async () => {
     const ask = (response_format: unknown) =>
       fetch(`${test.baseURL}/chat/completions`, {
@@ -374,6 +397,27 @@ describe('POST /v1/chat/completions', () => {
     expect((await ask({ presence_penalty: 2 })).choices[0]?.message.content).toBe(prompt);
     await expect(ask({ frequency_penalty: 2.5 })).rejects.toMatchObject({ status: 400, param: 'frequency_penalty' });
     await expect(ask({ presence_penalty: -3 })).rejects.toMatchObject({ status: 400, param: 'presence_penalty' });
+  });
+
+  it('applies logit_bias by token id, and refuses ids the model does not have', async () => {
+    const ask = (logitBias: Record<string, number>) =>
+      client.chat.completions.create({
+        model: 'tiny-llm',
+        messages: [{ role: 'user', content: 'abc' }],
+        temperature: 0,
+        max_tokens: 3,
+        logit_bias: logitBias,
+      });
+    // A byte a token: 122 is 'z', which 100 forces; 98 is 'b', which −100 bans.
+    expect((await ask({ '122': 100 })).choices[0]?.message.content).toBe('zzz');
+    expect((await ask({ '98': -100 })).choices[0]?.message.content).not.toContain('b');
+    await expect(ask({ '99999': 1 })).rejects.toMatchObject({
+      status: 400,
+      param: 'logit_bias',
+      code: 'token_out_of_range',
+    });
+    await expect(ask({ z: 1 })).rejects.toMatchObject({ status: 400, param: 'logit_bias.z' });
+    await expect(ask({ '122': 101 })).rejects.toMatchObject({ status: 400, param: 'logit_bias.122' });
   });
 
   it('reports log probabilities with top_logprobs, whole and streamed', async () => {

@@ -33,6 +33,15 @@ describe('POST /v1/completions', () => {
       temperature: 0,
     });
     expect(rest.choices[0]?.text).toBe('def');
+    // logit_bias by token id (a byte a token: 122 is 'z').
+    const biased = await client.completions.create({
+      model: 'tiny-llm',
+      prompt: asked('abc'),
+      temperature: 0,
+      max_tokens: 2,
+      logit_bias: { '122': 100 },
+    });
+    expect(biased.choices[0]?.text).toBe('zz');
   });
 
   it('stops at 16 tokens unless max_tokens says otherwise, and at a stop string; echo puts the prompt first', async () => {

@@ -9,8 +9,18 @@ import type { ChatRequest } from '../../spec/index.ts';
 import type { AnswerBuilder } from './answer-builder.ts';
 import { CallbackStoppingCriteria, TokenCallbackStreamer } from './generation-hooks.ts';
 import type { JsonModeConstraint } from './json-mode.ts';
-import { AnswerTokenPenalty, SeededSamplingProcessor } from './sampling.ts';
+import { AnswerTokenPenalty, applyLogitBias, SeededSamplingProcessor } from './sampling.ts';
 import type { TokenLogprobRecorder } from './token-logprobs.ts';
+
+/**
+ * What changes each step's logits besides the penalties, in order after them: the logit bias, the
+ * log probabilities read, then the JSON mask.
+ */
+export interface LogitSteps {
+  bias: [number, number][] | undefined;
+  recorder: TokenLogprobRecorder | undefined;
+  json: JsonModeConstraint | undefined;
+}
 
 export async function generateWithTransformers(
   model: PreTrainedModel,
@@ -19,14 +29,14 @@ export async function generateWithTransformers(
   maxNewTokens: number,
   seed: number,
   answer: AnswerBuilder,
-  json?: JsonModeConstraint,
-  recorder?: TokenLogprobRecorder,
+  { json, recorder, bias }: LogitSteps,
 ): Promise<void> {
   // The order of our own loop: the penalties (the library's repetition penalty runs before ours),
   // then log probabilities are read, then the JSON mask and sampling change the logits.
   const processors = new LogitsProcessorList();
   const answerPenalty = AnswerTokenPenalty.of(request);
   if (answerPenalty) processors.push(new LogitsCallbackProcessor((logits) => answerPenalty.apply(logits)));
+  if (bias) processors.push(new LogitsCallbackProcessor((logits) => applyLogitBias(logits, bias)));
   if (recorder) processors.push(new LogitsCallbackProcessor((logits) => recorder.observe(logits)));
   // JSON mode masks first, so sampling (or the library's greedy pick) chooses among what may come next.
   if (json) processors.push(new LogitsCallbackProcessor((logits) => json.mask(logits)));

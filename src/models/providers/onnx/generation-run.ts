@@ -6,13 +6,21 @@
  */
 import type { PreTrainedModel, PreTrainedTokenizer, Tensor } from '@huggingface/transformers';
 import { MmkitError } from '../../../errors.ts';
-import type { ChatRequest, ChatResult, TokenLogprob } from '../../spec/index.ts';
+import type { ChatRequest, ChatResult } from '../../spec/index.ts';
 import { AnswerBuilder, type AnswerDelta } from './answer-builder.ts';
 import { answerGrammar } from './answer-grammar.ts';
-import { generateWithTransformers } from './generate-engine.ts';
+import { generateWithTransformers, type LogitSteps } from './generate-engine.ts';
 import { JsonModeConstraint } from './json-mode.ts';
 import { type KvCacheDecoderPlan, runKvCacheDecoder } from './kv-cache-decoder.ts';
-import { AnswerTokenPenalty, applyRepetitionPenalty, argmax, sampleToken, seededUniformSource } from './sampling.ts';
+import {
+  AnswerTokenPenalty,
+  applyLogitBias,
+  applyRepetitionPenalty,
+  argmax,
+  logitBiasEntries,
+  sampleToken,
+  seededUniformSource,
+} from './sampling.ts';
 import { tokenBytes } from './token-bytes.ts';
 import { TokenLogprobRecorder } from './token-logprobs.ts';
 
@@ -36,6 +44,12 @@ export interface GenerationTarget {
 /** A seed for requests that give none: still a per-request generator, just not a reproducible one. */
 function freshSeed(): number {
   return crypto.getRandomValues(new Uint32Array(1))[0];
+}
+
+/** The vocabulary's size from the config (a vision model's in its text config), else unbounded. */
+function vocabularySize(target: GenerationTarget): number {
+  const config = target.model.config as { vocab_size?: unknown; text_config?: { vocab_size?: unknown } };
+  return Number(config.vocab_size ?? config.text_config?.vocab_size) || Number.POSITIVE_INFINITY;
 }
 
 function checkSettings(request: ChatRequest): void {
@@ -80,8 +94,7 @@ async function decodeWithOwnLoop(
   maxNewTokens: number,
   seed: number,
   answer: AnswerBuilder,
-  json: JsonModeConstraint | undefined,
-  recorder: TokenLogprobRecorder | undefined,
+  { json, recorder, bias }: LogitSteps,
 ): Promise<void> {
   const promptIds = Array.from((prompt.inputs.input_ids as Tensor).data as BigInt64Array, Number);
   const context = [...promptIds];
@@ -93,6 +106,7 @@ async function decodeWithOwnLoop(
     nextToken: (logits) => {
       applyRepetitionPenalty(logits, context, penalty);
       answerPenalty?.apply(logits);
+      if (bias) applyLogitBias(logits, bias);
       recorder?.observe(logits);
       json?.mask(logits);
       return uniform ? sampleToken(logits, settings, uniform) : argmax(logits);
@@ -122,6 +136,7 @@ export async function runGeneration(
   onDelta: AnswerDelta,
 ): Promise<ChatResult> {
   checkSettings(request);
+  const bias = logitBiasEntries(request.logitBias, vocabularySize(target));
   const json = jsonConstraint(target, request);
   const recorder =
     request.logprobs === undefined
@@ -139,9 +154,17 @@ export async function runGeneration(
   const seed = request.seed ?? freshSeed();
   if (!request.signal?.aborted) {
     if (target.decoderPlan) {
-      await decodeWithOwnLoop(target, target.decoderPlan, prompt, request, maxNewTokens, seed, answer, json, recorder);
+      await decodeWithOwnLoop(target, target.decoderPlan, prompt, request, maxNewTokens, seed, answer, {
+        json,
+        recorder,
+        bias,
+      });
     } else {
-      await generateWithTransformers(target.model, prompt.inputs, request, maxNewTokens, seed, answer, json, recorder);
+      await generateWithTransformers(target.model, prompt.inputs, request, maxNewTokens, seed, answer, {
+        json,
+        recorder,
+        bias,
+      });
     }
   }
   return answer.finish(prompt.promptTokens, startedAt);

@@ -219,6 +219,20 @@ describe.each([
     });
   });
 
+  it("adds a logit bias to the tokens' logits: enough of it forces or bans a token", async () => {
+    // A byte a token (z is 122, a is 97); the echo model prefers the right token by 20 logits.
+    expect((await model.generate(ask('abc', { logitBias: { 122: 100 }, maxNewTokens: 3 }))).text).toBe('zzz');
+    expect((await model.generate(ask('abc', { logitBias: { 122: 19 } }))).text).toBe('abc');
+    const banned = await model.generate(ask('aaaa', { logitBias: { 97: -100 } }));
+    expect(banned.text).not.toContain('a');
+    const streamed = await collect(model.stream(ask('abc', { logitBias: { 122: 100 }, maxNewTokens: 3 })));
+    expect(streamed.deltas.join('')).toBe('zzz');
+    await expect(model.generate(ask('abc', { logitBias: { 100000: 5 } }))).rejects.toMatchObject({
+      code: 'token_out_of_range',
+      param: 'logit_bias',
+    });
+  });
+
   it('continues raw text without the chat template (streamed), from where the prompt stops', async () => {
     const complete = async (prompt: string, settings: Partial<ChatRequest> = {}) =>
       collect(model.complete({ ...greedy, ...settings, prompt }));

@@ -28,7 +28,6 @@ import type {
   PromptPart,
   TextCompletionRequest,
   TextCompletionStreamPart,
-  TokenLogprob,
 } from '../../spec/index.ts';
 import type { AnswerDelta } from './answer-builder.ts';
 import { isConstrained } from './answer-grammar.ts';

@@ -9,6 +9,7 @@
  * generator, so the same seed gives the same text whatever else the process is doing.
  */
 import { LogitsProcessor, random, type Tensor } from '@huggingface/transformers';
+import { MmkitError } from '../../../errors.ts';
 
 export interface SamplingOptions {
   /** > 0; 0 (greedy) never reaches this processor. */
@@ -79,6 +80,35 @@ export function applyRepetitionPenalty(logits: Float32Array, contextIds: Iterabl
     const value = logits[token];
     logits[token] = value < 0 ? value * penalty : value / penalty;
   }
+}
+
+/** A logit bias as pairs, checked against the model's vocabulary (`undefined` when none is set). */
+export function logitBiasEntries(
+  bias: Readonly<Record<number, number>> | undefined,
+  vocabularySize: number,
+): [number, number][] | undefined {
+  if (bias === undefined) return undefined;
+  const entries = Object.entries(bias).map(([token, value]) => [Number(token), value] as [number, number]);
+  for (const [token, value] of entries) {
+    if (!Number.isInteger(token) || token < 0 || token >= vocabularySize) {
+      throw new MmkitError(
+        `logit_bias names token ${token}, not an id of the model's vocabulary (0 to ${vocabularySize - 1})`,
+        { code: 'token_out_of_range', param: 'logit_bias' },
+      );
+    }
+    if (!(Math.abs(value) <= 100)) {
+      throw new MmkitError(`logit_bias for token ${token} is ${value}; it must be from −100 to 100`, {
+        code: 'invalid_sampling',
+        param: 'logit_bias',
+      });
+    }
+  }
+  return entries.length === 0 ? undefined : entries;
+}
+
+/** Adds each biased token's bias to its logit. */
+export function applyLogitBias(logits: Float32Array, entries: readonly [number, number][]): void {
+  for (const [token, value] of entries) if (token < logits.length) logits[token] += value;
 }
 
 /**

@@ -33,6 +33,7 @@ describe('OpenAiChatModel.generate', () => {
       ...sampling,
       seed: 42,
       stop: ['###'],
+      logitBias: { 17: -100 },
       responseFormat: { type: 'json' },
       messages: [
         { role: 'system', content: 'Be brief.' },
@@ -56,6 +57,7 @@ describe('OpenAiChatModel.generate', () => {
       temperature: 0.3,
       top_p: 0.9,
       seed: 42,
+      logit_bias: { 17: -100 },
       stop: ['###'],
       response_format: { type: 'json_object' },
     });

@@ -128,6 +128,7 @@ export class OpenAiChatModel implements ChatModel {
       ...(request.stop?.length ? { stop: request.stop } : {}),
       ...(request.presencePenalty ? { presence_penalty: request.presencePenalty } : {}),
       ...(request.frequencyPenalty ? { frequency_penalty: request.frequencyPenalty } : {}),
+      ...(request.logitBias ? { logit_bias: request.logitBias } : {}),
       ...(this.options.streamUsage ? { stream_options: { include_usage: true } } : {}),
     };
     yield* this.streamFrom('/completions', body, request.signal, (value, url) => {
@@ -220,6 +221,7 @@ export class OpenAiChatModel implements ChatModel {
     if (request.seed !== undefined) body.seed = request.seed;
     if (request.presencePenalty) body.presence_penalty = request.presencePenalty;
     if (request.frequencyPenalty) body.frequency_penalty = request.frequencyPenalty;
+    if (request.logitBias) body.logit_bias = request.logitBias;
     if (request.logprobs !== undefined) {
       body.logprobs = true;
       if (request.logprobs > 0) body.top_logprobs = request.logprobs;
