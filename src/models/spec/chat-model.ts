@@ -129,12 +129,18 @@ export type ChatStreamPart =
   | { type: 'text-delta'; text: string; logprobs?: TokenLogprob[] }
   /** A piece of the model's reasoning, before its answer (never part of `text`). */
   | { type: 'reasoning-delta'; text: string }
+  /** A tool call begins (`index` counts the answer's calls from 0); its arguments follow in pieces. */
+  | { type: 'tool-call-start'; index: number; id: string; name: string }
+  | { type: 'tool-call-delta'; index: number; argumentsDelta: string }
   | {
       type: 'finish';
       finishReason: FinishReason;
       usage: TokenUsage;
       timings: Timings;
-      /** The tool calls, when the model made any (they come whole, at the end). */
+      /**
+       * Every tool call the model made, whole: those streamed before keep their ids, and their
+       * arguments are the pieces joined. A provider may stream none and give them here only.
+       */
       toolCalls?: ToolCall[];
     };
 
@@ -167,7 +173,10 @@ export interface PromptPart {
   logprobs?: PromptTokenLogprob[];
 }
 
-export type TextCompletionStreamPart = ChatStreamPart | PromptPart;
+/** Raw text continued calls no tools: its parts are a chat stream's without tool calls, and the prompt. */
+export type TextCompletionStreamPart =
+  | Exclude<ChatStreamPart, { type: 'tool-call-start' | 'tool-call-delta' }>
+  | PromptPart;
 
 export interface ChatModel {
   readonly description: ModelDescription;

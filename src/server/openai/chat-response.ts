@@ -85,16 +85,40 @@ function assistantMessage(text: string, toolCalls: readonly ToolCall[] | undefin
     : { role: 'assistant' as const, content: text, refusal: null };
 }
 
+/** A piece of a streamed tool call: the first names it (id, type, name), later ones add arguments. */
+type ToolCallPiece = {
+  index: number;
+  id?: string;
+  type?: 'function';
+  function: { name?: string; arguments: string };
+};
+
 type Delta = {
   role?: 'assistant';
   content?: string;
   reasoning_content?: string;
-  tool_calls?: Array<ReturnType<typeof openAiToolCalls>[number] & { index: number }>;
+  tool_calls?: ToolCallPiece[];
 };
 
-/** The delta that carries whole tool calls (OpenAI streams them in pieces; one piece each is valid). */
-export function toolCallsDelta(calls: readonly ToolCall[]): Delta {
-  return { tool_calls: openAiToolCalls(calls).map((call, index) => ({ index, ...call })) };
+/** The delta that carries whole tool calls, each at its index in the answer's calls. */
+export function toolCallsDelta(calls: readonly { call: ToolCall; index: number }[]): Delta {
+  return {
+    tool_calls: calls.map(({ call, index }) => ({
+      index,
+      id: call.id,
+      type: 'function' as const,
+      function: { name: call.name, arguments: call.arguments },
+    })),
+  };
+}
+
+/** The delta that opens a streamed tool call (its arguments follow as `toolCallArgumentsDelta`s). */
+export function toolCallStartDelta(index: number, id: string, name: string): Delta {
+  return { tool_calls: [{ index, id, type: 'function', function: { name, arguments: '' } }] };
+}
+
+export function toolCallArgumentsDelta(index: number, argumentsDelta: string): Delta {
+  return { tool_calls: [{ index, function: { arguments: argumentsDelta } }] };
 }
 
 export function chatChunk(

@@ -2,12 +2,13 @@
  * A streamed Responses API answer as OpenAI sends it: `response.created`, `response.in_progress`,
  * the assistant message opened at its first text (`output_item.added`, `content_part.added`, then
  * `output_text.delta`s), closed at the end (`output_text.done`, `content_part.done`,
- * `output_item.done`), each tool call as an item with its arguments, and `response.completed` (or
+ * `output_item.done`), each tool call as an item with its arguments (streamed as the model writes
+ * them where it streams them: the message closes when a call begins), and `response.completed` (or
  * `response.incomplete` at the token limit) carrying the whole response. A reasoning model's thinking
  * comes first as a reasoning item (`response.reasoning_text.delta`s). Every event has its
  * `sequence_number`; a failure is an `error` event with the next one.
  */
-import type { ChatStreamPart, TokenLogprob } from '../../models/spec/index.ts';
+import type { ChatStreamPart, TokenLogprob, ToolCall } from '../../models/spec/index.ts';
 import type { ErrorBody } from '../http-errors.ts';
 import {
   functionCallItem,
@@ -29,6 +30,10 @@ export class ResponseEventWriter {
   private sequence = 0;
   private message: { id: string; outputIndex: number; text: string; logprobs: TokenLogprob[] } | undefined;
   private reasoning: { id: string; outputIndex: number; text: string; open: boolean } | undefined;
+  /** Whether the answer had a message item at all (a call may have closed the one that was open). */
+  private hadMessage = false;
+  /** The calls streamed so far, by their index among the answer's calls. */
+  private readonly streamedCalls: { itemId: string; outputIndex: number; call: ToolCall }[] = [];
   private readonly output: OutputItem[] = [];
 
   constructor(
@@ -104,6 +109,7 @@ export class ResponseEventWriter {
   private async openMessage(): Promise<NonNullable<ResponseEventWriter['message']>> {
     if (this.message) return this.message;
     await this.closeReasoning();
+    this.hadMessage = true;
     const id = itemId(this.identity, 'message', this.firstItemNumber + this.output.length);
     this.message = { id, outputIndex: this.output.length, text: '', logprobs: [] };
     const item = messageItem(id, 'in_progress', []);
@@ -118,31 +124,75 @@ export class ResponseEventWriter {
     return this.message;
   }
 
+  private async closeMessage(status: 'completed' | 'incomplete'): Promise<void> {
+    const message = this.message;
+    if (!message) return;
+    this.message = undefined;
+    const part0 = outputText(message.text, message.logprobs);
+    const location = { item_id: message.id, output_index: message.outputIndex, content_index: 0 };
+    await this.emit('response.output_text.done', { ...location, text: message.text, logprobs: part0.logprobs });
+    await this.emit('response.content_part.done', { ...location, part: part0 });
+    const item = messageItem(message.id, status, [part0]);
+    this.output[message.outputIndex] = item;
+    await this.emit('response.output_item.done', { output_index: message.outputIndex, item });
+  }
+
+  /** A tool call begins: the text before it is a message of its own, the call an item after it. */
+  async toolCallStart(id: string, name: string): Promise<void> {
+    await this.closeReasoning();
+    await this.closeMessage('completed');
+    const outputIndex = this.output.length;
+    const callItemId = itemId(this.identity, 'function_call', this.firstItemNumber + outputIndex);
+    const call = { id, name, arguments: '' };
+    this.streamedCalls.push({ itemId: callItemId, outputIndex, call });
+    const item = functionCallItem(callItemId, call, 'in_progress');
+    this.output.push(item);
+    await this.emit('response.output_item.added', { output_index: outputIndex, item });
+  }
+
+  async toolCallArguments(index: number, delta: string): Promise<void> {
+    const streamed = this.streamedCalls[index];
+    if (!streamed || delta === '') return;
+    streamed.call.arguments += delta;
+    await this.emit('response.function_call_arguments.delta', {
+      item_id: streamed.itemId,
+      output_index: streamed.outputIndex,
+      delta,
+    });
+  }
+
   /**
-   * Closes the message (opening an empty one when the answer has neither text nor calls), sends the
-   * tool calls, and returns the output items for the final response, which `complete` then sends.
+   * Closes the message (opening an empty one when the answer has neither text nor calls), ends the
+   * streamed calls, sends the others whole, and returns the output items for the final response,
+   * which `complete` then sends.
    */
   async finish(part: FinishPart): Promise<OutputItem[]> {
     await this.closeReasoning();
     const calls = part.toolCalls ?? [];
-    if (this.message || calls.length === 0) {
-      const message = await this.openMessage();
-      const part0 = outputText(message.text, message.logprobs);
-      const location = { item_id: message.id, output_index: message.outputIndex, content_index: 0 };
-      await this.emit('response.output_text.done', { ...location, text: message.text, logprobs: part0.logprobs });
-      await this.emit('response.content_part.done', { ...location, part: part0 });
-      const item = messageItem(message.id, part.finishReason === 'length' ? 'incomplete' : 'completed', [part0]);
-      this.output[message.outputIndex] = item;
-      await this.emit('response.output_item.done', { output_index: message.outputIndex, item });
+    if (!this.hadMessage && calls.length === 0) await this.openMessage();
+    await this.closeMessage(part.finishReason === 'length' ? 'incomplete' : 'completed');
+    const streamedIds = new Set(this.streamedCalls.map((streamed) => streamed.call.id));
+    for (const streamed of this.streamedCalls) {
+      // The finish's own copy: the same arguments as streamed, where the model's parse agrees.
+      const call = calls.find((each) => each.id === streamed.call.id) ?? streamed.call;
+      const location = { item_id: streamed.itemId, output_index: streamed.outputIndex };
+      await this.emit('response.function_call_arguments.done', {
+        ...location,
+        name: call.name,
+        arguments: call.arguments,
+      });
+      const item = functionCallItem(streamed.itemId, call);
+      this.output[streamed.outputIndex] = item;
+      await this.emit('response.output_item.done', { output_index: streamed.outputIndex, item });
     }
-    for (const call of calls) {
+    for (const call of calls.filter((each) => !streamedIds.has(each.id))) {
       const outputIndex = this.output.length;
       const id = itemId(this.identity, 'function_call', this.firstItemNumber + outputIndex);
       await this.emit('response.output_item.added', {
         output_index: outputIndex,
         item: functionCallItem(id, call, 'in_progress'),
       });
-      // Local models give a call whole at the end: its arguments come as one delta.
+      // A call not streamed comes whole at the end: its arguments as one delta.
       await this.emit('response.function_call_arguments.delta', {
         item_id: id,
         output_index: outputIndex,

@@ -199,23 +199,52 @@ describe('POST /v1/chat/completions', () => {
       temperature: 0,
       stream: true,
     });
-    const streamed: { content: string; calls: string[]; finish: string | null } = {
-      content: '',
-      calls: [],
-      finish: null,
-    };
+    let content = '';
+    let finish: string | null = null;
+    const pieces: { index: number; id?: string; name?: string; arguments?: string }[] = [];
     for await (const chunk of stream) {
       const delta = chunk.choices[0]?.delta;
-      streamed.content += delta?.content ?? '';
-      for (const piece of delta?.tool_calls ?? [])
-        streamed.calls.push(`${piece.function?.name}${piece.function?.arguments}`);
-      streamed.finish = chunk.choices[0]?.finish_reason ?? streamed.finish;
+      content += delta?.content ?? '';
+      for (const piece of delta?.tool_calls ?? []) {
+        pieces.push({
+          index: piece.index,
+          id: piece.id,
+          name: piece.function?.name,
+          arguments: piece.function?.arguments,
+        });
+      }
+      finish = chunk.choices[0]?.finish_reason ?? finish;
     }
-    expect(streamed).toEqual({
-      content: 'Let me check.',
-      calls: ['get_weather{"city":"Paris"}'],
-      finish: 'tool_calls',
+    expect({ content, finish }).toEqual({ content: 'Let me check.', finish: 'tool_calls' });
+    // As OpenAI streams a call: its id and name first, then the arguments as the model writes them.
+    expect(pieces[0]).toEqual({ index: 0, id: expect.stringMatching(/^call_/), name: 'get_weather', arguments: '' });
+    expect(pieces.length).toBeGreaterThan(5);
+    expect(pieces.slice(1).every((piece) => piece.index === 0 && piece.id === undefined)).toBe(true);
+    expect(pieces.map((piece) => piece.arguments).join('')).toBe('{"city": "Paris"}');
+
+    // The official SDK's stream helper and the AI SDK put the pieces together again.
+    const helper = client.chat.completions.stream({
+      model: 'tiny-llm',
+      messages: [{ role: 'user', content: call }],
+      tools,
+      temperature: 0,
     });
+    const final = await helper.finalChatCompletion();
+    expect(final.choices[0]?.message.tool_calls?.[0]).toMatchObject({
+      type: 'function',
+      function: { name: 'get_weather', arguments: '{"city": "Paris"}' },
+    });
+    const mmkit = createOpenAICompatible({ name: 'mmkit', baseURL: test.baseURL });
+    const viaAiSdk = streamText({
+      model: mmkit('tiny-llm'),
+      prompt: call,
+      temperature: 0,
+      tools: { get_weather: tool({ inputSchema: z.object({ city: z.string() }) }) },
+    });
+    const inputDeltas: string[] = [];
+    for await (const part of viaAiSdk.fullStream) if (part.type === 'tool-input-delta') inputDeltas.push(part.delta);
+    expect(inputDeltas.length).toBeGreaterThan(5);
+    expect(await viaAiSdk.toolCalls).toMatchObject([{ toolName: 'get_weather', input: { city: 'Paris' } }]);
 
     // With tools offered, an answer that calls nothing still streams as it is written.
     const plain = await client.chat.completions.create({
@@ -225,14 +254,13 @@ describe('POST /v1/chat/completions', () => {
       temperature: 0,
       stream: true,
     });
-    const pieces: string[] = [];
-    for await (const chunk of plain) if (chunk.choices[0]?.delta.content) pieces.push(chunk.choices[0].delta.content);
-    expect(pieces.join('')).toBe('no call here, just words');
-    expect(pieces.length).toBeGreaterThan(3);
+    const words: string[] = [];
+    for await (const chunk of plain) if (chunk.choices[0]?.delta.content) words.push(chunk.choices[0].delta.content);
+    expect(words.join('')).toBe('no call here, just words');
+    expect(words.length).toBeGreaterThan(3);
 
-    // The AI SDK reads the same call (its tool has no execute: the call is the result).
-    const mmkit = createOpenAICompatible({ name: 'mmkit', baseURL: test.baseURL });
-    const viaAiSdk = await generateText({
+    // The AI SDK reads the same call whole too (its tool has no execute: the call is the result).
+    const wholeViaAiSdk = await generateText({
       model: mmkit('tiny-llm'),
       prompt: call,
       temperature: 0,
@@ -240,8 +268,8 @@ describe('POST /v1/chat/completions', () => {
         get_weather: tool({ description: 'The weather in a city', inputSchema: z.object({ city: z.string() }) }),
       },
     });
-    expect(viaAiSdk.toolCalls).toMatchObject([{ toolName: 'get_weather', input: { city: 'Paris' } }]);
-    expect(viaAiSdk.finishReason).toBe('tool-calls');
+    expect(wholeViaAiSdk.toolCalls).toMatchObject([{ toolName: 'get_weather', input: { city: 'Paris' } }]);
+    expect(wholeViaAiSdk.finishReason).toBe('tool-calls');
 
     // The conversation goes on with the call and its result; a call of a tool not offered stays text.
     const followUp = await client.chat.completions.create({
@@ -312,14 +340,20 @@ describe('POST /v1/chat/completions', () => {
       stream: true,
     });
     const names: string[] = [];
+    let streamedArguments = '';
     let finish: string | null = null;
     for await (const chunk of stream) {
-      for (const piece of chunk.choices[0]?.delta.tool_calls ?? []) names.push(piece.function?.name ?? '');
+      for (const piece of chunk.choices[0]?.delta.tool_calls ?? []) {
+        if (piece.function?.name) names.push(piece.function.name);
+        streamedArguments += piece.function?.arguments ?? '';
+      }
       finish = chunk.choices[0]?.finish_reason ?? finish;
     }
     expect(finish).toBe('tool_calls');
+    // The forced call streams too: named once, its arguments (held to the schema) in pieces.
     expect(names).toHaveLength(1);
     expect(['get_weather', 'get_time']).toContain(names[0]);
+    expect(JSON.parse(streamedArguments)).toEqual(expect.any(Object));
     const mmkit = createOpenAICompatible({ name: 'mmkit', baseURL: test.baseURL });
     const viaAiSdk = await generateText({
       model: mmkit('tiny-llm'),

@@ -18,6 +18,8 @@ import {
   chatCompletion,
   newCompletionIdentity,
   openAiFinishReason,
+  toolCallArgumentsDelta,
+  toolCallStartDelta,
   toolCallsDelta,
   usageChunk,
 } from '../openai/chat-response.ts';
@@ -65,11 +67,13 @@ export function chatCompletionsRoutes(services: ServerServices): Hono<ServerEnv>
       const includeUsage = body.stream_options?.include_usage === true;
       return streamAnswer(c, { services, signal, closeParts: close, release: () => lease.release() }, async (send) => {
         const usages: TokenUsage[] = [];
+        let streamedCalls = new Set<string>();
         for await (const { index, part, starts } of parts) {
           if (starts) {
+            streamedCalls = new Set();
             await send(chatChunk(identity, { role: 'assistant', content: '' }, null, includeUsage, undefined, index));
           }
-          const usage = await sendPart(send, identity, part, includeUsage, index);
+          const usage = await sendPart(send, identity, part, includeUsage, index, streamedCalls);
           if (usage) usages.push(usage);
         }
         if (includeUsage) await send(usageChunk(identity, totalUsage(usages)));
@@ -89,6 +93,8 @@ async function sendPart(
   part: ChatStreamPart,
   includeUsage: boolean,
   index: number,
+  /** The ids of this choice's calls streamed so far. */
+  streamedCalls: Set<string>,
 ): Promise<TokenUsage | undefined> {
   if (part.type === 'text-delta') {
     if (part.text !== '') {
@@ -100,8 +106,23 @@ async function sendPart(
     await send(chatChunk(identity, { reasoning_content: part.text }, null, includeUsage, undefined, index));
     return undefined;
   }
-  if (part.toolCalls?.length) {
-    await send(chatChunk(identity, toolCallsDelta(part.toolCalls), null, includeUsage, undefined, index));
+  if (part.type === 'tool-call-start') {
+    streamedCalls.add(part.id);
+    const delta = toolCallStartDelta(part.index, part.id, part.name);
+    await send(chatChunk(identity, delta, null, includeUsage, undefined, index));
+    return undefined;
+  }
+  if (part.type === 'tool-call-delta') {
+    const delta = toolCallArgumentsDelta(part.index, part.argumentsDelta);
+    await send(chatChunk(identity, delta, null, includeUsage, undefined, index));
+    return undefined;
+  }
+  // Calls the model did not stream come whole, at their place among the answer's calls.
+  const unsent = (part.toolCalls ?? [])
+    .map((call, position) => ({ call, index: position }))
+    .filter(({ call }) => !streamedCalls.has(call.id));
+  if (unsent.length > 0) {
+    await send(chatChunk(identity, toolCallsDelta(unsent), null, includeUsage, undefined, index));
   }
   await send(chatChunk(identity, {}, openAiFinishReason(part.finishReason), includeUsage, undefined, index));
   return part.usage;

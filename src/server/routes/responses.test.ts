@@ -159,7 +159,7 @@ describe('the Responses API (/v1/responses)', () => {
     expect(call.call_id).toMatch(/^call_/);
     expect(JSON.parse(call.arguments)).toEqual({ city: 'Paris' });
 
-    // Streamed: the call is an item with its arguments in a delta.
+    // Streamed: the message ends where the call begins, and the call's arguments come as written.
     const events = await readEvents(
       await post({ model: 'tiny-llm', input: CALL, tools: [WEATHER_TOOL], temperature: 0, stream: true }),
     );
@@ -169,6 +169,17 @@ describe('the Responses API (/v1/responses)', () => {
     );
     expect(argumentsDone).toMatchObject({ name: 'get_weather' });
     expect(JSON.parse(argumentsDone!.arguments)).toEqual({ city: 'Paris' });
+    const deltas = eventsOf<{ delta: string; output_index: number }>(events, 'response.function_call_arguments.delta');
+    expect(deltas.length).toBeGreaterThan(5);
+    expect(deltas.map((delta) => delta.delta).join('')).toBe(argumentsDone!.arguments);
+    expect(deltas.every((delta) => delta.output_index === 1)).toBe(true);
+    const order = events.map((event) => event.event);
+    const messageDone = order.indexOf('response.output_item.done');
+    expect(messageDone).toBeLessThan(order.indexOf('response.function_call_arguments.delta'));
+    const stream = client.responses.stream({ model: 'tiny-llm', input: CALL, tools: [WEATHER_TOOL], temperature: 0 });
+    const final = await stream.finalResponse();
+    expect(final.output.map((item) => item.type)).toEqual(['message', 'function_call']);
+    expect(final.output[1]).toMatchObject({ name: 'get_weather', arguments: argumentsDone!.arguments });
 
     // The next turn: the call and its output, as the SDKs send them, reach the model as a tool turn.
     const followUp = await client.responses.create({
@@ -185,7 +196,7 @@ describe('the Responses API (/v1/responses)', () => {
       [
         'system: Be brief.',
         'user: weather?',
-        'assistant:  [get_weather{"city":"Paris"}]',
+        'assistant:  [get_weather{"city": "Paris"}]',
         `tool(${call.call_id}): {"temperature": 21}`,
       ].join('\n'),
     );

@@ -96,6 +96,14 @@ export function responsesRoutes(services: ServerServices): Hono<ServerEnv> {
               await events.reasoningText(part.text);
               continue;
             }
+            if (part.type === 'tool-call-start') {
+              await events.toolCallStart(part.id, part.name);
+              continue;
+            }
+            if (part.type === 'tool-call-delta') {
+              await events.toolCallArguments(part.index, part.argumentsDelta);
+              continue;
+            }
             const output = await events.finish(part);
             const status = part.finishReason === 'length' ? 'incomplete' : 'completed';
             const response = responseObject(identity, body, { status, output, usage: part.usage, stored });

@@ -119,7 +119,7 @@ export async function chat(options: ChatOptions): Promise<ChatReply> {
         firstTokenMs ??= performance.now() - started;
         text += part.text;
         onTextDelta(part.text);
-      } else {
+      } else if (part.type === 'finish') {
         ({ finishReason, usage } = part);
       }
     }

@@ -180,6 +180,8 @@ export async function* answerAboutImage(call: AnswerRequest): AsyncGenerator<Vqa
           usage = part.usage;
           continue;
         }
+        // No tools are offered: only text is left.
+        if (part.type !== 'text-delta') continue;
         const shown = text.push(part.text);
         if (shown === '') continue;
         firstTokenAt ??= performance.now();

@@ -19,7 +19,7 @@ export class AnswerShaper {
 
   constructor(private readonly request: ChatRequest) {
     // With tools offered, text that may be part of a call is held until it is known to be one or not.
-    this.gate = request.tools?.length ? new ToolCallStreamGate() : undefined;
+    this.gate = request.tools?.length ? new ToolCallStreamGate(request.tools) : undefined;
   }
 
   /** The rendered prompt opened the thinking block: the answer begins inside it. */
@@ -50,7 +50,9 @@ export class AnswerShaper {
     const parts = this.parts(this.splitter.end());
     const { reasoning, text } = this.splitter;
     const usage = this.reasoningTokens > 0 ? { ...raw.usage, reasoningTokens: this.reasoningTokens } : raw.usage;
-    const result = withToolCalls({ ...raw, text, usage, ...(reasoning === '' ? {} : { reasoning }) }, this.request);
+    const result = this.withStreamedCalls(
+      withToolCalls({ ...raw, text, usage, ...(reasoning === '' ? {} : { reasoning }) }, this.request),
+    );
     const rest = this.gate?.end(result);
     if (rest) parts.push(textDelta(rest));
     return { parts, result };
@@ -71,8 +73,29 @@ export class AnswerShaper {
       }
       const released = this.gate ? this.gate.push(piece.text, tokens) : { text: piece.text, logprobs: tokens };
       if (released) parts.push(textDelta(released));
+      for (const event of this.gate?.takeCallEvents() ?? []) {
+        parts.push(
+          event.type === 'start'
+            ? { type: 'tool-call-start', index: event.index, id: event.id, name: event.name }
+            : { type: 'tool-call-delta', index: event.index, argumentsDelta: event.text },
+        );
+      }
     }
     return parts;
+  }
+
+  /**
+   * The parsed calls with the ids and argument texts of those already streamed (the same calls: the
+   * parse reads the same text), so the finish agrees with what the client was sent.
+   */
+  private withStreamedCalls(result: ChatResult): ChatResult {
+    const streamed = this.gate?.streamedCalls ?? [];
+    if (streamed.length === 0 || !result.toolCalls) return result;
+    const toolCalls = result.toolCalls.map((call, index) => {
+      const sent = streamed[index];
+      return sent && sent.name === call.name ? { ...call, id: sent.id, arguments: sent.arguments } : call;
+    });
+    return { ...result, toolCalls };
   }
 }
 

@@ -22,7 +22,7 @@ function ask(content: string, settings: Partial<ChatRequest> = {}): ChatRequest 
   return { ...greedy, ...settings, messages: [{ role: 'user', content }] };
 }
 
-async function collect(parts: AsyncIterable<TextCompletionStreamPart>) {
+async function collect(parts: AsyncIterable<ChatStreamPart | TextCompletionStreamPart>) {
   const deltas: string[] = [];
   const logprobs: TokenLogprob[] = [];
   let finish: Extract<ChatStreamPart, { type: 'finish' }> | undefined;
@@ -34,7 +34,7 @@ async function collect(parts: AsyncIterable<TextCompletionStreamPart>) {
       logprobs.push(...(part.logprobs ?? []));
     } else if (part.type === 'prompt') prompt = part;
     else if (part.type === 'reasoning-delta') reasoning.push(part.text);
-    else finish = part;
+    else if (part.type === 'finish') finish = part;
   }
   return { deltas, logprobs, prompt, reasoning, finish: finish! };
 }
@@ -305,6 +305,29 @@ describe.each([
     }
   });
 
+  it('streams a tool call as the model writes it; the finish gives the same call whole', async () => {
+    const call = 'On it.<tool_call>{"name": "get_weather", "arguments": {"city": "Oslo"}}</tool_call>';
+    const parts: ChatStreamPart[] = [];
+    for await (const part of model.stream(ask(call, { tools: [{ name: 'get_weather' }], maxNewTokens: 200 }))) {
+      parts.push(part);
+    }
+    const start = parts.find((part) => part.type === 'tool-call-start');
+    expect(start).toMatchObject({ index: 0, name: 'get_weather', id: expect.stringMatching(/^call_/) });
+    const deltas = parts.flatMap((part) => (part.type === 'tool-call-delta' ? [part.argumentsDelta] : []));
+    expect(deltas.length).toBeGreaterThan(5);
+    expect(deltas.join('')).toBe('{"city": "Oslo"}');
+    // The text before the call came first; the call began before the model had finished writing it.
+    expect(parts.findIndex((part) => part.type === 'text-delta')).toBeLessThan(parts.indexOf(start!));
+    expect(parts.at(-1)).toMatchObject({
+      type: 'finish',
+      finishReason: 'tool-calls',
+      toolCalls: [{ id: (start as { id: string }).id, name: 'get_weather', arguments: '{"city": "Oslo"}' }],
+    });
+    // Whole, the same call (its own id).
+    const whole = await model.generate(ask(call, { tools: [{ name: 'get_weather' }], maxNewTokens: 200 }));
+    expect(whole.toolCalls).toMatchObject([{ name: 'get_weather', arguments: '{"city": "Oslo"}' }]);
+  });
+
   it('forces a tool call when asked to: a named tool, or any of them', async () => {
     const tools = [
       { name: 'get_weather', parameters: z.toJSONSchema(z.object({ city: z.string().min(1) })) },
@@ -321,7 +344,7 @@ describe.each([
     const call = '{"name": "get_weather", "arguments": {"city": "Oslo"}}';
     const echoed = await model.generate(ask(call, { tools, toolChoice: 'required', maxNewTokens: 200 }));
     expect(echoed.toolCalls?.map((toolCall) => [toolCall.name, toolCall.arguments])).toEqual([
-      ['get_weather', '{"city":"Oslo"}'],
+      ['get_weather', '{"city": "Oslo"}'],
     ]);
     const any = await model.generate(ask('what time is it?', { tools, toolChoice: 'required', maxNewTokens: 200 }));
     expect(any.finishReason).toBe('tool-calls');
@@ -462,6 +485,6 @@ describe('reasoning models (a <think> block before the answer)', () => {
       '<think>\nthe weather tool</think>\n<tool_call>{"name": "get_weather", "arguments": {"city": "Oslo"}}</tool_call>';
     const answer = await model.generate(ask(call, { tools: [{ name: 'get_weather' }], maxNewTokens: 200 }));
     expect(answer).toMatchObject({ reasoning: 'the weather tool', text: '', finishReason: 'tool-calls' });
-    expect(answer.toolCalls?.[0]).toMatchObject({ name: 'get_weather', arguments: '{"city":"Oslo"}' });
+    expect(answer.toolCalls?.[0]).toMatchObject({ name: 'get_weather', arguments: '{"city": "Oslo"}' });
   });
 });

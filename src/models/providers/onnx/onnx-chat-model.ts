@@ -257,9 +257,10 @@ export class OnnxChatModel implements ChatModel {
   }
 
   complete(request: TextCompletionRequest): AsyncIterable<TextCompletionStreamPart> {
+    // Without a shaper nothing is read as a tool call: the parts are text, the prompt and the finish.
     return streamRun<PromptPart>(request.signal, undefined, (signal, onDelta, emit) =>
       this.continueText({ ...request, signal }, onDelta, emit),
-    );
+    ) as AsyncIterable<TextCompletionStreamPart>;
   }
 
   async dispose(): Promise<void> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TokenLogprob } from '../../spec/index.ts';
-import { ToolCallStreamGate } from './tool-call-stream.ts';
+import { type CallEvent, ToolCallStreamGate } from './tool-call-stream.ts';
 import { parseToolCalls } from './tool-calls.ts';
 
 const TOOLS = [{ name: 'get_weather' }];
@@ -69,5 +69,54 @@ describe('ToolCallStreamGate', () => {
     expect(
       gate.end({ text: 'Hi there', toolCalls: [{ id: 'c', name: 'get_weather', arguments: '{}' }] }),
     ).toBeUndefined();
+  });
+
+  it('streams each call as it is written: named once its arguments open, then their text', () => {
+    const gate = new ToolCallStreamGate([{ name: 'get_weather' }, { name: 'get_time' }]);
+    const answer =
+      'Checking. <tool_call>\n{"name": "get_weather", "arguments": {"city": "Oslo"}}\n</tool_call>\n' +
+      '<tool_call>{"name": "get_time", "arguments": {"zone": "CET"}}</tool_call>';
+    const events: CallEvent[] = [];
+    let text = '';
+    for (const character of answer) {
+      text += gate.push(character)?.text ?? '';
+      events.push(...gate.takeCallEvents());
+    }
+    expect(text).toBe('Checking.');
+    const starts = events.filter((event) => event.type === 'start');
+    expect(starts.map(({ index, name }) => [index, name])).toEqual([
+      [0, 'get_weather'],
+      [1, 'get_time'],
+    ]);
+    const argumentsOf = (index: number) =>
+      events.flatMap((event) => (event.type === 'arguments' && event.index === index ? [event.text] : [])).join('');
+    expect(argumentsOf(0)).toBe('{"city": "Oslo"}');
+    expect(argumentsOf(1)).toBe('{"zone": "CET"}');
+    // The gate keeps what it streamed: the finish's calls take these ids and texts.
+    expect(gate.streamedCalls.map(({ id, name, arguments: args }) => [id, name, args])).toEqual([
+      [starts[0]!.id, 'get_weather', '{"city": "Oslo"}'],
+      [starts[1]!.id, 'get_time', '{"zone": "CET"}'],
+    ]);
+  });
+
+  it('streams a whole answer that is one call (Llama 3.x, a forced call), not a list of them', () => {
+    const streamed = (pieces: string[]) => {
+      const gate = new ToolCallStreamGate(TOOLS);
+      for (const piece of pieces) gate.push(piece);
+      return gate.streamedCalls.map(({ name, arguments: args }) => `${name} ${args}`);
+    };
+    expect(streamed(['<|python_tag|>{"name": "get_weather", ', '"parameters": {"city": "Oslo"}}'])).toEqual([
+      'get_weather {"city": "Oslo"}',
+    ]);
+    expect(streamed(['[{"name": "get_weather", "arguments": {}}]'])).toEqual([]);
+    expect(streamed(['[TOOL_CALLS] [{"name": "get_weather", "arguments": {}}]'])).toEqual([]);
+  });
+
+  it('stops streaming calls at the first one it cannot follow, so what streamed is a prefix of the calls', () => {
+    const gate = new ToolCallStreamGate(TOOLS);
+    gate.push('<tool_call>{"name": "get_weather", "arguments": "{}"}</tool_call>');
+    gate.push('<tool_call>{"name": "get_weather", "arguments": {}}</tool_call>');
+    expect(gate.takeCallEvents()).toEqual([]);
+    expect(gate.streamedCalls).toEqual([]);
   });
 });

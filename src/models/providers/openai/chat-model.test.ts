@@ -277,6 +277,12 @@ describe('OpenAiChatModel with tools', () => {
       finishReason: 'tool-calls',
       toolCalls: [{ id: 'call_test', name: 'get_weather', arguments: '{"city":"Paris"}' }],
     });
+    // The engine's pieces pass on as they come: the call named, then its arguments in two halves.
+    expect(parts.filter((part) => part.type.startsWith('tool-call'))).toEqual([
+      { type: 'tool-call-start', index: 0, id: 'call_test', name: 'get_weather' },
+      { type: 'tool-call-delta', index: 0, argumentsDelta: '{"city":' },
+      { type: 'tool-call-delta', index: 0, argumentsDelta: '"Paris"}' },
+    ]);
   });
 
   it("sends the conversation's calls and tool results the OpenAI way", async () => {

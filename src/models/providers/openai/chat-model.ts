@@ -131,6 +131,7 @@ export class OpenAiChatModel implements ChatModel {
       ...(request.logitBias ? { logit_bias: request.logitBias } : {}),
       ...(this.options.streamUsage ? { stream_options: { include_usage: true } } : {}),
     };
+    // `/completions` answers carry no tool calls: the parts are text and the finish.
     yield* this.streamFrom('/completions', body, request.signal, (value, url) => {
       const chunk = parseWire(completionChunkSchema, value, url);
       const choice = chunk.choices?.[0];
@@ -141,7 +142,7 @@ export class OpenAiChatModel implements ChatModel {
         finishReason: choice?.finish_reason ?? undefined,
         usage: chunk.usage ?? undefined,
       };
-    });
+    }) as AsyncGenerator<TextCompletionStreamPart>;
   }
 
   private async *streamFrom(
@@ -158,7 +159,9 @@ export class OpenAiChatModel implements ChatModel {
     let usage: TokenUsage | undefined;
     let deltas = 0;
     let sawDone = false;
+    // By the server's index: the call, and the index it streams under (the calls in order of arrival).
     const toolCalls = new Map<number, ToolCall>();
+    const streamIndexes = new Map<number, number>();
     for await (const event of parseServerSentEvents(opened.chunks())) {
       if (event.data === '[DONE]') {
         sawDone = true;
@@ -189,6 +192,17 @@ export class OpenAiChatModel implements ChatModel {
         call.name += piece.function?.name ?? '';
         call.arguments += piece.function?.arguments ?? '';
         toolCalls.set(index, call);
+        // A call streams once named (servers send the name whole, first); arguments already sent come with it.
+        const streamIndex = streamIndexes.get(index);
+        if (streamIndex !== undefined) {
+          const argumentsDelta = piece.function?.arguments ?? '';
+          if (argumentsDelta !== '') yield { type: 'tool-call-delta', index: streamIndex, argumentsDelta };
+        } else if (call.name !== '') {
+          const next = streamIndexes.size;
+          streamIndexes.set(index, next);
+          yield { type: 'tool-call-start', index: next, id: call.id, name: call.name };
+          if (call.arguments !== '') yield { type: 'tool-call-delta', index: next, argumentsDelta: call.arguments };
+        }
       }
       if (chunk.finishReason) finishReason = mapFinishReason(chunk.finishReason);
     }
