@@ -109,6 +109,7 @@ describe('ToolCallStreamGate', () => {
       'get_weather {"city": "Oslo"}',
     ]);
     expect(streamed(['[{"name": "get_weather", "arguments": {}}]'])).toEqual([]);
+    expect(streamed(['<|python_tag|>', 'get_weather.call(x={"name": "get_weather", "arguments": {}})'])).toEqual([]);
     expect(streamed(['[TOOL_CALLS] [{"name": "get_weather", "arguments": {}}]'])).toEqual([]);
   });
 

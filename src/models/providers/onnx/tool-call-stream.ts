@@ -112,8 +112,11 @@ export class ToolCallStreamGate {
   /** Where the next call's object begins, once it has: after a `<tool_call>`, or the answer's `{`. */
   private nextCallStart(): number | undefined {
     if (this.callShape === 'whole') {
-      const start = this.answer.indexOf('{', this.searchFrom);
-      return start === -1 ? undefined : start;
+      // The object must come next: anything else (Llama's python-style calls) is left to the end.
+      const start = this.answer.slice(this.searchFrom).search(/\S/);
+      if (start === -1) return undefined;
+      if (this.answer[this.searchFrom + start] !== '{') this.stopped = true;
+      return this.stopped ? undefined : this.searchFrom + start;
     }
     const open = this.answer.indexOf(HERMES_OPEN, this.searchFrom);
     return open === -1 ? undefined : open + HERMES_OPEN.length;
