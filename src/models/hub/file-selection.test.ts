@@ -99,6 +99,25 @@ describe('selectModelFiles', () => {
     ]);
   });
 
+  it('brings external data named as torch.onnx and ONNX Runtime name it (model.onnx.data)', () => {
+    // onnxruntime/sdxl-turbo keeps the large graphs' weights this way.
+    const files: ListedFile[] = [
+      'model_index.json',
+      'text_encoder_2/model.onnx',
+      'text_encoder_2/model.onnx.data',
+      'unet/model.onnx',
+      'unet/model.onnx.data',
+      'vae_encoder/model.onnx',
+      'vae_encoder/model.onnx.data',
+    ].map((path) => ({ path, size: 1 }));
+    expect(selectModelFiles('onnxruntime/sdxl-turbo', files).filter((path) => path !== 'model_index.json')).toEqual([
+      'text_encoder_2/model.onnx',
+      'text_encoder_2/model.onnx.data',
+      'unet/model.onnx',
+      'unet/model.onnx.data',
+    ]);
+  });
+
   it('rejects an export whose config declares more data chunks than the repo has', () => {
     const config = { 'transformers.js_config': { use_external_data_format: { 'encoder_model.onnx': 1 } } };
     const { code, message } = failure(() => selectModelFiles('t/external', external, {}, config));

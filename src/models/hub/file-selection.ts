@@ -3,7 +3,8 @@
  * every precision side by side (`model.onnx`, `model_q4.onnx`, `model_fp16.onnx` …) and often
  * PyTorch weights too; pulling everything would cost gigabytes. We keep all small configuration
  * and tokenizer files, and of the ONNX weights only the chosen dtype of each graph plus its
- * external data files (`X.onnx_data`, `X.onnx_data_1` …).
+ * external data files (`X.onnx_data`, `X.onnx_data_1` …, or `X.onnx.data` as torch.onnx and ONNX
+ * Runtime's exporters name it).
  */
 import { MmkitError } from '../../errors.ts';
 import { DTYPE_SUFFIXES, type Dtype } from '../dtypes.ts';
@@ -146,7 +147,10 @@ function dtypeFor(graph: OnnxGraph, choice: DtypeChoice | undefined): Dtype {
   return choice[graph.key] ?? choice[graph.name] ?? (folder ? choice[folder] : undefined) ?? 'fp32';
 }
 
-/** `X.onnx_data`, `X.onnx_data_1` … present beside a chosen graph, checked against the config. */
+/**
+ * `X.onnx_data`, `X.onnx_data_1` … (Optimum) or `X.onnx.data` (torch.onnx, ONNX Runtime's own
+ * exports, e.g. onnxruntime/sdxl-turbo) present beside a chosen graph, checked against the config.
+ */
 function externalDataFiles(
   repoId: string,
   onnxPath: string,
@@ -154,7 +158,7 @@ function externalDataFiles(
   declared: unknown,
   graphName: string,
 ): string[] {
-  const pattern = new RegExp(`^${escapeRegExp(onnxPath)}_data(_\\d+)?$`);
+  const pattern = new RegExp(`^${escapeRegExp(onnxPath)}(_data(_\\d+)?|\\.data)$`);
   const present = paths.filter((path) => pattern.test(path));
   // Older Optimum exports (e.g. Stable Diffusion 1.5's unet/) keep a graph's weights in weights.pb beside it.
   const folder = onnxPath.slice(0, onnxPath.lastIndexOf('/') + 1);

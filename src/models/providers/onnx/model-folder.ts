@@ -150,8 +150,9 @@ export async function selectWeights(
         { code: 'dtype_unavailable', param: 'dtype', type: 'not_found_error' },
       );
     }
-    // The graph and its external data (`model.onnx_data`, `model.onnx_data_1`, …).
-    for (const file of folder.onnxFiles.filter((entry) => entry === name || entry.startsWith(`${name}_data`))) {
+    // The graph and its external data (`model.onnx_data`, `model.onnx_data_1`, …, or `model.onnx.data`).
+    const belongs = (entry: string) => entry === name || entry.startsWith(`${name}_data`) || entry === `${name}.data`;
+    for (const file of folder.onnxFiles.filter(belongs)) {
       files.push(`onnx/${file}`);
       bytes += (await stat(join(folder.path, 'onnx', file))).size;
     }

@@ -222,7 +222,9 @@ function recommendedSettings(
 async function weightBytes(modelPaths: string[]): Promise<number> {
   let total = 0;
   for (const path of modelPaths) {
-    for (const candidate of [path, `${path}_data`]) total += (await stat(candidate).catch(() => undefined))?.size ?? 0;
+    for (const candidate of [path, `${path}_data`, `${path}.data`]) {
+      total += (await stat(candidate).catch(() => undefined))?.size ?? 0;
+    }
   }
   return total;
 }
