@@ -14,6 +14,7 @@ import { llavaLlamaFiles } from './llava-llama.ts';
 import { llmFiles } from './llm.ts';
 import { type ModelFiles, writeModelFiles } from './model-files.ts';
 import { sdFiles } from './sd.ts';
+import { sdxlFiles } from './sdxl.ts';
 import { siglipFiles } from './siglip.ts';
 import { vitsFiles } from './vits.ts';
 import { wav2vec2CtcFiles } from './wav2vec2-ctc.ts';
@@ -45,6 +46,11 @@ const ARCHITECTURES: Record<string, { describe: string; files: () => ModelFiles 
     describe:
       'Stable Diffusion in Optimum ONNX layout whose image is the colour the prompt names ("a red apple" → red)',
     files: () => sdFiles(),
+  },
+  sdxl: {
+    describe:
+      'Stable Diffusion XL (two text encoders, pooled embeddings and size ids) whose image is the colour the prompt names',
+    files: sdxlFiles,
   },
   siglip: {
     describe: 'the clip colour towers in SigLIP layout (pooler_output, SiglipImageProcessor, 64-token texts)',

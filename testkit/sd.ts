@@ -37,7 +37,7 @@ const LATENT_CHANNELS = 4;
 const SCALING_FACTOR = 0.18215;
 /** κ: the spread of the tiny model's latent "data" around the prompt's colour. */
 const DATA_STD = 0.25;
-const SD15_SCHEDULER = {
+export const SD15_SCHEDULER = {
   _class_name: 'PNDMScheduler',
   beta_start: 0.00085,
   beta_end: 0.012,
@@ -50,7 +50,7 @@ const SD15_SCHEDULER = {
   prediction_type: 'epsilon',
   trained_betas: null,
 };
-const TURBO_SCHEDULER = {
+export const TURBO_SCHEDULER = {
   ...SD15_SCHEDULER,
   _class_name: 'EulerDiscreteScheduler',
   timestep_spacing: 'trailing',
@@ -80,7 +80,7 @@ const MERGES_CANDIDATES = ['./data/clip-merges.txt.gz', '../../testkit/data/clip
 
 let vocabularyCache: { merges: string[]; vocabulary: Record<string, number> } | undefined;
 
-function clipVocabulary() {
+export function clipVocabulary() {
   if (vocabularyCache) return vocabularyCache;
   const path = MERGES_CANDIDATES.map((candidate) => new URL(candidate, import.meta.url)).find((url) => existsSync(url));
   if (!path) throw new Error(`testkit sd: CLIP merges not found (looked for ${MERGES_CANDIDATES.join(', ')})`);
@@ -96,7 +96,7 @@ export function tinySdColourWords(): string[] {
 }
 
 /** ᾱ_t of SD's scaled-linear β schedule, the table the UNet looks timesteps up in. */
-function alphasCumprod(): Float32Array {
+export function alphasCumprod(): Float32Array {
   const count = SD15_SCHEDULER.num_train_timesteps;
   const start = Math.sqrt(SD15_SCHEDULER.beta_start);
   const end = Math.sqrt(SD15_SCHEDULER.beta_end);
@@ -111,26 +111,39 @@ function alphasCumprod(): Float32Array {
 }
 
 /** Casts a float input to float32 when the graph's IO is float16. */
-function floatInput(graph: GraphBuilder, name: string, precision: ElementType, dims: Dim[]): string {
+export function floatInput(graph: GraphBuilder, name: string, precision: ElementType, dims: Dim[]): string {
   graph.input(name, precision, dims);
   return precision === 'float32' ? name : graph.op('Cast', [name], { to: 1 });
 }
 
-function floatOutput(graph: GraphBuilder, value: string, name: string, precision: ElementType, dims: Dim[]): void {
+export function floatOutput(
+  graph: GraphBuilder,
+  value: string,
+  name: string,
+  precision: ElementType,
+  dims: Dim[],
+): void {
   graph.node(precision === 'float32' ? 'Identity' : 'Cast', [value], [name], precision === 'float32' ? {} : { to: 10 });
   graph.output(name, precision, dims);
 }
 
-function textEncoder(precision: ElementType): Uint8Array {
+/** The bag-of-words embedding: a colour word as (2r−1, 2g−1, 2b−1, 1), every other token as zeros. */
+export function colourEmbeddingTable(): WeightMatrix {
   const { vocabulary } = clipVocabulary();
-  const size = Object.keys(vocabulary).length;
-  const table = new WeightMatrix(size, HIDDEN_SIZE);
+  const table = new WeightMatrix(Object.keys(vocabulary).length, HIDDEN_SIZE);
   for (const word of tinySdColourWords()) {
     const [red, green, blue] = CLIP_COLOURS[word];
     [2 * red - 1, 2 * green - 1, 2 * blue - 1, 1].forEach((value, feature) => {
       table.set(vocabulary[`${word}</w>`], feature, value);
     });
   }
+  return table;
+}
+
+function textEncoder(precision: ElementType): Uint8Array {
+  const { vocabulary } = clipVocabulary();
+  const size = Object.keys(vocabulary).length;
+  const table = colourEmbeddingTable();
   const graph = new GraphBuilder('tiny_sd_text_encoder');
   // fp32 exports here take int32 ids (as ONNX Runtime's SD exports do), fp16 ones int64.
   const idType = precision === 'float32' ? 'int32' : 'int64';
@@ -186,6 +199,17 @@ function unet(precision: ElementType, options: TinySdOptions): Uint8Array {
     ]);
   const count = graph.op('Max', [slice(3, 4), graph.constant(floatTensor([1], []))]);
   const colour = graph.op('Div', [slice(0, 3), count]);
+  let epsilon = exactDenoiser(graph, sample, timestep, colour);
+  if (options.unetCompute) epsilon = graph.op('Add', [epsilon, computeLoad(graph, sample, options.unetCompute)]);
+  floatOutput(graph, epsilon, 'out_sample', precision, [batch, LATENT_CHANNELS, 'height', 'width']);
+  return graph.toBytes();
+}
+
+/**
+ * ε̂ of the exact denoiser for latents x₀ ~ N(c, κ²I), c the colour `[batch, 3]` (channel 3: 0), at
+ * a float32 or int64 `timestep` per row.
+ */
+export function exactDenoiser(graph: GraphBuilder, sample: string, timestep: string, colour: string): string {
   const latent = graph.op('Pad', [colour, graph.constant(int64Tensor([0, 0, 0, 1]))]);
   const clean = graph.op('Reshape', [latent, graph.constant(int64Tensor([-1, LATENT_CHANNELS, 1, 1]))]);
 
@@ -204,13 +228,10 @@ function unet(precision: ElementType, options: TinySdOptions): Uint8Array {
     graph.op('Mul', [column(alpha), graph.constant(floatTensor([DATA_STD * DATA_STD - 1], []))]),
     graph.constant(floatTensor([1], [])),
   ]);
-  let epsilon = graph.op('Div', [graph.op('Mul', [residual, noiseLevel]), variance]);
-  if (options.unetCompute) epsilon = graph.op('Add', [epsilon, computeLoad(graph, sample, options.unetCompute)]);
-  floatOutput(graph, epsilon, 'out_sample', precision, [batch, LATENT_CHANNELS, 'height', 'width']);
-  return graph.toBytes();
+  return graph.op('Div', [graph.op('Mul', [residual, noiseLevel]), variance]);
 }
 
-function vaeDecoder(precision: ElementType): Uint8Array {
+export function vaeDecoder(precision: ElementType, scalingFactor = SCALING_FACTOR): Uint8Array {
   const graph = new GraphBuilder('tiny_sd_vae_decoder');
   const latent = floatInput(graph, 'latent_sample', precision, [
     'batch_size',
@@ -224,7 +245,7 @@ function vaeDecoder(precision: ElementType): Uint8Array {
     graph.constant(int64Tensor([3])),
     graph.constant(int64Tensor([1])),
   ]);
-  const image = graph.op('Softsign', [graph.op('Mul', [rgb, graph.constant(floatTensor([SCALING_FACTOR], []))])]);
+  const image = graph.op('Softsign', [graph.op('Mul', [rgb, graph.constant(floatTensor([scalingFactor], []))])]);
   const upsampled = graph.op('Resize', [image, '', graph.constant(floatTensor([1, 1, 8, 8]))], {
     mode: 'nearest',
   });

@@ -24,6 +24,12 @@ export interface DenoiseInput {
   hiddenSize: number;
   guided: boolean;
   guidanceScale: number;
+  /**
+   * Stable Diffusion XL's added conditioning, per row like `context`: the pooled text vectors
+   * (`text_embeds`) and the size ids (`time_ids`: original height and width, crop top and left,
+   * target height and width).
+   */
+  added?: { textEmbeds: Float32Array; width: number; timeIds: readonly number[] } | undefined;
   /** Initial latents `[count × channels × height × width]`, already scaled by `initNoiseSigma`; denoised in place. */
   latents: Float32Array;
   latentDims: readonly [number, number, number];
@@ -91,10 +97,14 @@ function planChunks(input: DenoiseInput, rows: number): Chunk[] {
     const feeds: Record<string, Tensor> = {
       encoder_hidden_states: unet.tensor('encoder_hidden_states', context, [padded, sequence, hiddenSize]),
     };
-    if (condition) {
-      const repeated = new Float32Array(padded * condition.length);
-      for (let row = 0; row < padded; row++) repeated.set(condition, row * condition.length);
-      feeds.timestep_cond = unet.tensor('timestep_cond', repeated, [padded, condition.length]);
+    if (condition)
+      feeds.timestep_cond = unet.tensor('timestep_cond', repeatRow(condition, padded), [padded, condition.length]);
+    if (input.added) {
+      const { textEmbeds, width, timeIds } = input.added;
+      const embeds = new Float32Array(padded * width);
+      embeds.set(textEmbeds.subarray(start * width, (start + size) * width));
+      feeds.text_embeds = unet.tensor('text_embeds', embeds, [padded, width]);
+      feeds.time_ids = unet.tensor('time_ids', repeatRow(timeIds, padded), [padded, timeIds.length]);
     }
     chunks.push({ start, size, sample, timestep, feeds });
   }
@@ -160,6 +170,13 @@ function writeRows(
     if (scale === 1) target.set(source, offset);
     else for (let index = 0; index < imageSize; index++) target[offset + index] = source[index] * scale;
   }
+}
+
+/** `values` once per row, `rows` times. */
+function repeatRow(values: ArrayLike<number>, rows: number): Float32Array {
+  const repeated = new Float32Array(rows * values.length);
+  for (let row = 0; row < rows; row++) repeated.set(values, row * values.length);
+  return repeated;
 }
 
 function conditionEmbedding(unet: OnnxPart, guidanceScale: number): Float32Array {

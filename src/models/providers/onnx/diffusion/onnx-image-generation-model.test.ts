@@ -169,8 +169,12 @@ describe('OnnxImageGenerationModel on the tiny sd model', () => {
 
   it.each([
     [
-      { _class_name: 'ORTStableDiffusionXLPipeline', text_encoder_2: ['transformers', 'CLIPTextModelWithProjection'] },
-      'an SDXL pipeline (ORTStableDiffusionXLPipeline)',
+      {
+        _class_name: 'StableDiffusionXLImg2ImgPipeline',
+        text_encoder: undefined,
+        text_encoder_2: ['transformers', 'CLIPTextModelWithProjection'],
+      },
+      'an SDXL refiner (image-to-image) pipeline (StableDiffusionXLImg2ImgPipeline)',
     ],
     [
       { _class_name: 'StableDiffusion3Pipeline', transformer: ['diffusers', 'SD3Transformer2DModel'] },
@@ -185,7 +189,7 @@ describe('OnnxImageGenerationModel on the tiny sd model', () => {
     const error = await OnnxImageGenerationModel.load(other).catch((caught) => caught);
     expect(error).toMatchObject({ code: 'unsupported_architecture' });
     expect(error.message).toBe(
-      `${other} holds ${family}; mmkit runs Stable Diffusion 1.x/2.x-style exports (e.g. onnxruntime/sd-turbo)`,
+      `${other} holds ${family}; mmkit runs Stable Diffusion 1.x/2.x and XL text-to-image exports (e.g. onnxruntime/sd-turbo, stabilityai/sdxl-turbo)`,
     );
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Stable Diffusion on onnxruntime-node: `OnnxImageGenerationModel.load(idOrFolder)` opens the text
  * encoder, UNet and VAE decoder of an Optimum ONNX export (local folder or Hub repo id) and
- * `generate` runs text encoding → seeded latents → denoising loop → VAE decoding.
+ * `generate` runs text encoding → seeded latents → denoising loop → VAE decoding. Stable Diffusion
+ * XL's second text encoder, pooled text vectors and size ids are added where the export has them.
  */
 import { stat } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
@@ -25,7 +26,7 @@ import { OriginalEstimator, partialImageSteps } from './partial-images.ts';
 import { type PipelineFolder, readPipelineFolder } from './pipeline-folder.ts';
 import type { DiffusionScheduler, SchedulerClassName } from './schedulers/scheduler.ts';
 import { createScheduler, resolveSchedulerName } from './schedulers/select.ts';
-import { encodeTexts } from './text-conditioning.ts';
+import { type EncodedTexts, encodeTexts, encodeTextsXl } from './text-conditioning.ts';
 import { decodeLatents } from './vae-decode.ts';
 import { validateRequest } from './validate-request.ts';
 
@@ -72,6 +73,8 @@ export class OnnxImageGenerationModel implements ImageGenerationModel {
     readonly pipeline: PipelineFolder,
     private readonly tokenizer: TextTokenizer,
     private readonly parts: { textEncoder: OnnxPart; unet: OnnxPart; vae: OnnxPart },
+    /** Stable Diffusion XL's second text encoder and its tokenizer. */
+    private readonly second: { encoder: OnnxPart; tokenizer: TextTokenizer } | undefined,
     private readonly options: OnnxImageGenerationOptions,
     source: string,
     memoryBytes: number,
@@ -95,9 +98,18 @@ export class OnnxImageGenerationModel implements ImageGenerationModel {
     for (const name of ['sample', 'timestep', 'encoder_hidden_states']) unet.input(name);
     textEncoder.input('input_ids');
     vae.input('latent_sample');
-    const memoryBytes = await weightBytes(Object.values(pipeline.models));
+    let second: { encoder: OnnxPart; tokenizer: TextTokenizer } | undefined;
+    const xl = pipeline.secondTextEncoder;
+    if (xl) {
+      const encoder = await OnnxPart.load('second text encoder', xl.model, sessionOptions);
+      encoder.input('input_ids');
+      for (const name of ['text_embeds', 'time_ids']) unet.input(name);
+      second = { encoder, tokenizer: await loadTextTokenizer(xl.tokenizerFolder) };
+    }
+    const memoryBytes = await weightBytes([...Object.values(pipeline.models), ...(xl ? [xl.model] : [])]);
     const name = options.name ?? source;
-    return new OnnxImageGenerationModel(pipeline, tokenizer, { textEncoder, unet, vae }, options, name, memoryBytes);
+    const parts = { textEncoder, unet, vae };
+    return new OnnxImageGenerationModel(pipeline, tokenizer, parts, second, options, name, memoryBytes);
   }
 
   async generate(request: ImageGenerationRequest): Promise<OnnxImageGenerationResult> {
@@ -105,15 +117,19 @@ export class OnnxImageGenerationModel implements ImageGenerationModel {
     request.signal?.throwIfAborted();
     const started = performance.now();
     const { textEncoder, unet, vae } = this.parts;
-    for (const part of [textEncoder, unet, vae]) part.resetTimer();
+    for (const part of [textEncoder, unet, vae, ...(this.second ? [this.second.encoder] : [])]) part.resetTimer();
     const scheduler = this.scheduler(request.steps);
     // LCM UNets take guidance as an embedding (`timestep_cond`), not as a second batch half.
     const guided = request.guidanceScale > 1 && !unet.hasInput('timestep_cond');
 
-    const texts = [{ text: request.prompt, label: 'prompt' }];
-    if (guided) texts.unshift({ text: request.negativePrompt ?? '', label: 'negative prompt' });
-    const encoded = await encodeTexts(textEncoder, this.tokenizer, texts);
+    const encoded = await this.encodePrompts(request, guided);
     const context = repeatRows(encoded.states, request.count);
+    // SDXL's size ids: the picture was not cropped and is wanted at the size it is made.
+    const added = encoded.pooled && {
+      textEmbeds: repeatRows(encoded.pooled, request.count),
+      width: encoded.pooled[0]!.length,
+      timeIds: [request.height, request.width, 0, 0, request.height, request.width],
+    };
 
     const latentDims = [LATENT_CHANNELS, request.height / VAE_FACTOR, request.width / VAE_FACTOR] as const;
     const imageSize = latentDims[0] * latentDims[1] * latentDims[2];
@@ -143,6 +159,7 @@ export class OnnxImageGenerationModel implements ImageGenerationModel {
       hiddenSize: encoded.hiddenSize,
       guided,
       guidanceScale: request.guidanceScale,
+      added,
       latents,
       latentDims,
       noises,
@@ -166,16 +183,17 @@ export class OnnxImageGenerationModel implements ImageGenerationModel {
         : undefined,
     });
     const decoded = await decode(final);
+    const textEncoderMs = textEncoder.runMs + (this.second?.encoder.runMs ?? 0);
     return {
       images: decoded.map((image, index) => ({ ...image, seed: request.seed + index })),
       scheduler: scheduler.name,
       timings: {
         totalMs: performance.now() - started,
         firstOutputMs,
-        textEncoderMs: textEncoder.runMs,
+        textEncoderMs,
         unetMs: unet.runMs,
         vaeMs: vae.runMs,
-        onnxMs: textEncoder.runMs + unet.runMs + vae.runMs,
+        onnxMs: textEncoderMs + unet.runMs + vae.runMs,
         unetCalls: unet.calls,
       },
       warnings: encoded.warnings,
@@ -184,7 +202,30 @@ export class OnnxImageGenerationModel implements ImageGenerationModel {
   }
 
   async dispose(): Promise<void> {
-    await Promise.all(Object.values(this.parts).map((part) => part.release()));
+    const parts = [...Object.values(this.parts), ...(this.second ? [this.second.encoder] : [])];
+    await Promise.all(parts.map((part) => part.release()));
+  }
+
+  /**
+   * The prompt (after the negative prompt when guided) as the UNet's context: one encoder's last
+   * hidden state, or SDXL's two encoders with the pooled vector, an absent negative prompt as zeros.
+   */
+  private encodePrompts(request: ImageGenerationRequest, guided: boolean): Promise<EncodedTexts> {
+    const negative = request.negativePrompt ?? '';
+    const texts = [
+      ...(guided
+        ? [
+            {
+              text: negative,
+              label: 'negative prompt',
+              zero: negative === '' && this.pipeline.secondTextEncoder?.zerosForEmptyNegative,
+            },
+          ]
+        : []),
+      { text: request.prompt, label: 'prompt' },
+    ];
+    if (!this.second) return encodeTexts(this.parts.textEncoder, this.tokenizer, texts);
+    return encodeTextsXl({ encoder: this.parts.textEncoder, tokenizer: this.tokenizer }, this.second, texts);
   }
 
   private scheduler(steps: number): DiffusionScheduler {

@@ -152,10 +152,18 @@ export class OnnxPart {
     feeds: Record<string, Tensor>,
     output = this.outputNames[0],
   ): Promise<{ data: Float32Array; dims: number[] }> {
+    return (await this.runOutputs(feeds, [output]))[output]!;
+  }
+
+  /** Several outputs of one run, as float32. */
+  async runOutputs(
+    feeds: Record<string, Tensor>,
+    outputs: readonly string[],
+  ): Promise<Record<string, { data: Float32Array; dims: number[] }>> {
     const started = performance.now();
     let results: InferenceSession.ReturnType;
     try {
-      results = await this.session.run(feeds, [output]);
+      results = await this.session.run(feeds, [...outputs]);
     } catch (error) {
       throw new MmkitError(`the ${this.label} failed: ${describeError(error)}`, {
         code: 'model_run_failed',
@@ -166,12 +174,7 @@ export class OnnxPart {
       this.runMs += performance.now() - started;
       this.calls++;
     }
-    const tensor = results[output] as Tensor;
-    const dims = [...tensor.dims];
-    const data = tensor.data;
-    if (data instanceof Float32Array) return { data, dims };
-    if (data instanceof Uint16Array) return { data: float16ToFloat32(data), dims };
-    return { data: Float32Array.from(data as ArrayLike<number>), dims };
+    return Object.fromEntries(outputs.map((output) => [output, asFloat32(results[output] as Tensor)]));
   }
 
   resetTimer(): void {
@@ -182,4 +185,12 @@ export class OnnxPart {
   async release(): Promise<void> {
     await this.session.release();
   }
+}
+
+function asFloat32(tensor: Tensor): { data: Float32Array; dims: number[] } {
+  const dims = [...tensor.dims];
+  const data = tensor.data;
+  if (data instanceof Float32Array) return { data, dims };
+  if (data instanceof Uint16Array) return { data: float16ToFloat32(data), dims };
+  return { data: Float32Array.from(data as ArrayLike<number>), dims };
 }

@@ -3,7 +3,8 @@
  * scheduler class), `scheduler/scheduler_config.json`, `tokenizer/`, `text_encoder/model.onnx`,
  * `unet/model.onnx` (its weights may sit beside it in `model.onnx_data`), `vae_decoder/model.onnx`
  * (+ an optional `config.json` with `scaling_factor`). Only the parts text-to-image runs are
- * looked at: no VAE encoder, no safety checker.
+ * looked at: no VAE encoder, no safety checker. Stable Diffusion XL adds `text_encoder_2/` and
+ * `tokenizer_2/` (`model_index.json` names them).
  */
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,7 +13,15 @@ import { parseSchedulerConfig, type SchedulerConfig } from './schedulers/config.
 import type { SchedulerClassName } from './schedulers/scheduler.ts';
 import { isSchedulerClassName } from './schedulers/select.ts';
 
-export type PipelinePart = 'text_encoder' | 'unet' | 'vae_decoder';
+export type PipelinePart = 'text_encoder' | 'text_encoder_2' | 'unet' | 'vae_decoder';
+
+/** What Stable Diffusion XL adds: a second text encoder and its tokenizer. */
+export interface SecondTextEncoder {
+  model: string;
+  tokenizerFolder: string;
+  /** An absent negative prompt is zeros, not the encoded empty text (`force_zeros_for_empty_prompt`). */
+  zerosForEmptyNegative: boolean;
+}
 
 export interface PipelineFolder {
   folder: string;
@@ -23,10 +32,13 @@ export interface PipelineFolder {
   /** VAE latent scale (`scaling_factor`), 0.18215 for SD 1.x/2.x. */
   latentScale: number;
   tokenizerFolder: string;
-  models: Record<PipelinePart, string>;
+  models: Record<Exclude<PipelinePart, 'text_encoder_2'>, string>;
+  /** Set for Stable Diffusion XL. */
+  secondTextEncoder: SecondTextEncoder | undefined;
 }
 
 export const DEFAULT_LATENT_SCALE = 0.18215;
+const SDXL_LATENT_SCALE = 0.13025;
 
 type Json = Record<string, unknown>;
 
@@ -101,13 +113,16 @@ export async function readPipelineFolder(folder: string, dtypeSuffix = ''): Prom
       type: 'not_found_error',
     });
   }
+  const secondTextEncoder = 'text_encoder_2' in index ? await readSecondEncoder(folder, index, dtypeSuffix) : undefined;
   return {
     folder,
     nameOrPath: typeof index._name_or_path === 'string' ? index._name_or_path : undefined,
     schedulerClass,
     schedulerConfig: parseSchedulerConfig(schedulerJson ?? {}, schedulerPath),
-    latentScale: typeof scale === 'number' && scale > 0 ? scale : DEFAULT_LATENT_SCALE,
+    latentScale:
+      typeof scale === 'number' && scale > 0 ? scale : secondTextEncoder ? SDXL_LATENT_SCALE : DEFAULT_LATENT_SCALE,
     tokenizerFolder,
+    secondTextEncoder,
     models: {
       text_encoder: await modelFile(folder, 'text_encoder', dtypeSuffix),
       unet: await modelFile(folder, 'unet', dtypeSuffix),
@@ -116,22 +131,39 @@ export async function readPipelineFolder(folder: string, dtypeSuffix = ''): Prom
   };
 }
 
+async function readSecondEncoder(folder: string, index: Json, dtypeSuffix: string): Promise<SecondTextEncoder> {
+  const tokenizerFolder = join(folder, 'tokenizer_2');
+  if (!(await exists(tokenizerFolder))) {
+    throw new MmkitError(`${folder} is not a complete Stable Diffusion XL ONNX export: tokenizer_2/ is missing`, {
+      code: 'model_incomplete',
+      param: 'model',
+      type: 'not_found_error',
+    });
+  }
+  return {
+    model: await modelFile(folder, 'text_encoder_2', dtypeSuffix),
+    tokenizerFolder,
+    // diffusers' StableDiffusionXLPipeline defaults it to true.
+    zerosForEmptyNegative: index.force_zeros_for_empty_prompt !== false,
+  };
+}
+
 /**
- * SDXL (a second text encoder, pooled text embeddings and size conditioning into the UNet) and
- * SD3/Flux (a transformer instead of a UNet) need inputs this loop does not make: one line saying
- * so, rather than an ONNX Runtime error about a missing input at the first step.
+ * SD3/Flux (a transformer instead of a UNet) and SDXL's refiner (image to image, one text encoder
+ * of the XL pair) need inputs this loop does not make: one line saying so, rather than an ONNX
+ * Runtime error about a missing input at the first step.
  */
 function refuseOtherPipelines(index: Json, folder: string): void {
   const pipeline = typeof index._class_name === 'string' ? index._class_name : '';
   const family =
-    'text_encoder_2' in index || /XL/.test(pipeline)
-      ? 'an SDXL'
-      : 'transformer' in index
-        ? 'a diffusion-transformer (SD3/Flux-style)'
+    'transformer' in index
+      ? 'a diffusion-transformer (SD3/Flux-style)'
+      : 'text_encoder_2' in index && !('text_encoder' in index)
+        ? 'an SDXL refiner (image-to-image)'
         : undefined;
   if (!family) return;
   throw new MmkitError(
-    `${folder} holds ${family} pipeline${pipeline ? ` (${pipeline})` : ''}; mmkit runs Stable Diffusion 1.x/2.x-style exports (e.g. onnxruntime/sd-turbo)`,
+    `${folder} holds ${family} pipeline${pipeline ? ` (${pipeline})` : ''}; mmkit runs Stable Diffusion 1.x/2.x and XL text-to-image exports (e.g. onnxruntime/sd-turbo, stabilityai/sdxl-turbo)`,
     { code: 'unsupported_architecture', param: 'model', type: 'unsupported_error' },
   );
 }
