@@ -92,6 +92,17 @@ describe('Stable Diffusion XL (the tiny sdxl: two encoders, pooled vectors, size
     expect(guided[1]).toBeLessThan(plain[1]!);
   });
 
+  it('recommends SDXL base its trained size, 1024 × 1024 (the turbo keeps its one step at the default size)', async () => {
+    const base = join(directory, 'base');
+    const files = sdxlFiles();
+    const index = JSON.parse(String(files['model_index.json'])) as Record<string, unknown>;
+    files['model_index.json'] = JSON.stringify({ ...index, _name_or_path: 'stabilityai/stable-diffusion-xl-base-1.0' });
+    await writeModelFiles(base, files);
+    const loaded = await OnnxImageGenerationModel.load(base);
+    expect(loaded.recommended).toEqual({ width: 1024, height: 1024 });
+    await loaded.dispose();
+  });
+
   it('names a missing part of the XL pair', async () => {
     const broken = join(directory, 'no-second-tokenizer');
     const files = sdxlFiles();

@@ -247,7 +247,10 @@ function repeatRows(states: readonly Float32Array[], count: number): Float32Arra
   return result;
 }
 
-/** SD-Turbo runs in 1–4 steps without guidance; LCM in about 4 with its embedded guidance. */
+/**
+ * SD-Turbo and SDXL-Turbo run in 1–4 steps without guidance; LCM in about 4 with its embedded
+ * guidance; SDXL base was trained at 1024 × 1024 (its turbo at 512 × 512, the seed's default).
+ */
 function recommendedSettings(
   pipeline: PipelineFolder,
   source: string,
@@ -257,6 +260,7 @@ function recommendedSettings(
   if (/turbo/i.test(pipeline.nameOrPath ?? '') || /turbo/i.test(repoId)) return { steps: 1, guidanceScale: 0 };
   if (pipeline.schedulerClass === 'LCMScheduler' || unet.hasInput('timestep_cond'))
     return { steps: 4, guidanceScale: 8 };
+  if (pipeline.secondTextEncoder) return { width: 1024, height: 1024 };
   return undefined;
 }
 
