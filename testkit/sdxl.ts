@@ -8,9 +8,11 @@
  *   (`hidden_states.1`, what SDXL reads) and give zeros in their last one, so a pipeline that takes
  *   the last hidden state paints grey.
  * - The second encoder's `text_embeds` (the pooled vector) is that embedding summed over the text.
- * - The UNet takes the mean colour over the concatenated context (first encoder's features 0–3,
- *   second's 4–7) and the pooled vector together, times original height ÷ target height from
- *   `time_ids` (1 when they are given as SDXL gives them; zeros make the picture NaN).
+ * - The UNet's colour is c₁ + c₂ − c_p: the mean colour of the first encoder's features (0–3 of the
+ *   concatenated context), of the second's (4–7), less that of the pooled vector, times original
+ *   height ÷ target height from `time_ids`. All given as SDXL gives them, that is the prompt's
+ *   colour; the last layer instead of the penultimate inverts it, a missing pooled vector doubles
+ *   it, missing size ids make it NaN.
  * - The VAE decoder undoes SDXL's 0.13025 latent scaling.
  */
 import { GraphBuilder } from '../src/onnx/graph-builder.ts';
@@ -68,11 +70,14 @@ function unet(): Uint8Array {
       graph.constant(int64Tensor([1])),
     ]);
   const summed = graph.op('ReduceSum', [context, graph.constant(int64Tensor([1]))], { keepdims: 0 });
-  // (Σ colour, count) over both encoders' features and the pooled vector.
-  const total = graph.op('Add', [graph.op('Add', [slice(summed, 0, 4), slice(summed, 4, 8)]), pooled]);
-  const count = graph.op('Max', [slice(total, 3, 4), graph.constant(floatTensor([1], []))]);
+  // The mean colour of a (Σ colour, count) block of four features.
+  const meanColour = (block: string) =>
+    graph.op('Div', [slice(block, 0, 3), graph.op('Max', [slice(block, 3, 4), graph.constant(floatTensor([1], []))])]);
+  // c₁ + c₂ − c_pooled: the colour when all three agree; grey-to-inverted, or doubled, when one is missing.
+  const both = graph.op('Add', [meanColour(slice(summed, 0, 4)), meanColour(slice(summed, 4, 8))]);
+  const agreed = graph.op('Sub', [both, meanColour(pooled)]);
   const sizeRatio = graph.op('Div', [slice(timeIds, 0, 1), slice(timeIds, 4, 5)]);
-  const colour = graph.op('Mul', [graph.op('Div', [slice(total, 0, 3), count]), sizeRatio]);
+  const colour = graph.op('Mul', [agreed, sizeRatio]);
   const epsilon = exactDenoiser(graph, sample, timestep, colour);
   graph.node('Identity', [epsilon], ['out_sample']);
   graph.output('out_sample', 'float32', ['batch_size', LATENT_CHANNELS, 'height', 'width']);
