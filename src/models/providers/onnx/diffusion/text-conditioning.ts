@@ -44,7 +44,8 @@ export function penultimateHiddenOutput(encoder: OnnxPart, pooled: boolean): Con
       : names.includes('hidden_states')
         ? 'hidden_states'
         : undefined;
-  const pooledName = ['text_embeds', 'pooler_output'].find((name) => names.includes(name));
+  // The projected pooled vector (CLIPTextModelWithProjection's `text_embeds`), not `pooler_output`.
+  const pooledName = names.includes('text_embeds') ? 'text_embeds' : undefined;
   if (hidden === undefined || (pooled && pooledName === undefined)) {
     throw new MmkitError(
       `the Stable Diffusion XL ${encoder.label} gives no ${hidden === undefined ? 'hidden states of its layers (hidden_states.N)' : 'pooled output (text_embeds)'}: export it with them (Optimum does)`,
