@@ -1,7 +1,11 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import OpenAI from 'openai';
 import type { ImageGenCompletedEvent, ImageGenPartialImageEvent } from 'openai/resources/images';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTinyModel } from '../../../testkit/build.ts';
 import { startTestServer, type TestServer } from '../test-support/test-server.ts';
 
 async function isRed(png: Buffer): Promise<boolean> {
@@ -21,12 +25,28 @@ describe('POST /v1/images/generations', () => {
   let test: TestServer;
   let client: OpenAI;
 
+  let sdxlFolder: string;
+
   beforeAll(async () => {
-    test = await startTestServer({ withImageAndSpeech: true });
+    sdxlFolder = await mkdtemp(join(tmpdir(), 'mmkit-sdxl-'));
+    await buildTinyModel('sdxl', sdxlFolder);
+    test = await startTestServer({ withImageAndSpeech: true, extraModels: { 'tiny-sdxl': { id: sdxlFolder } } });
     client = new OpenAI({ baseURL: test.baseURL, apiKey: 'unused', maxRetries: 0 });
   }, 60_000);
   afterAll(async () => {
     await test?.close();
+    await rm(sdxlFolder, { recursive: true, force: true });
+  });
+
+  it('serves a Stable Diffusion XL model by name (its runner, its own one-step defaults)', async () => {
+    const result = await client.images.generate({
+      model: 'tiny-sdxl',
+      prompt: 'a red apple',
+      size: '64x64' as '256x256',
+      response_format: 'b64_json',
+    });
+    const png = Buffer.from(result.data![0]!.b64_json!, 'base64');
+    expect(await isRed(png)).toBe(true);
   });
 
   it('answers b64_json images of the asked size through the official SDK, with mmkit extras', async () => {
