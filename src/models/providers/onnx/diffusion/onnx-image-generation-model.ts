@@ -117,7 +117,7 @@ export class OnnxImageGenerationModel implements ImageGenerationModel {
     request.signal?.throwIfAborted();
     const started = performance.now();
     const { textEncoder, unet, vae } = this.parts;
-    for (const part of [textEncoder, unet, vae, ...(this.second ? [this.second.encoder] : [])]) part.resetTimer();
+    for (const part of this.sessions) part.resetTimer();
     const scheduler = this.scheduler(request.steps);
     // LCM UNets take guidance as an embedding (`timestep_cond`), not as a second batch half.
     const guided = request.guidanceScale > 1 && !unet.hasInput('timestep_cond');
@@ -202,8 +202,12 @@ export class OnnxImageGenerationModel implements ImageGenerationModel {
   }
 
   async dispose(): Promise<void> {
-    const parts = [...Object.values(this.parts), ...(this.second ? [this.second.encoder] : [])];
-    await Promise.all(parts.map((part) => part.release()));
+    await Promise.all(this.sessions.map((part) => part.release()));
+  }
+
+  /** Every ONNX Runtime session the model holds. */
+  private get sessions(): OnnxPart[] {
+    return [...Object.values(this.parts), ...(this.second ? [this.second.encoder] : [])];
   }
 
   /**
