@@ -64,7 +64,9 @@ function innermostIssue(issue: z.core.$ZodIssue): z.core.$ZodIssue {
     if (!deepest) break;
     current = { ...deepest, path: [...current.path, ...deepest.path] };
   }
-  return current;
+  // A record key that fails its schema: that schema's reason ("must be a token id"), not zod's "Invalid key".
+  const keyReason = current.code === 'invalid_key' ? current.issues[0]?.message : undefined;
+  return keyReason ? { ...current, message: keyReason } : current;
 }
 
 export function parseWith<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
