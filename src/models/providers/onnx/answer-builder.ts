@@ -4,6 +4,7 @@
  */
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import type { ChatRequest, ChatResult, FinishReason, TokenLogprob } from '../../spec/index.ts';
+import { HarmonyChannels, harmonyMarkers } from './harmony-channels.ts';
 import { IncrementalDetokenizer } from './incremental-detokenizer.ts';
 import { StopSequenceFilter } from './stop-sequences.ts';
 
@@ -15,6 +16,8 @@ export type AnswerDelta = (text: string, logprobs: TokenLogprob[] | undefined, t
 
 export class AnswerBuilder {
   private readonly detokenizer: IncrementalDetokenizer;
+  /** For harmony models (gpt-oss): their channels as the text conventions the shaper reads. */
+  private readonly harmony: HarmonyChannels | undefined;
   private readonly stopFilter: StopSequenceFilter;
   private text = '';
   private completionTokens = 0;
@@ -32,7 +35,10 @@ export class AnswerBuilder {
     private readonly endOfSequenceIds: ReadonlySet<number>,
     private readonly onDelta: AnswerDelta,
   ) {
-    this.detokenizer = new IncrementalDetokenizer((ids) => tokenizer.decode(ids, { skip_special_tokens: true }));
+    const decode = (ids: number[]) => tokenizer.decode(ids, { skip_special_tokens: true });
+    this.detokenizer = new IncrementalDetokenizer(decode);
+    const markers = harmonyMarkers(tokenizer);
+    this.harmony = markers ? new HarmonyChannels(markers, decode) : undefined;
     this.stopFilter = new StopSequenceFilter(request.stop);
   }
 
@@ -62,12 +68,13 @@ export class AnswerBuilder {
       this.logprobs.push(logprob);
       this.pendingLogprobs.push(logprob);
     }
-    this.emit(this.stopFilter.push(this.detokenizer.push(tokenId)).text);
+    const text = this.harmony ? this.harmony.accept(tokenId) : this.detokenizer.push(tokenId);
+    this.emit(this.stopFilter.push(text).text);
   }
 
   finish(promptTokens: number, startedAt: number): ChatResult {
     if (!this.stopFilter.stopped) {
-      this.emit(this.stopFilter.push(this.detokenizer.flush()).text);
+      this.emit(this.stopFilter.push(this.harmony ? this.harmony.end() : this.detokenizer.flush()).text);
       this.emit(this.stopFilter.flush());
     }
     const endedByModel = this.lastToken !== undefined && this.endOfSequenceIds.has(this.lastToken);
