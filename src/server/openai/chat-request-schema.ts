@@ -76,6 +76,8 @@ export const CHAT_TEMPLATE_KWARGS = z
   .refine((value) => JSON.stringify(value).length <= 16_384, 'at most 16 KB of variables')
   .nullish();
 
+export const REASONING_EFFORT = z.enum(['none', 'minimal', 'low', 'medium', 'high']).nullish();
+
 /** What chat and text completions share: streaming, the answer's length, sampling, stops. */
 export const SAMPLING_FIELDS = {
   stream: z.boolean().nullish(),
@@ -138,6 +140,8 @@ export const chatRequestSchema = z.looseObject({
   top_logprobs: z.int().min(0).max(20).nullish(),
   // vLLM's extension: more variables for the chat template (Qwen3's `enable_thinking: false`).
   chat_template_kwargs: CHAT_TEMPLATE_KWARGS,
+  // OpenAI's, given to the chat template as `reasoning_effort` (gpt-oss's template reads it), as vLLM does.
+  reasoning_effort: REASONING_EFFORT,
 });
 
 export type ChatRequestBody = z.infer<typeof chatRequestSchema>;

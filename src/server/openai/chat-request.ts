@@ -33,7 +33,7 @@ export function chatRequest(
     ...logprobs(body),
     ...responseFormat(body.response_format),
     ...toolsAndChoice(body),
-    ...(body.chat_template_kwargs ? { templateVariables: body.chat_template_kwargs } : {}),
+    ...templateVariables(body),
     signal,
   };
 }
@@ -64,6 +64,13 @@ function refuseUnsupported(body: ChatRequestBody): void {
   for (const [param, isGiven, message] of refused) {
     if (isGiven) throw invalidRequest(message, param, 'unsupported_parameter');
   }
+}
+
+/** `chat_template_kwargs`, with `reasoning_effort` among them unless they set it themselves. */
+function templateVariables(body: ChatRequestBody): Pick<ChatRequest, 'templateVariables'> {
+  const effort = body.reasoning_effort ? { reasoning_effort: body.reasoning_effort } : {};
+  const variables = { ...effort, ...body.chat_template_kwargs };
+  return Object.keys(variables).length > 0 ? { templateVariables: variables } : {};
 }
 
 function logprobs(body: ChatRequestBody): Pick<ChatRequest, 'logprobs'> {

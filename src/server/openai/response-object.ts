@@ -157,7 +157,7 @@ export function responseObject(identity: ResponseIdentity, body: ResponsesReques
     output: state.output,
     parallel_tool_calls: body.parallel_tool_calls ?? true,
     previous_response_id: body.previous_response_id ?? null,
-    reasoning: { effort: null, summary: null },
+    reasoning: { effort: body.reasoning?.effort ?? null, summary: null },
     store: state.stored,
     temperature: body.temperature ?? 1,
     text: { format: body.text?.format ?? { type: 'text' } },

@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { NO_CONTROL_CHARACTERS } from '../validation.ts';
-import { CHAT_TEMPLATE_KWARGS, modelName, SAMPLING_FIELDS } from './chat-request-schema.ts';
+import { CHAT_TEMPLATE_KWARGS, modelName, REASONING_EFFORT, SAMPLING_FIELDS } from './chat-request-schema.ts';
 
 const text = z.string().regex(NO_CONTROL_CHARACTERS, 'must not contain NUL or other control characters');
 const toolName = z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'must be 1–64 letters, digits, _ or -');
@@ -142,8 +142,8 @@ export const responsesRequestSchema = z.looseObject({
   stop,
   stream: z.boolean().nullish(),
   store: z.boolean().nullish(),
-  // Accepted and echoed; a chat model has no reasoning settings, no truncation but refusal.
-  reasoning: z.looseObject({}).nullish(),
+  // `effort` goes to the chat template as `reasoning_effort` (as on the chat route); the rest is echoed.
+  reasoning: z.looseObject({ effort: REASONING_EFFORT }).nullish(),
   truncation: z.enum(['auto', 'disabled']).nullish(),
   parallel_tool_calls: z.boolean().nullish(),
   max_tool_calls: z.int().min(1).nullish(),

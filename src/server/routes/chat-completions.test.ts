@@ -20,7 +20,7 @@ describe('POST /v1/chat/completions', () => {
     probe = fake.probe;
     test = await startTestServer({
       providers: [fake.provider],
-      extraModels: { slow: 'fake:slow', seeds: 'fake:seeds' },
+      extraModels: { slow: 'fake:slow', seeds: 'fake:seeds', variables: 'fake:variables' },
       limits: { remoteImageTimeoutMs: 500, remoteImageBytes: 1024 * 1024 },
     });
     client = new OpenAI({ baseURL: test.baseURL, apiKey: 'unused', maxRetries: 0 });
@@ -431,6 +431,29 @@ describe('POST /v1/chat/completions', () => {
     expect((await ask({ presence_penalty: 2 })).choices[0]?.message.content).toBe(prompt);
     await expect(ask({ frequency_penalty: 2.5 })).rejects.toMatchObject({ status: 400, param: 'frequency_penalty' });
     await expect(ask({ presence_penalty: -3 })).rejects.toMatchObject({ status: 400, param: 'presence_penalty' });
+  });
+
+  it('gives reasoning_effort to the chat template (as vLLM does for gpt-oss); chat_template_kwargs win', async () => {
+    const ask = async (fields: Record<string, unknown>) =>
+      JSON.parse(
+        (
+          await client.chat.completions.create({
+            model: 'variables',
+            messages: [{ role: 'user', content: 'hi' }],
+            ...fields,
+          })
+        ).choices[0]?.message.content ?? '',
+      );
+    expect(await ask({ reasoning_effort: 'low' })).toEqual({ reasoning_effort: 'low' });
+    expect(await ask({ reasoning_effort: 'low', chat_template_kwargs: { reasoning_effort: 'high', x: 1 } })).toEqual({
+      reasoning_effort: 'high',
+      x: 1,
+    });
+    expect(await ask({})).toEqual({});
+    await expect(ask({ reasoning_effort: 'extreme' })).rejects.toMatchObject({
+      status: 400,
+      param: 'reasoning_effort',
+    });
   });
 
   it('applies logit_bias by token id, and refuses ids the model does not have', async () => {

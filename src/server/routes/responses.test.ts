@@ -28,7 +28,7 @@ describe('the Responses API (/v1/responses)', () => {
     probe = fake.probe;
     test = await startTestServer({
       providers: [fake.provider],
-      extraModels: { slow: 'fake:slow', transcript: 'fake:transcript' },
+      extraModels: { slow: 'fake:slow', transcript: 'fake:transcript', variables: 'fake:variables' },
     });
     client = new OpenAI({ baseURL: test.baseURL, apiKey: 'unused', maxRetries: 0 });
   });
@@ -366,6 +366,12 @@ describe('the Responses API (/v1/responses)', () => {
     expect(next.output_text).toBe(
       ['user: <think>', 'weigh it up</think>', '', 'Forty-two.', 'assistant: Forty-two.', 'user: and?'].join('\n'),
     );
+  });
+
+  it('gives reasoning.effort to the chat template as reasoning_effort, and echoes it', async () => {
+    const response = await client.responses.create({ model: 'variables', input: 'hi', reasoning: { effort: 'low' } });
+    expect(JSON.parse(response.output_text)).toEqual({ reasoning_effort: 'low' });
+    expect(response.reasoning).toMatchObject({ effort: 'low' });
   });
 
   it('reports log probabilities when include asks for them', async () => {

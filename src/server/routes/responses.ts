@@ -192,6 +192,7 @@ function chatBodyOf(body: ResponsesRequestBody): ChatRequestBody {
         : format,
     ...(logprobs ? { logprobs: true, top_logprobs: body.top_logprobs ?? 0 } : {}),
     chat_template_kwargs: body.chat_template_kwargs,
+    reasoning_effort: body.reasoning?.effort,
   };
 }
 

@@ -3,9 +3,11 @@
  * see client disconnects and full queues) and one that fails with a raw error (to see that our bugs
  * become a bare 500), and one that answers with the seed it was given (to see how `n` seeds its
  * answers), and one that answers with the conversation it was given, a line per message (to see
- * what a route made of history, references and tool results), and a reasoning model that looks at
+ * what a route made of history, references and tool results), one that answers with the chat
+ * template variables it was given (`fake:variables`), and a reasoning model that looks at
  * images (its thinking names how many images it saw). Registered as the `fake` provider:
- * `fake:slow`, `fake:broken`, `fake:seeds`, `fake:transcript`, `fake:thinking` (chat and vision chat).
+ * `fake:slow`, `fake:broken`, `fake:seeds`, `fake:transcript`, `fake:variables`, `fake:thinking`
+ * (chat and vision chat).
  */
 import type { ModelProvider } from '../../models/registry.ts';
 import type { ChatMessage, ChatModel, ChatRequest, ChatResult, ChatStreamPart } from '../../models/spec/index.ts';
@@ -108,6 +110,7 @@ export function fakeProvider(): { provider: ModelProvider; probe: SlowModelProbe
   const thinking = thinkingModel(description('thinking'));
   const seeds = answering('seeds', (request) => `seed ${request.seed ?? 'none'}`);
   const transcript = answering('transcript', (request) => request.messages.map(transcriptLine).join('\n'));
+  const variables = answering('variables', (request) => JSON.stringify(request.templateVariables ?? {}));
 
   const provider: ModelProvider = {
     name: 'fake',
@@ -117,6 +120,7 @@ export function fakeProvider(): { provider: ModelProvider; probe: SlowModelProbe
         if (entry.model === 'broken') return broken;
         if (entry.model === 'seeds') return seeds;
         if (entry.model === 'transcript') return transcript;
+        if (entry.model === 'variables') return variables;
         if (entry.model === 'thinking') return thinking;
         throw new Error(`no fake model ${entry.model}`);
       },
