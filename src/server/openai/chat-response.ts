@@ -102,14 +102,8 @@ type Delta = {
 
 /** The delta that carries whole tool calls, each at its index in the answer's calls. */
 export function toolCallsDelta(calls: readonly { call: ToolCall; index: number }[]): Delta {
-  return {
-    tool_calls: calls.map(({ call, index }) => ({
-      index,
-      id: call.id,
-      type: 'function' as const,
-      function: { name: call.name, arguments: call.arguments },
-    })),
-  };
+  const whole = openAiToolCalls(calls.map(({ call }) => call));
+  return { tool_calls: whole.map((call, position) => ({ index: calls[position]!.index, ...call })) };
 }
 
 /** The delta that opens a streamed tool call (its arguments follow as `toolCallArgumentsDelta`s). */
