@@ -104,6 +104,7 @@ describe('Voice assistant', () => {
     await thinking.locator('summary').click();
     expect(await thinking.evaluate((element: HTMLDetailsElement) => element.open)).toBe(true);
     expect(await thinking.locator('p').textContent()).toBe('They greet me, so I greet back.');
+    await screenshot(page, 'assistant-thinking');
     // Only the answer was spoken: one short sentence of espeak.
     await expect.poll(() => loadedDuration('full-audio')).toBeLessThan(2.5);
   });
