@@ -14,6 +14,10 @@
  * - VAE decoder: undoes the 0.18215 latent scaling, maps latent channels 0–2 to RGB with softsign
  *   (z/(1+|z|), which never saturates, so even strong guidance keeps seed texture), and upsamples
  *   ×8 (nearest).
+ * - VAE encoder (image to image): the decoder's inverse on 8×8 block means, y/(1−|y|) per channel
+ *   (channel 3: 0), given as Optimum's `latent_parameters` (mean, then a log-variance of zeros), so
+ *   decoding an encoded picture gives it back block-averaged. Denoised from there, a picture moves
+ *   towards the prompt's colour the more, the higher the strength.
  * So "a red apple" gives a mostly red image, and a negative prompt pushes away from its colour.
  *
  * `unetCompute` gives the UNet real work for benchmarks: a stack of 3×3 convolutions over the
@@ -253,6 +257,36 @@ export function vaeDecoder(precision: ElementType, scalingFactor = SCALING_FACTO
   return graph.toBytes();
 }
 
+/** Pixels in [−1, 1] → the latent distribution's parameters, before the latent scaling. */
+export function vaeEncoder(precision: ElementType, scalingFactor = SCALING_FACTOR): Uint8Array {
+  const graph = new GraphBuilder('tiny_sd_vae_encoder');
+  const sample = floatInput(graph, 'sample', precision, ['batch_size', 3, 'height', 'width']);
+  const blocks = graph.op('AveragePool', [sample], { kernel_shape: [8, 8], strides: [8, 8] });
+  // Softsign's inverse; |y| kept below 1, where it is finite.
+  const bounded = graph.op('Clip', [
+    blocks,
+    graph.constant(floatTensor([-0.98], [])),
+    graph.constant(floatTensor([0.98], [])),
+  ]);
+  const unsquashed = graph.op('Div', [
+    bounded,
+    graph.op('Sub', [graph.constant(floatTensor([1], [])), graph.op('Abs', [bounded])]),
+  ]);
+  const mean = graph.op('Div', [
+    graph.op('Pad', [unsquashed, graph.constant(int64Tensor([0, 0, 0, 0, 0, 1, 0, 0]))]),
+    graph.constant(floatTensor([scalingFactor], [])),
+  ]);
+  const logVariance = graph.op('Mul', [mean, graph.constant(floatTensor([0], []))]);
+  const parameters = graph.op('Concat', [mean, logVariance], { axis: 1 });
+  floatOutput(graph, parameters, 'latent_parameters', precision, [
+    'batch_size',
+    2 * LATENT_CHANNELS,
+    'latent_height',
+    'latent_width',
+  ]);
+  return graph.toBytes();
+}
+
 export function sdFiles(options: TinySdOptions = {}): ModelFiles {
   const precision = options.precision ?? 'float32';
   const scheduler = options.turbo ? TURBO_SCHEDULER : SD15_SCHEDULER;
@@ -301,11 +335,19 @@ export function sdFiles(options: TinySdOptions = {}): ModelFiles {
       sample_size: 512,
     }),
     'vae_decoder/model.onnx': vaeDecoder(precision),
+    'vae_encoder/config.json': jsonFile({
+      _class_name: 'AutoencoderKL',
+      latent_channels: LATENT_CHANNELS,
+      scaling_factor: SCALING_FACTOR,
+      sample_size: 512,
+    }),
+    'vae_encoder/model.onnx': vaeEncoder(precision),
     'README.md': [
       `# mmkit tiny sd${options.turbo ? ' (turbo layout)' : ''}`,
       '',
       'Built by `mmkit testkit build sd`. A Stable Diffusion pipeline in Optimum ONNX layout whose image is',
-      `the colour its prompt names (${tinySdColourWords().join(', ')}); a negative prompt pushes away from its colour.`,
+      `the colour its prompt names (${tinySdColourWords().join(', ')}); a negative prompt pushes away from its colour;`,
+      'image to image moves a picture towards that colour, the more the higher the strength.',
       'For tests only.',
       '',
     ].join('\n'),

@@ -26,6 +26,7 @@ import {
   TURBO_SCHEDULER,
   tinySdColourWords,
   vaeDecoder,
+  vaeEncoder,
 } from './sd.ts';
 
 const FEATURES = 4;
@@ -116,6 +117,7 @@ export function sdxlFiles(): ModelFiles {
       scaling_factor: SDXL_SCALING_FACTOR,
     }),
     'vae_decoder/model.onnx': vaeDecoder('float32', SDXL_SCALING_FACTOR),
+    'vae_encoder/model.onnx': vaeEncoder('float32', SDXL_SCALING_FACTOR),
     'README.md': [
       '# mmkit tiny sdxl',
       '',

@@ -115,6 +115,8 @@ describe('selectModelFiles', () => {
       'text_encoder_2/model.onnx.data',
       'unet/model.onnx',
       'unet/model.onnx.data',
+      'vae_encoder/model.onnx',
+      'vae_encoder/model.onnx.data',
     ]);
   });
 
@@ -125,9 +127,14 @@ describe('selectModelFiles', () => {
     expect(message).toContain('onnx/encoder_model.onnx');
   });
 
-  it('takes the diffusion parts text-to-image runs, without the VAE encoder', () => {
+  it('takes the diffusion parts text to image and image to image run (the VAE encoder too)', () => {
     const selected = selectModelFiles('onnxruntime/sd-turbo', sdTurbo);
-    expect(onnxOf(selected)).toEqual(['text_encoder/model.onnx', 'unet/model.onnx', 'vae_decoder/model.onnx']);
+    expect(onnxOf(selected)).toEqual([
+      'text_encoder/model.onnx',
+      'unet/model.onnx',
+      'vae_decoder/model.onnx',
+      'vae_encoder/model.onnx',
+    ]);
     expect(selected).toEqual(
       expect.arrayContaining([
         'model_index.json',
@@ -136,8 +143,8 @@ describe('selectModelFiles', () => {
         'tokenizer/merges.txt',
       ]),
     );
-    const withEncoder = selectModelFiles('onnxruntime/sd-turbo', sdTurbo, { include: ['vae_encoder/*'] });
-    expect(withEncoder).toContain('vae_encoder/model.onnx');
+    const withoutEncoder = selectModelFiles('onnxruntime/sd-turbo', sdTurbo, { exclude: ['vae_encoder/*'] });
+    expect(withoutEncoder).not.toContain('vae_encoder/model.onnx');
   });
 
   it("takes an older Optimum export's weights.pb beside its graph (Stable Diffusion 1.5)", () => {
@@ -152,7 +159,7 @@ describe('selectModelFiles', () => {
     ].map((path) => ({ path, size: 10 }));
     const selected = selectModelFiles('onnx-community/stable-diffusion-v1-5-ONNX', files);
     expect(selected).toContain('unet/weights.pb');
-    expect(selected).not.toContain('vae_encoder/model.onnx');
+    expect(selected).toContain('vae_encoder/model.onnx');
   });
 
   it("takes a sentence-transformers repo's model.onnx and pooling config, not its optimised and per-CPU copies", () => {

@@ -38,8 +38,8 @@ export interface OnnxGraph {
 }
 
 const configFile = /(^|\/)[^/]+\.(json|txt|jinja)$/;
-/** Folders of a diffusion repo that text-to-image does not run (image-to-image encoder, checker). */
-const unusedDiffusionFolders = ['vae_encoder/', 'safety_checker/'];
+/** Folders of a diffusion repo mmkit does not run (the safety checker; the VAE encoder is image to image's). */
+const unusedDiffusionFolders = ['safety_checker/'];
 // Longest suffixes first so `_q4f16` is not read as `_q4`.
 const suffixOrder = (Object.entries(DTYPE_SUFFIXES) as [Dtype, string][])
   .filter(([, suffix]) => suffix !== '')

@@ -1,4 +1,4 @@
-/** Text to image. Size is always width × height. */
+/** Text to image, and image to image. Size is always width × height. */
 import type { CallOptions, ModelDescription, Timings } from './common.ts';
 
 export interface ImageGenerationProgress {
@@ -15,6 +15,13 @@ export interface PartialImages {
   totalSteps: number;
   /** One per requested image, in order. */
   images: GeneratedImage[];
+}
+
+/** A picture handed to a model: 8-bit RGB, row-major. */
+export interface InputImage {
+  width: number;
+  height: number;
+  pixels: Uint8Array;
 }
 
 export interface ImageGenerationRequest extends CallOptions {
@@ -36,6 +43,17 @@ export interface ImageGenerationRequest extends CallOptions {
    */
   partialImages?: number;
   onPartialImages?: (partial: PartialImages) => void;
+  /**
+   * Image to image: the picture to start from, at exactly `width` × `height`. It is encoded, noised
+   * to `strength` and denoised with the prompt (every image of `count` from the same picture, each
+   * with its own seed's noise). Absent: text to image.
+   */
+  image?: InputImage;
+  /**
+   * How much of `image` is redrawn, above 0 up to 1 (default 0.8): the last ⌊steps·strength⌋ of the
+   * `steps` steps run, so near 0 the picture comes back nearly as it was and 1 keeps only its faintest trace.
+   */
+  strength?: number;
 }
 
 export interface GeneratedImage {

@@ -1,5 +1,6 @@
 /**
- * `imagine`: the seed's text-to-image scenario. Optimises the prompt with a style, runs any
+ * `imagine`: the seed's text-to-image scenario, and image to image when given a picture to start
+ * from. Optimises the prompt with a style, runs any
  * `ImageGenerationModel`, and writes each image as `gen_<timestamp>_<i>.png` carrying its
  * provenance (prompt, negative prompt, style, seed, steps, guidance, scheduler, model, mmkit
  * version) in PNG text chunks. Size is width × height (the seed's code passed height first).
@@ -16,10 +17,13 @@ import type {
 } from '../../models/spec/image-generation-model.ts';
 import { version } from '../../version.ts';
 import { timestampName, writeNewPng } from './output-files.ts';
+import { loadStartImage } from './start-image.ts';
 import { optimizePrompt, type StyleOptions } from './styles.ts';
 
 export const DEFAULT_NEGATIVE_PROMPT = 'low quality, blurry, ugly, deformed, watermark';
 export const IMAGINE_DEFAULTS = { width: 512, height: 512, steps: 50, guidance: 7.5, count: 1 } as const;
+/** How much of a start image is redrawn when not said (diffusers' img2img default). */
+export const DEFAULT_STRENGTH = 0.8;
 
 export interface ImagineOptions extends StyleOptions {
   prompt: string;
@@ -44,6 +48,15 @@ export interface ImagineOptions extends StyleOptions {
   /** Previews (0–3) while denoising runs, handed to `onPartialImages` (see `ImageGenerationRequest`). */
   partialImages?: number | undefined;
   onPartialImages?: ((partial: PartialImages) => void) | undefined;
+  /**
+   * Image to image: the encoded picture (PNG, JPEG, WebP, HEIC…) to start from. Without a size it
+   * keeps its aspect ratio at about the model's usual pixel count; with one it is cropped to fill it.
+   */
+  image?: { bytes: Uint8Array; name: string } | undefined;
+  /** How much of `image` is redrawn, above 0 up to 1 (default 0.8). */
+  strength?: number | undefined;
+  /** The largest picture (in pixels) `image` may decode to. */
+  maxImagePixels?: number | undefined;
   /** For tests: the clock the file names come from. */
   now?: () => Date;
 }
@@ -63,6 +76,8 @@ export interface ImagineResult {
   style: string | undefined;
   steps: number;
   guidance: number;
+  /** Image to image: how much of the picture was redrawn. */
+  strength: number | undefined;
   scheduler: string;
   warnings: string[];
   timings: Timings;
@@ -76,7 +91,6 @@ export async function imagine(options: ImagineOptions): Promise<ImagineResult> {
   }
   const prompt = options.style ? optimizePrompt(options.prompt, options.style, options) : options.prompt.trim();
   const negativePrompt = options.negativePrompt ?? DEFAULT_NEGATIVE_PROMPT;
-  const steps = options.steps ?? model.recommended?.steps ?? IMAGINE_DEFAULTS.steps;
   const guidance = options.guidance ?? model.recommended?.guidanceScale ?? IMAGINE_DEFAULTS.guidance;
   const seed = options.seed ?? randomInt(0, 2 ** 32);
   const warnings: string[] = [];
@@ -84,11 +98,41 @@ export async function imagine(options: ImagineOptions): Promise<ImagineResult> {
     warnings.push(`the negative prompt has no effect: guidance is ${guidance} (it needs guidance > 1)`);
   }
 
+  const usualWidth = model.recommended?.width ?? IMAGINE_DEFAULTS.width;
+  const usualHeight = model.recommended?.height ?? IMAGINE_DEFAULTS.height;
+  const startImage =
+    options.image &&
+    (await loadStartImage(options.image.bytes, {
+      name: options.image.name,
+      width: options.width,
+      height: options.height,
+      usualWidth,
+      usualHeight,
+      maxPixels: options.maxImagePixels,
+    }));
+  if (options.strength !== undefined && !startImage) {
+    throw new MmkitError('strength is for image to image: give an image to start from', {
+      code: 'invalid_parameter',
+      param: 'strength',
+    });
+  }
+  const strength = startImage ? (options.strength ?? DEFAULT_STRENGTH) : undefined;
+  if (strength !== undefined && !(strength > 0 && strength <= 1)) {
+    throw new MmkitError(`strength must be a number above 0 and at most 1, got ${strength}`, {
+      code: 'invalid_parameter',
+      param: 'strength',
+    });
+  }
+  const usualSteps = model.recommended?.steps ?? IMAGINE_DEFAULTS.steps;
+  // Image to image runs ⌊steps × strength⌋ of the steps: a 1-step model needs a longer schedule to run one.
+  const steps = options.steps ?? (strength === undefined ? usualSteps : Math.max(usualSteps, Math.ceil(1 / strength)));
+
   const result = await model.generate({
     prompt,
     negativePrompt,
-    width: options.width ?? model.recommended?.width ?? IMAGINE_DEFAULTS.width,
-    height: options.height ?? model.recommended?.height ?? IMAGINE_DEFAULTS.height,
+    width: startImage?.width ?? options.width ?? usualWidth,
+    height: startImage?.height ?? options.height ?? usualHeight,
+    ...(startImage ? { image: startImage, strength } : {}),
     steps,
     guidanceScale: guidance,
     count: options.count ?? IMAGINE_DEFAULTS.count,
@@ -118,6 +162,7 @@ export async function imagine(options: ImagineOptions): Promise<ImagineResult> {
       model: options.modelName ?? model.description.id,
       mmkit_version: version,
       size: `${image.width}x${image.height}`,
+      ...(options.image ? { start_image: options.image.name, strength: String(strength) } : {}),
       Software: `mmkit ${version}`,
     };
     if (prompt !== options.prompt) provenance.original_prompt = options.prompt;
@@ -131,6 +176,7 @@ export async function imagine(options: ImagineOptions): Promise<ImagineResult> {
     style: options.style,
     steps,
     guidance,
+    strength,
     scheduler: result.scheduler,
     warnings,
     timings: result.timings,

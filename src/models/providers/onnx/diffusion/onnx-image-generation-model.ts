@@ -3,6 +3,8 @@
  * encoder, UNet and VAE decoder of an Optimum ONNX export (local folder or Hub repo id) and
  * `generate` runs text encoding → seeded latents → denoising loop → VAE decoding. Stable Diffusion
  * XL's second text encoder, pooled text vectors and size ids are added where the export has them.
+ * Image to image starts instead from the given picture, VAE-encoded (the encoder is loaded on first
+ * use) and noised to the scheduler's first kept step.
  */
 import { stat } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
@@ -28,7 +30,8 @@ import type { DiffusionScheduler, SchedulerClassName } from './schedulers/schedu
 import { createScheduler, resolveSchedulerName } from './schedulers/select.ts';
 import { type EncodedTexts, encodeTexts, encodeTextsXl } from './text-conditioning.ts';
 import { decodeLatents } from './vae-decode.ts';
-import { validateRequest } from './validate-request.ts';
+import { encodeImage } from './vae-encode.ts';
+import { DEFAULT_STRENGTH, validateRequest } from './validate-request.ts';
 
 export interface OnnxImageGenerationOptions {
   /** Scheduler class name or alias (`euler`, `dpm++2m`…) instead of the one model_index.json names. */
@@ -68,6 +71,8 @@ export class OnnxImageGenerationModel implements ImageGenerationModel {
   readonly description: ModelDescription;
   readonly recommended: ImageGenerationDefaults | undefined;
   readonly schedulerName: SchedulerClassName;
+  /** The VAE encoder, loaded by the first image-to-image request. */
+  private vaeEncoder: Promise<OnnxPart> | undefined;
 
   private constructor(
     readonly pipeline: PipelineFolder,
@@ -76,6 +81,7 @@ export class OnnxImageGenerationModel implements ImageGenerationModel {
     /** Stable Diffusion XL's second text encoder and its tokenizer. */
     private readonly second: { encoder: OnnxPart; tokenizer: TextTokenizer } | undefined,
     private readonly options: OnnxImageGenerationOptions,
+    private readonly sessionOptions: InferenceSession.SessionOptions,
     source: string,
     memoryBytes: number,
   ) {
@@ -109,7 +115,7 @@ export class OnnxImageGenerationModel implements ImageGenerationModel {
     const memoryBytes = await weightBytes([...Object.values(pipeline.models), ...(xl ? [xl.model] : [])]);
     const name = options.name ?? source;
     const parts = { textEncoder, unet, vae };
-    return new OnnxImageGenerationModel(pipeline, tokenizer, parts, second, options, name, memoryBytes);
+    return new OnnxImageGenerationModel(pipeline, tokenizer, parts, second, options, sessionOptions, name, memoryBytes);
   }
 
   async generate(request: ImageGenerationRequest): Promise<OnnxImageGenerationResult> {
@@ -118,7 +124,7 @@ export class OnnxImageGenerationModel implements ImageGenerationModel {
     const started = performance.now();
     const { textEncoder, unet, vae } = this.parts;
     for (const part of this.sessions) part.resetTimer();
-    const scheduler = this.scheduler(request.steps);
+    const scheduler = this.scheduler(request.steps, request.image ? (request.strength ?? DEFAULT_STRENGTH) : 1);
     // LCM UNets take guidance as an embedding (`timestep_cond`), not as a second batch half.
     const guided = request.guidanceScale > 1 && !unet.hasInput('timestep_cond');
 
@@ -135,9 +141,16 @@ export class OnnxImageGenerationModel implements ImageGenerationModel {
     const imageSize = latentDims[0] * latentDims[1] * latentDims[2];
     const noises = Array.from({ length: request.count }, (_, index) => new GaussianNoise(request.seed + index));
     const latents = new Float32Array(request.count * imageSize);
+    // Text to image starts from noise alone; image to image from the picture noised to the first step kept.
+    const clean = request.image && (await this.encodeImage(request.image));
+    const { signal, noise: noiseWeight } = clean
+      ? scheduler.noiseLevel(0)
+      : { signal: 0, noise: scheduler.initNoiseSigma };
     noises.forEach((noise, index) => {
       const image = noise.fill(latents.subarray(index * imageSize, (index + 1) * imageSize));
-      for (let value = 0; value < image.length; value++) image[value] *= scheduler.initNoiseSigma;
+      for (let value = 0; value < image.length; value++) {
+        image[value] = (clean ? signal * clean[value] : 0) + noiseWeight * image[value];
+      }
     });
 
     let firstOutputMs: number | undefined;
@@ -184,6 +197,7 @@ export class OnnxImageGenerationModel implements ImageGenerationModel {
     });
     const decoded = await decode(final);
     const textEncoderMs = textEncoder.runMs + (this.second?.encoder.runMs ?? 0);
+    const vaeMs = vae.runMs + (clean ? (await this.vaeEncoder!).runMs : 0);
     return {
       images: decoded.map((image, index) => ({ ...image, seed: request.seed + index })),
       scheduler: scheduler.name,
@@ -192,8 +206,8 @@ export class OnnxImageGenerationModel implements ImageGenerationModel {
         firstOutputMs,
         textEncoderMs,
         unetMs: unet.runMs,
-        vaeMs: vae.runMs,
-        onnxMs: textEncoderMs + unet.runMs + vae.runMs,
+        vaeMs,
+        onnxMs: textEncoderMs + unet.runMs + vaeMs,
         unetCalls: unet.calls,
       },
       warnings: encoded.warnings,
@@ -202,12 +216,34 @@ export class OnnxImageGenerationModel implements ImageGenerationModel {
   }
 
   async dispose(): Promise<void> {
-    await Promise.all(this.sessions.map((part) => part.release()));
+    const encoder = await this.vaeEncoder?.catch(() => undefined);
+    await Promise.all([...this.sessions, ...(encoder ? [encoder] : [])].map((part) => part.release()));
   }
 
-  /** Every ONNX Runtime session the model holds. */
+  /** The ONNX Runtime sessions every generation runs. */
   private get sessions(): OnnxPart[] {
     return [...Object.values(this.parts), ...(this.second ? [this.second.encoder] : [])];
+  }
+
+  /** The picture's latents, through the VAE encoder (loaded on first use). */
+  private async encodeImage(image: NonNullable<ImageGenerationRequest['image']>): Promise<Float32Array> {
+    const path = this.pipeline.vaeEncoder;
+    if (!path) {
+      throw new MmkitError(
+        `${this.description.id.replace(/^onnx:/, '')} has no VAE encoder (vae_encoder/model.onnx), which image to image needs; pull it with: mmkit models pull ID --include 'vae_encoder/*'`,
+        { code: 'image_to_image_unsupported', param: 'image', type: 'unsupported_error' },
+      );
+    }
+    if (!this.vaeEncoder) {
+      this.vaeEncoder = OnnxPart.load('VAE encoder', path, this.sessionOptions);
+      // A failed load is reported to this request; the next one tries again.
+      this.vaeEncoder.catch(() => {
+        this.vaeEncoder = undefined;
+      });
+    }
+    const encoder = await this.vaeEncoder;
+    encoder.resetTimer();
+    return encodeImage(encoder, image, LATENT_CHANNELS, this.pipeline.latentScale);
   }
 
   /**
@@ -232,9 +268,9 @@ export class OnnxImageGenerationModel implements ImageGenerationModel {
     return encodeTextsXl({ encoder: this.parts.textEncoder, tokenizer: this.tokenizer }, this.second, texts);
   }
 
-  private scheduler(steps: number): DiffusionScheduler {
+  private scheduler(steps: number, strength: number): DiffusionScheduler {
     try {
-      return createScheduler(this.schedulerName, this.pipeline.schedulerConfig, steps);
+      return createScheduler(this.schedulerName, this.pipeline.schedulerConfig, steps, strength);
     } catch (error) {
       throw new MmkitError(`steps: ${describeError(error)}`, { code: 'invalid_parameter', param: 'steps' });
     }

@@ -2,8 +2,8 @@
  * A Stable Diffusion folder in Optimum's ONNX layout: `model_index.json` (which names the
  * scheduler class), `scheduler/scheduler_config.json`, `tokenizer/`, `text_encoder/model.onnx`,
  * `unet/model.onnx` (its weights may sit beside it in `model.onnx_data`), `vae_decoder/model.onnx`
- * (+ an optional `config.json` with `scaling_factor`). Only the parts text-to-image runs are
- * looked at: no VAE encoder, no safety checker. Stable Diffusion XL adds `text_encoder_2/` and
+ * (+ an optional `config.json` with `scaling_factor`), and `vae_encoder/model.onnx` where image to
+ * image is to run (optional: text to image does not need it). No safety checker. Stable Diffusion XL adds `text_encoder_2/` and
  * `tokenizer_2/` (`model_index.json` names them).
  */
 import { readFile, stat } from 'node:fs/promises';
@@ -13,7 +13,7 @@ import { parseSchedulerConfig, type SchedulerConfig } from './schedulers/config.
 import type { SchedulerClassName } from './schedulers/scheduler.ts';
 import { isSchedulerClassName } from './schedulers/select.ts';
 
-export type PipelinePart = 'text_encoder' | 'text_encoder_2' | 'unet' | 'vae_decoder';
+export type PipelinePart = 'text_encoder' | 'text_encoder_2' | 'unet' | 'vae_decoder' | 'vae_encoder';
 
 /** What Stable Diffusion XL adds: a second text encoder and its tokenizer. */
 export interface SecondTextEncoder {
@@ -32,7 +32,9 @@ export interface PipelineFolder {
   /** VAE latent scale (`scaling_factor`), 0.18215 for SD 1.x/2.x. */
   latentScale: number;
   tokenizerFolder: string;
-  models: Record<Exclude<PipelinePart, 'text_encoder_2'>, string>;
+  models: Record<'text_encoder' | 'unet' | 'vae_decoder', string>;
+  /** The VAE encoder image to image needs; undefined when the export has none. */
+  vaeEncoder: string | undefined;
   /** Set for Stable Diffusion XL. */
   secondTextEncoder: SecondTextEncoder | undefined;
 }
@@ -128,6 +130,7 @@ export async function readPipelineFolder(folder: string, dtypeSuffix = ''): Prom
       unet: await modelFile(folder, 'unet', dtypeSuffix),
       vae_decoder: await modelFile(folder, 'vae_decoder', dtypeSuffix),
     },
+    vaeEncoder: await modelFile(folder, 'vae_encoder', dtypeSuffix).catch(() => undefined),
   };
 }
 

@@ -3,11 +3,14 @@ import { MmkitError } from '../../../../errors.ts';
 import type { ImageGenerationRequest } from '../../../spec/image-generation-model.ts';
 import { MAX_SEED } from './gaussian-noise.ts';
 import { MAX_PARTIAL_IMAGES } from './partial-images.ts';
+import { stepsAtStrength } from './schedulers/select.ts';
 
 export const MIN_IMAGE_SIDE = 64;
 export const MAX_IMAGE_SIDE = 2048;
 export const MAX_STEPS = 1000;
 export const MAX_IMAGES = 4;
+/** How much of an image-to-image picture is redrawn when the request does not say (diffusers' default). */
+export const DEFAULT_STRENGTH = 0.8;
 
 function invalid(message: string, param: string): never {
   throw new MmkitError(message, { code: 'invalid_parameter', param });
@@ -48,8 +51,37 @@ export function validateRequest(request: ImageGenerationRequest): void {
   if (!Number.isSafeInteger(request.seed) || request.seed < 0 || request.seed + request.count - 1 > MAX_SEED) {
     invalid(`seed must be an integer from 0 to ${MAX_SEED - MAX_IMAGES}, got ${request.seed}`, 'seed');
   }
+  checkImageToImage(request);
   const partial = request.partialImages;
   if (partial !== undefined && (!Number.isInteger(partial) || partial < 0 || partial > MAX_PARTIAL_IMAGES)) {
     invalid(`partial images must be an integer from 0 to ${MAX_PARTIAL_IMAGES}, got ${partial}`, 'partial_images');
+  }
+}
+
+function checkImageToImage(request: ImageGenerationRequest): void {
+  const { image, strength } = request;
+  if (!image) {
+    if (strength !== undefined) invalid('strength is for image to image: give an image to start from', 'strength');
+    return;
+  }
+  if (
+    image.width !== request.width ||
+    image.height !== request.height ||
+    image.pixels.length !== image.width * image.height * 3
+  ) {
+    invalid(
+      `the image must be RGB at the requested size (${request.width}×${request.height}), got ${image.width}×${image.height}`,
+      'image',
+    );
+  }
+  const chosen = strength ?? DEFAULT_STRENGTH;
+  if (!Number.isFinite(chosen) || chosen <= 0 || chosen > 1) {
+    invalid(`strength must be a number above 0 and at most 1, got ${strength}`, 'strength');
+  }
+  if (stepsAtStrength(request.steps, chosen) < 1) {
+    invalid(
+      `strength ${chosen} of ${request.steps} steps runs no step (image to image runs ⌊steps × strength⌋); raise steps to ${Math.ceil(1 / chosen)} or strength to ${Math.ceil(100 / request.steps) / 100}`,
+      'strength',
+    );
   }
 }

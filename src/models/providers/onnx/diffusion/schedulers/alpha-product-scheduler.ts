@@ -29,6 +29,13 @@ export abstract class AlphaProductScheduler {
     return timestep === undefined || timestep < 0 ? this.finalAlpha : this.cumulative[timestep];
   }
 
+  abstract readonly timesteps: readonly number[];
+
+  noiseLevel(stepIndex: number): { signal: number; noise: number } {
+    const alphaProduct = this.cumulative[this.timesteps[stepIndex]];
+    return { signal: Math.sqrt(alphaProduct), noise: Math.sqrt(1 - alphaProduct) };
+  }
+
   needsNoise(_stepIndex: number): boolean {
     return false;
   }

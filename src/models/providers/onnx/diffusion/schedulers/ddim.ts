@@ -12,9 +12,9 @@ import type { DiffusionScheduler } from './scheduler.ts';
 export class DdimScheduler extends AlphaProductScheduler implements DiffusionScheduler {
   readonly timesteps: readonly number[];
 
-  constructor(config: SchedulerConfig, steps: number) {
+  constructor(config: SchedulerConfig, steps: number, skip = 0) {
     super('DDIMScheduler', config, steps, true);
-    this.timesteps = spacedTimesteps(config.timestepSpacing ?? 'leading', config, steps, true);
+    this.timesteps = spacedTimesteps(config.timestepSpacing ?? 'leading', config, steps, true).slice(skip);
   }
 
   step(modelOutput: Float32Array, stepIndex: number, sample: Float32Array): void {

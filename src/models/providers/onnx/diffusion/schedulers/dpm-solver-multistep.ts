@@ -49,6 +49,7 @@ export class DpmSolverMultistepScheduler implements DiffusionScheduler {
   constructor(
     private readonly config: SchedulerConfig,
     steps: number,
+    skip = 0,
   ) {
     checkSteps(steps, this.name, config);
     const training = trainingSigmas(alphasCumprod(config));
@@ -58,8 +59,14 @@ export class DpmSolverMultistepScheduler implements DiffusionScheduler {
       sigmas = karrasSigmas(training[0], training[training.length - 1], steps);
       timesteps = sigmas.map((sigma) => roundHalfEven(sigmaToTimestep(sigma, training)));
     }
-    this.timesteps = timesteps;
-    this.sigmas = [...sigmas, 0];
+    this.timesteps = timesteps.slice(skip);
+    this.sigmas = [...sigmas.slice(skip), 0];
+  }
+
+  /** x_t = α_t·x₀ + σ_t·ε with α_t, σ_t from the step's σ. */
+  noiseLevel(stepIndex: number): { signal: number; noise: number } {
+    const [alpha, sigma] = alphaSigma(this.sigmas[stepIndex]);
+    return { signal: alpha, noise: sigma };
   }
 
   needsNoise(): boolean {

@@ -9,8 +9,8 @@ import { denoisedEstimate, SigmaScheduler } from './euler-sigmas.ts';
 import { type DiffusionScheduler, requireNoise } from './scheduler.ts';
 
 export class EulerAncestralScheduler extends SigmaScheduler implements DiffusionScheduler {
-  constructor(config: SchedulerConfig, steps: number) {
-    super('EulerAncestralDiscreteScheduler', config, steps, false);
+  constructor(config: SchedulerConfig, steps: number, skip = 0) {
+    super('EulerAncestralDiscreteScheduler', config, steps, false, skip);
   }
 
   needsNoise(): boolean {

@@ -56,12 +56,18 @@ export abstract class SigmaScheduler {
     protected readonly config: SchedulerConfig,
     steps: number,
     karras: boolean,
+    skip: number,
   ) {
     checkSteps(steps, name, config);
     const schedule = eulerSchedule(config, steps, karras);
-    this.timesteps = schedule.timesteps;
-    this.sigmas = schedule.sigmas;
+    this.timesteps = schedule.timesteps.slice(skip);
+    this.sigmas = schedule.sigmas.slice(skip);
     this.initNoiseSigma = schedule.initNoiseSigma;
+  }
+
+  /** Karras's x_σ = x₀ + σ·ε. */
+  noiseLevel(stepIndex: number): { signal: number; noise: number } {
+    return { signal: 1, noise: this.sigmas[stepIndex] };
   }
 
   inputScale(stepIndex: number): number {

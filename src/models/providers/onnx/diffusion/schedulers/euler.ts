@@ -8,8 +8,8 @@ import { denoisedEstimate, SigmaScheduler } from './euler-sigmas.ts';
 import type { DiffusionScheduler } from './scheduler.ts';
 
 export class EulerScheduler extends SigmaScheduler implements DiffusionScheduler {
-  constructor(config: SchedulerConfig, steps: number) {
-    super('EulerDiscreteScheduler', config, steps, config.useKarrasSigmas);
+  constructor(config: SchedulerConfig, steps: number, skip = 0) {
+    super('EulerDiscreteScheduler', config, steps, config.useKarrasSigmas, skip);
   }
 
   needsNoise(): boolean {

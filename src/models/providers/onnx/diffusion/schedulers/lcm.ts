@@ -17,7 +17,7 @@ const SIGMA_DATA = 0.5;
 export class LcmScheduler extends AlphaProductScheduler implements DiffusionScheduler {
   readonly timesteps: readonly number[];
 
-  constructor(config: SchedulerConfig, steps: number) {
+  constructor(config: SchedulerConfig, steps: number, skip = 0) {
     super('LCMScheduler', config, steps, true);
     const original = config.originalInferenceSteps;
     if (steps > original) {
@@ -25,7 +25,9 @@ export class LcmScheduler extends AlphaProductScheduler implements DiffusionSche
     }
     const stride = Math.floor(config.numTrainTimesteps / original);
     const teacher = Array.from({ length: original }, (_, index) => (original - index) * stride - 1);
-    this.timesteps = Array.from({ length: steps }, (_, index) => teacher[Math.floor((index * original) / steps)]);
+    this.timesteps = Array.from({ length: steps }, (_, index) => teacher[Math.floor((index * original) / steps)]).slice(
+      skip,
+    );
   }
 
   override needsNoise(stepIndex: number): boolean {

@@ -84,9 +84,10 @@ export class PndmScheduler extends AlphaProductScheduler implements DiffusionSch
   /** ε' being built: the Runge–Kutta sum or the multistep combination. */
   private combined: Float32Array | undefined;
 
-  constructor(config: SchedulerConfig, steps: number) {
+  /** `skip`: grid steps left out at the start (image to image); the warm-up runs from the first one kept. */
+  constructor(config: SchedulerConfig, steps: number, skip = 0) {
     super('PNDMScheduler', config, steps, false);
-    const grid = spacedTimesteps(config.timestepSpacing ?? 'leading', config, steps, true);
+    const grid = spacedTimesteps(config.timestepSpacing ?? 'leading', config, steps, true).slice(skip);
     this.calls = plan(grid, !config.skipPrkSteps);
     this.timesteps = this.calls.map(callTimestep);
   }

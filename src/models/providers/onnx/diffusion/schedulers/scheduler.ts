@@ -6,7 +6,8 @@
  *   input  = inputScale(i) · sample                 (Euler: 1/√(σ²+1); the others: 1)
  *   output = UNet(input, timesteps[i], text)
  *   step(output, i, sample, noise)                  (sample updated in place; noise only when `needsNoise(i)`)
- * starting from Gaussian noise × `initNoiseSigma`. The scale is a number rather than a scaled copy
+ * starting from Gaussian noise × `initNoiseSigma` (text to image) or from an encoded image noised to
+ * `noiseLevel(0)` (image to image, whose scheduler skips the first steps of the grid). The scale is a number rather than a scaled copy
  * and the step works in place so that the loop copies and allocates nothing per step.
  */
 
@@ -26,6 +27,11 @@ export interface DiffusionScheduler {
   readonly initNoiseSigma: number;
   /** Whether step `stepIndex` draws fresh Gaussian noise (ancestral and LCM sampling). */
   needsNoise(stepIndex: number): boolean;
+  /**
+   * The sample at step `stepIndex`'s noise level is signal·x₀ + noise·ε: where image-to-image starts,
+   * from the encoded image x₀ and seeded noise ε (diffusers' `add_noise` at that step's timestep).
+   */
+  noiseLevel(stepIndex: number): { signal: number; noise: number };
   /** The factor the UNet's input (the current sample) is multiplied by at step `stepIndex`. */
   inputScale(stepIndex: number): number;
   /**

@@ -4,7 +4,13 @@ import { alphasCumprod } from './noise-schedule.ts';
 import prkGolden from './pndm-prk.golden.json' with { type: 'json' };
 import type { DiffusionScheduler } from './scheduler.ts';
 import golden from './schedulers.golden.json' with { type: 'json' };
-import { createScheduler, isSchedulerClassName, resolveSchedulerName } from './select.ts';
+import {
+  createScheduler,
+  isSchedulerClassName,
+  resolveSchedulerName,
+  SCHEDULER_CLASS_NAMES,
+  stepsAtStrength,
+} from './select.ts';
 
 // The same toy model and noise as tools/reference/schedulers.py (which wrote the golden file).
 const LENGTH = 8;
@@ -123,6 +129,65 @@ describe('PNDM with its pseudo Runge–Kutta warm-up (skip_prk_steps false)', ()
     expect(rungeKutta.length).toBe(20);
     expect(skipping.length).toBe(12);
     expect(Math.abs(rungeKutta[19][0] - skipping[11][0])).toBeGreaterThan(1e-4);
+  });
+});
+
+describe('image to image: the last ⌊steps·strength⌋ steps of the grid', () => {
+  const config = parseSchedulerConfig(golden.cases[0].config);
+
+  it('counts steps as diffusers does', () => {
+    expect(stepsAtStrength(50, 0.8)).toBe(40);
+    expect(stepsAtStrength(10, 0.7)).toBe(7);
+    expect(stepsAtStrength(2, 0.5)).toBe(1);
+    expect(stepsAtStrength(3, 0.3)).toBe(0);
+    expect(stepsAtStrength(4, 1)).toBe(4);
+  });
+
+  for (const name of SCHEDULER_CLASS_NAMES.filter((name) => name !== 'PNDMScheduler')) {
+    it(`${name}: strength 0.6 of 10 steps runs the full grid's last 6, from a variance-preserving start`, () => {
+      const full = createScheduler(name, config, 10);
+      const partial = createScheduler(name, config, 10, 0.6);
+      expect(partial.timesteps).toEqual(full.timesteps.slice(4));
+      // What the UNet sees at the first step: signal·x₀ + noise·ε scaled by the input scale, of unit variance.
+      const { signal, noise } = partial.noiseLevel(0);
+      const scale = partial.inputScale(0);
+      expect((signal * scale) ** 2 + (noise * scale) ** 2).toBeCloseTo(1, 6);
+      // Less strength, less noise over the image.
+      const weaker = createScheduler(name, config, 10, 0.3).noiseLevel(0);
+      expect(weaker.noise / weaker.signal).toBeLessThan(noise / signal);
+    });
+  }
+
+  for (const name of ['DDIMScheduler', 'EulerDiscreteScheduler'] as const) {
+    it(`${name}: the shortened run is the full run's tail, step for step`, () => {
+      const start = Float32Array.from({ length: LENGTH }, (_, index) => Math.cos(0.5 * index));
+      const tail = (scheduler: DiffusionScheduler, from: number) => {
+        const sample = start.slice();
+        for (let step = from; step < scheduler.timesteps.length; step++) {
+          const output = toyModel(
+            sample.map((value) => value * scheduler.inputScale(step)),
+            step - from,
+          );
+          scheduler.step(output, step, sample);
+        }
+        return sample;
+      };
+      expectClose(
+        tail(createScheduler(name, config, 10, 0.6), 0),
+        [...tail(createScheduler(name, config, 10), 4)],
+        1e-6,
+        name,
+      );
+    });
+  }
+
+  it('PNDM warms up again from the first step it keeps', () => {
+    const full = createScheduler('PNDMScheduler', config, 10).timesteps;
+    const grid = [full[0], ...full.slice(2)];
+    const partial = createScheduler('PNDMScheduler', config, 10, 0.5);
+    expect(partial.timesteps).toEqual([grid[5], grid[6], grid[6], grid[7], grid[8], grid[9]]);
+    const alphaProduct = alphasCumprod(config)[grid[5]];
+    expect(partial.noiseLevel(0).signal).toBeCloseTo(Math.sqrt(alphaProduct), 12);
   });
 });
 

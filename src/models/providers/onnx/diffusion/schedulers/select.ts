@@ -14,13 +14,15 @@ import { LcmScheduler } from './lcm.ts';
 import { PndmScheduler } from './pndm.ts';
 import type { DiffusionScheduler, SchedulerClassName } from './scheduler.ts';
 
-const FACTORIES: Record<SchedulerClassName, (config: SchedulerConfig, steps: number) => DiffusionScheduler> = {
-  PNDMScheduler: (config, steps) => new PndmScheduler(config, steps),
-  DDIMScheduler: (config, steps) => new DdimScheduler(config, steps),
-  EulerDiscreteScheduler: (config, steps) => new EulerScheduler(config, steps),
-  EulerAncestralDiscreteScheduler: (config, steps) => new EulerAncestralScheduler(config, steps),
-  DPMSolverMultistepScheduler: (config, steps) => new DpmSolverMultistepScheduler(config, steps),
-  LCMScheduler: (config, steps) => new LcmScheduler(config, steps),
+type SchedulerFactory = (config: SchedulerConfig, steps: number, skip: number) => DiffusionScheduler;
+
+const FACTORIES: Record<SchedulerClassName, SchedulerFactory> = {
+  PNDMScheduler: (config, steps, skip) => new PndmScheduler(config, steps, skip),
+  DDIMScheduler: (config, steps, skip) => new DdimScheduler(config, steps, skip),
+  EulerDiscreteScheduler: (config, steps, skip) => new EulerScheduler(config, steps, skip),
+  EulerAncestralDiscreteScheduler: (config, steps, skip) => new EulerAncestralScheduler(config, steps, skip),
+  DPMSolverMultistepScheduler: (config, steps, skip) => new DpmSolverMultistepScheduler(config, steps, skip),
+  LCMScheduler: (config, steps, skip) => new LcmScheduler(config, steps, skip),
 };
 
 /** Short names users type; each maps to a class name. */
@@ -56,7 +58,21 @@ export function resolveSchedulerName(name: string, param = 'scheduler'): Schedul
   );
 }
 
-/** A fresh scheduler set to `steps` inference steps (scheduler state lives for one generation). */
-export function createScheduler(name: SchedulerClassName, config: SchedulerConfig, steps: number): DiffusionScheduler {
-  return FACTORIES[name](config, steps);
+/**
+ * A fresh scheduler set to `steps` inference steps (scheduler state lives for one generation). With
+ * `strength` below 1 (image to image) it runs only the last ⌊steps·strength⌋ steps of that grid, as
+ * diffusers' img2img pipelines do: the image is noised to the first of them and denoised from there.
+ */
+export function createScheduler(
+  name: SchedulerClassName,
+  config: SchedulerConfig,
+  steps: number,
+  strength = 1,
+): DiffusionScheduler {
+  return FACTORIES[name](config, steps, steps - stepsAtStrength(steps, strength));
+}
+
+/** The steps image to image runs: diffusers' min(⌊steps·strength⌋, steps). */
+export function stepsAtStrength(steps: number, strength: number): number {
+  return Math.min(Math.floor(steps * strength), steps);
 }
