@@ -40,7 +40,9 @@ function channelMeans(pixels: Uint8Array): number[] {
   return sums.map((sum) => sum / (pixels.length / 3));
 }
 
-async function failure(promise: Promise<unknown>): Promise<{ code: string; param: string | undefined; message: string }> {
+async function failure(
+  promise: Promise<unknown>,
+): Promise<{ code: string; param: string | undefined; message: string }> {
   try {
     await promise;
   } catch (error) {
