@@ -87,6 +87,12 @@ describe('mmkit imagine', () => {
     ],
     [['--style', 'cubist'], /^mmkit: unknown style "cubist"; styles: photorealistic, /],
     [['--scheduler', 'heun'], /^mmkit: unknown scheduler "heun"; supported: /],
+    [['--strength', '0.5'], 'mmkit: --strength is for image to image: give --image FILE to start from'],
+    [
+      ['--image', 'x.png', '--strength', '1.5'],
+      "mmkit: option '--strength <s>' argument '1.5' is invalid. --strength must be a number ≥ 0 and ≤ 1, got '1.5'",
+    ],
+    [['--image', 'no-such-picture.png'], 'mmkit: no-such-picture.png: no such file'],
   ])('%j fails with one line and writes nothing', async (extra, message) => {
     const out = join(root, `bad-${extra.join('')}`);
     const result = await runCli(['imagine', 'a red apple', '--model', model, '--out', out, ...extra]);
@@ -124,6 +130,52 @@ describe('mmkit imagine', () => {
     const unknown = await runCli(['imagine', 'a red apple', '--style', '水墨', '--out', out]);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/^mmkit: unknown style "水墨"; styles: photorealistic/);
+  });
+
+  it('--image starts from a picture: its aspect ratio, kept blue at a low strength, reported in the JSON', async () => {
+    const picture = join(root, 'blue.jpg');
+    await sharp({ create: { width: 96, height: 64, channels: 3, background: { r: 30, g: 60, b: 220 } } })
+      .jpeg()
+      .toFile(picture);
+    const out = join(root, 'from-picture');
+    const result = await runCli([
+      'imagine',
+      'a red apple',
+      '--model',
+      model,
+      '--image',
+      picture,
+      '--strength',
+      '0.2',
+      '--steps',
+      '10',
+      '--guidance',
+      '1',
+      '--out',
+      out,
+      '--json',
+    ]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report).toMatchObject({ start_image: picture, strength: 0.2, steps: 10 });
+    // 96 × 64 at about 512 × 512 pixels, in multiples of 8.
+    expect([report.images[0].width, report.images[0].height]).toEqual([624, 416]);
+    const { data } = await sharp(report.images[0].path).raw().toBuffer({ resolveWithObject: true });
+    let blue = 0;
+    for (let index = 0; index < data.length; index += 3) if (data[index + 2]! > 150 && data[index]! < 100) blue++;
+    expect(blue / (data.length / 3)).toBeGreaterThan(0.9);
+  });
+
+  it('--image that is not a picture fails in one line and writes nothing', async () => {
+    const notes = join(root, 'notes.txt');
+    await writeFile(notes, 'not a picture');
+    const out = join(root, 'never-from-notes');
+    const result = await runCli(['imagine', 'a red apple', '--model', model, '--image', notes, '--out', out]);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/notes\.txt/);
+    expect(existsSync(out)).toBe(false);
   });
 
   it('names a folder that is not a Stable Diffusion export', async () => {

@@ -1,11 +1,12 @@
 /**
- * `mmkit imagine PROMPT`: text to image with a Stable Diffusion ONNX export. A thin shell over the
- * `imagine` task and `OnnxImageGenerationModel`.
+ * `mmkit imagine PROMPT`: text to image with a Stable Diffusion ONNX export, or image to image with
+ * `--image`. A thin shell over the `imagine` task and `OnnxImageGenerationModel`.
  */
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { MmkitError } from '../../errors.ts';
 import { loadConfig } from '../../models/config.ts';
-import { DEFAULT_NEGATIVE_PROMPT, IMAGINE_DEFAULTS, imagine } from '../../tasks/imagine/imagine.ts';
+import { readImageFile } from '../../preprocess/image/decode.ts';
+import { DEFAULT_NEGATIVE_PROMPT, DEFAULT_STRENGTH, IMAGINE_DEFAULTS, imagine } from '../../tasks/imagine/imagine.ts';
 import { styleNames, styleTemplate } from '../../tasks/imagine/styles.ts';
 import { loadCliModel, releaseModels } from '../model-loading.ts';
 import { numberOption } from '../options.ts';
@@ -22,6 +23,8 @@ interface ImagineCommandOptions {
   guidance?: number;
   count?: number;
   seed?: number;
+  image?: string;
+  strength?: number;
   scheduler?: string;
   model?: string;
   config?: string;
@@ -53,7 +56,17 @@ export function registerImagineCommand(program: Command): void {
     .argument('<prompt>', 'what to draw')
     .option('--negative <text>', `what to avoid, used when guidance > 1 (default "${DEFAULT_NEGATIVE_PROMPT}")`)
     .option('--style <name>', `prompt style: ${styleNames().join(', ')}`)
-    .option('--size <WxH>', 'image size as WIDTH x HEIGHT in pixels, multiples of 8 (default 512x512)', parseSize)
+    .option(
+      '--size <WxH>',
+      "image size as WIDTH x HEIGHT in pixels, multiples of 8 (default 512x512; with --image, the picture's aspect ratio)",
+      parseSize,
+    )
+    .option('--image <file>', 'start from this picture (image to image): it is redrawn after the prompt')
+    .option(
+      '--strength <s>',
+      `with --image, how much of the picture is redrawn, above 0 up to 1 (default ${DEFAULT_STRENGTH}): ⌊steps × strength⌋ steps run`,
+      numberOption('--strength', { min: 0, max: 1 }),
+    )
     .option(
       '--steps <n>',
       "denoising steps (default: the model's, else 50)",
@@ -89,6 +102,15 @@ export function registerImagineCommand(program: Command): void {
       const { config } = await loadConfig(options.config === undefined ? {} : { path: options.config });
       const styles = config.styles;
       if (options.style) styleTemplate(options.style, { styles }); // An unknown style fails before the model loads.
+      if (options.strength !== undefined && options.image === undefined) {
+        throw new MmkitError('--strength is for image to image: give --image FILE to start from', {
+          code: 'invalid_parameter',
+          param: '--strength',
+        });
+      }
+      // A missing or unreadable picture fails before the model loads too.
+      const image =
+        options.image === undefined ? undefined : { bytes: await readImageFile(options.image), name: options.image };
       const controller = new AbortController();
       const interrupt = () =>
         controller.abort(new MmkitError('image generation interrupted; nothing was written', { code: 'interrupted' }));
@@ -112,6 +134,8 @@ export function registerImagineCommand(program: Command): void {
             guidance: options.guidance,
             count: options.count,
             seed: options.seed,
+            image,
+            strength: options.strength,
             outDir: options.out,
             model,
             modelName: options.model ?? model.description.id,
@@ -130,6 +154,8 @@ export function registerImagineCommand(program: Command): void {
               style: result.style ?? null,
               steps: result.steps,
               guidance: result.guidance,
+              start_image: options.image ?? null,
+              strength: result.strength ?? null,
               scheduler: result.scheduler,
               model: options.model ?? model.description.id,
               warnings: result.warnings,
