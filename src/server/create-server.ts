@@ -32,6 +32,7 @@ import { chatCompletionsRoutes } from './routes/chat-completions.ts';
 import { completionsRoutes } from './routes/completions.ts';
 import { embeddingsRoutes } from './routes/embeddings.ts';
 import { healthRoutes } from './routes/health.ts';
+import { imagesEditsRoutes } from './routes/images-edits.ts';
 import { imagesGenerationsRoutes } from './routes/images-generations.ts';
 import { modelsRoutes } from './routes/models.ts';
 import { qaRoutes } from './routes/qa.ts';
@@ -138,6 +139,7 @@ export async function createServer(options: ServerOptions): Promise<MmkitServer>
     audioTranscriptionsRoutes(services),
     audioSpeechRoutes(services),
     imagesGenerationsRoutes(services),
+    imagesEditsRoutes(services),
     qaRoutes(services),
     storedFilesRoutes(services),
     apiAskRoutes(services),

@@ -26,7 +26,18 @@ import type { StoredFile } from '../uploads/file-store.ts';
 /** What a request asks the `imagine` task for; `model` is the name the request gave (none: the default). */
 export type ImageGenerationParameters = Pick<
   ImagineOptions,
-  'prompt' | 'negativePrompt' | 'style' | 'width' | 'height' | 'steps' | 'guidance' | 'count' | 'seed' | 'partialImages'
+  | 'prompt'
+  | 'negativePrompt'
+  | 'style'
+  | 'width'
+  | 'height'
+  | 'steps'
+  | 'guidance'
+  | 'count'
+  | 'seed'
+  | 'partialImages'
+  | 'image'
+  | 'strength'
 > & { model?: string | undefined };
 
 export type GenerationHooks = Pick<ImagineOptions, 'onProgress' | 'onPartialImages'>;
@@ -65,6 +76,7 @@ export async function generateImages(
       outDir: scratch,
       model: lease.model,
       modelName: modelName ?? lease.id,
+      maxImagePixels: services.limits.maxPixels,
       signal,
     });
     signal.throwIfAborted();

@@ -40,6 +40,8 @@ const imageSeed = z
   .min(0)
   .max(2 ** 32 - 1);
 const styleName = z.string().min(1).max(64).regex(NO_CONTROL_CHARACTERS);
+/** Image to image: how much of the picture is redrawn. */
+const strength = z.number().gt(0, 'must be above 0').max(1, 'must be at most 1');
 
 /** Refuses a size whose pixel count is over the bound (each side is checked by `imageSide`). */
 function pixelsWithinBound(size: { width?: number | undefined; height?: number | undefined }): boolean {
@@ -57,6 +59,7 @@ const sharedImageFields = {
   steps: imageSteps.nullish(),
   seed: imageSeed.nullish(),
   model: modelName.nullish(),
+  strength: strength.nullish(),
 };
 
 interface SharedImageBody {
@@ -66,6 +69,7 @@ interface SharedImageBody {
   steps?: number | null | undefined;
   seed?: number | null | undefined;
   model?: string | null | undefined;
+  strength?: number | null | undefined;
 }
 
 /** The task's parameters from the shared fields (nulls as absent; a style of only spaces is none). */
@@ -77,7 +81,33 @@ function sharedParameters(body: SharedImageBody) {
     steps: body.steps ?? undefined,
     seed: body.seed ?? undefined,
     model: body.model ?? undefined,
+    strength: body.strength ?? undefined,
   };
+}
+
+/** The fields a multipart image form sends as text that are numbers or booleans. */
+export const IMAGE_FORM_NUMBERS = [
+  'steps',
+  'seed',
+  'strength',
+  'width',
+  'height',
+  'guidance',
+  'count',
+  'n',
+  'guidance_scale',
+  'partial_images',
+] as const;
+export const IMAGE_FORM_BOOLEANS = ['stream'] as const;
+
+/** Strength without a picture is refused before any work (a JSON body cannot carry one). */
+export function requireStartImage(parameters: ImageGenerationParameters): void {
+  if (parameters.strength !== undefined && !parameters.image) {
+    throw invalidRequest(
+      'strength is for image to image: send the picture as an image file (multipart/form-data)',
+      'strength',
+    );
+  }
 }
 
 /** `POST /api/imagine`: mmkit's own names (`width`, `height`, `guidance`, `count`), strict. */

@@ -86,10 +86,47 @@ describe('POST /api/imagine and GET /api/styles', () => {
     ['a prompt with NUL', { prompt: 'a\u0000b' }, 'invalid_parameter'],
     ['a prompt too long', { prompt: 'x'.repeat(5000) }, 'invalid_parameter'],
     ['a fractional seed', { prompt: 'x', seed: 1.5 }, 'invalid_parameter'],
+    ['strength without a picture', { prompt: 'x', strength: 0.5 }, 'invalid_request'],
   ])('refuses %s with a 400 before streaming', async (_name, body, code) => {
     const response = await imagine(body);
     expect(response.status).toBe(400);
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe(code);
+  });
+
+  it('starts from a picture sent as a multipart form: kept blue at a low strength', async () => {
+    const blue = await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: 30, g: 60, b: 220 } } })
+      .png()
+      .toBuffer();
+    const form = new FormData();
+    for (const [name, value] of Object.entries({
+      prompt: 'a red apple',
+      steps: '10',
+      guidance: '1',
+      strength: '0.2',
+    })) {
+      form.set(name, value);
+    }
+    form.set('image', new Blob([new Uint8Array(blue)], { type: 'image/png' }), 'blue.png');
+    const response = await fetch(`${test.url}/api/imagine`, { method: 'POST', body: form });
+    expect(response.status).toBe(200);
+    const events = await readEvents(response);
+    const [done] = eventsOf<{ images: ImageEvent[]; strength: number }>(events, 'done');
+    expect(done!.strength).toBe(0.2);
+    const [image] = done!.images;
+    // No size: the picture's aspect ratio at the model's usual 512 × 512 pixels.
+    expect([image!.width, image!.height]).toEqual([512, 512]);
+    expect(image!.provenance.start_image).toMatch(/^\/uploads\//);
+    const [red, , blueMean] = await meanColour(`${test.url}${image!.url}`);
+    expect(blueMean!).toBeGreaterThan(red! + 40);
+
+    // The form's fields are checked as the JSON ones are, and before the picture is stored.
+    const bad = new FormData();
+    bad.set('prompt', 'a red apple');
+    bad.set('steps', 'many');
+    bad.set('image', new Blob([new Uint8Array(blue)], { type: 'image/png' }), 'blue.png');
+    const refused = await fetch(`${test.url}/api/imagine`, { method: 'POST', body: bad });
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: { param: string } }).error.param).toBe('steps');
   });
 
   it('refuses an unknown model with 404 before streaming', async () => {
