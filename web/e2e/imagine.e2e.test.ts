@@ -147,6 +147,38 @@ describe('Imagine', () => {
     expect(outputs()).toBe(before);
   });
 
+  it('starts from a picture: its own shape, kept blue at a low strength, the strength in the provenance', async () => {
+    const blue = await sharp({ create: { width: 96, height: 64, channels: 3, background: { r: 30, g: 60, b: 220 } } })
+      .png()
+      .toBuffer();
+    await page.locator('#imagine-prompt').fill('a red apple');
+    await page.locator('#imagine-start-image').setInputFiles({ name: 'blue.png', mimeType: 'image/png', buffer: blue });
+    await expect.poll(() => page.getByTestId('start-image').count()).toBe(1);
+    // Picking a picture picks its shape as the size.
+    expect(await page.locator('#imagine-size option:checked').textContent()).toBe("The picture's shape");
+    await page.locator('#imagine-strength').fill('0.2');
+    await page.getByText('Advanced').click();
+    await page.locator('#imagine-steps').fill('10');
+    await page.locator('#imagine-guidance').fill('1');
+    await page.locator('#imagine-submit').click();
+    await expect.poll(() => page.getByTestId('gallery-item').count()).toBe(1);
+    const item = page.getByTestId('gallery-item').first();
+    expect(await item.locator('[data-field="strength"]').textContent()).toBe('0.2');
+    // 96 × 64 at the model's usual 512 × 512 pixels.
+    expect(await item.locator('[data-field="size"]').textContent()).toBe('624x416');
+    const href = await item
+      .getByRole('link', { name: 'Download' })
+      .evaluate((anchor: HTMLAnchorElement) => anchor.href);
+    const { channels } = await sharp(Buffer.from(await (await fetch(href)).arrayBuffer())).stats();
+    expect(channels[2]!.mean).toBeGreaterThan(channels[0]!.mean + 40);
+    await screenshot(page, 'imagine-from-picture');
+
+    // Removing the picture brings back the sizes of text to image.
+    await page.getByRole('button', { name: 'Remove picture' }).click();
+    expect(await page.locator('#imagine-size option:checked').textContent()).toBe('512 × 512');
+    expect(await page.locator('#imagine-strength').count()).toBe(0);
+  });
+
   it('explains a connection dropped mid-generation and works again after', async () => {
     // The stream stops after two progress events, with no `done`: what a dropped connection looks like.
     await page.route('**/api/imagine', (route) =>

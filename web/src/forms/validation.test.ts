@@ -8,6 +8,7 @@ import {
   formatBytes,
   type ImagineFormValues,
   MAX_IMAGE_BYTES,
+  PICTURE_SIZE,
 } from './validation.ts';
 
 const form: ImagineFormValues = {
@@ -19,6 +20,7 @@ const form: ImagineFormValues = {
   guidance: '7.5',
   seed: '42',
   negativePrompt: DEFAULT_NEGATIVE_PROMPT,
+  strength: 0.8,
 };
 
 describe('checkImageFile', () => {
@@ -114,5 +116,22 @@ describe('checkImagineForm', () => {
     expect(Object.keys(result.problems).sort()).toEqual(['count', 'guidance', 'prompt', 'seed', 'steps']);
     expect(result.problems.prompt).toEqual({ key: 'error.emptyPrompt' });
     expect(result.problems.steps).toEqual({ key: 'error.integerRange', params: { min: 1, max: 150 } });
+  });
+
+  it('with a start picture: sends strength, and no size when the picture keeps its shape', () => {
+    const kept = checkImagineForm({ ...form, sizeIndex: PICTURE_SIZE, strength: 0.35 }, true);
+    expect(kept.ok && kept.body).toMatchObject({ strength: 0.35 });
+    expect(kept.ok && ('width' in kept.body || 'height' in kept.body)).toBe(false);
+    const sized = checkImagineForm({ ...form, sizeIndex: 1 }, true);
+    expect(sized.ok && sized.body).toMatchObject({ width: 768, height: 512, strength: 0.8 });
+    // Without a picture there is no strength and no picture-shaped size.
+    const plain = checkImagineForm({ ...form, sizeIndex: PICTURE_SIZE });
+    expect(plain.ok && plain.body).toMatchObject({ width: 512, height: 512 });
+    expect(plain.ok && 'strength' in plain.body).toBe(false);
+    const zero = checkImagineForm({ ...form, strength: 0 }, true);
+    expect(zero.ok ? undefined : zero.problems.strength).toEqual({
+      key: 'error.numberRange',
+      params: { min: 0.01, max: 1 },
+    });
   });
 });

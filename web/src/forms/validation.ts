@@ -92,7 +92,9 @@ export const IMAGE_SIZES = [
 
 /** The seed UI's negative prompt and step/guidance values. */
 export const DEFAULT_NEGATIVE_PROMPT = 'low quality, blurry, ugly, deformed, watermark, text, noise';
-export const IMAGINE_FORM_DEFAULTS = { steps: '60', guidance: '7.5', count: 1, seed: '', sizeIndex: 0 };
+export const IMAGINE_FORM_DEFAULTS = { steps: '60', guidance: '7.5', count: 1, seed: '', sizeIndex: 0, strength: 0.8 };
+/** The size choice that keeps a start picture's own aspect ratio (no width or height sent). */
+export const PICTURE_SIZE = -1;
 
 export interface ImagineFormValues {
   prompt: string;
@@ -103,14 +105,18 @@ export interface ImagineFormValues {
   guidance: string;
   seed: string;
   negativePrompt: string;
+  /** Image to image: how much of the start picture is redrawn (0.05–1). */
+  strength: number;
 }
 
 export interface ImagineRequestBody {
   prompt: string;
   negative_prompt: string;
   style?: string;
-  width: number;
-  height: number;
+  /** Absent with a start picture kept at its own aspect ratio. */
+  width?: number;
+  height?: number;
+  strength?: number;
   steps: number;
   guidance: number;
   count: number;
@@ -133,8 +139,11 @@ export type ImagineFormResult =
   | { ok: true; body: ImagineRequestBody }
   | { ok: false; problems: Partial<Record<keyof ImagineFormValues, Problem>> };
 
-/** The JSON body for `POST /api/imagine`, or what is wrong, field by field. */
-export function checkImagineForm(values: ImagineFormValues): ImagineFormResult {
+/**
+ * The body for `POST /api/imagine`, or what is wrong, field by field. With a start picture it
+ * carries `strength`, and no size when the picture keeps its own shape.
+ */
+export function checkImagineForm(values: ImagineFormValues, hasStartImage = false): ImagineFormResult {
   const problems: Partial<Record<keyof ImagineFormValues, Problem>> = {};
   const promptProblem = checkText(values.prompt, 'error.emptyPrompt', MAX_PROMPT_CHARS);
   if (promptProblem) problems.prompt = promptProblem;
@@ -149,15 +158,20 @@ export function checkImagineForm(values: ImagineFormValues): ImagineFormResult {
   if (values.seed.trim() !== '' && seed === undefined) {
     problems.seed = { key: 'error.integerRange', params: { min: 0, max: maxSeed } };
   }
+  const ownShape = hasStartImage && values.sizeIndex === PICTURE_SIZE;
   const size = IMAGE_SIZES[values.sizeIndex] ?? IMAGE_SIZES[0];
+  const strength = hasStartImage ? numberIn(String(values.strength), 0.01, 1) : undefined;
+  if (hasStartImage && strength === undefined) {
+    problems.strength = { key: 'error.numberRange', params: { min: 0.01, max: 1 } };
+  }
   if (Object.keys(problems).length > 0 || steps === undefined || guidance === undefined || count === undefined) {
     return { ok: false, problems };
   }
   const body: ImagineRequestBody = {
     prompt: values.prompt.trim(),
     negative_prompt: values.negativePrompt.trim(),
-    width: size.width,
-    height: size.height,
+    ...(ownShape ? {} : { width: size.width, height: size.height }),
+    ...(strength === undefined ? {} : { strength }),
     steps,
     guidance,
     count,

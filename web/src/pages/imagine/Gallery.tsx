@@ -15,6 +15,7 @@ const PROVENANCE_FIELDS: [string, MessageKey][] = [
   ['scheduler', 'imagine.field.scheduler'],
   ['model', 'imagine.field.model'],
   ['size', 'imagine.field.size'],
+  ['strength', 'imagine.strength'],
 ];
 
 function provenanceOf(image: GalleryImage): Record<string, string> {

@@ -1,19 +1,22 @@
-/** Imagine: the seed's text-to-image form, a progress bar per step, and the gallery. */
+/** Imagine: the seed's text-to-image form (or image to image from a picture), a progress bar per step, and the gallery. */
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { getJson, streamEvents } from '../../api/client.ts';
 import type { GeneratedImage, ImagineDone, ProgressEvent, StyleInfo } from '../../api/types.ts';
 import { ErrorMessage, type Failure } from '../../components/ErrorMessage.tsx';
 import { ProgressBar } from '../../components/ProgressBar.tsx';
 import {
+  checkImageFile,
   checkImagineForm,
   DEFAULT_NEGATIVE_PROMPT,
   IMAGE_SIZES,
   IMAGINE_FORM_DEFAULTS,
   type ImagineFormValues,
+  PICTURE_SIZE,
   type Problem,
 } from '../../forms/validation.ts';
 import { useI18n } from '../../i18n/context.tsx';
 import { Gallery, type GalleryImage } from './Gallery.tsx';
+import { StartImage } from './StartImage.tsx';
 import { FALLBACK_STYLES, styleLabel } from './styles.ts';
 
 type Problems = Partial<Record<keyof ImagineFormValues, Problem>>;
@@ -32,6 +35,7 @@ export function ImaginePage() {
   const [images, setImages] = useState<GalleryImage[]>([]);
   const [warnings, setWarnings] = useState<string[]>([]);
   const [failure, setFailure] = useState<Failure>();
+  const [startImage, setStartImage] = useState<File>();
   const abort = useRef<AbortController>(undefined);
   const busy = progress !== undefined;
 
@@ -53,10 +57,20 @@ export function ImaginePage() {
     setProblems((current) => ({ ...current, [field]: undefined }));
   };
 
+  const chooseStartImage = (file: File | undefined) => {
+    const problem = file && checkImageFile(file);
+    if (problem) return setFailure(problem);
+    setFailure(undefined);
+    setStartImage(file);
+    // A picture keeps its own shape unless a size is picked; without one, the shape choice goes.
+    if (file && !startImage) set('sizeIndex', PICTURE_SIZE);
+    if (!file && values.sizeIndex === PICTURE_SIZE) set('sizeIndex', 0);
+  };
+
   const generate = async (event: FormEvent) => {
     event.preventDefault();
     if (busy) return;
-    const checked = checkImagineForm(values);
+    const checked = checkImagineForm(values, startImage !== undefined);
     if (!checked.ok) return setProblems(checked.problems);
     setProblems({});
     setFailure(undefined);
@@ -66,12 +80,17 @@ export function ImaginePage() {
     setProgress({ step: 0, total: checked.body.steps });
     const batch: GeneratedImage[] = [];
     try {
-      const init = {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(checked.body),
-        signal: controller.signal,
-      };
+      const init: RequestInit = { method: 'POST', signal: controller.signal };
+      if (startImage) {
+        // The same fields as a form, with the picture (the browser sets the form's content type).
+        const form = new FormData();
+        for (const [name, value] of Object.entries(checked.body)) form.set(name, String(value));
+        form.set('image', startImage, startImage.name);
+        init.body = form;
+      } else {
+        init.headers = { 'content-type': 'application/json' };
+        init.body = JSON.stringify(checked.body);
+      }
       const done = (await streamEvents('api/imagine', init, (type, data) => {
         if (type === 'progress') {
           const { step, total_steps } = data as ProgressEvent;
@@ -144,6 +163,7 @@ export function ImaginePage() {
               value={values.sizeIndex}
               onChange={(event) => set('sizeIndex', Number(event.target.value))}
             >
+              {startImage && <option value={PICTURE_SIZE}>{t('imagine.size.picture')}</option>}
               {IMAGE_SIZES.map((size, index) => (
                 <option key={`${size.width}x${size.height}`} value={index}>
                   {size.width} × {size.height}
@@ -152,6 +172,13 @@ export function ImaginePage() {
             </select>
           </label>
         </div>
+        <StartImage
+          file={startImage}
+          strength={values.strength}
+          disabled={busy}
+          onFile={chooseStartImage}
+          onStrength={(strength) => set('strength', strength)}
+        />
         <label className="field">
           <span className="field-label">
             {t('imagine.count')}: <output>{values.count}</output>

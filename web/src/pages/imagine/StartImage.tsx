@@ -1,0 +1,80 @@
+/** Image to image on the Imagine page: the picture to start from, its preview, and how much of it to redraw. */
+import { useEffect, useRef, useState } from 'react';
+import { useI18n } from '../../i18n/context.tsx';
+
+interface StartImageProps {
+  file: File | undefined;
+  strength: number;
+  disabled: boolean;
+  onFile: (file: File | undefined) => void;
+  onStrength: (strength: number) => void;
+}
+
+export function StartImage({ file, strength, disabled, onFile, onStrength }: StartImageProps) {
+  const { t } = useI18n();
+  const input = useRef<HTMLInputElement>(null);
+  const [previewUrl, setPreviewUrl] = useState<string>();
+
+  useEffect(() => {
+    if (!file) return setPreviewUrl(undefined);
+    const url = URL.createObjectURL(file);
+    setPreviewUrl(url);
+    return () => URL.revokeObjectURL(url);
+  }, [file]);
+
+  return (
+    <fieldset className="field start-image">
+      <legend className="field-label">{t('imagine.startImage')}</legend>
+      <div className="row wrap">
+        {previewUrl && (
+          <img
+            className="start-image-preview"
+            src={previewUrl}
+            alt={t('imagine.startImage')}
+            data-testid="start-image"
+          />
+        )}
+        <button type="button" className="button-secondary" disabled={disabled} onClick={() => input.current?.click()}>
+          {file ? t('ask.replace') : t('ask.pick')}
+        </button>
+        {file && (
+          <button type="button" className="button-secondary" disabled={disabled} onClick={() => onFile(undefined)}>
+            {t('imagine.removeStartImage')}
+          </button>
+        )}
+      </div>
+      <input
+        ref={input}
+        id="imagine-start-image"
+        className="visually-hidden"
+        type="file"
+        accept="image/*,.heic,.heif"
+        tabIndex={-1}
+        onChange={(event) => {
+          const picked = event.target.files?.[0];
+          if (picked) onFile(picked);
+          event.target.value = ''; // picking the same file again still counts
+        }}
+      />
+      {file && (
+        <label className="field">
+          <span className="field-label">
+            {t('imagine.strength')}: <output>{strength.toFixed(2)}</output>
+            <span className="hint"> · {t('imagine.strengthHint')}</span>
+          </span>
+          <input
+            id="imagine-strength"
+            type="range"
+            min={0.05}
+            max={1}
+            step={0.05}
+            value={strength}
+            disabled={disabled}
+            onChange={(event) => onStrength(Number(event.target.value))}
+          />
+        </label>
+      )}
+      {file && <p className="hint">{t('imagine.startImageHint')}</p>}
+    </fieldset>
+  );
+}
