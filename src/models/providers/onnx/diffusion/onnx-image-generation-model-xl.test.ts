@@ -114,4 +114,18 @@ describe('Stable Diffusion XL (the tiny sdxl: two encoders, pooled vectors, size
       message: `${broken} is not a complete Stable Diffusion XL ONNX export: tokenizer_2/ is missing`,
     });
   });
+
+  it('image to image: a blue picture stays blue at a low strength and turns red at full strength (its own latent scale)', async () => {
+    const pixels = new Uint8Array(64 * 64 * 3);
+    for (let index = 0; index < pixels.length; index++) pixels[index] = [30, 60, 220][index % 3]!;
+    const image = { width: 64, height: 64, pixels };
+    // The tiny model's "data" spreads only κ = 0.25 around the prompt's colour, so its denoiser pulls
+    // hard at any noise level: the last of 20 trailing steps (t = 49) is low enough to keep the picture.
+    const [kept] = (await model.generate(request({ image, steps: 20, strength: 0.05 }))).images;
+    const [red, , blue] = channelMeans(kept!.pixels);
+    expect(blue! - red!).toBeGreaterThan(100);
+    const [redrawn] = (await model.generate(request({ image, strength: 1 }))).images;
+    const [red2, , blue2] = channelMeans(redrawn!.pixels);
+    expect(red2! - blue2!).toBeGreaterThan(100);
+  });
 });
