@@ -10,7 +10,10 @@ import { join } from 'node:path';
 import { getRequestListener } from '@hono/node-server';
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
+import { createDefaultRegistry } from '../models/default-registry.ts';
 import { listCachedModels } from '../models/hub/cache-inventory.ts';
+import { NO_SPINNING } from '../models/providers/onnx/session-options.ts';
+import { DEFAULT_POOL_OPTIONS } from '../models/runner/runner-spec.ts';
 import { EmbeddingBatcher } from './embedding-batcher.ts';
 import { requireApiKey } from './middleware/auth.ts';
 import { respondWithError, routeNotFound } from './middleware/error-handler.ts';
@@ -79,11 +82,24 @@ function createModelHost(options: ServerOptions, limits: ServerLimits): ModelHos
       concurrencyPerModel: limits.concurrencyPerModel,
     });
   }
-  const { specFor, ...pool } = runners ?? {};
+  const { specFor, cheapCallMs, ...pool } = runners ?? {};
+  // Embedding models cheaper than the hop to a runner move here, loaded as runners load them (the
+  // default registry with the server's config), without ONNX Runtime spinning on the server's cores.
+  const inThread = new InProcessModelHost({
+    registry: createDefaultRegistry({
+      ...(options.config ? { config: options.config } : {}),
+      sessionDefaults: NO_SPINNING,
+    }),
+    queueLength: limits.queueLength,
+    concurrencyPerModel: limits.concurrencyPerModel,
+    keepAliveMs: pool.keepAliveMs ?? DEFAULT_POOL_OPTIONS.keepAliveMs,
+  });
   return new RunnerModelHost({
     ...(options.config ? { config: options.config } : {}),
     pool: { ...pool, parallelism: limits.concurrencyPerModel, maxQueue: limits.queueLength },
     ...(specFor ? { specFor } : {}),
+    inThread,
+    ...(cheapCallMs === undefined ? {} : { cheapCallMs }),
   });
 }
 

@@ -113,6 +113,44 @@ describe('the server on runner processes', () => {
   });
 });
 
+describe('embedding models cheaper than the hop to a runner', () => {
+  const embedded = async (test: TestServer) => {
+    const client = new OpenAI({ baseURL: test.baseURL, apiKey: 'unused', maxRetries: 0 });
+    const answers = await Promise.all(
+      ['red', 'a red apple', 'green'].map((input) => client.embeddings.create({ model: 'tiny-clip', input })),
+    );
+    const [red1, red2, green] = answers.map((answer) => answer.data[0]!.embedding);
+    const cosine = (a: number[], b: number[]) => a.reduce((sum, value, index) => sum + value * b[index]!, 0);
+    expect(cosine(red1!, red2!)).toBeGreaterThan(cosine(red1!, green!));
+    return red1!;
+  };
+  const embeddingRows = async (test: TestServer) =>
+    (await test.server.models.status()).filter((row) => row.capability === 'embeddings');
+
+  it("move into the server's thread after one timed call, their runner ends, and the vectors stay the same", async () => {
+    const stayed = await startTestServer({ runners: { cheapCallMs: 0 } });
+    const moved = await startTestServer({ runners: { keepAliveMs: 60_000 } });
+    try {
+      const inRunner = await embedded(stayed);
+      const [runnerRow] = await embeddingRows(stayed);
+      expect(runnerRow?.pid).not.toBe(process.pid);
+      expect(isAlive(runnerRow!.pid!)).toBe(true);
+
+      expect(await embedded(moved)).toEqual(inRunner);
+      await waitUntil(async () => {
+        const rows = await embeddingRows(moved);
+        return rows.length === 1 && rows[0]!.pid === process.pid;
+      }, "only the server's own copy is listed");
+      const [row] = await embeddingRows(moved);
+      expect(row).toMatchObject({ state: 'idle', running: 0 });
+      expect(row!.expiresInMs).toBeGreaterThan(50_000);
+      expect(await embedded(moved)).toEqual(inRunner);
+    } finally {
+      await Promise.all([stayed.close(), moved.close()]);
+    }
+  });
+});
+
 describe('the server on runner threads (--runners threads)', () => {
   let test: TestServer;
 

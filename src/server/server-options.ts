@@ -92,6 +92,11 @@ export interface RunnerSettings {
   isolation?: RunnerIsolation;
   /** What a runner loads for a model (default: the registry with the server's config). */
   specFor?: RunnerSpecBuilder;
+  /**
+   * An embedding model whose timed batch of 16 sentences takes at most this long (ms, the trip to
+   * its runner included) moves into the server's thread (default 2; 0: every model stays in its runner).
+   */
+  cheapCallMs?: number;
 }
 
 export interface ServerOptions {

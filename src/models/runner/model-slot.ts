@@ -46,6 +46,8 @@ export class ModelSlot {
   expiryTimer: NodeJS.Timeout | undefined;
   /** The runner's last reported memory, kept after unloading as the estimate for the next load. */
   lastRssBytes = 0;
+  /** Set when the model moved elsewhere: why its runner ends once idle. */
+  retiring: string | undefined;
   private readonly queue: Request[] = [];
 
   constructor(

@@ -63,6 +63,14 @@ export class ModelRunnerPool implements SlotHost {
     return true;
   }
 
+  /** Ends the model's runner once nothing runs or waits in it (at once when idle). */
+  retire(key: string, reason: string): void {
+    const slot = this.slots.get(key);
+    if (!slot) return;
+    slot.retiring = reason;
+    if (slot.idle) void this.stopSlot(slot, reason);
+  }
+
   /** What `mmkit models ps` shows: each loaded (or loading) model with its memory and timers. */
   async status(): Promise<RunnerStatus[]> {
     const now = Date.now();
@@ -131,6 +139,10 @@ export class ModelRunnerPool implements SlotHost {
   changed(slot: ModelSlot): void {
     this.wakeRoomWaiters();
     if (this.closed) return;
+    if (slot.idle && slot.retiring !== undefined) {
+      void this.stopSlot(slot, slot.retiring);
+      return;
+    }
     if (slot.idle) slot.runner!.hold(false);
     if (slot.idle && slot.expiryTimer === undefined) this.scheduleExpiry(slot);
     this.keepMemoryBudget();

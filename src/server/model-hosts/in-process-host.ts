@@ -1,7 +1,8 @@
 /**
  * Models loaded in the server's own process through its registry, each behind a bounded queue.
- * What `--runners off` uses, and what tests with in-memory fake providers need. Unloading here does
- * not return memory (Transformers.js keeps it), which is why runners are the default.
+ * What `--runners off` uses, what tests with in-memory fake providers need, and where the runner
+ * host moves embedding models cheaper than the hop to a runner. Unloading here does not always
+ * return memory (Transformers.js keeps it), which is why runners are the default.
  */
 import { MmkitError } from '../../errors.ts';
 import type { Capability } from '../../models/config.ts';
@@ -20,12 +21,15 @@ interface Slot {
   queue: ModelQueue;
   loadedAt: number | undefined;
   lastUsedAt: number;
+  expiryTimer: NodeJS.Timeout | undefined;
 }
 
 export interface InProcessHostOptions {
   registry: ModelRegistry;
   queueLength: number;
   concurrencyPerModel: number;
+  /** Unload a model this long after its last request (ms; negative: never). Default: never. */
+  keepAliveMs?: number;
 }
 
 export class InProcessModelHost implements ModelHost {
@@ -50,7 +54,22 @@ export class InProcessModelHost implements ModelHost {
     return () => {
       slot.lastUsedAt = Date.now();
       turn.release();
+      this.scheduleExpiry(slot);
     };
+  }
+
+  /** After the last running request, keep-alive starts over (with nothing waiting). */
+  private scheduleExpiry(slot: Slot): void {
+    const keepAlive = this.options.keepAliveMs ?? -1;
+    const { running, waiting } = slot.queue.status();
+    if (keepAlive < 0 || running > 0 || waiting > 0) return;
+    clearTimeout(slot.expiryTimer);
+    slot.expiryTimer = setTimeout(() => {
+      slot.expiryTimer = undefined;
+      if (this.slots.get(slot.key) === slot) void this.unload(slot.key).catch(() => undefined);
+    }, keepAlive);
+    // An idle server's models never keep the program alive.
+    slot.expiryTimer.unref();
   }
 
   private async acquireWaiting<C extends Capability>(
@@ -87,7 +106,10 @@ export class InProcessModelHost implements ModelHost {
           running,
           queueLength: waiting,
           idleMs: state === 'idle' ? now - slot.lastUsedAt : 0,
-          expiresInMs: null,
+          expiresInMs:
+            state === 'idle' && slot.expiryTimer !== undefined
+              ? Math.max(0, slot.lastUsedAt + (this.options.keepAliveMs ?? 0) - now)
+              : null,
           loadedAt: slot.loadedAt === undefined ? null : new Date(slot.loadedAt).toISOString(),
         } satisfies RunnerStatus;
       })
@@ -105,13 +127,17 @@ export class InProcessModelHost implements ModelHost {
       });
     }
     this.slots.delete(key);
+    clearTimeout(slot.expiryTimer);
     const model = (await slot.model) as { dispose?: () => Promise<void> | void };
     await Promise.resolve(model.dispose?.()).catch(() => undefined);
     return true;
   }
 
   async close(error: unknown): Promise<void> {
-    for (const slot of this.slots.values()) slot.queue.rejectWaiting(error);
+    for (const slot of this.slots.values()) {
+      slot.queue.rejectWaiting(error);
+      clearTimeout(slot.expiryTimer);
+    }
     const models = await Promise.allSettled([...this.slots.values()].map((slot) => slot.model));
     this.slots.clear();
     for (const settled of models) {
@@ -134,6 +160,7 @@ export class InProcessModelHost implements ModelHost {
       loaded: undefined,
       loadedAt: undefined,
       lastUsedAt: Date.now(),
+      expiryTimer: undefined,
     };
     slot.model = this.options.registry.load(resolved.capability, resolved.name).then(
       (model) => {
