@@ -93,8 +93,8 @@ export interface RunnerSettings {
   /** What a runner loads for a model (default: the registry with the server's config). */
   specFor?: RunnerSpecBuilder;
   /**
-   * An embedding model whose timed batch of 16 sentences takes at most this long (ms, the trip to
-   * its runner included) moves into the server's thread (default 2; 0: every model stays in its runner).
+   * An embedding model whose batch of 16 sentences takes at most this long (ms, timed in its runner)
+   * moves into the server's thread (default 2; 0: every model stays in its runner).
    */
   cheapCallMs?: number;
 }

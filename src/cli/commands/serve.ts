@@ -62,7 +62,7 @@ export function registerServeCommand(program: Command): void {
     .option('--cors <origins>', "allowed browser origins, comma-separated, or '*'")
     .option(
       '--runners <mode>',
-      'on: each model in its own process (unloading frees memory, a crash fails only its requests); threads: each in its own worker thread (cheaper calls, but a native crash stops the server); off: all in this thread',
+      'on: each model in its own process (unloading frees memory, a crash fails only its requests); threads: each in its own worker thread (cheaper calls, but a native crash stops the server); off: all in this thread. With on and threads, an embedding model cheaper than the hop to its runner moves into this thread',
       runnersMode,
       'on',
     )

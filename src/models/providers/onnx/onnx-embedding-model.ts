@@ -151,6 +151,7 @@ export class OnnxEmbeddingModel implements EmbeddingModel {
   }
 
   async embedTexts(texts: string[], options: CallOptions = {}): Promise<EmbeddingResult> {
+    const started = performance.now();
     const embeddings: Float32Array[] = [];
     let tokens = 0;
     for (let start = 0; start < texts.length; start += BATCH_SIZE) {
@@ -167,7 +168,7 @@ export class OnnxEmbeddingModel implements EmbeddingModel {
       })) as Record<string, Tensor>;
       embeddings.push(...normalisedRows(outputs[this.family.textOutput]!));
     }
-    return { embeddings, usage: { tokens } };
+    return { embeddings, usage: { tokens }, timings: { totalMs: performance.now() - started } };
   }
 
   async embedImages(images: Uint8Array[], options: CallOptions = {}): Promise<EmbeddingResult> {

@@ -145,6 +145,7 @@ export class OnnxTextEmbeddingModel implements EmbeddingModel {
   }
 
   async embedTexts(texts: string[], options: CallOptions = {}): Promise<EmbeddingResult> {
+    const started = performance.now();
     const embeddings: Float32Array[] = [];
     let tokens = 0;
     for (let start = 0; start < texts.length; start += BATCH_SIZE) {
@@ -160,7 +161,7 @@ export class OnnxTextEmbeddingModel implements EmbeddingModel {
       const outputs = (await this.model(inputs)) as Record<string, Tensor | undefined>;
       embeddings.push(...this.pool(outputs, mask));
     }
-    return { embeddings, usage: { tokens } };
+    return { embeddings, usage: { tokens }, timings: { totalMs: performance.now() - started } };
   }
 
   private pool(outputs: Record<string, Tensor | undefined>, mask: BigInt64Array): Float32Array[] {
