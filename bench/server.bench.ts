@@ -24,7 +24,7 @@ import type { BenchmarkRow } from './report.ts';
 
 const CONNECTIONS = 64;
 /** Rounds alternate between the servers, each run just after one of bare Hono; medians are reported. */
-const ROUNDS = Number(process.env.MMKIT_BENCH_ROUNDS ?? 5);
+const ROUNDS = Number(process.env.MMKIT_BENCH_ROUNDS ?? 7);
 const SECONDS = Number(process.env.MMKIT_BENCH_SECONDS ?? 3);
 const BODY = JSON.stringify({ model: 'tiny-clip', input: 'a red car', encoding_format: 'float' });
 
@@ -114,6 +114,8 @@ interface MeasuredPair {
   target: Measured;
   /** Bare Hono's medians, each run taken just before one of the target's: the machine as it was then. */
   bare: Measured;
+  /** Each round's requests/s over those of the bare run just before it, sorted. */
+  pairedRatios: number[];
 }
 
 /**
@@ -130,7 +132,8 @@ async function measureAll(
   const bareTarget = targets[0]!;
   const modelLoop = kinds.includes('beside-model') ? await startModelLoop() : undefined;
   try {
-    for (const target of targets) await load(generator, target.url, 1); // warm-up: model load, JIT
+    // Warm-up: model load (and the default's move into the server), JIT.
+    for (const target of targets) await load(generator, target.url, 2);
     const rounds: { target: Measured[]; bare: Measured[] }[] = all.map(() => ({ target: [], bare: [] }));
     for (let round = 0; round < ROUNDS; round++) {
       for (const [index, target] of targets.entries()) {
@@ -151,7 +154,13 @@ async function measureAll(
     return Object.fromEntries(
       all.map((kind, index) => [
         kind,
-        { target: summarise(rounds[index]!.target), bare: summarise(rounds[index]!.bare) },
+        {
+          target: summarise(rounds[index]!.target),
+          bare: summarise(rounds[index]!.bare),
+          pairedRatios: rounds[index]!.target.map(
+            (run, round) => run.requestsPerSecond / rounds[index]!.bare[round]!.requestsPerSecond,
+          ).sort((a, b) => a - b),
+        },
       ]),
     ) as Record<Target, MeasuredPair>;
   } finally {
@@ -202,6 +211,20 @@ export async function run(): Promise<BenchmarkRow[]> {
     better: 'higher' as const,
     ...(goal === undefined ? {} : { goal }),
   });
+  // A ratio per round, against the bare run seconds before it, is what drift on a shared machine
+  // disturbs least: its median (with the range) says more than a ratio of medians taken minutes apart.
+  const paired = (name: string, pair: MeasuredPair, goal?: number): BenchmarkRow => {
+    const ratios = pair.pairedRatios;
+    return {
+      name: `  ${name}, each of ${ratios.length} rounds against the bare run just before it (range ${ratios[0]!.toFixed(2)}–${ratios.at(-1)!.toFixed(2)})`,
+      ours: median(ratios),
+      anchor: 1,
+      unit: '× bare',
+      anchorName: BARE,
+      better: 'higher',
+      ...(goal === undefined ? {} : { goal }),
+    };
+  };
   const latency = (name: string, pair: MeasuredPair): BenchmarkRow => ({
     name: `p99 latency, ${name}, ${load}`,
     ours: pair.target.p99Ms,
@@ -239,7 +262,9 @@ export async function run(): Promise<BenchmarkRow[]> {
       BARE,
       0.8,
     ),
+    paired('the default, median', ours, 0.8),
     throughput('POST /v1/embeddings, tiny CLIP kept in a runner process', runner.target, runner.bare, BARE),
+    paired('kept in a runner process, median', runner),
     throughput(
       'POST /v1/embeddings, tiny CLIP kept in a runner thread (--runners threads)',
       threads.target,
@@ -253,6 +278,7 @@ export async function run(): Promise<BenchmarkRow[]> {
       BARE,
       0.8,
     ),
+    paired('--runners off, median', inThread, 0.8),
     throughput(
       "POST /v1/embeddings, --workers 2 (two server processes on one port, tiny CLIP in each one's thread)",
       workers.target,

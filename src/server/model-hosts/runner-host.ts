@@ -101,8 +101,8 @@ export class RunnerModelHost implements ModelHost {
   }
 
   /**
-   * Times one call on the probe batch in the runner; if it is cheap, loads the model in the server's
-   * thread and retires the runner. Any failure keeps the model where it is.
+   * Runs the probe batch in the runner; if the model's own timing says it is cheap, loads the model
+   * in the server's thread and retires the runner. Any failure keeps the model where it is.
    */
   private async moveIfCheap(resolved: ResolvedModel, model: CapabilityModels['embeddings']): Promise<boolean> {
     const { inThread } = this.options;
