@@ -84,11 +84,12 @@ function createModelHost(options: ServerOptions, limits: ServerLimits): ModelHos
   }
   const { specFor, cheapCallMs, ...pool } = runners ?? {};
   // Embedding models cheaper than the hop to a runner move here, loaded as runners load them (the
-  // default registry with the server's config), without ONNX Runtime spinning on the server's cores.
+  // default registry with the server's config), on the server's thread alone: a call that short gains
+  // nothing from ONNX Runtime's thread pool but the hand-overs to it (and no spinning on the cores).
   const inThread = new InProcessModelHost({
     registry: createDefaultRegistry({
       ...(options.config ? { config: options.config } : {}),
-      sessionDefaults: NO_SPINNING,
+      sessionDefaults: { ...NO_SPINNING, intraOpNumThreads: 1 },
     }),
     queueLength: limits.queueLength,
     concurrencyPerModel: limits.concurrencyPerModel,
