@@ -38,8 +38,17 @@ export interface OnnxGraph {
 }
 
 const configFile = /(^|\/)[^/]+\.(json|txt|jinja)$/;
-/** Folders of a diffusion repo mmkit does not run (the safety checker; the VAE encoder is image to image's). */
+/** Folders of a diffusion repo mmkit does not run (the safety checker). */
 const unusedDiffusionFolders = ['safety_checker/'];
+/**
+ * Pulled, but a cached model is complete without them: image to image's VAE encoder (a model
+ * pulled before mmkit ran image to image still loads, offline too, for text to image).
+ */
+const optionalDiffusionFolders = ['vae_encoder/'];
+
+export function isOptionalFile(path: string): boolean {
+  return optionalDiffusionFolders.some((folder) => path.startsWith(folder));
+}
 // Longest suffixes first so `_q4f16` is not read as `_q4`.
 const suffixOrder = (Object.entries(DTYPE_SUFFIXES) as [Dtype, string][])
   .filter(([, suffix]) => suffix !== '')

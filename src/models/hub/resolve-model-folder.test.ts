@@ -1,8 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AutoTokenizer } from '@huggingface/transformers';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { buildTinyModel } from '../../../testkit/build.ts';
 import { type HubServer, startHubServer } from '../../../testkit/hub-server.ts';
 import { isMmkitError } from '../../errors.ts';
 import { listCachedModels, removeCachedModel } from './cache-inventory.ts';
@@ -119,5 +120,26 @@ describe('listCachedModels and removeCachedModel', () => {
     const { code, message } = await rejection(removeCachedModel(repoId, { home }));
     expect(code).toBe('model_not_cached');
     expect(message).toContain('mmkit models list');
+  });
+
+  it('pulls a Stable Diffusion repo with its VAE encoder, and a cache pulled without one still loads offline', async () => {
+    const sdFolder = mkdtempSync(join(tmpdir(), 'mmkit-sd-repo-'));
+    await buildTinyModel('sd', sdFolder);
+    const sdServer = await startHubServer({ repos: [{ id: 'mmkit-test/sd', folder: sdFolder }] });
+    try {
+      const settings = { ...online(), endpoint: sdServer.url };
+      const folder = await resolveModelFolder('mmkit-test/sd', { settings });
+      expect(readFileSync(join(folder, 'vae_encoder', 'model.onnx')).length).toBeGreaterThan(0);
+      // What an older mmkit left: no encoder in the snapshot or the manifest.
+      rmSync(join(folder, 'vae_encoder'), { recursive: true });
+      const manifestPath = repoPaths(home, 'mmkit-test/sd', 'main').manifest;
+      const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { files: string[] };
+      manifest.files = manifest.files.filter((path) => !path.startsWith('vae_encoder/'));
+      writeFileSync(manifestPath, JSON.stringify(manifest));
+      expect(await resolveModelFolder('mmkit-test/sd', { settings: { ...settings, offline: true } })).toBe(folder);
+    } finally {
+      await sdServer.close();
+      rmSync(sdFolder, { recursive: true, force: true });
+    }
   });
 });

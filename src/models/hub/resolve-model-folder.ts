@@ -8,7 +8,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { MmkitError } from '../../errors.ts';
 import { readManifest, repoPaths } from './cache-layout.ts';
-import { type DtypeChoice, type FileSelectionOptions, selectModelFiles } from './file-selection.ts';
+import { type DtypeChoice, type FileSelectionOptions, isOptionalFile, selectModelFiles } from './file-selection.ts';
 import { type PullProgress, pullModel } from './pull.ts';
 import { checkRepoId, checkRevision, looksLikeRepoId } from './repo-id.ts';
 import { type HubSettings, hubSettings } from './settings.ts';
@@ -102,6 +102,7 @@ async function missingFiles(
   const sizes = new Map(manifest.remoteFiles.map((file) => [file.path, file.size]));
   const missing: string[] = [];
   for (const path of selected) {
+    if (isOptionalFile(path)) continue;
     const size = await stat(join(paths.snapshot, path)).then(
       (info) => info.size,
       () => -1,

@@ -230,7 +230,7 @@ export class OnnxImageGenerationModel implements ImageGenerationModel {
     const path = this.pipeline.vaeEncoder;
     if (!path) {
       throw new MmkitError(
-        `${this.description.id.replace(/^onnx:/, '')} has no VAE encoder (vae_encoder/model.onnx), which image to image needs; pull it with: mmkit models pull ID --include 'vae_encoder/*'`,
+        `${this.description.id.replace(/^onnx:/, '')} has no VAE encoder (vae_encoder/model.onnx), which image to image needs; a model pulled before mmkit did image to image gets it with: mmkit models pull ID`,
         { code: 'image_to_image_unsupported', param: 'image', type: 'unsupported_error' },
       );
     }
