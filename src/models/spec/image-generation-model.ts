@@ -54,6 +54,12 @@ export interface ImageGenerationRequest extends CallOptions {
    * `steps` steps run, so near 0 the picture comes back nearly as it was and 1 keeps only its faintest trace.
    */
   strength?: number;
+  /**
+   * Inpainting, with `image`: one value per pixel of `width` × `height`, 255 where the picture is
+   * repainted and 0 where it is kept (values between blend). The kept part is put back, noised to
+   * each step's level, after every step, so the repainted part grows into it; any model does this.
+   */
+  mask?: Uint8Array;
 }
 
 export interface GeneratedImage {

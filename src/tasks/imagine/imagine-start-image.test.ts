@@ -146,6 +146,49 @@ describe('imagine from a start image', () => {
     expect(requests.map((request) => request.steps)).toEqual([2, 4]);
   });
 
+  it('inpaints where the mask is transparent (OpenAI’s masks), at full strength by default', async () => {
+    const maskPixels = Buffer.alloc(64 * 64 * 4, 255);
+    for (let y = 0; y < 64; y++) for (let x = 0; x < 32; x++) maskPixels[(y * 64 + x) * 4 + 3] = 0;
+    const mask = await sharp(maskPixels, { raw: { width: 64, height: 64, channels: 4 } })
+      .png()
+      .toBuffer();
+    const image = { bytes: await bandedPng(64, 64, [BLUE]), name: 'blue.png' };
+    const result = await imagine({
+      model,
+      prompt: 'a red apple',
+      image,
+      mask: { bytes: mask, name: 'left.png' },
+      guidance: 1,
+      steps: 4,
+      seed: 1,
+      outDir: join(directory, 'inpaint'),
+    });
+    expect(result.strength).toBe(1);
+    const png = await readFile(result.images[0]!.path);
+    // No size: the 64 × 64 picture and its mask are both scaled to 512 × 512.
+    const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
+    expect(info.width).toBe(512);
+    const at = (x: number, y: number) => [...data.subarray((y * 512 + x) * 3, (y * 512 + x) * 3 + 3)];
+    expect(at(64, 240)[0]!).toBeGreaterThan(at(64, 240)[2]! + 100);
+    expect(at(448, 240)[2]!).toBeGreaterThan(at(448, 240)[0]! + 100);
+    expect(readPngText(png)).toMatchObject({ mask: 'left.png', strength: '1' });
+
+    const outDir = join(directory, 'inpaint-refused');
+    const opaque = { bytes: await bandedPng(64, 64, [BLUE]), name: 'opaque.png' };
+    const small = {
+      bytes: await sharp(maskPixels, { raw: { width: 32, height: 128, channels: 4 } })
+        .png()
+        .toBuffer(),
+      name: 'small.png',
+    };
+    for (const bad of [opaque, small]) {
+      expect(await failure(imagine({ model, prompt: 'x', image, mask: bad, outDir }))).toMatchObject({ param: 'mask' });
+    }
+    expect(await failure(imagine({ model, prompt: 'x', mask: { bytes: mask, name: 'm.png' }, outDir }))).toMatchObject({
+      param: 'mask',
+    });
+  });
+
   it('refuses strength without a picture or out of range, and a file that is not an image', async () => {
     const image = { bytes: await bandedPng(64, 64, [BLUE]), name: 'blue.png' };
     const outDir = join(directory, 'refused');

@@ -53,8 +53,13 @@ export interface ImagineOptions extends StyleOptions {
    * keeps its aspect ratio at about the model's usual pixel count; with one it is cropped to fill it.
    */
   image?: { bytes: Uint8Array; name: string } | undefined;
-  /** How much of `image` is redrawn, above 0 up to 1 (default 0.8). */
+  /** How much of `image` is redrawn, above 0 up to 1 (default 0.8; 1 with a mask). */
   strength?: number | undefined;
+  /**
+   * Inpainting: a picture of `image`'s size whose transparent pixels (alpha 0) are repainted (OpenAI's
+   * mask); the rest of `image` is kept.
+   */
+  mask?: { bytes: Uint8Array; name: string } | undefined;
   /** The largest picture (in pixels) `image` may decode to. */
   maxImagePixels?: number | undefined;
   /** For tests: the clock the file names come from. */
@@ -100,7 +105,13 @@ export async function imagine(options: ImagineOptions): Promise<ImagineResult> {
 
   const usualWidth = model.recommended?.width ?? IMAGINE_DEFAULTS.width;
   const usualHeight = model.recommended?.height ?? IMAGINE_DEFAULTS.height;
-  const startImage =
+  if (options.mask && !options.image) {
+    throw new MmkitError('a mask is for inpainting: give the image it applies to', {
+      code: 'invalid_parameter',
+      param: 'mask',
+    });
+  }
+  const start =
     options.image &&
     (await loadStartImage(options.image.bytes, {
       name: options.image.name,
@@ -109,14 +120,17 @@ export async function imagine(options: ImagineOptions): Promise<ImagineResult> {
       usualWidth,
       usualHeight,
       maxPixels: options.maxImagePixels,
+      mask: options.mask,
     }));
+  const startImage = start?.image;
   if (options.strength !== undefined && !startImage) {
     throw new MmkitError('strength is for image to image: give an image to start from', {
       code: 'invalid_parameter',
       param: 'strength',
     });
   }
-  const strength = startImage ? (options.strength ?? DEFAULT_STRENGTH) : undefined;
+  // Inpainting redraws the masked part from scratch unless told otherwise (diffusers' default too).
+  const strength = startImage ? (options.strength ?? (start?.mask ? 1 : DEFAULT_STRENGTH)) : undefined;
   if (strength !== undefined && !(strength > 0 && strength <= 1)) {
     throw new MmkitError(`strength must be a number above 0 and at most 1, got ${strength}`, {
       code: 'invalid_parameter',
@@ -133,6 +147,7 @@ export async function imagine(options: ImagineOptions): Promise<ImagineResult> {
     width: startImage?.width ?? options.width ?? usualWidth,
     height: startImage?.height ?? options.height ?? usualHeight,
     ...(startImage ? { image: startImage, strength } : {}),
+    ...(start?.mask ? { mask: start.mask } : {}),
     steps,
     guidanceScale: guidance,
     count: options.count ?? IMAGINE_DEFAULTS.count,
@@ -163,6 +178,7 @@ export async function imagine(options: ImagineOptions): Promise<ImagineResult> {
       mmkit_version: version,
       size: `${image.width}x${image.height}`,
       ...(options.image ? { start_image: options.image.name, strength: String(strength) } : {}),
+      ...(options.mask ? { mask: options.mask.name } : {}),
       Software: `mmkit ${version}`,
     };
     if (prompt !== options.prompt) provenance.original_prompt = options.prompt;

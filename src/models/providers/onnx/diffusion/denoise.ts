@@ -38,6 +38,8 @@ export interface DenoiseInput {
   maxBatch?: number | undefined;
   signal?: AbortSignal | undefined;
   onStep?: ((step: number, total: number) => void) | undefined;
+  /** Sees the latents after step `stepIndex`'s scheduler update, and may change them (inpainting). */
+  afterStep?: ((stepIndex: number, latents: Float32Array) => void) | undefined;
   /**
    * Sees step `step` (1-based)'s UNet input x_t (`count` rows) and guided output before the
    * scheduler uses them, and is awaited (partial images decode here). Must not keep the arrays.
@@ -148,6 +150,7 @@ export async function denoise(input: DenoiseInput): Promise<Float32Array> {
       drawNoise(input.noises, noise, imageSize);
     }
     scheduler.step(modelOutput, step, latents, scheduler.needsNoise(step) ? noise : undefined);
+    input.afterStep?.(step, latents);
     input.onStep?.(step + 1, total);
   }
   return latents;

@@ -23,6 +23,7 @@ import type {
 import { NO_SPINNING } from '../session-options.ts';
 import { denoise } from './denoise.ts';
 import { GaussianNoise } from './gaussian-noise.ts';
+import { keepUnmasked, latentMask } from './inpainting.ts';
 import { OnnxPart } from './onnx-part.ts';
 import { OriginalEstimator, partialImageSteps } from './partial-images.ts';
 import { type PipelineFolder, readPipelineFolder } from './pipeline-folder.ts';
@@ -140,18 +141,22 @@ export class OnnxImageGenerationModel implements ImageGenerationModel {
     const latentDims = [LATENT_CHANNELS, request.height / VAE_FACTOR, request.width / VAE_FACTOR] as const;
     const imageSize = latentDims[0] * latentDims[1] * latentDims[2];
     const noises = Array.from({ length: request.count }, (_, index) => new GaussianNoise(request.seed + index));
-    const latents = new Float32Array(request.count * imageSize);
+    const startNoise = new Float32Array(request.count * imageSize);
+    noises.forEach((noise, index) => noise.fill(startNoise.subarray(index * imageSize, (index + 1) * imageSize)));
     // Text to image starts from noise alone; image to image from the picture noised to the first step kept.
     const clean = request.image && (await this.encodeImage(request.image));
     const { signal, noise: noiseWeight } = clean
       ? scheduler.noiseLevel(0)
       : { signal: 0, noise: scheduler.initNoiseSigma };
-    noises.forEach((noise, index) => {
-      const image = noise.fill(latents.subarray(index * imageSize, (index + 1) * imageSize));
-      for (let value = 0; value < image.length; value++) {
-        image[value] = (clean ? signal * clean[value] : 0) + noiseWeight * image[value];
-      }
-    });
+    const latents = new Float32Array(request.count * imageSize);
+    for (let index = 0; index < latents.length; index++) {
+      latents[index] = (clean ? signal * clean[index % imageSize]! : 0) + noiseWeight * startNoise[index]!;
+    }
+    // Inpainting: after each step the unmasked part is put back at the latents' noise level.
+    const inpaint =
+      clean && request.mask
+        ? keepUnmasked(scheduler, clean, startNoise, latentMask(request.mask, request.width, request.height))
+        : undefined;
 
     let firstOutputMs: number | undefined;
     const previewSteps = request.onPartialImages
@@ -178,6 +183,7 @@ export class OnnxImageGenerationModel implements ImageGenerationModel {
       noises,
       maxBatch: this.options.maxUnetBatch,
       signal: request.signal,
+      afterStep: inpaint,
       onStep: (step, totalSteps) => {
         firstOutputMs ??= performance.now() - started;
         request.onProgress?.({ step, totalSteps });

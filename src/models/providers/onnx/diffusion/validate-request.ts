@@ -59,10 +59,14 @@ export function validateRequest(request: ImageGenerationRequest): void {
 }
 
 function checkImageToImage(request: ImageGenerationRequest): void {
-  const { image, strength } = request;
+  const { image, strength, mask } = request;
   if (!image) {
     if (strength !== undefined) invalid('strength is for image to image: give an image to start from', 'strength');
+    if (mask !== undefined) invalid('a mask is for inpainting: give the image it applies to', 'mask');
     return;
+  }
+  if (mask !== undefined && mask.length !== request.width * request.height) {
+    invalid(`the mask must have one value per pixel (${request.width}×${request.height})`, 'mask');
   }
   if (
     image.width !== request.width ||
