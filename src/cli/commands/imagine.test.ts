@@ -93,6 +93,7 @@ describe('mmkit imagine', () => {
       "mmkit: option '--strength <s>' argument '1.5' is invalid. --strength must be a number ≥ 0 and ≤ 1, got '1.5'",
     ],
     [['--image', 'no-such-picture.png'], 'mmkit: no-such-picture.png: no such file'],
+    [['--mask', 'mask.png'], 'mmkit: --mask is for inpainting: give --image FILE it applies to'],
   ])('%j fails with one line and writes nothing', async (extra, message) => {
     const out = join(root, `bad-${extra.join('')}`);
     const result = await runCli(['imagine', 'a red apple', '--model', model, '--out', out, ...extra]);

@@ -25,6 +25,7 @@ interface ImagineCommandOptions {
   seed?: number;
   image?: string;
   strength?: number;
+  mask?: string;
   scheduler?: string;
   model?: string;
   config?: string;
@@ -63,8 +64,12 @@ export function registerImagineCommand(program: Command): void {
     )
     .option('--image <file>', 'start from this picture (image to image): it is redrawn after the prompt')
     .option(
+      '--mask <file>',
+      'with --image, inpaint: a picture of the same size whose transparent pixels are repainted (the rest is kept)',
+    )
+    .option(
       '--strength <s>',
-      `with --image, how much of the picture is redrawn, above 0 up to 1 (default ${DEFAULT_STRENGTH}): ⌊steps × strength⌋ steps run`,
+      `with --image, how much of the picture is redrawn, above 0 up to 1 (default ${DEFAULT_STRENGTH}, 1 with --mask): ⌊steps × strength⌋ steps run`,
       numberOption('--strength', { min: 0, max: 1 }),
     )
     .option(
@@ -108,9 +113,17 @@ export function registerImagineCommand(program: Command): void {
           param: '--strength',
         });
       }
+      if (options.mask !== undefined && options.image === undefined) {
+        throw new MmkitError('--mask is for inpainting: give --image FILE it applies to', {
+          code: 'invalid_parameter',
+          param: '--mask',
+        });
+      }
       // A missing or unreadable picture fails before the model loads too.
       const image =
         options.image === undefined ? undefined : { bytes: await readImageFile(options.image), name: options.image };
+      const mask =
+        options.mask === undefined ? undefined : { bytes: await readImageFile(options.mask), name: options.mask };
       const controller = new AbortController();
       const interrupt = () =>
         controller.abort(new MmkitError('image generation interrupted; nothing was written', { code: 'interrupted' }));
@@ -135,6 +148,7 @@ export function registerImagineCommand(program: Command): void {
             count: options.count,
             seed: options.seed,
             image,
+            mask,
             strength: options.strength,
             outDir: options.out,
             model,
@@ -155,6 +169,7 @@ export function registerImagineCommand(program: Command): void {
               steps: result.steps,
               guidance: result.guidance,
               start_image: options.image ?? null,
+              mask: options.mask ?? null,
               strength: result.strength ?? null,
               scheduler: result.scheduler,
               model: options.model ?? model.description.id,

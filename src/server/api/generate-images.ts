@@ -37,6 +37,7 @@ export type ImageGenerationParameters = Pick<
   | 'seed'
   | 'partialImages'
   | 'image'
+  | 'mask'
   | 'strength'
 > & { model?: string | undefined };
 

@@ -4,9 +4,10 @@
  * and the form's text fields turned into the values the JSON routes' schemas take (numbers and
  * booleans arrive as text), so both kinds of body go through the same checks.
  */
+import sharp from 'sharp';
 import { invalidRequest } from '../http-errors.ts';
 import { acceptImage } from '../media/accept-image.ts';
-import type { MultipartForm } from '../multipart.ts';
+import { formFile, type MultipartForm } from '../multipart.ts';
 import type { ServerServices } from '../server-context.ts';
 
 /** Room for a form's boundaries and text fields on top of the picture itself. */
@@ -26,8 +27,8 @@ export function formValues(
 ): Record<string, unknown> {
   const values: Record<string, unknown> = {};
   for (const [name, sent] of form.fields) {
-    // The picture's fields are `readStartImage`'s to refuse (sent as text, it says so).
-    if (name === 'image' || name === 'image[]') continue;
+    // The pictures' fields are `readStartImage`'s and `readMask`'s to refuse (sent as text, they say so).
+    if (name === 'image' || name === 'image[]' || name === 'mask') continue;
     if (sent.length > 1) throw invalidRequest(`send '${name}' once, not ${sent.length} times`, name);
     const text = sent[0]!;
     if (numbers.includes(name) && NUMBER.test(text)) values[name] = Number(text);
@@ -72,13 +73,32 @@ export async function readStartImage(
   return { bytes: image.bytes, name: stored.url };
 }
 
-/** Inpainting is not done: a mask is refused by name rather than ignored. */
-export function refuseMask(form: MultipartForm): void {
-  if (form.files.has('mask') || form.fields.has('mask')) {
+/** The inpainting mask sent as `mask` (a picture of the start picture's size), or undefined; not stored. */
+export async function readMask(
+  form: MultipartForm,
+  services: ServerServices,
+): Promise<{ bytes: Uint8Array; name: string } | undefined> {
+  if (!form.files.has('mask') && !form.fields.has('mask')) return undefined;
+  const { bytes } = await formFile(form, 'mask');
+  if (bytes.length > services.limits.imageUploadBytes) {
+    throw invalidRequest(`mask is over ${services.limits.imageUploadBytes} bytes`, 'mask', 'image_too_large');
+  }
+  const mask = await acceptImage(bytes, {
+    maxPixels: services.limits.maxPixels,
+    param: 'mask',
+    unknownFormatStatus: 415,
+  });
+  // Refused before the picture is stored: a mask with nothing transparent repaints nothing.
+  const alpha = await sharp(mask.bytes, { limitInputPixels: services.limits.maxPixels })
+    .ensureAlpha()
+    .extractChannel(3)
+    .raw()
+    .toBuffer();
+  if (!alpha.some((value) => value < 255)) {
     throw invalidRequest(
-      'mask (inpainting) is not supported: the whole picture is redrawn, as much as strength says',
+      'mask has no transparent pixels, so nothing would be repainted (transparent: repaint; opaque: keep)',
       'mask',
-      'unsupported_parameter',
     );
   }
+  return { bytes: mask.bytes, name: 'mask' };
 }

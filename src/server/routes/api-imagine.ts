@@ -1,6 +1,6 @@
 /**
  * `POST /api/imagine` (docs/http-api.md): JSON in, or a multipart form with the same fields and an
- * `image` file to start from (image to image, with `strength`); the `imagine` task's denoising
+ * `image` file to start from (image to image, with `strength`; a `mask` file inpaints); the `imagine` task's denoising
  * steps out as `progress` events, then one `image` event per PNG (its URL under /outputs and its
  * provenance), then `done`. Everything that can be refused (fields, sizes, style, model name, the
  * picture) is refused before the stream starts.
@@ -14,7 +14,7 @@ import {
   imagineRequestSchema,
   requireStartImage,
 } from '../api/image-request.ts';
-import { FORM_OVERHEAD_BYTES, formValues, readStartImage } from '../api/start-image-form.ts';
+import { FORM_OVERHEAD_BYTES, formValues, readMask, readStartImage } from '../api/start-image-form.ts';
 import { limitBody } from '../middleware/body-limit.ts';
 import { readMultipart } from '../multipart.ts';
 import type { ServerEnv, ServerServices } from '../server-context.ts';
@@ -30,7 +30,8 @@ async function readParameters(c: Context<ServerEnv>, services: ServerServices): 
   }
   const form = await readMultipart(c);
   const parameters = imagineParameters(parseWith(imagineRequestSchema, formValues(form, IMAGE_FORM_NUMBERS, [])));
-  return { ...parameters, image: await readStartImage(form, services) };
+  const mask = await readMask(form, services);
+  return { ...parameters, image: await readStartImage(form, services), ...(mask ? { mask } : {}) };
 }
 
 export function apiImagineRoutes(services: ServerServices): Hono<ServerEnv> {

@@ -75,6 +75,27 @@ describe('POST /v1/images/edits', () => {
     expect(added.some((name) => provenance.start_image!.endsWith(name))).toBe(true);
   });
 
+  it('inpaints with an OpenAI mask: transparent pixels repainted, the rest kept', async () => {
+    const maskPixels = Buffer.alloc(96 * 64 * 4, 255);
+    for (let y = 0; y < 64; y++) for (let x = 0; x < 48; x++) maskPixels[(y * 96 + x) * 4 + 3] = 0;
+    const mask = await sharp(maskPixels, { raw: { width: 96, height: 64, channels: 4 } })
+      .png()
+      .toBuffer();
+    const result = await client.images.edit({
+      image: await toFile(blue, 'blue.png', { type: 'image/png' }),
+      mask: await toFile(mask, 'mask.png', { type: 'image/png' }),
+      prompt: 'a red apple',
+      size: '96x64' as '256x256',
+      response_format: 'b64_json',
+      ...({ steps: 4, guidance_scale: 1, seed: 2 } as object),
+    });
+    const png = Buffer.from(result.data![0]!.b64_json!, 'base64');
+    const { data } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
+    const at = (x: number, y: number) => [...data.subarray((y * 96 + x) * 3, (y * 96 + x) * 3 + 3)];
+    expect(at(10, 30)[0]!).toBeGreaterThan(at(10, 30)[2]! + 100);
+    expect(at(85, 30)[2]!).toBeGreaterThan(at(85, 30)[0]! + 100);
+  });
+
   it('streams image_edit events as OpenAI does', async () => {
     const stream = await client.images.edit({
       image: await toFile(blue, 'blue.png', { type: 'image/png' }),
@@ -116,7 +137,7 @@ describe('POST /v1/images/edits', () => {
         'image',
       ],
       [
-        'a mask',
+        'an opaque mask (nothing to repaint)',
         (form) => {
           form.set('image', picture(), 'a.png');
           form.set('mask', picture(), 'mask.png');
@@ -124,6 +145,7 @@ describe('POST /v1/images/edits', () => {
         400,
         'mask',
       ],
+      ['a mask as text', (form) => form.set('mask', 'left half'), 400, 'mask'],
       [
         'strength 0',
         (form) => {

@@ -142,7 +142,9 @@ export class OnnxImageGenerationModel implements ImageGenerationModel {
     const imageSize = latentDims[0] * latentDims[1] * latentDims[2];
     const noises = Array.from({ length: request.count }, (_, index) => new GaussianNoise(request.seed + index));
     const startNoise = new Float32Array(request.count * imageSize);
-    noises.forEach((noise, index) => noise.fill(startNoise.subarray(index * imageSize, (index + 1) * imageSize)));
+    for (const [index, noise] of noises.entries()) {
+      noise.fill(startNoise.subarray(index * imageSize, (index + 1) * imageSize));
+    }
     // Text to image starts from noise alone; image to image from the picture noised to the first step kept.
     const clean = request.image && (await this.encodeImage(request.image));
     const { signal, noise: noiseWeight } = clean
