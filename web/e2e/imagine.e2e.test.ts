@@ -179,6 +179,45 @@ describe('Imagine', () => {
     expect(await page.locator('#imagine-strength').count()).toBe(0);
   });
 
+  it('inpaints what is painted over: the left half turns red, the right half stays the blue picture', async () => {
+    const blue = await sharp({ create: { width: 96, height: 64, channels: 3, background: { r: 30, g: 60, b: 220 } } })
+      .png()
+      .toBuffer();
+    await page.locator('#imagine-prompt').fill('a red apple');
+    await page.locator('#imagine-start-image').setInputFiles({ name: 'blue.png', mimeType: 'image/png', buffer: blue });
+    const canvas = page.locator('#imagine-mask');
+    await expect.poll(() => canvas.count()).toBe(1);
+    // Paint the left half, row by row.
+    const box = (await canvas.boundingBox())!;
+    for (let row = 0.05; row < 1; row += 0.1) {
+      await page.mouse.move(box.x + 2, box.y + row * box.height);
+      await page.mouse.down();
+      await page.mouse.move(box.x + box.width * 0.42, box.y + row * box.height, { steps: 4 });
+      await page.mouse.up();
+    }
+    // Painting sets the strength to 1 (the painted part is drawn anew).
+    await expect.poll(() => page.locator('#imagine-strength').inputValue()).toBe('1');
+    await page.getByText('Advanced').click();
+    await page.locator('#imagine-steps').fill('4');
+    await page.locator('#imagine-guidance').fill('1');
+    await page.locator('#imagine-submit').click();
+    await expect.poll(() => page.getByTestId('gallery-item').count()).toBe(1);
+    const item = page.getByTestId('gallery-item').first();
+    const href = await item
+      .getByRole('link', { name: 'Download' })
+      .evaluate((anchor: HTMLAnchorElement) => anchor.href);
+    const { data, info } = await sharp(Buffer.from(await (await fetch(href)).arrayBuffer()))
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const at = (share: number) => {
+      const offset = (Math.floor(info.height / 2) * info.width + Math.floor(share * info.width)) * 3;
+      return [...data.subarray(offset, offset + 3)];
+    };
+    expect(at(0.15)[0]!).toBeGreaterThan(at(0.15)[2]! + 100);
+    expect(at(0.85)[2]!).toBeGreaterThan(at(0.85)[0]! + 100);
+    await screenshot(page, 'imagine-inpainting');
+  });
+
   it('explains a connection dropped mid-generation and works again after', async () => {
     // The stream stops after two progress events, with no `done`: what a dropped connection looks like.
     await page.route('**/api/imagine', (route) =>

@@ -67,6 +67,8 @@ export const en = {
   'imagine.strength': 'Strength',
   'imagine.strengthHint': 'Low keeps the picture, high redraws it',
   'imagine.size.picture': "The picture's shape",
+  'imagine.maskHint': 'Optional: paint over what to repaint; the rest is kept',
+  'imagine.clearMask': 'Clear the painting',
 
   'assistant.heading': 'Talk to the assistant',
   'assistant.inputType': 'Input type',
@@ -208,6 +210,8 @@ export const zh: Partial<Record<MessageKey, string>> = {
   'imagine.strength': '重绘强度',
   'imagine.strengthHint': '低：保留原图；高：重新绘制',
   'imagine.size.picture': '按图片比例',
+  'imagine.maskHint': '可选：涂抹需要重绘的区域，其余部分保留',
+  'imagine.clearMask': '清除涂抹',
 
   'assistant.heading': '和语音助手对话',
   'assistant.inputType': '输入方式',

@@ -1,5 +1,5 @@
 /** Imagine: the seed's text-to-image form (or image to image from a picture), a progress bar per step, and the gallery. */
-import { type FormEvent, useEffect, useRef, useState } from 'react';
+import { type FormEvent, useCallback, useEffect, useRef, useState } from 'react';
 import { getJson, streamEvents } from '../../api/client.ts';
 import type { GeneratedImage, ImagineDone, ProgressEvent, StyleInfo } from '../../api/types.ts';
 import { ErrorMessage, type Failure } from '../../components/ErrorMessage.tsx';
@@ -36,6 +36,7 @@ export function ImaginePage() {
   const [warnings, setWarnings] = useState<string[]>([]);
   const [failure, setFailure] = useState<Failure>();
   const [startImage, setStartImage] = useState<File>();
+  const [startMask, setStartMask] = useState<Blob>();
   const abort = useRef<AbortController>(undefined);
   const busy = progress !== undefined;
 
@@ -56,6 +57,17 @@ export function ImaginePage() {
     setValues((current) => ({ ...current, [field]: value }));
     setProblems((current) => ({ ...current, [field]: undefined }));
   };
+
+  // Stable: a new callback would clear the painting. Inpainting redraws the painted part whole
+  // unless the strength was moved from its default.
+  const chooseMask = useCallback((mask: Blob | undefined) => {
+    setStartMask(mask);
+    if (mask) {
+      setValues((current) =>
+        current.strength === IMAGINE_FORM_DEFAULTS.strength ? { ...current, strength: 1 } : current,
+      );
+    }
+  }, []);
 
   const chooseStartImage = (file: File | undefined) => {
     const problem = file && checkImageFile(file);
@@ -86,6 +98,7 @@ export function ImaginePage() {
         const form = new FormData();
         for (const [name, value] of Object.entries(checked.body)) form.set(name, String(value));
         form.set('image', startImage, startImage.name);
+        if (startMask) form.set('mask', startMask, 'mask.png');
         init.body = form;
       } else {
         init.headers = { 'content-type': 'application/json' };
@@ -178,6 +191,7 @@ export function ImaginePage() {
           disabled={busy}
           onFile={chooseStartImage}
           onStrength={(strength) => set('strength', strength)}
+          onMask={chooseMask}
         />
         <label className="field">
           <span className="field-label">

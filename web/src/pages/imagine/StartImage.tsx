@@ -1,6 +1,7 @@
 /** Image to image on the Imagine page: the picture to start from, its preview, and how much of it to redraw. */
 import { useEffect, useRef, useState } from 'react';
 import { useI18n } from '../../i18n/context.tsx';
+import { MaskPainter } from './MaskPainter.tsx';
 
 interface StartImageProps {
   file: File | undefined;
@@ -8,9 +9,11 @@ interface StartImageProps {
   disabled: boolean;
   onFile: (file: File | undefined) => void;
   onStrength: (strength: number) => void;
+  /** Must keep its identity across renders (a state setter): a new one clears the painting. */
+  onMask: (mask: Blob | undefined) => void;
 }
 
-export function StartImage({ file, strength, disabled, onFile, onStrength }: StartImageProps) {
+export function StartImage({ file, strength, disabled, onFile, onStrength, onMask }: StartImageProps) {
   const { t } = useI18n();
   const input = useRef<HTMLInputElement>(null);
   const [previewUrl, setPreviewUrl] = useState<string>();
@@ -75,6 +78,7 @@ export function StartImage({ file, strength, disabled, onFile, onStrength }: Sta
         </label>
       )}
       {file && <p className="hint">{t('imagine.startImageHint')}</p>}
+      {previewUrl && <MaskPainter imageUrl={previewUrl} disabled={disabled} onMask={onMask} />}
     </fieldset>
   );
 }
