@@ -52,32 +52,31 @@ function maskBlob(strokes: Stroke[], width: number, height: number): Promise<Blo
 export function MaskPainter({ imageUrl, disabled, onMask }: MaskPainterProps) {
   const { t } = useI18n();
   const canvas = useRef<HTMLCanvasElement>(null);
-  // The strokes live in a ref (pointer events read the latest); `shown` re-renders after a change.
+  // The strokes live in a ref (pointer events read the latest) and are drawn as they change.
   const strokes = useRef<Stroke[]>([]);
-  const [shown, setShown] = useState(0);
+  const [painted, setPainted] = useState(false);
   const [size, setSize] = useState<{ width: number; height: number }>();
   const drawing = useRef<Stroke | undefined>(undefined);
-  const changed = () => setShown((count) => count + 1);
 
-  // A new picture starts with no mask; its size sets the canvas's proportions.
-  useEffect(() => {
-    strokes.current = [];
-    changed();
-    onMask(undefined);
-    const image = new Image();
-    image.onload = () => setSize({ width: image.naturalWidth, height: image.naturalHeight });
-    image.src = imageUrl;
-  }, [imageUrl, onMask]);
-
-  // What is shown: the strokes in translucent red over the picture.
-  useEffect(() => {
+  /** The strokes in translucent red over the picture. */
+  const redraw = () => {
     const element = canvas.current;
     const context = element?.getContext('2d');
     if (!element || !context) return;
     context.clearRect(0, 0, element.width, element.height);
     context.strokeStyle = 'rgba(230, 40, 40, 0.55)';
     drawStrokes(context, strokes.current, element.width, element.height);
-  }, [shown, size]);
+  };
+
+  // A new picture starts with no mask; its size sets the canvas's proportions.
+  useEffect(() => {
+    strokes.current = [];
+    setPainted(false);
+    onMask(undefined);
+    const image = new Image();
+    image.onload = () => setSize({ width: image.naturalWidth, height: image.naturalHeight });
+    image.src = imageUrl;
+  }, [imageUrl, onMask]);
 
   const point = (event: PointerEvent<HTMLCanvasElement>) => {
     const box = event.currentTarget.getBoundingClientRect();
@@ -108,25 +107,27 @@ export function MaskPainter({ imageUrl, disabled, onMask }: MaskPainterProps) {
             event.currentTarget.setPointerCapture(event.pointerId);
             drawing.current = [point(event)];
             strokes.current = [...strokes.current, drawing.current];
-            changed();
+            setPainted(true);
+            redraw();
           }}
           onPointerMove={(event) => {
             if (!drawing.current) return;
             drawing.current.push(point(event));
-            changed();
+            redraw();
           }}
           onPointerUp={finish}
           onPointerCancel={finish}
         />
       </div>
-      {strokes.current.length > 0 && (
+      {painted && (
         <button
           type="button"
           className="button-secondary"
           disabled={disabled}
           onClick={() => {
             strokes.current = [];
-            changed();
+            setPainted(false);
+            redraw();
             onMask(undefined);
           }}
         >
