@@ -17,7 +17,7 @@ import type {
 } from '../../models/spec/image-generation-model.ts';
 import { version } from '../../version.ts';
 import { timestampName, writeNewPng } from './output-files.ts';
-import { loadStartImage } from './start-image.ts';
+import { checkStartOptions, loadStartImage } from './start-image.ts';
 import { optimizePrompt, type StyleOptions } from './styles.ts';
 
 export const DEFAULT_NEGATIVE_PROMPT = 'low quality, blurry, ugly, deformed, watermark';
@@ -105,12 +105,7 @@ export async function imagine(options: ImagineOptions): Promise<ImagineResult> {
 
   const usualWidth = model.recommended?.width ?? IMAGINE_DEFAULTS.width;
   const usualHeight = model.recommended?.height ?? IMAGINE_DEFAULTS.height;
-  if (options.mask && !options.image) {
-    throw new MmkitError('a mask is for inpainting: give the image it applies to', {
-      code: 'invalid_parameter',
-      param: 'mask',
-    });
-  }
+  checkStartOptions(options);
   const start =
     options.image &&
     (await loadStartImage(options.image.bytes, {
@@ -123,20 +118,8 @@ export async function imagine(options: ImagineOptions): Promise<ImagineResult> {
       mask: options.mask,
     }));
   const startImage = start?.image;
-  if (options.strength !== undefined && !startImage) {
-    throw new MmkitError('strength is for image to image: give an image to start from', {
-      code: 'invalid_parameter',
-      param: 'strength',
-    });
-  }
   // Inpainting redraws the masked part from scratch unless told otherwise (diffusers' default too).
   const strength = startImage ? (options.strength ?? (start?.mask ? 1 : DEFAULT_STRENGTH)) : undefined;
-  if (strength !== undefined && !(strength > 0 && strength <= 1)) {
-    throw new MmkitError(`strength must be a number above 0 and at most 1, got ${strength}`, {
-      code: 'invalid_parameter',
-      param: 'strength',
-    });
-  }
   const usualSteps = model.recommended?.steps ?? IMAGINE_DEFAULTS.steps;
   // Image to image runs ⌊steps × strength⌋ of the steps: a 1-step model needs a longer schedule to run one.
   const steps = options.steps ?? (strength === undefined ? usualSteps : Math.max(usualSteps, Math.ceil(1 / strength)));

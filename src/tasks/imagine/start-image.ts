@@ -34,6 +34,18 @@ export interface StartImage {
   mask?: Uint8Array;
 }
 
+/** Before any decoding: a mask or a strength needs a picture, and a strength is above 0 and at most 1. */
+export function checkStartOptions(options: { image?: unknown; mask?: unknown; strength?: number | undefined }): void {
+  const invalid = (message: string, param: string) => new MmkitError(message, { code: 'invalid_parameter', param });
+  if (options.mask && !options.image) throw invalid('a mask is for inpainting: give the image it applies to', 'mask');
+  const { strength } = options;
+  if (strength === undefined) return;
+  if (!options.image) throw invalid('strength is for image to image: give an image to start from', 'strength');
+  if (!(strength > 0 && strength <= 1)) {
+    throw invalid(`strength must be a number above 0 and at most 1, got ${strength}`, 'strength');
+  }
+}
+
 export async function loadStartImage(bytes: Uint8Array, options: StartImageOptions): Promise<StartImage> {
   const decoded = await decodeRgb(bytes, {
     name: options.name,

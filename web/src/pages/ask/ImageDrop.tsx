@@ -1,5 +1,6 @@
 /** Where the image comes from: drop it, paste it (anywhere on the page while visible), or pick a file. */
 import { type DragEvent, useEffect, useRef, useState } from 'react';
+import { ImageFileInput } from '../../components/ImageFileInput.tsx';
 import { useI18n } from '../../i18n/context.tsx';
 
 interface ImageDropProps {
@@ -52,19 +53,7 @@ export function ImageDrop({ active, previewUrl, onFile, disabled }: ImageDropPro
           {previewUrl ? t('ask.replace') : t('ask.pick')}
         </button>
       </div>
-      <input
-        ref={input}
-        id="ask-image"
-        className="visually-hidden"
-        type="file"
-        accept="image/*,.heic,.heif"
-        tabIndex={-1}
-        onChange={(event) => {
-          const file = event.target.files?.[0];
-          if (file) onFile(file);
-          event.target.value = ''; // picking the same file again still counts
-        }}
-      />
+      <ImageFileInput id="ask-image" inputRef={input} onFile={onFile} />
     </section>
   );
 }

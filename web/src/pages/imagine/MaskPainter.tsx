@@ -73,9 +73,14 @@ export function MaskPainter({ imageUrl, disabled, onMask }: MaskPainterProps) {
     strokes.current = [];
     setPainted(false);
     onMask(undefined);
+    let current = true;
     const image = new Image();
-    image.onload = () => setSize({ width: image.naturalWidth, height: image.naturalHeight });
+    // A picture replaced (or a page left) before it loaded sizes nothing.
+    image.onload = () => current && setSize({ width: image.naturalWidth, height: image.naturalHeight });
     image.src = imageUrl;
+    return () => {
+      current = false;
+    };
   }, [imageUrl, onMask]);
 
   const point = (event: PointerEvent<HTMLCanvasElement>) => {

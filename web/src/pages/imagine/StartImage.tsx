@@ -1,5 +1,6 @@
 /** Image to image on the Imagine page: the picture to start from, its preview, and how much of it to redraw. */
 import { useEffect, useRef, useState } from 'react';
+import { ImageFileInput } from '../../components/ImageFileInput.tsx';
 import { useI18n } from '../../i18n/context.tsx';
 import { MaskPainter } from './MaskPainter.tsx';
 
@@ -46,19 +47,7 @@ export function StartImage({ file, strength, disabled, onFile, onStrength, onMas
           </button>
         )}
       </div>
-      <input
-        ref={input}
-        id="imagine-start-image"
-        className="visually-hidden"
-        type="file"
-        accept="image/*,.heic,.heif"
-        tabIndex={-1}
-        onChange={(event) => {
-          const picked = event.target.files?.[0];
-          if (picked) onFile(picked);
-          event.target.value = ''; // picking the same file again still counts
-        }}
-      />
+      <ImageFileInput id="imagine-start-image" inputRef={input} onFile={onFile} />
       {file && (
         <label className="field">
           <span className="field-label">
