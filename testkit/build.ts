@@ -47,6 +47,10 @@ const ARCHITECTURES: Record<string, { describe: string; files: () => ModelFiles 
       'Stable Diffusion in Optimum ONNX layout whose image is the colour the prompt names ("a red apple" → red)',
     files: () => sdFiles(),
   },
+  'sd-inpainting': {
+    describe: 'the sd model with an inpainting-trained UNet (9 input channels: latents, mask, masked picture latents)',
+    files: () => sdFiles({ inpainting: true }),
+  },
   sdxl: {
     describe:
       'Stable Diffusion XL (two text encoders, pooled embeddings and size ids) whose image is the colour the prompt names',

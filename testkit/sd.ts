@@ -38,6 +38,8 @@ import { WeightMatrix } from './weights.ts';
 
 const HIDDEN_SIZE = 4;
 const LATENT_CHANNELS = 4;
+/** An inpainting UNet's input: the latents, the mask, the masked picture's latents. */
+const INPAINTING_CHANNELS = 2 * LATENT_CHANNELS + 1;
 const SCALING_FACTOR = 0.18215;
 /** κ: the spread of the tiny model's latent "data" around the prompt's colour. */
 const DATA_STD = 0.25;
@@ -77,6 +79,11 @@ export interface TinySdOptions {
   unetCompute?: UnetCompute;
   /** A fixed UNet batch size, as some exports have (default: symbolic). */
   unetBatch?: number;
+  /**
+   * An inpainting-trained UNet's layout (`StableDiffusionInpaintPipeline`, 9 input channels): the
+   * prompt's colour where the mask channel says repaint, the masked picture's latents elsewhere.
+   */
+  inpainting?: boolean;
 }
 
 /** OpenAI's CLIP merges: beside this file in the sources, two levels up when running from dist/testkit/. */
@@ -182,10 +189,22 @@ function computeLoad(graph: GraphBuilder, sample: string, compute: UnetCompute):
   return graph.op('Mul', [mean, graph.constant(floatTensor([0], []))]);
 }
 
+/** Channels `[start, end)` of a `[batch, channels, height, width]` value. */
+function channelSlice(graph: GraphBuilder, value: string, start: number, end: number): string {
+  return graph.op('Slice', [
+    value,
+    graph.constant(int64Tensor([start])),
+    graph.constant(int64Tensor([end])),
+    graph.constant(int64Tensor([1])),
+  ]);
+}
+
 function unet(precision: ElementType, options: TinySdOptions): Uint8Array {
   const graph = new GraphBuilder('tiny_sd_unet');
   const batch = options.unetBatch ?? 'batch_size';
-  const sample = floatInput(graph, 'sample', precision, [batch, LATENT_CHANNELS, 'height', 'width']);
+  const inputChannels = options.inpainting ? INPAINTING_CHANNELS : LATENT_CHANNELS;
+  const input = floatInput(graph, 'sample', precision, [batch, inputChannels, 'height', 'width']);
+  const sample = options.inpainting ? channelSlice(graph, input, 0, LATENT_CHANNELS) : input;
   // fp32: an int64 timestep per batch row; fp16: one float16 timestep for the whole batch.
   const timestep =
     precision === 'float32'
@@ -202,21 +221,36 @@ function unet(precision: ElementType, options: TinySdOptions): Uint8Array {
       graph.constant(int64Tensor([1])),
     ]);
   const count = graph.op('Max', [slice(3, 4), graph.constant(floatTensor([1], []))]);
-  const colour = graph.op('Div', [slice(0, 3), count]);
-  let epsilon = exactDenoiser(graph, sample, timestep, colour);
+  const colour = colourLatent(graph, graph.op('Div', [slice(0, 3), count]));
+  // Inpainting: the prompt's colour where the mask channel is 1, the masked picture's latents elsewhere.
+  const clean = options.inpainting ? inpaintingTarget(graph, input, colour) : colour;
+  let epsilon = exactDenoiser(graph, sample, timestep, clean);
   if (options.unetCompute) epsilon = graph.op('Add', [epsilon, computeLoad(graph, sample, options.unetCompute)]);
   floatOutput(graph, epsilon, 'out_sample', precision, [batch, LATENT_CHANNELS, 'height', 'width']);
   return graph.toBytes();
 }
 
-/**
- * ε̂ of the exact denoiser for latents x₀ ~ N(c, κ²I), c the colour `[batch, 3]` (channel 3: 0), at
- * a float32 or int64 `timestep` per row.
- */
-export function exactDenoiser(graph: GraphBuilder, sample: string, timestep: string, colour: string): string {
+/** The colour `[batch, 3]` as a clean latent `[batch, 4, 1, 1]` (channel 3: 0). */
+export function colourLatent(graph: GraphBuilder, colour: string): string {
   const latent = graph.op('Pad', [colour, graph.constant(int64Tensor([0, 0, 0, 1]))]);
-  const clean = graph.op('Reshape', [latent, graph.constant(int64Tensor([-1, LATENT_CHANNELS, 1, 1]))]);
+  return graph.op('Reshape', [latent, graph.constant(int64Tensor([-1, LATENT_CHANNELS, 1, 1]))]);
+}
 
+/**
+ * μ = m·c + (1 − m)·y from an inpainting UNet's input: the mask channel m (4) and the masked
+ * picture's latents y (5–8), c the prompt's colour latent.
+ */
+function inpaintingTarget(graph: GraphBuilder, input: string, colour: string): string {
+  const mask = channelSlice(graph, input, LATENT_CHANNELS, LATENT_CHANNELS + 1);
+  const picture = channelSlice(graph, input, LATENT_CHANNELS + 1, INPAINTING_CHANNELS);
+  return graph.op('Add', [picture, graph.op('Mul', [mask, graph.op('Sub', [colour, picture])])]);
+}
+
+/**
+ * ε̂ of the exact denoiser for latents x₀ ~ N(μ, κ²I), μ the `clean` latent (`[batch, 4, 1, 1]` for
+ * one colour, or per position), at a float32 or int64 `timestep` per row.
+ */
+export function exactDenoiser(graph: GraphBuilder, sample: string, timestep: string, clean: string): string {
   const index = graph.op('Clip', [
     graph.op('Cast', [graph.op('Round', [graph.op('Cast', [timestep], { to: 1 })])], { to: 7 }),
     graph.constant(int64Tensor([0], [])),
@@ -292,9 +326,9 @@ export function sdFiles(options: TinySdOptions = {}): ModelFiles {
   const scheduler = options.turbo ? TURBO_SCHEDULER : SD15_SCHEDULER;
   const { merges, vocabulary } = clipVocabulary();
   const modelIndex = {
-    _class_name: 'StableDiffusionPipeline',
+    _class_name: options.inpainting ? 'StableDiffusionInpaintPipeline' : 'StableDiffusionPipeline',
     _diffusers_version: '0.30.0',
-    _name_or_path: options.turbo ? 'mmkit/tiny-sd-turbo' : 'mmkit/tiny-sd',
+    _name_or_path: `mmkit/tiny-sd${options.turbo ? '-turbo' : ''}${options.inpainting ? '-inpainting' : ''}`,
     feature_extractor: [null, null],
     requires_safety_checker: false,
     safety_checker: [null, null],
@@ -322,7 +356,7 @@ export function sdFiles(options: TinySdOptions = {}): ModelFiles {
     'tokenizer/special_tokens_map.json': jsonFile({ pad_token: CLIP_END_TOKEN }),
     'unet/config.json': jsonFile({
       _class_name: 'UNet2DConditionModel',
-      in_channels: LATENT_CHANNELS,
+      in_channels: options.inpainting ? INPAINTING_CHANNELS : LATENT_CHANNELS,
       out_channels: LATENT_CHANNELS,
       sample_size: 64,
       cross_attention_dim: HIDDEN_SIZE,
@@ -343,11 +377,14 @@ export function sdFiles(options: TinySdOptions = {}): ModelFiles {
     }),
     'vae_encoder/model.onnx': vaeEncoder(precision),
     'README.md': [
-      `# mmkit tiny sd${options.turbo ? ' (turbo layout)' : ''}`,
+      `# mmkit tiny sd${options.turbo ? ' (turbo layout)' : ''}${options.inpainting ? ' (inpainting UNet)' : ''}`,
       '',
       'Built by `mmkit testkit build sd`. A Stable Diffusion pipeline in Optimum ONNX layout whose image is',
       `the colour its prompt names (${tinySdColourWords().join(', ')}); a negative prompt pushes away from its colour;`,
       'image to image moves a picture towards that colour, the more the higher the strength.',
+      ...(options.inpainting
+        ? ['Its UNet takes 9 channels (latents, mask, masked picture): it paints the colour where the mask is.']
+        : []),
       'For tests only.',
       '',
     ].join('\n'),

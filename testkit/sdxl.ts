@@ -22,6 +22,7 @@ import { jsonFile, type ModelFiles } from './model-files.ts';
 import {
   clipVocabulary,
   colourEmbeddingTable,
+  colourLatent,
   exactDenoiser,
   TURBO_SCHEDULER,
   tinySdColourWords,
@@ -79,7 +80,7 @@ function unet(): Uint8Array {
   const agreed = graph.op('Sub', [both, meanColour(pooled)]);
   const sizeRatio = graph.op('Div', [slice(timeIds, 0, 1), slice(timeIds, 4, 5)]);
   const colour = graph.op('Mul', [agreed, sizeRatio]);
-  const epsilon = exactDenoiser(graph, sample, timestep, colour);
+  const epsilon = exactDenoiser(graph, sample, timestep, colourLatent(graph, colour));
   graph.node('Identity', [epsilon], ['out_sample']);
   graph.output('out_sample', 'float32', ['batch_size', LATENT_CHANNELS, 'height', 'width']);
   return graph.toBytes();

@@ -168,6 +168,36 @@ describe('mmkit imagine', () => {
     expect(blue / (data.length / 3)).toBeGreaterThan(0.9);
   });
 
+  it('an inpainting-trained model (testkit sd-inpainting) repaints where the mask is transparent', async () => {
+    const inpainting = join(root, 'tiny-sd-inpainting');
+    expect((await runCli(['testkit', 'build', 'sd-inpainting', inpainting])).code).toBe(0);
+    const picture = join(root, 'blue-square.png');
+    await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: 30, g: 60, b: 220 } } })
+      .png()
+      .toFile(picture);
+    const maskPixels = Buffer.alloc(64 * 64 * 4, 255);
+    for (let y = 0; y < 64; y++) for (let x = 0; x < 32; x++) maskPixels[(y * 64 + x) * 4 + 3] = 0;
+    const mask = join(root, 'left-half.png');
+    await sharp(maskPixels, { raw: { width: 64, height: 64, channels: 4 } })
+      .png()
+      .toFile(mask);
+    const out = join(root, 'inpainted');
+    const args = ['imagine', 'a red apple', '--model', inpainting, '--image', picture, '--mask', mask];
+    const result = await runCli([...args, '--size', '64x64', '--steps', '6', '--seed', '3', '--out', out, '--json']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report).toMatchObject({ mask, strength: 1 });
+    const { data } = await sharp(report.images[0].path).raw().toBuffer({ resolveWithObject: true });
+    const mean = (from: number, channel: number) => {
+      let sum = 0;
+      for (let y = 0; y < 64; y++) for (let x = from; x < from + 32; x++) sum += data[(y * 64 + x) * 3 + channel]!;
+      return sum / (32 * 64);
+    };
+    expect(mean(0, 0) - mean(0, 2)).toBeGreaterThan(100);
+    expect(mean(32, 2) - mean(32, 0)).toBeGreaterThan(150);
+  });
+
   it('--image that is not a picture fails in one line and writes nothing', async () => {
     const notes = join(root, 'notes.txt');
     await writeFile(notes, 'not a picture');

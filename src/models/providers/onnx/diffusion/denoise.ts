@@ -30,6 +30,11 @@ export interface DenoiseInput {
    * target height and width).
    */
   added?: { textEmbeds: Float32Array; width: number; timeIds: readonly number[] } | undefined;
+  /**
+   * Channels the UNet takes after the latents in every row, the same at every step (an inpainting
+   * UNet's mask and masked picture latents): `[extra channels × height × width]`.
+   */
+  conditioning?: Float32Array | undefined;
   /** Initial latents `[count × channels × height × width]`, already scaled by `initNoiseSigma`; denoised in place. */
   latents: Float32Array;
   latentDims: readonly [number, number, number];
@@ -73,6 +78,7 @@ function timestepDims(unet: OnnxPart, rows: number): number[] {
 interface Chunk {
   start: number;
   size: number;
+  padded: number;
   sample: InputBuffer;
   timestep: InputBuffer;
   feeds: Record<string, Tensor>;
@@ -94,7 +100,13 @@ function planChunks(input: DenoiseInput, rows: number): Chunk[] {
       context = new Float32Array(padded * contextSize);
       context.set(input.context.subarray(start * contextSize, (start + size) * contextSize));
     }
-    const sample = unet.inputBuffer('sample', [padded, ...input.latentDims]);
+    const [channels, height, width] = input.latentDims;
+    const extra = input.conditioning;
+    const extraChannels = extra ? extra.length / (height * width) : 0;
+    const sample = unet.inputBuffer('sample', [padded, channels + extraChannels, height, width]);
+    // The extra channels never change: written once, after each row's latents.
+    const rowSize = (channels + extraChannels) * height * width;
+    if (extra) for (let row = 0; row < padded; row++) sample.values.set(extra, row * rowSize + rowSize - extra.length);
     const timestep = unet.inputBuffer('timestep', timestepDims(unet, padded));
     const feeds: Record<string, Tensor> = {
       encoder_hidden_states: unet.tensor('encoder_hidden_states', context, [padded, sequence, hiddenSize]),
@@ -108,7 +120,7 @@ function planChunks(input: DenoiseInput, rows: number): Chunk[] {
       feeds.text_embeds = unet.tensor('text_embeds', embeds, [padded, width]);
       feeds.time_ids = unet.tensor('time_ids', repeatRow(timeIds, padded), [padded, timeIds.length]);
     }
-    chunks.push({ start, size, sample, timestep, feeds });
+    chunks.push({ start, size, padded, sample, timestep, feeds });
   }
   return chunks;
 }
@@ -120,7 +132,8 @@ export async function denoise(input: DenoiseInput): Promise<Float32Array> {
   const rows = guided ? 2 * count : count;
   const chunks = planChunks(input, rows);
   // One chunk of exactly the batch: its output is the whole UNet output, used where ONNX Runtime left it.
-  const gathered = chunks.length === 1 && chunks[0].sample.values.length === rows * imageSize;
+  const gathered = chunks.length === 1 && chunks[0].padded === rows;
+  const rowSize = imageSize + (input.conditioning?.length ?? 0);
   const output = gathered ? undefined : new Float32Array(rows * imageSize);
   const prediction = guided ? new Float32Array(count * imageSize) : undefined;
   let noise: Float32Array | undefined;
@@ -131,7 +144,7 @@ export async function denoise(input: DenoiseInput): Promise<Float32Array> {
     const scale = scheduler.inputScale(step);
     let unetOutput = output as Float32Array;
     for (const chunk of chunks) {
-      writeRows(chunk.sample.values, latents, chunk.start, chunk.size, count * imageSize, imageSize, scale);
+      writeRows(chunk.sample.values, latents, chunk.start, chunk.size, count * imageSize, imageSize, rowSize, scale);
       chunk.timestep.values.fill(scheduler.timesteps[step]);
       chunk.feeds.sample = chunk.sample.tensor();
       chunk.feeds.timestep = chunk.timestep.tensor();
@@ -156,7 +169,10 @@ export async function denoise(input: DenoiseInput): Promise<Float32Array> {
   return latents;
 }
 
-/** Batch rows `[start, start + size)` of the UNet input: row r is image r mod count, times `scale`. */
+/**
+ * Batch rows `[start, start + size)` of the UNet input: row r is image r mod count, times `scale`,
+ * at the start of its `rowSize` values (the conditioning channels follow).
+ */
 function writeRows(
   target: Float32Array,
   latents: Float32Array,
@@ -164,12 +180,13 @@ function writeRows(
   size: number,
   latentsSize: number,
   imageSize: number,
+  rowSize: number,
   scale: number,
 ): void {
   for (let row = 0; row < size; row++) {
     const from = ((start + row) * imageSize) % latentsSize;
     const source = latents.subarray(from, from + imageSize);
-    const offset = row * imageSize;
+    const offset = row * rowSize;
     if (scale === 1) target.set(source, offset);
     else for (let index = 0; index < imageSize; index++) target[offset + index] = source[index] * scale;
   }

@@ -4,7 +4,9 @@
  * `generate` runs text encoding → seeded latents → denoising loop → VAE decoding. Stable Diffusion
  * XL's second text encoder, pooled text vectors and size ids are added where the export has them.
  * Image to image starts instead from the given picture, VAE-encoded (the encoder is loaded on first
- * use) and noised to the scheduler's first kept step.
+ * use) and noised to the scheduler's first kept step. An inpainting-trained UNet (9 input channels)
+ * gets the mask and the masked picture beside the latents (the whole picture is repainted when no
+ * mask is given, a blank one when no picture is).
  */
 import { stat } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
@@ -23,7 +25,7 @@ import type {
 import { NO_SPINNING } from '../session-options.ts';
 import { denoise } from './denoise.ts';
 import { GaussianNoise } from './gaussian-noise.ts';
-import { keepUnmasked, latentMask } from './inpainting.ts';
+import { inpaintingChannels, keepUnmasked, latentMask } from './inpainting.ts';
 import { OnnxPart } from './onnx-part.ts';
 import { OriginalEstimator, partialImageSteps } from './partial-images.ts';
 import { type PipelineFolder, readPipelineFolder } from './pipeline-folder.ts';
@@ -31,7 +33,7 @@ import type { DiffusionScheduler, SchedulerClassName } from './schedulers/schedu
 import { createScheduler, resolveSchedulerName } from './schedulers/select.ts';
 import { type EncodedTexts, encodeTexts, encodeTextsXl } from './text-conditioning.ts';
 import { decodeLatents } from './vae-decode.ts';
-import { encodeImage } from './vae-encode.ts';
+import { encodeImage, encodePixels, planarPixels } from './vae-encode.ts';
 import { DEFAULT_STRENGTH, validateRequest } from './validate-request.ts';
 
 export interface OnnxImageGenerationOptions {
@@ -66,13 +68,17 @@ export interface OnnxImageGenerationResult extends ImageGenerationResult {
 }
 
 const LATENT_CHANNELS = 4;
+/** An inpainting UNet's input: the latents, the mask, the masked picture's latents. */
+const INPAINTING_CHANNELS = 2 * LATENT_CHANNELS + 1;
 const VAE_FACTOR = 8;
 
 export class OnnxImageGenerationModel implements ImageGenerationModel {
   readonly description: ModelDescription;
   readonly recommended: ImageGenerationDefaults | undefined;
   readonly schedulerName: SchedulerClassName;
-  /** The VAE encoder, loaded by the first image-to-image request. */
+  /** Whether the UNet is inpainting-trained (takes the mask and the masked picture too). */
+  readonly inpaintingUnet: boolean;
+  /** The VAE encoder, loaded by the first request that needs one. */
   private vaeEncoder: Promise<OnnxPart> | undefined;
 
   private constructor(
@@ -89,6 +95,7 @@ export class OnnxImageGenerationModel implements ImageGenerationModel {
     this.schedulerName = options.scheduler ? resolveSchedulerName(options.scheduler) : pipeline.schedulerClass;
     this.description = { id: `onnx:${source}`, provider: 'onnx', memoryBytes };
     this.recommended = recommendedSettings(pipeline, source, parts.unet);
+    this.inpaintingUnet = unetChannels(parts.unet, pipeline) === INPAINTING_CHANNELS;
   }
 
   static async load(source: string, options: OnnxImageGenerationOptions = {}): Promise<OnnxImageGenerationModel> {
@@ -103,6 +110,7 @@ export class OnnxImageGenerationModel implements ImageGenerationModel {
     const unet = await OnnxPart.load('UNet', pipeline.models.unet, sessionOptions);
     const vae = await OnnxPart.load('VAE decoder', pipeline.models.vae_decoder, sessionOptions);
     for (const name of ['sample', 'timestep', 'encoder_hidden_states']) unet.input(name);
+    checkUnetChannels(unet, pipeline);
     textEncoder.input('input_ids');
     vae.input('latent_sample');
     let second: { encoder: OnnxPart; tokenizer: TextTokenizer } | undefined;
@@ -125,7 +133,8 @@ export class OnnxImageGenerationModel implements ImageGenerationModel {
     const started = performance.now();
     const { textEncoder, unet, vae } = this.parts;
     for (const part of this.sessions) part.resetTimer();
-    const scheduler = this.scheduler(request.steps, request.image ? (request.strength ?? DEFAULT_STRENGTH) : 1);
+    const strength = request.image ? (request.strength ?? DEFAULT_STRENGTH) : 1;
+    const scheduler = this.scheduler(request.steps, strength);
     // LCM UNets take guidance as an embedding (`timestep_cond`), not as a second batch half.
     const guided = request.guidanceScale > 1 && !unet.hasInput('timestep_cond');
 
@@ -145,8 +154,16 @@ export class OnnxImageGenerationModel implements ImageGenerationModel {
     for (const [index, noise] of noises.entries()) {
       noise.fill(startNoise.subarray(index * imageSize, (index + 1) * imageSize));
     }
-    // Text to image starts from noise alone; image to image from the picture noised to the first step kept.
-    const clean = request.image && (await this.encodeImage(request.image));
+    const encoder = request.image || this.inpaintingUnet ? await this.loadVaeEncoder() : undefined;
+    encoder?.resetTimer();
+    // Text to image starts from noise alone; image to image from the picture noised to the first step
+    // kept; an inpainting UNet at full strength from noise too (it sees the picture beside the latents).
+    const clean =
+      encoder && request.image && !(this.inpaintingUnet && strength === 1)
+        ? await encodeImage(encoder, request.image, LATENT_CHANNELS, this.pipeline.latentScale)
+        : undefined;
+    const conditioning =
+      encoder && this.inpaintingUnet ? await this.inpaintingConditioning(encoder, request) : undefined;
     const { signal, noise: noiseWeight } = clean
       ? scheduler.noiseLevel(0)
       : { signal: 0, noise: scheduler.initNoiseSigma };
@@ -154,9 +171,10 @@ export class OnnxImageGenerationModel implements ImageGenerationModel {
     for (let index = 0; index < latents.length; index++) {
       latents[index] = (clean ? signal * clean[index % imageSize]! : 0) + noiseWeight * startNoise[index]!;
     }
-    // Inpainting: after each step the unmasked part is put back at the latents' noise level.
+    // Inpainting with a UNet that cannot see the mask: after each step the unmasked part is put back
+    // at the latents' noise level.
     const inpaint =
-      clean && request.mask
+      clean && request.mask && !this.inpaintingUnet
         ? keepUnmasked(scheduler, clean, startNoise, latentMask(request.mask, request.width, request.height))
         : undefined;
 
@@ -180,6 +198,7 @@ export class OnnxImageGenerationModel implements ImageGenerationModel {
       guided,
       guidanceScale: request.guidanceScale,
       added,
+      conditioning,
       latents,
       latentDims,
       noises,
@@ -205,7 +224,7 @@ export class OnnxImageGenerationModel implements ImageGenerationModel {
     });
     const decoded = await decode(final);
     const textEncoderMs = textEncoder.runMs + (this.second?.encoder.runMs ?? 0);
-    const vaeMs = vae.runMs + (clean ? (await this.vaeEncoder!).runMs : 0);
+    const vaeMs = vae.runMs + (encoder?.runMs ?? 0);
     return {
       images: decoded.map((image, index) => ({ ...image, seed: request.seed + index })),
       scheduler: scheduler.name,
@@ -233,13 +252,18 @@ export class OnnxImageGenerationModel implements ImageGenerationModel {
     return [...Object.values(this.parts), ...(this.second ? [this.second.encoder] : [])];
   }
 
-  /** The picture's latents, through the VAE encoder (loaded on first use). */
-  private async encodeImage(image: NonNullable<ImageGenerationRequest['image']>): Promise<Float32Array> {
+  /** The VAE encoder, loaded on first use; an export without one is told what to pull. */
+  private async loadVaeEncoder(): Promise<OnnxPart> {
     const path = this.pipeline.vaeEncoder;
     if (!path) {
+      const needs = this.inpaintingUnet ? 'an inpainting UNet' : 'image to image';
       throw new MmkitError(
-        `${this.description.id.replace(/^onnx:/, '')} has no VAE encoder (vae_encoder/model.onnx), which image to image needs; a model pulled before mmkit did image to image gets it with: mmkit models pull ID`,
-        { code: 'image_to_image_unsupported', param: 'image', type: 'unsupported_error' },
+        `${this.description.id.replace(/^onnx:/, '')} has no VAE encoder (vae_encoder/model.onnx), which ${needs} needs; a model pulled before mmkit did image to image gets it with: mmkit models pull ID`,
+        {
+          code: 'image_to_image_unsupported',
+          param: this.inpaintingUnet ? 'model' : 'image',
+          type: 'unsupported_error',
+        },
       );
     }
     if (!this.vaeEncoder) {
@@ -249,9 +273,20 @@ export class OnnxImageGenerationModel implements ImageGenerationModel {
         this.vaeEncoder = undefined;
       });
     }
-    const encoder = await this.vaeEncoder;
-    encoder.resetTimer();
-    return encodeImage(encoder, image, LATENT_CHANNELS, this.pipeline.latentScale);
+    return this.vaeEncoder;
+  }
+
+  /**
+   * The inpainting UNet's mask and masked picture channels. Without a mask the whole picture is
+   * repainted; without a picture (text to image) the masked picture is blank.
+   */
+  private inpaintingConditioning(encoder: OnnxPart, request: ImageGenerationRequest): Promise<Float32Array> {
+    const { width, height } = request;
+    const mask = request.mask ?? new Uint8Array(width * height).fill(255);
+    const pixels = request.image ? planarPixels(request.image) : new Float32Array(3 * width * height);
+    return inpaintingChannels(mask, pixels, width, height, (blanked) =>
+      encodePixels(encoder, blanked, width, height, LATENT_CHANNELS, this.pipeline.latentScale),
+    );
   }
 
   /**
@@ -283,6 +318,25 @@ export class OnnxImageGenerationModel implements ImageGenerationModel {
       throw new MmkitError(`steps: ${describeError(error)}`, { code: 'invalid_parameter', param: 'steps' });
     }
   }
+}
+
+/** The UNet's input channels: its graph's `sample` shape, else its config's `in_channels`, else 4. */
+function unetChannels(unet: OnnxPart, pipeline: PipelineFolder): number {
+  const channels = unet.input('sample').shape[1];
+  return typeof channels === 'number' && channels > 0 ? channels : (pipeline.unetInChannels ?? LATENT_CHANNELS);
+}
+
+/**
+ * Text-to-image (4 channels) and inpainting (9) UNets run; others (instruct-pix2pix's 8, depth's 5)
+ * need inputs this pipeline does not make: one line saying so at load, not an ONNX Runtime error later.
+ */
+function checkUnetChannels(unet: OnnxPart, pipeline: PipelineFolder): void {
+  const channels = unetChannels(unet, pipeline);
+  if (channels === LATENT_CHANNELS || channels === INPAINTING_CHANNELS) return;
+  throw new MmkitError(
+    `${pipeline.folder}: the UNet takes ${channels} input channels; mmkit runs text-to-image UNets (${LATENT_CHANNELS}) and inpainting UNets (${INPAINTING_CHANNELS})`,
+    { code: 'unsupported_architecture', param: 'model', type: 'unsupported_error' },
+  );
 }
 
 /** Each text's block repeated `count` times, texts in order: [uncond × count, cond × count]. */

@@ -33,6 +33,8 @@ export interface PipelineFolder {
   latentScale: number;
   tokenizerFolder: string;
   models: Record<'text_encoder' | 'unet' | 'vae_decoder', string>;
+  /** `in_channels` from `unet/config.json` (4; 9 for an inpainting UNet), when the export has one. */
+  unetInChannels: number | undefined;
   /** The VAE encoder image to image needs; undefined when the export has none. */
   vaeEncoder: string | undefined;
   /** Set for Stable Diffusion XL. */
@@ -106,6 +108,7 @@ export async function readPipelineFolder(folder: string, dtypeSuffix = ''): Prom
   const schedulerPath = join(folder, 'scheduler', 'scheduler_config.json');
   const schedulerJson = await readJson(schedulerPath, true);
   const vaeConfig = await readJson(join(folder, 'vae_decoder', 'config.json'), false);
+  const unetChannels = (await readJson(join(folder, 'unet', 'config.json'), false))?.in_channels;
   const scale = vaeConfig?.scaling_factor;
   const tokenizerFolder = join(folder, 'tokenizer');
   if (!(await exists(tokenizerFolder))) {
@@ -125,6 +128,7 @@ export async function readPipelineFolder(folder: string, dtypeSuffix = ''): Prom
       typeof scale === 'number' && scale > 0 ? scale : secondTextEncoder ? SDXL_LATENT_SCALE : DEFAULT_LATENT_SCALE,
     tokenizerFolder,
     secondTextEncoder,
+    unetInChannels: typeof unetChannels === 'number' && Number.isInteger(unetChannels) ? unetChannels : undefined,
     models: {
       text_encoder: await modelFile(folder, 'text_encoder', dtypeSuffix),
       unet: await modelFile(folder, 'unet', dtypeSuffix),

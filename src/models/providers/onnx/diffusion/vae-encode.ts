@@ -10,12 +10,8 @@ import { MmkitError } from '../../../../errors.ts';
 import type { InputImage } from '../../../spec/image-generation-model.ts';
 import type { OnnxPart } from './onnx-part.ts';
 
-export async function encodeImage(
-  vae: OnnxPart,
-  image: InputImage,
-  latentChannels: number,
-  latentScale: number,
-): Promise<Float32Array> {
+/** RGB bytes as planar pixels in [−1, 1], as the VAE encoder takes them. */
+export function planarPixels(image: InputImage): Float32Array {
   const { width, height, pixels } = image;
   const plane = width * height;
   const sample = new Float32Array(3 * plane);
@@ -24,6 +20,27 @@ export async function encodeImage(
     sample[plane + index] = pixels[source + 1] / 127.5 - 1;
     sample[2 * plane + index] = pixels[source + 2] / 127.5 - 1;
   }
+  return sample;
+}
+
+export function encodeImage(
+  vae: OnnxPart,
+  image: InputImage,
+  latentChannels: number,
+  latentScale: number,
+): Promise<Float32Array> {
+  return encodePixels(vae, planarPixels(image), image.width, image.height, latentChannels, latentScale);
+}
+
+/** Planar pixels in [−1, 1] (`[3 × height × width]`) → scaled latents (`[channels × height/8 × width/8]`). */
+export async function encodePixels(
+  vae: OnnxPart,
+  sample: Float32Array,
+  width: number,
+  height: number,
+  latentChannels: number,
+  latentScale: number,
+): Promise<Float32Array> {
   const { data, dims } = await vae.run({ sample: vae.tensor('sample', sample, [1, 3, height, width]) });
   const [, channels = 0, latentHeight = 0, latentWidth = 0] = dims;
   if (channels !== latentChannels && channels !== 2 * latentChannels) {
