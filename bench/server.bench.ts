@@ -13,11 +13,14 @@
  * runs the free-model server while tiny CLIP computes in a separate, low-priority process
  * (`model-loop.ts`): what a model working on the other core costs the server's thread by itself.
  * `--workers 2` (two server processes on one port, the model in each one's thread) is measured
- * against bare Hono as the goal states it, and against bare Hono in two processes as well.
+ * against bare Hono as the goal states it, and against bare Hono in two processes as well. Our
+ * servers run with the Node flags `mmkit serve` gives itself (a larger young generation:
+ * `src/cli/server-heap.ts`); one row runs the default server with V8's defaults, to show what they buy.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { SERVER_NODE_FLAGS } from '../src/cli/server-heap.ts';
 import { type LoadGenerator, loadGenerator } from './load-generator.ts';
 import { processTreeCpuMicroseconds } from './process-cpu.ts';
 import type { BenchmarkRow } from './report.ts';
@@ -38,6 +41,7 @@ interface Measured {
 
 type Target =
   | 'mmkit'
+  | 'mmkit-v8-default-heap'
   | 'mmkit-runner'
   | 'mmkit-threads'
   | 'mmkit-in-thread'
@@ -53,9 +57,12 @@ async function startScript(
   name: string,
   args: string[],
   pattern: RegExp,
+  nodeFlags: readonly string[] = [],
 ): Promise<{ child: ChildProcess; line: string }> {
   const script = fileURLToPath(new URL(name, import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', script, ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const line = await new Promise<string>((resolve, reject) => {
     let output = '';
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
@@ -68,10 +75,14 @@ async function startScript(
   return { child, line };
 }
 
-/** `beside-model` is the free-model server, measured while `model-loop.ts` runs. */
+/**
+ * `beside-model` is the free-model server, measured while `model-loop.ts` runs. Our servers start
+ * with `mmkit serve`'s Node flags, except `mmkit-v8-default-heap`; bare Hono with Node's defaults.
+ */
 async function startTarget(kind: Target): Promise<{ child: ChildProcess; url: string }> {
-  const serverKind = kind === 'beside-model' ? 'mmkit-free-model' : kind;
-  const { child, line } = await startScript('./server-target.ts', [serverKind], /http:\/\/\S+/);
+  const serverKind = kind === 'beside-model' ? 'mmkit-free-model' : kind === 'mmkit-v8-default-heap' ? 'mmkit' : kind;
+  const flags = serverKind.startsWith('mmkit') && kind !== 'mmkit-v8-default-heap' ? SERVER_NODE_FLAGS : [];
+  const { child, line } = await startScript('./server-target.ts', [serverKind], /http:\/\/\S+/, flags);
   return { child, url: line };
 }
 
@@ -177,6 +188,7 @@ export async function run(): Promise<BenchmarkRow[]> {
   const generator = await loadGenerator();
   const measured = await measureAll(generator, [
     'mmkit',
+    'mmkit-v8-default-heap',
     'mmkit-runner',
     'mmkit-threads',
     'mmkit-in-thread',
@@ -192,6 +204,7 @@ export async function run(): Promise<BenchmarkRow[]> {
   }
   const {
     mmkit: ours,
+    'mmkit-v8-default-heap': defaultHeap,
     'mmkit-runner': runner,
     'mmkit-threads': threads,
     'mmkit-in-thread': inThread,
@@ -236,6 +249,7 @@ export async function run(): Promise<BenchmarkRow[]> {
   const cpuRows: BenchmarkRow[] = [];
   for (const [name, pair] of [
     ['tiny CLIP, the default (moved into the server)', ours],
+    ["tiny CLIP, the default with V8's default young generation", defaultHeap],
     ['tiny CLIP kept in a runner process (server and runner)', runner],
     ['tiny CLIP, runner in a thread', threads],
     ["tiny CLIP in the server's thread", inThread],
@@ -263,6 +277,13 @@ export async function run(): Promise<BenchmarkRow[]> {
       0.8,
     ),
     paired('the default, median', ours, 0.8),
+    throughput(
+      "POST /v1/embeddings, the default with V8's default young generation (16 MB semi-spaces)",
+      defaultHeap.target,
+      defaultHeap.bare,
+      BARE,
+    ),
+    paired("V8's default young generation, median", defaultHeap),
     throughput('POST /v1/embeddings, tiny CLIP kept in a runner process', runner.target, runner.bare, BARE),
     paired('kept in a runner process, median', runner),
     throughput(

@@ -21,8 +21,8 @@ async function childProcessesOf(pid: number): Promise<number[]> {
 }
 
 /** `mmkit serve ARGS` started from the build, once it prints the URL it listens on. */
-async function startServe(args: string[], home: string) {
-  const child = spawn(process.execPath, [binPath, 'serve', ...args], {
+async function startServe(args: string[], home: string, nodeFlags: string[] = []) {
+  const child = spawn(process.execPath, [...nodeFlags, binPath, 'serve', ...args], {
     env: { ...process.env, MMKIT_HOME: home, MMKIT_OFFLINE: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -101,8 +101,11 @@ describe('mmkit serve', () => {
       expect(await scored.json()).toMatchObject({
         choices: [{ text: 'hi', logprobs: { tokens: ['h', 'i'], token_logprobs: [null, expect.any(Number)] } }],
       });
-      // The model answered from a runner: a child process of the server, kept for its keep-alive.
-      expect(await childProcessesOf(child.pid!)).toHaveLength(1);
+      // `mmkit serve` runs itself again with its Node flags (a larger young generation)…
+      const [server] = await childProcessesOf(child.pid!);
+      expect((await readFile(`/proc/${server}/cmdline`, 'utf8')).split('\0')).toContain('--max-semi-space-size=64');
+      // …and the model answered from a runner: a child process of the server, kept for its keep-alive.
+      expect(await childProcessesOf(server!)).toHaveLength(1);
       expect((await readdir(dataDir)).sort()).toEqual(['outputs', 'uploads']);
     } finally {
       child.kill('SIGTERM');
@@ -126,8 +129,10 @@ describe('mmkit serve', () => {
       });
       return ((await response.json()) as { choices: { message: { content: string } }[] }).choices[0]?.message.content;
     };
+    // The primary runs under the process started (with the server's Node flags), the workers under it.
+    const [primary] = await childProcessesOf(child.pid!);
     try {
-      const workers = await childProcessesOf(child.pid!);
+      const workers = await childProcessesOf(primary!);
       expect(workers).toHaveLength(2);
       for (const index of [1, 2, 3, 4]) expect(await ask(`turn ${index}`)).toBe(`turn ${index}`);
       // Stored responses are files: each worker goes on from what another one stored.
@@ -154,11 +159,11 @@ describe('mmkit serve', () => {
       process.kill(workers[0]!, 'SIGKILL');
       // The primary starts another in its place; the server answers throughout.
       for (let waited = 0; waited < 100; waited++) {
-        const now = await childProcessesOf(child.pid!);
+        const now = await childProcessesOf(primary!);
         if (now.length === 2 && !now.includes(workers[0]!)) break;
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
-      expect((await childProcessesOf(child.pid!)).filter((pid) => pid !== workers[0])).toHaveLength(2);
+      expect((await childProcessesOf(primary!)).filter((pid) => pid !== workers[0])).toHaveLength(2);
       expect(await ask('after the crash')).toBe('after the crash');
       expect(output.stderr).toMatch(/worker \d stopped \(SIGKILL\); starting another/);
     } finally {
@@ -166,7 +171,41 @@ describe('mmkit serve', () => {
     }
     expect(await exited).toBe(0);
     expect(output.stdout).toMatch(/mmkit serve: stopped\n$/);
-    expect(await childProcessesOf(child.pid!)).toEqual([]);
+    expect(await childProcessesOf(primary!)).toEqual([]);
+  });
+
+  it('started with the Node flags (as npm start does) it serves in the process started; killed outright, no server is left behind otherwise', async () => {
+    const flagged = await startServe(
+      ['--port', '0', '--config', join(root, 'config.json')],
+      join(root, 'home-flagged'),
+      ['--max-semi-space-size=64'],
+    );
+    const plain = await startServe(
+      ['--port', '0', '--config', join(root, 'config.json'), '--runners', 'off'],
+      join(root, 'home-plain'),
+    );
+    try {
+      // The flagged one is the server itself: listening, and nothing under it until a model loads.
+      expect((await fetch(`${flagged.url}/health`)).status).toBe(200);
+      expect(await childProcessesOf(flagged.child.pid!)).toEqual([]);
+      const [server] = await childProcessesOf(plain.child.pid!);
+      expect((await fetch(`${plain.url}/health`)).status).toBe(200);
+      plain.child.kill('SIGKILL');
+      // Its parent gone, the server stops as on SIGTERM.
+      let alive = true;
+      for (let waited = 0; waited < 100 && alive; waited++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        alive = await readFile(`/proc/${server}/stat`, 'utf8').then(
+          (stat) => !/^\d+ \(.*\) Z/.test(stat),
+          () => false,
+        );
+      }
+      expect(alive).toBe(false);
+      await expect(fetch(`${plain.url}/health`)).rejects.toThrow();
+    } finally {
+      flagged.child.kill('SIGTERM');
+      plain.child.kill('SIGKILL');
+    }
   });
 
   it('with --workers, ends with the reason when the workers cannot listen', async () => {

@@ -25,6 +25,7 @@ import {
 } from '../../server/worker-cluster.ts';
 import { numberOption } from '../options.ts';
 import { byteSizeOption, durationOption } from '../quantity-options.ts';
+import { followRerunParent, hasYoungGenerationSetting, rerunWithServerFlags } from '../server-heap.ts';
 
 interface ServeOptions {
   host: string;
@@ -108,6 +109,9 @@ export function registerServeCommand(program: Command): void {
       1,
     )
     .action(async (options: ServeOptions) => {
+      // The server's young generation is set at start-up (see server-heap.ts): run again with it.
+      if (!isServerWorker() && !hasYoungGenerationSetting()) process.exit(await rerunWithServerFlags());
+      followRerunParent();
       if (options.workers > 1 && !isServerWorker()) return serveWithWorkers(options.workers);
       try {
         await serveHere(options);
