@@ -106,7 +106,7 @@ describe('Ask an image', () => {
     await page.locator('#ask-submit').click();
     await expect
       .poll(() => page.getByTestId('error').textContent())
-      .toContain('not a JPEG, PNG, WebP, GIF, AVIF, TIFF or HEIC image');
+      .toContain('not a JPEG, PNG, WebP, GIF, AVIF, TIFF, HEIC or BMP image');
     expect(await page.locator('#ask-question').inputValue()).toBe('What is this?'); // kept for a retry
 
     await pickImage('red.png', 'image/png', redPng);

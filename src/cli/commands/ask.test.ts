@@ -96,7 +96,10 @@ describe('mmkit ask', () => {
     await writeFile(file('bomb.png'), await pngClaiming(20_000, 20_000));
     await runCli(['testkit', 'build', 'llm', file('llm')]);
     const cases: [string[], string | RegExp][] = [
-      [['package.json', 'q'], 'mmkit: package.json: not an image (expected JPEG, PNG, WebP, GIF, AVIF, TIFF or HEIC)'],
+      [
+        ['package.json', 'q'],
+        'mmkit: package.json: not an image (expected JPEG, PNG, WebP, GIF, AVIF, TIFF, HEIC or BMP)',
+      ],
       [[file('none.png'), 'q'], `mmkit: ${file('none.png')}: no such file`],
       [[file('truncated.png'), 'q'], /^mmkit: .*truncated\.png: the PNG image is truncated or corrupt \(.+\)$/],
       [

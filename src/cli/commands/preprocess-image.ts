@@ -43,7 +43,7 @@ export function registerPreprocessImage(preprocess: Command): void {
   preprocess
     .command('image')
     .description('Decode, resize, centre-crop and normalise images as CLIP (or a given processor) expects.')
-    .argument('<files...>', 'JPEG, PNG, WebP, GIF, AVIF, TIFF or HEIC images')
+    .argument('<files...>', 'JPEG, PNG, WebP, GIF, AVIF, TIFF, HEIC or BMP images')
     .option(
       '--size <pixels>',
       'output size S (default 224, or the processor’s)',

@@ -1,5 +1,5 @@
 /**
- * AVIF, TIFF and HEIC images are accepted on arrival and turned into PNG there, so everything after
+ * AVIF, TIFF, HEIC and BMP images are accepted on arrival and turned into PNG there, so everything after
  * (the models' processors, OCR, stored uploads, OpenAI-compatible upstreams, which take JPEG, PNG,
  * WebP and GIF only) sees one of the common formats. PNG keeps every pixel and the alpha channel;
  * the EXIF/TIFF orientation is applied (HEIC: the container's rotation), and a multi-page TIFF or an
@@ -7,6 +7,7 @@
  */
 import sharp from 'sharp';
 import { describeError, MmkitError } from '../../errors.ts';
+import { decodeBmp } from './bmp.ts';
 import { decodeHeic } from './heic.ts';
 import {
   ACCEPTED_IMAGE_FORMATS_TEXT,
@@ -35,14 +36,14 @@ function convertibleFormat(bytes: Uint8Array, name: string): ConvertedImageForma
   return format;
 }
 
-/** PNG bytes of an AVIF, TIFF or HEIC image whose pixel count the caller has already checked. */
+/** PNG bytes of an AVIF, TIFF, HEIC or BMP image whose pixel count the caller has already checked. */
 async function convertToPng(
   bytes: Uint8Array,
   format: ConvertedImageFormat,
   options: ConvertOptions,
 ): Promise<Uint8Array> {
-  if (format === 'heic') {
-    const { rgba, width, height } = await decodeHeic(bytes, options);
+  if (format === 'heic' || format === 'bmp') {
+    const { rgba, width, height } = format === 'heic' ? await decodeHeic(bytes, options) : decodeBmp(bytes, options);
     const png = await sharp(rgba, { raw: { width, height, channels: 4 } })
       .png()
       .toBuffer();
@@ -76,7 +77,7 @@ export interface ArrivedImage {
 }
 
 /**
- * An arriving image in one of the common formats: as it came, or an AVIF, TIFF or HEIC turned into PNG.
+ * An arriving image in one of the common formats: as it came, or an AVIF, TIFF, HEIC or BMP turned into PNG.
  * The pixel count is checked from the header before anything is decoded; anything else is refused.
  */
 export async function inCommonFormat(bytes: Uint8Array, options: ConvertOptions): Promise<ArrivedImage> {

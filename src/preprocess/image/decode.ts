@@ -8,6 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import sharp, { type OutputInfo, type Sharp } from 'sharp';
 import { describeError, MmkitError } from '../../errors.ts';
+import { decodeBmp } from './bmp.ts';
 import { type DecodedHeic, decodeHeic } from './heic.ts';
 import { DEFAULT_MAX_PIXELS, probeImage, sniffConvertedFormat, sniffImageFormat } from './probe.ts';
 import type { RgbImage } from './resample.ts';
@@ -47,8 +48,9 @@ export async function decodeRgb(input: string | Uint8Array, options: DecodeOptio
   // probe (a second header read) runs only to explain a failure or an unsupported format.
   const format = sniffImageFormat(bytes);
   if (!format) await probeImage(bytes, { name, maxPixels });
-  if (!format && sniffConvertedFormat(bytes) === 'heic')
-    return withoutAlpha(await decodeHeic(bytes, { name, maxPixels }));
+  const converted = format ? undefined : sniffConvertedFormat(bytes);
+  if (converted === 'heic') return withoutAlpha(await decodeHeic(bytes, { name, maxPixels }));
+  if (converted === 'bmp') return withoutAlpha(decodeBmp(bytes, { name, maxPixels }));
   let decoded: { data: Buffer; info: OutputInfo };
   try {
     const image = sharp(bytes, {

@@ -2,8 +2,10 @@
  * Cheap checks that a file is an image we can decode, without decoding all of it: format, size and a
  * bound on the pixel count (decompression bombs). Used by the dataset layer on every row.
  */
+import { readFile } from 'node:fs/promises';
 import sharp, { type Metadata } from 'sharp';
 import { describeError, MmkitError } from '../../errors.ts';
+import { looksLikeBmp, readBmpHeader } from './bmp.ts';
 
 /** 100 megapixels: well above any camera photo, far below what would exhaust memory. */
 export const DEFAULT_MAX_PIXELS = 100_000_000;
@@ -12,10 +14,10 @@ export const DEFAULT_MAX_PIXELS = 100_000_000;
 export const SUPPORTED_IMAGE_FORMATS = ['jpeg', 'png', 'webp', 'gif'] as const;
 export type ImageFormat = (typeof SUPPORTED_IMAGE_FORMATS)[number];
 /** Formats accepted on arrival and converted to PNG (`convert-to-png.ts`). */
-export const CONVERTED_IMAGE_FORMATS = ['avif', 'tiff', 'heic'] as const;
+export const CONVERTED_IMAGE_FORMATS = ['avif', 'tiff', 'heic', 'bmp'] as const;
 export type ConvertedImageFormat = (typeof CONVERTED_IMAGE_FORMATS)[number];
 /** How errors name what is accepted. */
-export const ACCEPTED_IMAGE_FORMATS_TEXT = 'JPEG, PNG, WebP, GIF, AVIF, TIFF or HEIC';
+export const ACCEPTED_IMAGE_FORMATS_TEXT = 'JPEG, PNG, WebP, GIF, AVIF, TIFF, HEIC or BMP';
 
 /**
  * The format a file's first bytes announce, if it is one we support; a cheap check before decoding
@@ -30,9 +32,10 @@ export function sniffImageFormat(bytes: Uint8Array): ImageFormat | undefined {
   return undefined;
 }
 
-/** AVIF, TIFF or HEIC from the first bytes (converted to PNG on arrival). */
+/** AVIF, TIFF, HEIC or BMP from the first bytes (converted to PNG on arrival). */
 export function sniffConvertedFormat(bytes: Uint8Array): ConvertedImageFormat | undefined {
   const ascii = (start: number, end: number) => String.fromCharCode(...bytes.subarray(start, end));
+  if (looksLikeBmp(bytes)) return 'bmp';
   if (bytes.length >= 4 && (ascii(0, 4) === 'II*\0' || ascii(0, 4) === 'MM\0*')) return 'tiff';
   // ISO media: a `ftyp` box first, whose major and compatible brands say what the file holds.
   if (bytes.length >= 16 && ascii(4, 8) === 'ftyp') {
@@ -66,6 +69,12 @@ export async function probeImage(
   try {
     metadata = await sharp(input, { limitInputPixels: false }).metadata();
   } catch (error) {
+    // libvips has no BMP reader: the header is read here.
+    const bytes = typeof input === 'string' ? await readFile(input).catch(() => undefined) : input;
+    if (bytes && looksLikeBmp(bytes)) {
+      const { width, height } = readBmpHeader(bytes, name);
+      return checkedSize({ format: 'bmp', width, height }, name, maxPixels);
+    }
     throw new MmkitError(`${name}: not a readable image (${describeError(error)})`, {
       code: 'image_unreadable',
       param: name,
@@ -91,8 +100,15 @@ export async function probeImage(
       },
     );
   }
-  const width = metadata.width ?? 0;
-  const height = metadata.height ?? 0;
+  return checkedSize(
+    { format: format as ImageProbe['format'], width: metadata.width ?? 0, height: metadata.height ?? 0 },
+    name,
+    maxPixels,
+  );
+}
+
+function checkedSize(probe: ImageProbe, name: string, maxPixels: number): ImageProbe {
+  const { width, height } = probe;
   if (width < 1 || height < 1) {
     throw new MmkitError(`${name}: image has no pixels`, { code: 'image_unreadable', param: name });
   }
@@ -102,5 +118,5 @@ export async function probeImage(
       param: name,
     });
   }
-  return { format: format as ImageProbe['format'], width, height };
+  return probe;
 }

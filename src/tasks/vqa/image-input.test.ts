@@ -35,7 +35,7 @@ describe('loadVqaImage: files and bytes', () => {
 
   it('refuses files that are not images, empty or missing, with one line naming the file', async () => {
     expect((await failure(loadVqaImage('package.json'))).message).toBe(
-      'package.json: not an image (expected JPEG, PNG, WebP, GIF, AVIF, TIFF or HEIC)',
+      'package.json: not an image (expected JPEG, PNG, WebP, GIF, AVIF, TIFF, HEIC or BMP)',
     );
     expect((await failure(loadVqaImage(new Uint8Array(0)))).message).toBe('image: empty, not an image');
     expect(await failure(loadVqaImage('no/such/photo.png'))).toMatchObject({
@@ -56,6 +56,11 @@ describe('loadVqaImage: files and bytes', () => {
     const truncated = await failure(loadVqaImage(new Uint8Array(heic.subarray(0, 6000))));
     expect(truncated).toMatchObject({ code: 'image_unreadable' });
     expect(truncated.message).toMatch(/^image: the HEIC image is truncated or corrupt/);
+  });
+
+  it('turns a BMP (Windows bitmap) into PNG', async () => {
+    const image = await loadVqaImage(`${FIXTURES}/chelsea-48x32-bgr24.bmp`);
+    expect(image).toMatchObject({ format: 'png', mediaType: 'image/png', width: 48, height: 32 });
   });
 
   it('turns AVIF and TIFF into PNG with the same pixels, and applies the orientation tag', async () => {

@@ -199,6 +199,6 @@ describe('vqa with the testkit llava (real processor, chat template and generate
 
   it('refuses what is not an image, naming it', async () => {
     const error = await rejection(vqa({ image: 'package.json', question: 'q', model }));
-    expect(error.message).toBe('package.json: not an image (expected JPEG, PNG, WebP, GIF, AVIF, TIFF or HEIC)');
+    expect(error.message).toBe('package.json: not an image (expected JPEG, PNG, WebP, GIF, AVIF, TIFF, HEIC or BMP)');
   });
 });

@@ -31,8 +31,9 @@ const IMAGE_TYPES = [
   'image/tiff',
   'image/heic',
   'image/heif',
+  'image/bmp',
 ];
-const IMAGE_EXTENSIONS = ['png', 'jpg', 'jpeg', 'webp', 'gif', 'avif', 'tif', 'tiff', 'heic', 'heif'];
+const IMAGE_EXTENSIONS = ['png', 'jpg', 'jpeg', 'webp', 'gif', 'avif', 'tif', 'tiff', 'heic', 'heif', 'bmp'];
 const AUDIO_EXTENSIONS = ['wav', 'mp3', 'ogg', 'oga', 'opus', 'webm', 'flac', 'm4a', 'aac'];
 
 function extensionOf(name: string): string {
