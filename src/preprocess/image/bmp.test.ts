@@ -116,6 +116,15 @@ describe('decodeBmp', () => {
     expect(pixelsOf(image.rgba)).toEqual([0, 0, 255, 255, 0, 255, 0, 255, 255, 0, 0, 255]);
   });
 
+  it('reads an OS/2 core header (12 bytes, 3-byte palette entries, as many as fit before the pixels)', () => {
+    const core = [12, 0, 0, 0, 9, 0, 1, 0, 1, 0, 4, 0];
+    // 4 bits, but only two entries (blue, red as blue-green-red triples), then one row of 9 pixels.
+    const info = [...core, 255, 0, 0, 0, 0, 255];
+    const image = decodeBmp(bmpFile(info, [0x10, 0x10, 0x00, 0x00, 0x10, 0, 0, 0]), LIMITS);
+    const blueOrRed = [...image.rgba].filter((_, index) => index % 4 === 0);
+    expect(blueOrRed).toEqual([255, 0, 255, 0, 0, 0, 0, 0, 255]);
+  });
+
   it('expands RLE8 runs, literal groups, line ends and deltas (skipped pixels take entry 0)', () => {
     const info = [
       ...infoHeader({ width: 4, height: 2, bits: 8, compression: 1, colors: 3 }),

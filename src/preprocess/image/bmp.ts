@@ -87,8 +87,13 @@ export function readBmpHeader(bytes: Uint8Array, name: string): BmpHeader {
   }
   let palette = new Uint8Array(0);
   if (bitsPerPixel <= 8) {
-    const entries = colorsUsed > 0 && colorsUsed <= 2 ** bitsPerPixel ? colorsUsed : 2 ** bitsPerPixel;
     const entrySize = core ? 3 : 4;
+    // Core headers have no count: the palette fills the room before the pixels (at most 2^bits).
+    const room = Math.floor((view.getUint32(10, true) - afterHeader) / entrySize);
+    const entries = Math.min(
+      colorsUsed > 0 && colorsUsed <= 2 ** bitsPerPixel ? colorsUsed : 2 ** bitsPerPixel,
+      room > 0 ? room : 2 ** bitsPerPixel,
+    );
     palette = new Uint8Array(3 * 2 ** bitsPerPixel);
     for (let index = 0; index < entries; index++) {
       const at = afterHeader + index * entrySize;
