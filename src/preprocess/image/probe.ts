@@ -2,7 +2,7 @@
  * Cheap checks that a file is an image we can decode, without decoding all of it: format, size and a
  * bound on the pixel count (decompression bombs). Used by the dataset layer on every row.
  */
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import sharp, { type Metadata } from 'sharp';
 import { describeError, MmkitError } from '../../errors.ts';
 import { looksLikeBmp, readBmpHeader } from './bmp.ts';
@@ -70,7 +70,7 @@ export async function probeImage(
     metadata = await sharp(input, { limitInputPixels: false }).metadata();
   } catch (error) {
     // libvips has no BMP reader: the header is read here.
-    const bytes = typeof input === 'string' ? await readFile(input).catch(() => undefined) : input;
+    const bytes = typeof input === 'string' ? await fileHead(input) : input;
     if (bytes && looksLikeBmp(bytes)) {
       const { width, height } = readBmpHeader(bytes, name);
       return checkedSize({ format: 'bmp', width, height }, name, maxPixels);
@@ -105,6 +105,23 @@ export async function probeImage(
     name,
     maxPixels,
   );
+}
+
+/** Headers, masks and the largest palette fit in this many bytes. */
+const BMP_HEAD_BYTES = 2048;
+
+/** The first bytes of a file (a BMP's headers), or undefined when it cannot be read. */
+async function fileHead(path: string): Promise<Uint8Array | undefined> {
+  const file = await open(path).catch(() => undefined);
+  if (!file) return undefined;
+  try {
+    const { buffer, bytesRead } = await file.read(new Uint8Array(BMP_HEAD_BYTES), 0, BMP_HEAD_BYTES, 0);
+    return buffer.subarray(0, bytesRead);
+  } catch {
+    return undefined;
+  } finally {
+    await file.close();
+  }
 }
 
 function checkedSize(probe: ImageProbe, name: string, maxPixels: number): ImageProbe {

@@ -5,22 +5,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTinyModel } from '../../../../../testkit/build.ts';
 import { writeModelFiles } from '../../../../../testkit/model-files.ts';
 import { sdFiles } from '../../../../../testkit/sd.ts';
-import { isMmkitError } from '../../../../errors.ts';
-import type { ImageGenerationRequest, InputImage } from '../../../spec/image-generation-model.ts';
+import type { ImageGenerationRequest } from '../../../spec/image-generation-model.ts';
 import { OnnxImageGenerationModel } from './onnx-image-generation-model.ts';
+import { channelMeans, halfMeans, leftHalfMask, mmkitFailure, plainPicture } from './test-support/pictures.ts';
 
 let directory: string;
 let sd: OnnxImageGenerationModel;
 let turbo: OnnxImageGenerationModel;
 
-/** A picture of one colour (the tiny VAE encodes its block means). */
-function plain(width: number, height: number, rgb: [number, number, number]): InputImage {
-  const pixels = new Uint8Array(width * height * 3);
-  for (let index = 0; index < pixels.length; index++) pixels[index] = rgb[index % 3]!;
-  return { width, height, pixels };
-}
-
-const BLUE = plain(64, 64, [30, 60, 220]);
+const BLUE = plainPicture(64, 64, [30, 60, 220]);
 
 const request = (overrides: Partial<ImageGenerationRequest> = {}): ImageGenerationRequest => ({
   prompt: 'a red apple',
@@ -33,24 +26,6 @@ const request = (overrides: Partial<ImageGenerationRequest> = {}): ImageGenerati
   image: BLUE,
   ...overrides,
 });
-
-function channelMeans(pixels: Uint8Array): number[] {
-  const sums = [0, 0, 0];
-  for (let index = 0; index < pixels.length; index++) sums[index % 3]! += pixels[index]!;
-  return sums.map((sum) => sum / (pixels.length / 3));
-}
-
-async function failure(
-  promise: Promise<unknown>,
-): Promise<{ code: string; param: string | undefined; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isMmkitError(error)) return { code: error.code, param: error.param, message: error.message };
-    throw error;
-  }
-  throw new Error('expected an MmkitError');
-}
 
 beforeAll(async () => {
   directory = await mkdtemp(join(tmpdir(), 'mmkit-sd-image-'));
@@ -106,49 +81,40 @@ describe('image to image on the tiny sd model', () => {
   });
 
   it('refuses a picture of another size, a strength out of range, one that runs no step, strength without a picture', async () => {
-    expect(await failure(sd.generate(request({ image: plain(32, 64, [0, 0, 0]) })))).toMatchObject({
+    expect(await mmkitFailure(sd.generate(request({ image: plainPicture(32, 64, [0, 0, 0]) })))).toMatchObject({
       code: 'invalid_parameter',
       param: 'image',
     });
     for (const strength of [0, -0.5, 1.5, Number.NaN]) {
-      expect(await failure(sd.generate(request({ strength })))).toMatchObject({ param: 'strength' });
+      expect(await mmkitFailure(sd.generate(request({ strength })))).toMatchObject({ param: 'strength' });
     }
-    const none = await failure(sd.generate(request({ steps: 3, strength: 0.3 })));
+    const none = await mmkitFailure(sd.generate(request({ steps: 3, strength: 0.3 })));
     expect(none.message).toMatch(/runs no step .*raise steps to 4 or strength to 0\.34/);
-    expect(await failure(sd.generate(request({ image: undefined, strength: 0.5 })))).toMatchObject({
+    expect(await mmkitFailure(sd.generate(request({ image: undefined, strength: 0.5 })))).toMatchObject({
       param: 'strength',
     });
   });
 
   it('inpaints: the masked left half is painted red, the right half stays the blue picture', async () => {
-    const mask = new Uint8Array(64 * 64);
-    for (let y = 0; y < 64; y++) mask.fill(255, y * 64, y * 64 + 32);
+    const mask = leftHalfMask(64, 64);
     for (const model of [sd, turbo]) {
       const [image] = (await model.generate(request({ strength: 1, steps: 4, mask }))).images;
-      const half = (from: number) => {
-        const pixels: number[] = [];
-        for (let y = 0; y < 64; y++) {
-          for (let x = from; x < from + 32; x++)
-            pixels.push(...image!.pixels.subarray((y * 64 + x) * 3, (y * 64 + x) * 3 + 3));
-        }
-        return channelMeans(Uint8Array.from(pixels));
-      };
-      const [leftRed, , leftBlue] = half(0);
-      const [rightRed, , rightBlue] = half(32);
+      const [leftRed, , leftBlue] = halfMeans(image!.pixels, 64, 'left');
+      const [rightRed, , rightBlue] = halfMeans(image!.pixels, 64, 'right');
       expect(leftRed! - leftBlue!).toBeGreaterThan(100);
       // The kept half is the picture itself after the last step (through the tiny VAE: block means).
       expect(Math.abs(rightRed! - 30)).toBeLessThan(4);
       expect(Math.abs(rightBlue! - 220)).toBeLessThan(4);
     }
-    expect(await failure(sd.generate(request({ mask: new Uint8Array(10) })))).toMatchObject({ param: 'mask' });
-    expect(await failure(sd.generate(request({ image: undefined, mask })))).toMatchObject({ param: 'mask' });
+    expect(await mmkitFailure(sd.generate(request({ mask: new Uint8Array(10) })))).toMatchObject({ param: 'mask' });
+    expect(await mmkitFailure(sd.generate(request({ image: undefined, mask })))).toMatchObject({ param: 'mask' });
   });
 
   it('an export without a VAE encoder says what to pull', async () => {
     await rm(join(directory, 'sd', 'vae_encoder'), { recursive: true });
     const withoutEncoder = await OnnxImageGenerationModel.load(join(directory, 'sd'));
     try {
-      const refused = await failure(withoutEncoder.generate(request()));
+      const refused = await mmkitFailure(withoutEncoder.generate(request()));
       expect(refused.code).toBe('image_to_image_unsupported');
       expect(refused.message).toContain('mmkit models pull ID');
       // Text to image still works.

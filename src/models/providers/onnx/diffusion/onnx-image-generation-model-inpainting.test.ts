@@ -4,24 +4,19 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeModelFiles } from '../../../../../testkit/model-files.ts';
 import { sdFiles } from '../../../../../testkit/sd.ts';
-import { isMmkitError } from '../../../../errors.ts';
 import { GraphBuilder } from '../../../../onnx/graph-builder.ts';
 import { int64Tensor } from '../../../../onnx/tensor.ts';
-import type { ImageGenerationRequest, InputImage } from '../../../spec/image-generation-model.ts';
+import type { ImageGenerationRequest } from '../../../spec/image-generation-model.ts';
 import { OnnxImageGenerationModel } from './onnx-image-generation-model.ts';
+import { halfMeans, leftHalfMask, mmkitFailure, plainPicture } from './test-support/pictures.ts';
 
 let directory: string;
 let model: OnnxImageGenerationModel;
 
 const SIZE = 64;
-const BLUE: InputImage = {
-  width: SIZE,
-  height: SIZE,
-  pixels: Uint8Array.from({ length: SIZE * SIZE * 3 }, (_, index) => [30, 60, 220][index % 3]!),
-};
+const BLUE = plainPicture(SIZE, SIZE, [30, 60, 220]);
 /** Repaint the left half. */
-const LEFT_HALF = new Uint8Array(SIZE * SIZE);
-for (let y = 0; y < SIZE; y++) LEFT_HALF.fill(255, y * SIZE, y * SIZE + SIZE / 2);
+const LEFT_HALF = leftHalfMask(SIZE, SIZE);
 
 const request = (overrides: Partial<ImageGenerationRequest> = {}): ImageGenerationRequest => ({
   prompt: 'a red apple',
@@ -33,28 +28,6 @@ const request = (overrides: Partial<ImageGenerationRequest> = {}): ImageGenerati
   seed: 7,
   ...overrides,
 });
-
-/** Mean RGB of columns `[from, from + SIZE/2)`. */
-function halfMeans(pixels: Uint8Array, from: number): number[] {
-  const sums = [0, 0, 0];
-  for (let y = 0; y < SIZE; y++) {
-    for (let x = from; x < from + SIZE / 2; x++)
-      for (let c = 0; c < 3; c++) sums[c]! += pixels[(y * SIZE + x) * 3 + c]!;
-  }
-  return sums.map((sum) => sum / ((SIZE * SIZE) / 2));
-}
-
-async function failure(
-  promise: Promise<unknown>,
-): Promise<{ code: string; param: string | undefined; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isMmkitError(error)) return { code: error.code, param: error.param, message: error.message };
-    throw error;
-  }
-  throw new Error('expected an MmkitError');
-}
 
 beforeAll(async () => {
   directory = await mkdtemp(join(tmpdir(), 'mmkit-sd-inpainting-'));
@@ -76,8 +49,8 @@ describe('an inpainting-trained UNet (9 input channels)', () => {
     for (const guidanceScale of [1, 7.5]) {
       const [image] = (await model.generate(request({ image: BLUE, mask: LEFT_HALF, strength: 1, guidanceScale })))
         .images;
-      const [leftRed, , leftBlue] = halfMeans(image!.pixels, 0);
-      const [rightRed, , rightBlue] = halfMeans(image!.pixels, SIZE / 2);
+      const [leftRed, , leftBlue] = halfMeans(image!.pixels, SIZE, 'left');
+      const [rightRed, , rightBlue] = halfMeans(image!.pixels, SIZE, 'right');
       expect(leftRed! - leftBlue!).toBeGreaterThan(100);
       // No blend: the UNet itself keeps the unmasked part (the tiny one exactly, up to its seed texture).
       expect(Math.abs(rightRed! - 30)).toBeLessThan(6);
@@ -106,7 +79,10 @@ describe('an inpainting-trained UNet (9 input channels)', () => {
     const full = await model.generate(request({ image: BLUE, mask: LEFT_HALF, strength: 1 }));
     const half = await model.generate(request({ image: BLUE, mask: LEFT_HALF, strength: 0.5 }));
     expect(half.timings.unetCalls).toBeLessThan(full.timings.unetCalls);
-    const redness = (pixels: Uint8Array) => halfMeans(pixels, 0)[0]! - halfMeans(pixels, 0)[2]!;
+    const redness = (pixels: Uint8Array) => {
+      const [red, , blue] = halfMeans(pixels, SIZE, 'left');
+      return red! - blue!;
+    };
     expect(redness(half.images[0]!.pixels)).toBeLessThan(redness(full.images[0]!.pixels));
     expect(redness(half.images[0]!.pixels)).toBeGreaterThan(0);
   });
@@ -114,8 +90,8 @@ describe('an inpainting-trained UNet (9 input channels)', () => {
   it('text to image and a picture without a mask: everything is repainted', async () => {
     for (const extra of [{}, { image: BLUE, strength: 1 }]) {
       const [image] = (await model.generate(request(extra))).images;
-      for (const from of [0, SIZE / 2]) {
-        const [red, , blue] = halfMeans(image!.pixels, from);
+      for (const side of ['left', 'right'] as const) {
+        const [red, , blue] = halfMeans(image!.pixels, SIZE, side);
         expect(red! - blue!).toBeGreaterThan(100);
       }
     }
@@ -130,7 +106,7 @@ describe('an inpainting-trained UNet (9 input channels)', () => {
     );
     const withoutEncoder = await OnnxImageGenerationModel.load(folder);
     try {
-      const refused = await failure(withoutEncoder.generate(request({ steps: 2 })));
+      const refused = await mmkitFailure(withoutEncoder.generate(request({ steps: 2 })));
       expect(refused).toMatchObject({ code: 'image_to_image_unsupported', param: 'model' });
       expect(refused.message).toContain('which an inpainting UNet needs');
     } finally {
@@ -154,7 +130,7 @@ describe('an inpainting-trained UNet (9 input channels)', () => {
     graph.node('Identity', [latents], ['out_sample']);
     graph.output('out_sample', 'float32', ['batch_size', 4, 'height', 'width']);
     await writeFile(join(folder, 'unet', 'model.onnx'), graph.toBytes());
-    const refused = await failure(OnnxImageGenerationModel.load(folder));
+    const refused = await mmkitFailure(OnnxImageGenerationModel.load(folder));
     expect(refused).toMatchObject({ code: 'unsupported_architecture', param: 'model' });
     expect(refused.message).toBe(
       `${folder}: the UNet takes 8 input channels; mmkit runs text-to-image UNets (4) and inpainting UNets (9)`,
